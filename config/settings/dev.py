@@ -1,0 +1,6 @@
+"""Local development and `make demo`."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)

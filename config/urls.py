@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from nrcms.api.urls import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("nrcms.web.urls")),
+]

@@ -1,0 +1,123 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from .roles import Role, capabilities_of
+
+
+class User(AbstractUser):
+    """A staff account bound to one jurisdiction: a region (county, township, village) or a facility."""
+
+    display_name = models.CharField("姓名", max_length=40, blank=True)
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        "registry.Region", verbose_name="管辖区域", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility", verbose_name="所属机构", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField("电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="user_bound_to_jurisdiction",
+                condition=Q(is_superuser=True) | Q(role="hospital_desk", facility__isnull=False)
+                | (~Q(role="hospital_desk") & Q(region__isnull=False, facility__isnull=True)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.username}（{self.get_role_display()}）"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return capabilities_of(self.role)
+
+    def can(self, capability: str) -> bool:
+        return self.is_active and capability in self.capabilities
+
+
+class LoginAttempt(models.Model):
+    """Every login try, kept for lockout and for auditors."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    succeeded = models.BooleanField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {'成功' if self.succeeded else '失败'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A machine client's credential (a hospital system). Only the SHA-256 of the key is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField("用途", max_length=80)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+
+class AuditEntry(models.Model):
+    """One change, appended on purpose by a service. Each row's hash covers its content and the previous
+    row's hash, so altering or deleting any row breaks the chain from there on."""
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT)
+    actor_username = models.CharField("操作人账号", max_length=150, blank=True)
+    actor_role = models.CharField("操作人角色", max_length=20, blank=True)
+    action = models.CharField("操作", max_length=60, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60, db_index=True, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, db_index=True, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    region_code = models.CharField("所属区划", max_length=15, db_index=True, blank=True)
+    facility_code = models.CharField("所属机构", max_length=20, db_index=True, blank=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    authority = models.CharField("依据/批准", max_length=200, blank=True)
+    reason = models.CharField("原因", max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("审计记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计记录只能追加，不能删除")
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while appending, so concurrent writers chain one after another."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"审计链尾 #{self.last_seq}"

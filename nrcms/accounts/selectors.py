@@ -1,0 +1,141 @@
+"""Reads, each scoped by the actor's jurisdiction. Every page and API endpoint reads through here, so a
+township clerk never sees another township's rows and a hospital desk only its own facility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from nrcms.core.errors import NotFound
+from nrcms.facilities.models import Facility
+from nrcms.registry.models import Region
+
+from .models import AuditEntry, User
+from .roles import Cap, Role
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """What an account may see: a subtree of regions (by code prefix), or one facility."""
+
+    region_prefix: str | None
+    facility_id: int | None
+    label: str
+
+    @property
+    def is_county(self) -> bool:
+        return self.region_prefix is not None and len(self.region_prefix) == 6
+
+
+def jurisdiction_of(user: User) -> Jurisdiction:
+    if not user.is_authenticated or not user.is_active:
+        return Jurisdiction(None, None, "")
+    if user.role == Role.HOSPITAL_DESK:
+        return Jurisdiction(None, user.facility_id, user.facility.name if user.facility else "")
+    if user.region_id is None:
+        if user.is_superuser:
+            county = Region.objects.filter(level="county").first()
+            return Jurisdiction(county.prefix if county else "", None, county.name if county else "全部")
+        return Jurisdiction(None, None, "")
+    return Jurisdiction(user.region.prefix, None, user.region.full_name)
+
+
+def region_q(actor: User, field: str = "code") -> Q:
+    """A filter for any model with a region code field, limited to the actor's subtree."""
+    j = jurisdiction_of(actor)
+    if j.region_prefix is None:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__startswith": j.region_prefix})
+
+
+def region_list(*, actor: User, search: str = "", level: str = "") -> QuerySet[Region]:
+    qs = Region.objects.filter(region_q(actor)).select_related("parent")
+    if level:
+        qs = qs.filter(level=level)
+    if search:
+        qs = qs.filter(Q(name__contains=search) | Q(code__startswith=search))
+    return qs.order_by("code")
+
+
+def region_get(*, actor: User, code: str) -> Region:
+    region = region_list(actor=actor).filter(code=code).first()
+    if region is None:
+        raise NotFound("行政区划", code)
+    return region
+
+
+def facility_list(*, actor: User, search: str = "") -> QuerySet[Facility]:
+    j = jurisdiction_of(actor)
+    qs = Facility.objects.select_related("region")
+    if j.facility_id is not None:
+        qs = qs.filter(pk=j.facility_id)
+    elif j.region_prefix is None:
+        qs = qs.none()
+    elif not j.is_county:
+        qs = qs.filter(region__code__startswith=j.region_prefix)
+    if search:
+        qs = qs.filter(Q(name__contains=search) | Q(code__startswith=search))
+    return qs.order_by("code")
+
+
+def facility_get(*, actor: User, code: str) -> Facility:
+    facility = facility_list(actor=actor).filter(code=code).first()
+    if facility is None:
+        raise NotFound("医疗机构", code)
+    return facility
+
+
+def user_list(*, actor: User, search: str = "", role: str = "") -> QuerySet[User]:
+    if not actor.can(Cap.USERS_MANAGE):
+        return User.objects.none()
+    j = jurisdiction_of(actor)
+    qs = User.objects.select_related("region", "facility")
+    if not j.is_county:
+        qs = qs.filter(region__code__startswith=j.region_prefix or "-")
+    if role:
+        qs = qs.filter(role=role)
+    if search:
+        qs = qs.filter(Q(username__contains=search) | Q(display_name__contains=search))
+    return qs.order_by("username")
+
+
+def user_get(*, actor: User, username: str) -> User:
+    user = user_list(actor=actor).filter(username=username).first()
+    if user is None:
+        raise NotFound("用户", username)
+    return user
+
+
+def audit_list(
+    *,
+    actor: User,
+    search: str = "",
+    action: str = "",
+    object_type: str = "",
+    username: str = "",
+    date_from=None,
+    date_to=None,
+) -> QuerySet[AuditEntry]:
+    if not actor.can(Cap.AUDIT_VIEW):
+        return AuditEntry.objects.none()
+    j = jurisdiction_of(actor)
+    qs = AuditEntry.objects.all()
+    if not j.is_county:
+        qs = qs.filter(region_code__startswith=j.region_prefix or "-")
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if username:
+        qs = qs.filter(actor_username=username)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    if search:
+        qs = qs.filter(
+            Q(object_repr__contains=search) | Q(object_id=search) | Q(reason__contains=search)
+            | Q(authority__contains=search)
+        )
+    return qs.order_by("-seq")

@@ -1,0 +1,220 @@
+"""Writes about accounts: each a transaction that records itself in the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from nrcms.core.errors import Forbidden, ValidationFailed
+from nrcms.facilities.models import Facility
+from nrcms.registry.models import Region
+
+from .audit import audit_record, snapshot
+from .models import ApiToken, LoginAttempt, User
+from .roles import FACILITY_ROLES, ROLE_REGION_LEVELS, Cap, Role
+
+USER_FIELDS = ["username", "display_name", "role", "region", "facility", "phone", "is_active"]
+
+
+def require(actor: User, capability: str) -> None:
+    if not actor.can(capability):
+        raise Forbidden()
+
+
+def require_separation(*, preparer: User | None, approver: User, what: str) -> None:
+    """Separation of duties: whoever prepared a thing may not approve it ("管钱不见钱")."""
+    if preparer is not None and preparer.pk == approver.pk:
+        raise Forbidden(f"职责分离：{what}的审批人不能是经办人本人", code="separation_of_duties")
+
+
+def _check_binding(role: str, region: Region | None, facility: Facility | None) -> None:
+    if role not in Role.values:
+        raise ValidationFailed("invalid", f"角色“{role}”不存在", field="role")
+    if role in FACILITY_ROLES:
+        if facility is None:
+            raise ValidationFailed("required", "医疗机构合疗科账号必须指定所属机构", field="facility")
+        if region is not None:
+            raise ValidationFailed("invalid", "医疗机构账号不绑定行政区划", field="region")
+        return
+    if facility is not None:
+        raise ValidationFailed("invalid", "只有医疗机构合疗科账号可以绑定机构", field="facility")
+    if region is None:
+        raise ValidationFailed("required", "该角色必须指定管辖区域", field="region")
+    allowed = ROLE_REGION_LEVELS.get(role, frozenset())
+    if region.level not in allowed:
+        levels = "、".join(sorted(dict(Region._meta.get_field("level").choices)[lv] for lv in allowed))
+        raise ValidationFailed(
+            "invalid", f"角色“{Role(role).label}”只能绑定到{levels}，不能绑定到{region.get_level_display()}",
+            field="region",
+        )
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed("weak_password", "密码不符合要求：" + "；".join(exc.messages), field="password") from exc
+
+
+def _scope_code(user: User) -> tuple[str, str]:
+    return (user.region.code if user.region else "", user.facility.code if user.facility else "")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    region: Region | None = None,
+    facility: Facility | None = None,
+    phone: str = "",
+    authority: str = "",
+) -> User:
+    """Create an account. actor=None only for the installation's own commands (demo, bootstrap)."""
+    if actor is not None:
+        require(actor, Cap.USERS_MANAGE)
+    username = username.strip()
+    if not username:
+        raise ValidationFailed("required", "用户名不能为空", field="username")
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed("duplicate", f"用户名“{username}”已被使用", field="username")
+    _check_binding(role, region, facility)
+    user = User(username=username, display_name=display_name, role=role, region=region, facility=facility,
+                phone=phone)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=actor, action="user.create", obj=user, after=snapshot(user, USER_FIELDS),
+                 authority=authority, region_code=region_code, facility_code=facility_code)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> User:
+    require(actor, Cap.USERS_MANAGE)
+    if not reason.strip():
+        raise ValidationFailed("required", "停用或启用账号必须填写原因", field="reason")
+    if user.pk == actor.pk and not active:
+        raise ValidationFailed("invalid", "不能停用自己的账号", field="is_active")
+    before = snapshot(user, USER_FIELDS)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=actor, action="user.activate" if active else "user.deactivate", obj=user, before=before,
+                 after=snapshot(user, USER_FIELDS), reason=reason, region_code=region_code,
+                 facility_code=facility_code)
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user: User, new_password: str, reason: str = "") -> User:
+    require(actor, Cap.USERS_MANAGE)
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    LoginAttempt.objects.filter(username=user.username, succeeded=False).delete()
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=actor, action="user.reset_password", obj=user, reason=reason or "管理员重置密码",
+                 region_code=region_code, facility_code=facility_code)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> User:
+    if not user.check_password(old_password):
+        raise ValidationFailed("wrong_password", "原密码不正确", field="old_password")
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=user, action="user.change_password", obj=user, region_code=region_code,
+                 facility_code=facility_code)
+    return user
+
+
+# --- login lockout -------------------------------------------------------------------------------
+
+def login_locked_until(username: str):
+    """When the account unlocks, or None. Failures since the last success within the window count."""
+    window = timedelta(minutes=settings.NRCMS_LOGIN_LOCK_MINUTES)
+    since = timezone.now() - window
+    recent = LoginAttempt.objects.filter(username=username, at__gte=since).order_by("-at")
+    failures = []
+    for attempt in recent[: settings.NRCMS_LOGIN_MAX_FAILURES]:
+        if attempt.succeeded:
+            break
+        failures.append(attempt)
+    if len(failures) >= settings.NRCMS_LOGIN_MAX_FAILURES:
+        return failures[0].at + window
+    return None
+
+
+def login_record(*, username: str, succeeded: bool, ip: str | None) -> None:
+    LoginAttempt.objects.create(username=username, succeeded=succeeded, ip=ip)
+    if not succeeded and login_locked_until(username):
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            region_code, facility_code = _scope_code(user)
+            audit_record(actor=None, action="user.locked", obj=user, ip=ip, region_code=region_code,
+                         facility_code=facility_code,
+                         reason=f"连续 {settings.NRCMS_LOGIN_MAX_FAILURES} 次密码错误，锁定 "
+                         f"{settings.NRCMS_LOGIN_LOCK_MINUTES} 分钟")
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User, reason: str) -> None:
+    require(actor, Cap.USERS_MANAGE)
+    LoginAttempt.objects.filter(username=user.username, succeeded=False).delete()
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=actor, action="user.unlock", obj=user, reason=reason or "管理员解锁",
+                 region_code=region_code, facility_code=facility_code)
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the key, which is shown once and never stored."""
+    if actor is not None:
+        require(actor, Cap.USERS_MANAGE)
+    if not name.strip():
+        raise ValidationFailed("required", "请填写令牌用途", field="name")
+    key = "nr_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:8], key_hash=token_hash(key))
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=actor, action="token.create", obj=token, after={"user": user.username, "name": name},
+                 region_code=region_code, facility_code=facility_code)
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken, reason: str) -> ApiToken:
+    require(actor, Cap.USERS_MANAGE)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="token.revoke", obj=token, reason=reason)
+    return token
+
+
+def api_token_user(key: str) -> User | None:
+    token = (ApiToken.objects.select_related("user", "user__facility", "user__region")
+             .filter(key_hash=token_hash(key), revoked_at__isnull=True).first())
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

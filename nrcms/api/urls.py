@@ -1,0 +1,12 @@
+"""Every app contributes one router; this is the only place they are mounted."""
+
+from nrcms.accounts.api import router as accounts_router
+from nrcms.facilities.api import router as facilities_router
+from nrcms.registry.api import router as registry_router
+
+from .base import build_api
+
+api = build_api()
+api.add_router("/", accounts_router)
+api.add_router("/regions", registry_router)
+api.add_router("/facilities", facilities_router)

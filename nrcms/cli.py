@@ -1,0 +1,38 @@
+"""The `nrcms` command.
+
+    nrcms calc --scheme FILE --episode FILE [--ytd FILE] [--json]   settle one episode (no database)
+    nrcms scheme check FILE                                         validate and summarise a scheme file
+    nrcms audit verify | demo load | token create USER --name N     two words name one task
+    nrcms migrate | runserver | ...                                 any Django management command
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PURE = {"calc": "calc_main", "scheme": "scheme_main"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PURE:
+        from nrcms.policy import cli as policy_cli
+
+        return getattr(policy_cli, PURE[argv[0]])(argv[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+    from django.core.management import execute_from_command_line, get_commands
+
+    django.setup()
+    if len(argv) >= 2 and f"{argv[0]}_{argv[1]}" in get_commands():
+        argv = [f"{argv[0]}_{argv[1]}", *argv[2:]]
+    if not argv:
+        print(__doc__)
+        argv = ["help"]
+    execute_from_command_line(["nrcms", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

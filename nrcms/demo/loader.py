@@ -1,0 +1,89 @@
+"""Loads the demo county through the same services a county office uses, so the demo exercises them.
+Safe to run again: existing rows are kept, nothing is duplicated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from nrcms.accounts.models import User
+from nrcms.accounts.services import user_create
+from nrcms.facilities.models import Facility
+from nrcms.facilities.services import facility_upsert
+from nrcms.registry.models import Region, RegionLevel
+from nrcms.registry.services import region_upsert
+
+DATA = Path(__file__).parent / "data" / "county.yaml"
+AUTHORITY = "演示数据"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role_label: str
+    display_name: str
+    jurisdiction: str
+
+
+def load_data() -> dict:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_regions(data: dict) -> Region:
+    c = data["county"]
+    county, _ = region_upsert(actor=None, code=c["code"], name=c["name"], level=RegionLevel.COUNTY, parent=None,
+                              agricultural_population=c.get("agricultural_population"), authority=AUTHORITY)
+    for t in data["townships"]:
+        villages = t.get("villages", [])
+        population = sum(v.get("agricultural_population") or 0 for v in villages) or None
+        township, _ = region_upsert(actor=None, code=t["code"], name=t["name"], level=RegionLevel.TOWNSHIP,
+                                    parent=county, agricultural_population=population, authority=AUTHORITY)
+        for v in villages:
+            village, _ = region_upsert(actor=None, code=v["code"], name=v["name"], level=RegionLevel.VILLAGE,
+                                       parent=township, agricultural_population=v.get("agricultural_population"),
+                                       authority=AUTHORITY)
+            for n in range(1, v.get("groups", 0) + 1):
+                region_upsert(actor=None, code=f"{v['code']}{n:03d}", name=f"{_chinese_ordinal(n)}组",
+                              level=RegionLevel.GROUP, parent=village, authority=AUTHORITY)
+    return county
+
+
+def _chinese_ordinal(n: int) -> str:
+    digits = "零一二三四五六七八九十"
+    return digits[n] if n <= 10 else f"十{digits[n - 10]}" if n < 20 else str(n)
+
+
+@transaction.atomic
+def load_facilities(data: dict) -> None:
+    for f in data["facilities"]:
+        region = Region.objects.get(code=f["region"]) if f.get("region") else None
+        facility_upsert(actor=None, code=f["code"], name=f["name"], level=f["level"], region=region,
+                        in_county=f["in_county"], authority=AUTHORITY)
+
+
+@transaction.atomic
+def load_users(data: dict) -> list[DemoLogin]:
+    logins = []
+    for u in data["users"]:
+        user = User.objects.filter(username=u["username"]).first()
+        if user is None:
+            region = Region.objects.get(code=u["region"]) if u.get("region") else None
+            facility = Facility.objects.get(code=u["facility"]) if u.get("facility") else None
+            user = user_create(actor=None, username=u["username"], password=data["password"], role=u["role"],
+                               display_name=u["display_name"], region=region, facility=facility,
+                               authority=AUTHORITY)
+        where = user.facility.name if user.facility else user.region.full_name
+        logins.append(DemoLogin(user.username, data["password"], user.get_role_display(), user.display_name, where))
+    return logins
+
+
+def demo_load() -> list[DemoLogin]:
+    data = load_data()
+    load_regions(data)
+    load_facilities(data)
+    return load_users(data)

@@ -1,0 +1,78 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from nrcms.accounts.services import login_locked_until, login_record
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request else None
+
+
+class LockoutAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing a locked username before checking the password."""
+
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。连续 %(max)s 次错误将锁定账号 %(minutes)s 分钟。",
+        "inactive": "该账号已停用，请联系系统管理员。",
+        "locked": "该账号因连续密码错误已被锁定，请于 %(until)s 后再试，或联系系统管理员解锁。",
+    }
+
+    def clean(self):
+
+        username = (self.cleaned_data.get("username") or "").strip()
+        until = login_locked_until(username) if username else None
+        if until is not None:
+            local = timezone.localtime(until).strftime("%H:%M")
+            raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"until": local})
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                login_record(username=username, succeeded=False, ip=client_ip(self.request))
+            raise
+        login_record(username=username, succeeded=True, ip=client_ip(self.request))
+        return cleaned
+
+    def get_invalid_login_error(self):
+        from django.conf import settings
+
+        return forms.ValidationError(
+            self.error_messages["invalid_login"], code="invalid_login",
+            params={"max": settings.NRCMS_LOGIN_MAX_FAILURES, "minutes": settings.NRCMS_LOGIN_LOCK_MINUTES},
+        )
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=40)
+    role = forms.ChoiceField(label="角色")
+    region_code = forms.CharField(label="管辖区划代码", max_length=15, required=False,
+                                  help_text="医疗机构账号留空")
+    facility_code = forms.CharField(label="所属机构编码", max_length=20, required=False,
+                                    help_text="仅医疗机构合疗科账号填写")
+    phone = forms.CharField(label="电话", max_length=20, required=False)
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, min_length=8)
+    authority = forms.CharField(label="依据（文件或审批单号）", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from nrcms.accounts.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
+    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        return data

@@ -1,0 +1,49 @@
+"""The menu: each entry names the capability it needs, so each role sees only its own work.
+Later capabilities add their entries here, in the group where their users look for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from nrcms.accounts.roles import Cap
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    capability: str | None  # None: every signed-in user
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    items: tuple[MenuItem, ...]
+
+
+MENU: tuple[MenuGroup, ...] = (
+    MenuGroup(_("工作台"), (MenuItem(_("首页"), "home", None),)),
+    MenuGroup(_("参合登记"), (MenuItem(_("行政区划"), "region_list", Cap.REGISTRY_VIEW),)),
+    MenuGroup(_("医疗机构"), (MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),)),
+    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
+    MenuGroup(_("系统管理"), (MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),)),
+)
+
+
+def menu_for(user) -> list[dict]:
+    groups = []
+    for group in MENU:
+        items = []
+        for item in group.items:
+            if item.capability is not None and not user.can(item.capability):
+                continue
+            try:
+                items.append({"label": str(item.label), "url": reverse(item.url_name), "name": item.url_name})
+            except NoReverseMatch:
+                continue
+        if items:
+            groups.append({"label": str(group.label), "items": items})
+    return groups

@@ -1,0 +1,203 @@
+"""Pages. Each view reads through a selector or calls exactly one service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from nrcms.accounts import selectors, services
+from nrcms.accounts.audit import audit_verify
+from nrcms.accounts.roles import Cap, Role
+from nrcms.core.errors import Forbidden, NrcmsError
+from nrcms.core.export import xlsx_response
+from nrcms.facilities.models import Facility
+from nrcms.registry.models import Region, RegionLevel
+
+from .forms import LockoutAuthenticationForm, PasswordChangeForm, ReasonForm, UserCreateForm
+
+PAGE_SIZE = 30
+
+
+def paged(request, qs, size: int = PAGE_SIZE):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def need(request, capability: str) -> None:
+    if not request.user.can(capability):
+        raise Forbidden()
+
+
+@login_not_required
+def healthz(request):
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True})
+
+
+class NrcmsLoginView(LoginView):
+    form_class = LockoutAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def home(request):
+    user = request.user
+    j = selectors.jurisdiction_of(user)
+    context = {"j": j}
+    if user.role == Role.HOSPITAL_DESK:
+        context["facility"] = user.facility
+    else:
+        context["child_regions"] = (
+            Region.objects.filter(parent=user.region).order_by("code") if user.region else Region.objects.none()
+        )
+        context["region_count"] = selectors.region_list(actor=user).count()
+        context["facility_count"] = selectors.facility_list(actor=user).count()
+    return render(request, "web/home.html", context)
+
+
+def region_list(request):
+    need(request, Cap.REGISTRY_VIEW)
+    search = request.GET.get("q", "").strip()
+    level = request.GET.get("level", "")
+    qs = selectors.region_list(actor=request.user, search=search, level=level)
+    if request.GET.get("export") == "xlsx":
+        rows = ((r.code, r.name, r.get_level_display(), r.parent.name if r.parent else "",
+                 r.agricultural_population) for r in qs)
+        return xlsx_response("行政区划.xlsx", "行政区划", ["区划代码", "名称", "层级", "上级", "农业人口"], rows)
+    return render(request, "web/region_list.html", {
+        "page": paged(request, qs), "q": search, "level": level, "levels": RegionLevel.choices,
+    })
+
+
+def region_detail(request, code: str):
+    need(request, Cap.REGISTRY_VIEW)
+    region = selectors.region_get(actor=request.user, code=code)
+    return render(request, "web/region_detail.html", {
+        "region": region, "children": region.children.order_by("code"),
+        "ancestors": [a for a in region.ancestors() if selectors.region_list(actor=request.user).filter(pk=a.pk)],
+        "facilities": selectors.facility_list(actor=request.user).filter(region__code__startswith=region.prefix),
+    })
+
+
+def facility_list(request):
+    need(request, Cap.FACILITY_VIEW)
+    search = request.GET.get("q", "").strip()
+    qs = selectors.facility_list(actor=request.user, search=search)
+    return render(request, "web/facility_list.html", {"page": paged(request, qs), "q": search})
+
+
+def facility_detail(request, code: str):
+    need(request, Cap.FACILITY_VIEW)
+    facility = selectors.facility_get(actor=request.user, code=code)
+    return render(request, "web/facility_detail.html", {"facility": facility})
+
+
+AUDIT_HEADERS = ["序号", "时间", "操作人", "角色", "操作", "对象类型", "对象", "区划", "机构", "依据", "原因",
+                 "变更前", "变更后", "哈希"]
+
+
+def audit_list(request):
+    need(request, Cap.AUDIT_VIEW)
+    g = request.GET
+    filters = {
+        "search": g.get("q", "").strip(), "action": g.get("action", "").strip(),
+        "object_type": g.get("object_type", "").strip(), "username": g.get("username", "").strip(),
+        "date_from": parse_date(g.get("date_from", "") or "") if g.get("date_from") else None,
+        "date_to": parse_date(g.get("date_to", "") or "") if g.get("date_to") else None,
+    }
+    qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
+    if g.get("export") == "xlsx":
+        rows = ((e.seq, e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.actor_role,
+                 e.action, e.object_type, e.object_repr, e.region_code, e.facility_code, e.authority, e.reason,
+                 e.before, e.after, e.hash) for e in qs.iterator())
+        return xlsx_response("审计记录.xlsx", "审计记录", AUDIT_HEADERS, rows)
+    return render(request, "web/audit_list.html", {"page": paged(request, qs), "f": g})
+
+
+def audit_verify_view(request):
+    need(request, Cap.AUDIT_VIEW)
+    report = audit_verify()
+    return render(request, "web/_audit_verify.html", {"report": report})
+
+
+def user_list(request):
+    need(request, Cap.USERS_MANAGE)
+    search = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    qs = selectors.user_list(actor=request.user, search=search, role=role)
+    return render(request, "web/user_list.html", {
+        "page": paged(request, qs), "q": search, "role": role, "roles": Role.choices,
+    })
+
+
+def user_create(request):
+    need(request, Cap.USERS_MANAGE)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            region = Region.objects.filter(code=data["region_code"]).first() if data["region_code"] else None
+            facility = (Facility.objects.filter(code=data["facility_code"]).first()
+                        if data["facility_code"] else None)
+            if data["region_code"] and region is None:
+                form.add_error("region_code", f"区划代码“{data['region_code']}”不存在")
+            elif data["facility_code"] and facility is None:
+                form.add_error("facility_code", f"机构编码“{data['facility_code']}”不存在")
+            else:
+                user = services.user_create(
+                    actor=request.user, username=data["username"], password=data["password"], role=data["role"],
+                    display_name=data["display_name"], region=region, facility=facility, phone=data["phone"],
+                    authority=data["authority"],
+                )
+                messages.success(request, f"已创建用户 {user.username}")
+                return redirect("user_list")
+        except NrcmsError as exc:
+            field = exc.field if exc.field in form.fields else None
+            if exc.field == "region":
+                field = "region_code"
+            elif exc.field == "facility":
+                field = "facility_code"
+            form.add_error(field, exc.message)
+    return render(request, "web/user_form.html", {"form": form})
+
+
+@require_POST
+def user_set_active(request, username: str):
+    target = selectors.user_get(actor=request.user, username=username)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写原因")
+        return redirect("user_list")
+    active = request.POST.get("active") == "1"
+    services.user_set_active(actor=request.user, user=target, active=active, reason=form.cleaned_data["reason"])
+    messages.success(request, f"已{'启用' if active else '停用'}用户 {target.username}")
+    return redirect("user_list")
+
+
+@require_POST
+def user_unlock(request, username: str):
+    target = selectors.user_get(actor=request.user, username=username)
+    services.user_unlock(actor=request.user, user=target, reason=request.POST.get("reason", ""))
+    messages.success(request, f"已解锁用户 {target.username}")
+    return redirect("user_list")
+
+
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                                     new_password=form.cleaned_data["new_password"])
+        except NrcmsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else "new_password", exc.message)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改")
+            return redirect("home")
+    return render(request, "web/password_change.html", {"form": form})

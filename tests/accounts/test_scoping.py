@@ -1,0 +1,116 @@
+"""Every role reads only its own jurisdiction, through the selectors."""
+
+import pytest
+
+from nrcms.accounts import selectors
+from nrcms.accounts.audit import audit_record
+from nrcms.core.errors import NotFound
+
+pytestmark = pytest.mark.django_db
+
+GANTING, YUXIA, DONGHAN = "610125100", "610125101", "610125100201"
+
+
+def codes(qs):
+    return {r.code for r in qs}
+
+
+@pytest.mark.parametrize("username", ["admin", "reviewer", "director", "committee", "auditor", "civil"])
+def test_county_roles_see_every_region(demo, username):
+    from nrcms.registry.models import Region
+
+    assert codes(selectors.region_list(actor=demo[username])) == set(Region.objects.values_list("code", flat=True))
+
+
+def test_finance_sees_no_household_regions(demo):
+    # finance reads the fund, not the registry: the county binding still scopes regions to the county
+    assert selectors.region_list(actor=demo["finance"]).count() > 0
+    assert not demo["finance"].can("registry.view")
+
+
+def test_township_clerk_sees_only_own_township(demo):
+    seen = codes(selectors.region_list(actor=demo["ganting"]))
+    assert seen and all(c.startswith(GANTING) for c in seen)
+    assert not any(c.startswith(YUXIA) for c in seen)
+
+
+def test_township_clerk_cannot_open_another_township(demo):
+    with pytest.raises(NotFound):
+        selectors.region_get(actor=demo["ganting"], code="610125101000")
+
+
+def test_village_clerk_sees_only_own_village_and_groups(demo):
+    seen = codes(selectors.region_list(actor=demo["donghan"]))
+    assert seen == {c for c in seen if c.startswith(DONGHAN)}
+    assert "610125100201" in seen and "610125100202000" not in seen and len(seen) == 5
+
+
+def test_hospital_desk_sees_no_regions_and_only_its_facility(demo):
+    desk = demo["desk_ganting"]
+    assert selectors.region_list(actor=desk).count() == 0
+    assert codes(selectors.facility_list(actor=desk)) == {"H610125101"}
+    with pytest.raises(NotFound):
+        selectors.facility_get(actor=desk, code="H610125001")
+
+
+def test_township_clerk_sees_facilities_in_own_township_only(demo):
+    seen = codes(selectors.facility_list(actor=demo["ganting"]))
+    assert seen == {"H610125001", "H610125002", "H610125101", "C610125100201"}
+
+
+def test_county_sees_out_of_county_facilities(demo):
+    assert "H610100001" in codes(selectors.facility_list(actor=demo["reviewer"]))
+
+
+def test_audit_is_readable_only_by_audit_roles(demo):
+    audit_record(actor=demo["ganting"], action="test.x", region_code="610125100201")
+    assert selectors.audit_list(actor=demo["auditor"]).filter(action="test.x").exists()
+    assert selectors.audit_list(actor=demo["director"]).filter(action="test.x").exists()
+    for username in ["ganting", "desk_county", "finance", "reviewer"]:
+        assert selectors.audit_list(actor=demo[username]).count() == 0
+
+
+def test_township_auditor_sees_only_own_township_audit(demo):
+    from nrcms.accounts.services import user_create
+    from nrcms.registry.models import Region
+
+    township_auditor = user_create(actor=demo["admin"], username="aud_gt", password="Zx9-audit-pass",
+                                   role="auditor", region=Region.objects.get(code="610125100000"))
+    audit_record(actor=None, action="test.here", region_code="610125100201")
+    audit_record(actor=None, action="test.there", region_code="610125101201")
+    seen = set(selectors.audit_list(actor=township_auditor).values_list("action", flat=True))
+    assert "test.here" in seen and "test.there" not in seen
+
+
+def test_only_admin_lists_users(demo):
+    assert selectors.user_list(actor=demo["admin"]).count() == len(demo)
+    for username in demo:
+        if username != "admin":
+            assert selectors.user_list(actor=demo[username]).count() == 0
+
+
+def test_inactive_user_sees_nothing(demo):
+    from nrcms.accounts.services import user_set_active
+
+    user_set_active(actor=demo["admin"], user=demo["ganting"], active=False, reason="调离")
+    demo["ganting"].refresh_from_db()
+    assert selectors.region_list(actor=demo["ganting"]).count() == 0
+
+
+@pytest.mark.parametrize(
+    "username,menu",
+    [
+        ("ganting", {"home", "region_list"}),
+        ("donghan", {"home", "region_list"}),
+        ("desk_county", {"home", "facility_list"}),
+        ("auditor", {"home", "region_list", "facility_list", "audit_list"}),
+        ("admin", {"home", "region_list", "facility_list", "audit_list", "user_list"}),
+        ("finance", {"home"}),
+        ("reviewer", {"home", "region_list", "facility_list"}),
+    ],
+)
+def test_menu_shows_each_role_only_its_work(demo, username, menu):
+    from nrcms.web.menu import menu_for
+
+    names = {item["name"] for group in menu_for(demo[username]) for item in group["items"]}
+    assert names == menu

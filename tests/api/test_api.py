@@ -1,0 +1,96 @@
+import json
+
+import pytest
+
+from nrcms.accounts.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+def body(response):
+    return json.loads(response.content.decode())
+
+
+def test_unauthenticated_request_gets_401_in_the_one_error_format(client, demo):
+    response = client.get("/api/me")
+    assert response.status_code == 401
+    assert body(response)["code"] == "unauthenticated" and "登录" in body(response)["message"]
+
+
+def test_chinese_is_not_escaped(client, login):
+    login("ganting")
+    response = client.get("/api/me")
+    assert response.status_code == 200
+    assert "乡镇合管办经办员" in response.content.decode()
+    assert body(response)["jurisdiction"] == "甘亭镇"
+
+
+def test_session_user_sees_regions_of_own_township_only(client, login):
+    login("ganting")
+    data = body(client.get("/api/regions?limit=500"))
+    assert data["total"] == len(data["items"]) > 0
+    assert all(item["code"].startswith("610125100") for item in data["items"])
+    assert client.get("/api/regions/610125101000").status_code == 404
+
+
+def test_token_client_is_scoped_to_its_facility(client, demo):
+    _, key = api_token_create(actor=None, user=demo["desk_county"], name="HIS")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    data = body(client.get("/api/facilities", **headers))
+    assert [f["code"] for f in data["items"]] == ["H610125001"]
+    assert client.get("/api/facilities/H610125101", **headers).status_code == 404
+    assert body(client.get("/api/regions", **headers))["total"] == 0
+
+
+def test_revoked_or_wrong_token_is_refused(client, demo):
+    assert client.get("/api/me", HTTP_AUTHORIZATION="Bearer nr_wrong").status_code == 401
+
+
+def test_validation_error_names_the_field(client, login):
+    login("ganting")
+    response = client.get("/api/regions?limit=abc")
+    assert response.status_code == 422
+    assert body(response)["field"] == "limit" and body(response)["code"] == "invalid"
+
+
+def test_paging_limits_are_enforced(client, login):
+    login("ganting")
+    response = client.get("/api/regions?limit=100000")
+    assert response.status_code == 400 and body(response)["field"] == "limit"
+
+
+def test_audit_api_forbidden_to_a_clerk_and_open_to_the_auditor(client, login):
+    login("ganting")
+    assert client.get("/api/audit").status_code == 403
+    login("auditor")
+    data = body(client.get("/api/audit?action=user.create&limit=5"))
+    assert data["total"] >= 12 and data["items"][0]["action"] == "user.create"
+    assert body(client.get("/api/audit/verify"))["ok"] is True
+
+
+def test_admin_creates_a_user_through_the_api_and_errors_name_fields(client, login):
+    login("admin")
+    payload = {"username": "newclerk", "password": "Good-pass-2026", "role": "township_clerk",
+               "region_code": "610125102000", "display_name": "新人"}
+    response = client.post("/api/users", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    bad = dict(payload, username="newclerk2", region_code="999999999999")
+    response = client.post("/api/users", bad, content_type="application/json")
+    assert response.status_code == 422 and body(response)["field"] == "region_code"
+
+
+def test_session_post_without_csrf_is_refused(demo, demo_password):
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.post("/login/", {"username": "admin", "password": demo_password})
+    response = c.post("/api/users", {"username": "z"}, content_type="application/json")
+    assert response.status_code in (401, 403)
+
+
+def test_openapi_describes_the_api(client, demo):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = body(response)
+    assert "/api/regions" in spec["paths"] and "/api/audit/verify" in spec["paths"]
+    assert "新农合" in spec["info"]["title"]
