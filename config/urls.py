@@ -7,5 +7,7 @@ from nrcms.api.urls import api
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("registry/", include("nrcms.registry.urls")),
+    path("funding/", include("nrcms.funding.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "nrcms.accounts",
     "nrcms.registry",
     "nrcms.facilities",
+    "nrcms.funding",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

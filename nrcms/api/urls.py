@@ -1,8 +1,10 @@
-"""Every app contributes one router; this is the only place they are mounted."""
+"""Every app contributes routers; this is the only place they are mounted."""
 
 from nrcms.accounts.api import router as accounts_router
 from nrcms.facilities.api import router as facilities_router
+from nrcms.funding.api import router as funding_router
 from nrcms.registry.api import router as registry_router
+from nrcms.registry.api_people import router as people_router
 
 from .base import build_api
 
@@ -10,3 +12,5 @@ api = build_api()
 api.add_router("/", accounts_router)
 api.add_router("/regions", registry_router)
 api.add_router("/facilities", facilities_router)
+api.add_router("/registry", people_router)
+api.add_router("/funding", funding_router)

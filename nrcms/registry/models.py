@@ -69,3 +69,217 @@ class Region(models.Model):
     @property
     def full_name(self) -> str:
         return "".join(r.name for r in [*self.ancestors(), self] if r.level != RegionLevel.COUNTY) or self.name
+
+
+# --- households and persons (issue: households, enrollment, contributions) --------------------------
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", "户主"
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
+    GRANDCHILD = "grandchild", "孙子女/外孙子女"
+    PARENT = "parent", "父母"
+    GRANDPARENT = "grandparent", "祖父母/外祖父母"
+    SIBLING = "sibling", "兄弟姐妹"
+    OTHER = "other", "其他"
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "active", "在册"
+    DECEASED = "deceased", "死亡"
+    MOVED_OUT = "moved_out", "迁出本县"
+
+
+class Household(models.Model):
+    """The unit of enrollment (以户为单位参合)."""
+
+    number = models.CharField("户编号", max_length=20, unique=True)
+    region = models.ForeignKey(Region, verbose_name="住址（村民小组或村）", on_delete=models.PROTECT,
+                               related_name="households")
+    address = models.CharField("详细地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField("建档时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = "家庭户"
+        verbose_name_plural = "家庭户"
+
+    def __str__(self) -> str:
+        head = self.members.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE).first()
+        return f"{self.number}（户主：{head.name if head else '未定'}）"
+
+
+class Person(models.Model):
+    """A resident. Sex and birth date come from the ID number and are kept for queries."""
+
+    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    name = models.CharField("姓名", max_length=40, db_index=True)
+    name_initials = models.CharField("姓名拼音首字母", max_length=40, db_index=True, blank=True)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    household = models.ForeignKey(Household, verbose_name="所在户", on_delete=models.PROTECT,
+                                  related_name="members")
+    relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices)
+    phone = models.CharField("电话", max_length=20, blank=True)
+    status = models.CharField("状态", max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status_date = models.DateField("状态日期", null=True, blank=True)
+
+    class Meta:
+        ordering = ["household", "id"]
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=Q(relation="head", status="active"),
+                                    name="one_active_head_per_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number[:6]}********{self.id_number[-4:]}）"
+
+
+class Category(models.TextChoices):
+    WUBAO = "wubao", "五保户"
+    TEKUN = "tekun", "特困供养"
+    DIBAO = "dibao", "低保"
+    REGISTERED_POOR = "registered_poor", "建档立卡贫困户"
+    DISABLED = "disabled", "残疾人"
+    MARTYR_FAMILY = "martyr_family", "优抚对象"
+
+
+class PersonCategory(models.Model):
+    """An identity category a person holds for a period; the past is never overwritten."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="categories")
+    category = models.CharField("类别", max_length=20, choices=Category.choices)
+    valid_from = models.DateField("起始日期")
+    valid_to = models.DateField("终止日期", null=True, blank=True)
+    authority = models.CharField("认定依据", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["person", "valid_from"]
+        constraints = [
+            models.CheckConstraint(name="category_period_ordered",
+                                   condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.valid_from}–{self.valid_to or ''}"
+
+
+class EventKind(models.TextChoices):
+    REGISTER = "register", "建档"
+    BIRTH = "birth", "出生"
+    DEATH = "death", "死亡"
+    MOVE = "move", "户间迁移"
+    MARRIAGE_IN = "marriage_in", "婚入"
+    MARRIAGE_OUT = "marriage_out", "婚出"
+    MOVE_OUT = "move_out", "迁出本县"
+    MOVE_IN = "move_in", "迁入本县"
+
+
+class PersonEvent(models.Model):
+    """A dated life event; with the audit row it tells who recorded it and on what authority."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("事件", max_length=16, choices=EventKind.choices)
+    date = models.DateField("日期")
+    from_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    to_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+
+class ExemptionReason(models.TextChoices):
+    EMPLOYEE_INSURANCE = "employee_insurance", "已参加职工医保"
+    MILITARY = "military", "现役军人"
+    STUDENT_ELSEWHERE = "student_elsewhere", "在外地就学已参保"
+    INSURED_ELSEWHERE = "insured_elsewhere", "已在外地参保"
+    DECEASED = "deceased", "已死亡"
+    OTHER = "other", "其他（须说明）"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "已参合"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class Enrollment(models.Model):
+    """A person covered in a scheme year. Enrolled by whole household."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrollments")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="enrollments")
+    scheme_year = models.PositiveSmallIntegerField("参合年度", db_index=True)
+    status = models.CharField("状态", max_length=10, choices=EnrollmentStatus.choices,
+                              default=EnrollmentStatus.ENROLLED)
+    enrolled_at = models.DateTimeField("参合时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheme_year", "household", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme_year"], name="one_enrollment_per_person_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_year} 年度参合"
+
+
+class EnrollmentExemption(models.Model):
+    """Why a household member is legitimately not enrolled this year (a recorded reason is required)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="exemptions")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="exemptions")
+    scheme_year = models.PositiveSmallIntegerField("年度")
+    reason = models.CharField("原因", max_length=24, choices=ExemptionReason.choices)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme_year"], name="one_exemption_per_person_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_year} 未参合：{self.get_reason_display()}"
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", "有效"
+    VOID = "void", "作废"
+
+
+class Certificate(models.Model):
+    """合作医疗证: county code prefix + sequence. Reissue voids the old one."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="certificates")
+    number = models.CharField("证号", max_length=20, unique=True)
+    status = models.CharField("状态", max_length=8, choices=CertificateStatus.choices,
+                              default=CertificateStatus.VALID)
+    issued_at = models.DateTimeField("发证时间", auto_now_add=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=Q(status="valid"),
+                                    name="one_valid_certificate_per_household"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

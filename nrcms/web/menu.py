@@ -26,7 +26,19 @@ class MenuGroup:
 
 MENU: tuple[MenuGroup, ...] = (
     MenuGroup(_("工作台"), (MenuItem(_("首页"), "home", None),)),
-    MenuGroup(_("参合登记"), (MenuItem(_("行政区划"), "region_list", Cap.REGISTRY_VIEW),)),
+    MenuGroup(_("参合登记"), (
+        MenuItem(_("家庭户"), "household_list", Cap.REGISTRY_VIEW),
+        MenuItem(_("人员查询"), "person_search", Cap.REGISTRY_VIEW),
+        MenuItem(_("花名册导入"), "roster_import", Cap.REGISTRY_EDIT),
+        MenuItem(_("行政区划"), "region_list", Cap.REGISTRY_VIEW),
+    )),
+    MenuGroup(_("筹资"), (
+        MenuItem(_("缴费登记"), "contribution_list", Cap.CONTRIBUTION_COLLECT),
+        MenuItem(_("筹资进度"), "collection_progress", Cap.REGISTRY_VIEW),
+        MenuItem(_("筹资标准"), "contribution_standard_list", Cap.FUND_VIEW),
+        MenuItem(_("补助资金申报"), "subsidy_claim", Cap.FUND_VIEW),
+        MenuItem(_("基金账簿"), "ledger", Cap.FUND_VIEW),
+    )),
     MenuGroup(_("医疗机构"), (MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),)),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
     MenuGroup(_("系统管理"), (MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),)),
