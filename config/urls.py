@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("registry/", include("nrcms.registry.urls")),
     path("funding/", include("nrcms.funding.urls")),
+    path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -84,6 +84,10 @@ def load_users(data: dict) -> list[DemoLogin]:
 
 def demo_load() -> list[DemoLogin]:
     data = load_data()
+    from .catalogue import load_catalogue
+
     load_regions(data)
     load_facilities(data)
-    return load_users(data)
+    logins = load_users(data)
+    load_catalogue()
+    return logins

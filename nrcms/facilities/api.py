@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from ninja import Router, Schema
 
 from nrcms.accounts import selectors
+from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.core.errors import Forbidden
+
+from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
+from .models import ChargeMapping
+from .services import facility_set_status
 
 router = Router(tags=["定点医疗机构"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -36,3 +45,137 @@ def facilities(request, search: str = "", offset: int = 0, limit: int = 100):
 @router.get("/{code}", response={200: FacilityOut, **ERRORS}, summary="一个医疗机构")
 def facility(request, code: str):
     return facility_out(selectors.facility_get(actor=request.user, code=code))
+
+
+class StatusIn(Schema):
+    status: str
+    effective_date: dt.date
+    reason: str
+    authority: str = ""
+
+
+@router.post("/{code}/status", response={200: FacilityOut, **ERRORS}, summary="变更定点状态（县合管办）")
+def facility_status(request, code: str, payload: StatusIn):
+    facility = selectors.facility_get(actor=request.user, code=code)
+    facility_set_status(actor=request.user, facility=facility, status=payload.status,
+                        effective_date=payload.effective_date, reason=payload.reason, authority=payload.authority)
+    return facility_out(facility)
+
+
+class MappingOut(Schema):
+    facility_item_code: str
+    facility_item_name: str
+    catalogue_code: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class MappingPage(PageOut):
+    items: list[MappingOut]
+
+
+@router.get("/{code}/mappings", response={200: MappingPage, **ERRORS}, summary="本机构项目对照")
+def mappings(request, code: str, search: str = "", include_history: bool = False, offset: int = 0,
+             limit: int = 100):
+    facility = selectors.facility_get(actor=request.user, code=code)
+    qs = ChargeMapping.objects.filter(facility=facility).order_by("facility_item_code", "-valid_from")
+    if not include_history:
+        qs = qs.filter(valid_to__isnull=True)
+    if search:
+        qs = qs.filter(facility_item_code__startswith=search)
+    items, page = paginate(qs, offset, limit)
+    return {**page, "items": items}
+
+
+class MappingIn(Schema):
+    facility_item_code: str
+    facility_item_name: str
+    catalogue_code: str
+    valid_from: dt.date
+
+
+@router.post("/{code}/mappings", response={200: MappingOut, **ERRORS}, summary="新增或变更对照（幂等）")
+def mapping_put(request, code: str, payload: MappingIn):
+    facility = selectors.facility_get(actor=request.user, code=code)
+    mapping, _ = mapping_set(actor=request.user, facility=facility, **payload.dict())
+    return mapping
+
+
+class ResolveIn(Schema):
+    facility_item_codes: list[str]
+    on: dt.date
+
+
+class ResolvedOut(Schema):
+    facility_item_code: str
+    catalogue_code: str
+    name: str
+    catalogue_class: str
+    first_self_pay_share: Decimal
+    price_limit: Decimal | None
+
+
+class ResolveOut(Schema):
+    ok: bool
+    resolved: list[ResolvedOut]
+    unmapped: list[str]
+    unknown: list[str]
+
+
+@router.post("/{code}/mappings/resolve", response={200: ResolveOut, **ERRORS},
+             summary="检查收费编码：列出未对照的编码（从不猜测）")
+def mapping_resolve(request, code: str, payload: ResolveIn):
+    facility = selectors.facility_get(actor=request.user, code=code)
+    r = charges_resolve(facility=facility, facility_item_codes=payload.facility_item_codes, on=payload.on)
+    return {"ok": r.ok, "unmapped": r.unmapped, "unknown": r.unknown, "resolved": [
+        {"facility_item_code": c, "catalogue_code": i.code, "name": i.name, "catalogue_class": i.catalogue_class,
+         "first_self_pay_share": i.first_self_pay_share, "price_limit": i.price_limit}
+        for c, i in r.resolved.items()]}
+
+
+catalogue_router = Router(tags=["补偿目录与诊断"])
+
+
+class CatalogueOut(Schema):
+    code: str
+    name: str
+    kind: str
+    catalogue_class: str
+    first_self_pay_share: Decimal
+    price_limit: Decimal | None
+    unit: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+class CataloguePage(PageOut):
+    items: list[CatalogueOut]
+
+
+@catalogue_router.get("/items", response={200: CataloguePage, **ERRORS}, summary="补偿目录查询")
+def catalogue_items(request, search: str = "", catalogue_class: str = "", kind: str = "", on: dt.date | None = None,
+                    offset: int = 0, limit: int = 100):
+    if not request.user.can(Cap.FACILITY_VIEW):
+        raise Forbidden()
+    qs = catalogue_search(search=search, catalogue_class=catalogue_class, kind=kind, on=on)
+    items, page = paginate(qs, offset, limit)
+    return {**page, "items": items}
+
+
+class DiagnosisOut(Schema):
+    edition: str
+    code: str
+    name: str
+    is_chronic: bool
+
+
+class DiagnosisPage(PageOut):
+    items: list[DiagnosisOut]
+
+
+@catalogue_router.get("/diagnoses", response={200: DiagnosisPage, **ERRORS}, summary="ICD-10 诊断查询")
+def diagnoses(request, search: str = "", edition: str = "", offset: int = 0, limit: int = 100):
+    if not request.user.can(Cap.FACILITY_VIEW):
+        raise Forbidden()
+    items, page = paginate(diagnosis_search(search=search, edition=edition), offset, limit)
+    return {**page, "items": items}

@@ -44,3 +44,112 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DesignationChange(models.Model):
+    """Designation is managed dynamically (domain §8): every change of status is a dated row."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="designation_history")
+    status = models.CharField("定点状态", max_length=12, choices=DesignationStatus.choices)
+    effective_date = models.DateField("生效日期")
+    reason = models.CharField("原因", max_length=300)
+    authority = models.CharField("依据", max_length=200, blank=True)
+    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["facility", "effective_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.get_status_display()} {self.effective_date}"
+
+
+class ItemKind(models.TextChoices):
+    DRUG = "drug", "药品"
+    SERVICE = "service", "诊疗项目"
+    MATERIAL = "material", "医用耗材"
+
+
+class CatalogueClass(models.TextChoices):
+    A = "A", "甲类"
+    B = "B", "乙类"
+    C = "C", "丙类"
+
+
+class CatalogueItem(models.Model):
+    """One entry of the scheme's drug and service catalogue, dated: a change adds a row, never edits one."""
+
+    code = models.CharField("目录编码", max_length=30, db_index=True)
+    name = models.CharField("名称", max_length=120)
+    kind = models.CharField("类别", max_length=10, choices=ItemKind.choices)
+    catalogue_class = models.CharField("目录分类", max_length=1, choices=CatalogueClass.choices)
+    first_self_pay_share = models.DecimalField("先行自付比例", max_digits=5, decimal_places=4, default=0)
+    price_limit = models.DecimalField("最高限价", max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField("单位", max_length=20, blank=True)
+    valid_from = models.DateField("生效日期")
+    valid_to = models.DateField("失效日期", null=True, blank=True)
+    authority = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="catalogue_item_one_version_per_date"),
+            models.CheckConstraint(
+                name="first_self_pay_share_in_range",
+                condition=models.Q(first_self_pay_share__gte=0, first_self_pay_share__lte=1),
+            ),
+            models.CheckConstraint(
+                name="catalogue_first_self_pay_only_for_b",
+                condition=models.Q(catalogue_class="B") | models.Q(first_self_pay_share=0),
+            ),
+            models.CheckConstraint(name="price_limit_positive",
+                                   condition=models.Q(price_limit__isnull=True) | models.Q(price_limit__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}（{self.get_catalogue_class_display()}）"
+
+
+class IcdEdition(models.TextChoices):
+    CLINICAL = "clinical", "国家临床版"
+    INSURANCE = "insurance", "医保版"
+
+
+class Diagnosis(models.Model):
+    """ICD-10 codes; the national clinical and insurance editions are kept apart (domain §13)."""
+
+    edition = models.CharField("版本", max_length=10, choices=IcdEdition.choices)
+    code = models.CharField("ICD-10 编码", max_length=20)
+    name = models.CharField("诊断名称", max_length=120)
+    is_chronic = models.BooleanField("门诊慢性病", default=False)
+
+    class Meta:
+        ordering = ["edition", "code"]
+        constraints = [models.UniqueConstraint(fields=["edition", "code"], name="diagnosis_code_per_edition")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ChargeMapping(models.Model):
+    """对照: a facility's own charge code mapped to a catalogue code. An unmapped code is reported, never
+    guessed; a remapping ends the old row and adds a new one."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="charge_mappings")
+    facility_item_code = models.CharField("院内编码", max_length=40)
+    facility_item_name = models.CharField("院内名称", max_length=120)
+    catalogue_code = models.CharField("目录编码", max_length=30)
+    valid_from = models.DateField("生效日期")
+    valid_to = models.DateField("失效日期", null=True, blank=True)
+    mapped_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["facility", "facility_item_code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "facility_item_code"], condition=models.Q(valid_to__isnull=True),
+                                    name="one_open_mapping_per_facility_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_item_code} → {self.catalogue_code}"

@@ -39,7 +39,11 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补助资金申报"), "subsidy_claim", Cap.FUND_VIEW),
         MenuItem(_("基金账簿"), "ledger", Cap.FUND_VIEW),
     )),
-    MenuGroup(_("医疗机构"), (MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),)),
+    MenuGroup(_("医疗机构"), (
+        MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),
+        MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
+        MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
+    )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
     MenuGroup(_("系统管理"), (MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),)),
 )

@@ -12,7 +12,6 @@ urlpatterns = [
     path("regions/", views.region_list, name="region_list"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
     path("facilities/", views.facility_list, name="facility_list"),
-    path("facilities/<str:code>/", views.facility_detail, name="facility_detail"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify_view, name="audit_verify"),
     path("users/", views.user_list, name="user_list"),

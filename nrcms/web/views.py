@@ -92,11 +92,6 @@ def facility_list(request):
     return render(request, "web/facility_list.html", {"page": paged(request, qs), "q": search})
 
 
-def facility_detail(request, code: str):
-    need(request, Cap.FACILITY_VIEW)
-    facility = selectors.facility_get(actor=request.user, code=code)
-    return render(request, "web/facility_detail.html", {"facility": facility})
-
 
 AUDIT_HEADERS = ["序号", "时间", "操作人", "角色", "操作", "对象类型", "对象", "区划", "机构", "依据", "原因",
                  "变更前", "变更后", "哈希"]

@@ -1,0 +1,117 @@
+"""Pages for designated facilities, the catalogue, diagnoses and code mappings."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from nrcms.accounts import selectors
+from nrcms.accounts.roles import Cap
+from nrcms.core.errors import NrcmsError
+from nrcms.core.export import xlsx_response
+from nrcms.web.views import need, paged
+
+from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
+from .forms import CodeCheckForm, MappingForm, StatusForm
+from .models import CatalogueClass, ChargeMapping, IcdEdition, ItemKind
+from .services import facility_set_status
+
+
+def facility_detail(request, code: str):
+    need(request, Cap.FACILITY_VIEW)
+    facility = selectors.facility_get(actor=request.user, code=code)
+    form = StatusForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    if request.method == "POST":
+        need(request, Cap.FACILITY_MANAGE)
+        if form.is_valid():
+            try:
+                facility_set_status(actor=request.user, facility=facility, **form.cleaned_data)
+            except NrcmsError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, f"已将{facility.name}的定点状态改为{facility.get_status_display()}")
+                return redirect("facility_detail", code=facility.code)
+    return render(request, "facilities/facility_detail.html", {
+        "facility": facility, "history": facility.designation_history.select_related("recorded_by"),
+        "form": form, "can_manage": request.user.can(Cap.FACILITY_MANAGE),
+        "mapping_count": facility.charge_mappings.filter(valid_to__isnull=True).count(),
+    })
+
+
+def _may_map(request, facility) -> bool:
+    user = request.user
+    return user.can(Cap.FACILITY_MANAGE) or (user.can(Cap.DESK_SETTLE) and user.facility_id == facility.pk)
+
+
+def mapping_list(request, code: str):
+    need(request, Cap.FACILITY_VIEW)
+    facility = selectors.facility_get(actor=request.user, code=code)
+    search = request.GET.get("q", "").strip()
+    qs = ChargeMapping.objects.filter(facility=facility).order_by("facility_item_code", "-valid_from")
+    if request.GET.get("all") != "1":
+        qs = qs.filter(valid_to__isnull=True)
+    if search:
+        qs = qs.filter(Q(facility_item_code__startswith=search) | Q(facility_item_name__contains=search)
+                       | Q(catalogue_code__startswith=search))
+    if request.GET.get("export") == "xlsx":
+        rows = ((m.facility_item_code, m.facility_item_name, m.catalogue_code, m.valid_from, m.valid_to) for m in qs)
+        return xlsx_response(f"{facility.name}-项目对照.xlsx", "项目对照",
+                             ["院内编码", "院内名称", "目录编码", "生效日期", "失效日期"], rows)
+    today = timezone.localdate()
+    form = MappingForm(initial={"valid_from": today})
+    check = CodeCheckForm(initial={"on": today})
+    report = None
+    if request.method == "POST" and request.POST.get("action") == "map":
+        form = MappingForm(request.POST)
+        if not _may_map(request, facility):
+            need(request, Cap.FACILITY_MANAGE)
+        if form.is_valid():
+            try:
+                _, created = mapping_set(actor=request.user, facility=facility, **form.cleaned_data)
+            except NrcmsError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "已保存对照" if created else "对照未变化")
+                return redirect("mapping_list", code=facility.code)
+    elif request.method == "POST" and request.POST.get("action") == "check":
+        check = CodeCheckForm(request.POST)
+        if check.is_valid():
+            codes = [c for c in re.split(r"[\s,，]+", check.cleaned_data["codes"]) if c]
+            report = charges_resolve(facility=facility, facility_item_codes=codes, on=check.cleaned_data["on"])
+    return render(request, "facilities/mapping_list.html", {
+        "facility": facility, "page": paged(request, qs), "q": search, "form": form, "check": check,
+        "report": report, "can_map": _may_map(request, facility),
+    })
+
+
+def catalogue_list(request):
+    need(request, Cap.FACILITY_VIEW)
+    g = request.GET
+    on = parse_date(g.get("on", "")) if g.get("on") else None
+    qs = catalogue_search(search=g.get("q", "").strip(), catalogue_class=g.get("class", ""),
+                          kind=g.get("kind", ""), on=on)
+    if g.get("export") == "xlsx":
+        rows = ((i.code, i.name, i.get_kind_display(), i.get_catalogue_class_display(), i.first_self_pay_share,
+                 i.price_limit, i.unit, i.valid_from, i.valid_to, i.authority) for i in qs)
+        return xlsx_response("补偿目录.xlsx", "补偿目录", ["目录编码", "名称", "类别", "分类", "先行自付比例",
+                             "最高限价", "单位", "生效日期", "失效日期", "依据"], rows)
+    return render(request, "facilities/catalogue_list.html", {
+        "page": paged(request, qs), "f": g, "classes": CatalogueClass.choices, "kinds": ItemKind.choices,
+    })
+
+
+def diagnosis_list(request):
+    need(request, Cap.FACILITY_VIEW)
+    g = request.GET
+    qs = diagnosis_search(search=g.get("q", "").strip(), edition=g.get("edition", ""),
+                          chronic=True if g.get("chronic") == "1" else None)
+    return render(request, "facilities/diagnosis_list.html", {
+        "page": paged(request, qs), "f": g, "editions": IcdEdition.choices,
+    })
+
+
