@@ -283,3 +283,61 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class NumberSequence(models.Model):
+    """A named counter (household numbers per village, certificate numbers per county). Numbers are taken
+    with one UPDATE … SET last = last + n, which the database serialises, so two clerks never get the same."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.last}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class ImportJob(models.Model):
+    """One upload of a township's roster: who, when, which file (by SHA-256), progress and the outcome."""
+
+    township = models.ForeignKey(Region, verbose_name="乡镇", on_delete=models.PROTECT, related_name="+")
+    scheme_year = models.PositiveSmallIntegerField("参合年度", null=True, blank=True)
+    file_name = models.CharField("文件名", max_length=200)
+    file_hash = models.CharField("文件 SHA-256", max_length=64, db_index=True)
+    upload = models.FileField("上传文件", upload_to="imports/%Y/")
+    created_by = models.ForeignKey("accounts.User", verbose_name="导入人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_done = models.PositiveIntegerField("已处理行数", default=0)
+    households_created = models.PositiveIntegerField("新建户数", default=0)
+    persons_created = models.PositiveIntegerField("新建人数", default=0)
+    households_unchanged = models.PositiveIntegerField("未变化户数", default=0)
+    persons_enrolled = models.PositiveIntegerField("参合人数", default=0)
+    rows_error = models.PositiveIntegerField("错误行数", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    error_report = models.FileField("错误报告", upload_to="imports/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "花名册导入"
+        verbose_name_plural = "花名册导入"
+        constraints = [
+            models.CheckConstraint(name="import_progress_within_total",
+                                   condition=Q(rows_done__lte=models.F("rows_total"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.rows_total else round(100 * self.rows_done / self.rows_total)
