@@ -22,14 +22,19 @@ SURNAME_INITIALS: dict[str, str] = {
 COMPOUND = sorted((s for s in SURNAME_INITIALS if len(s) > 1), key=len, reverse=True)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=200_000)
+def _initials(text: str) -> str:
+    # Read as a whole so pypinyin's phrase table can pick the reading (长江 cj, 长 alone z).
+    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))).lower()
+
+
 def name_initials(name: str) -> str:
-    """Lower-case first letters of each character's pinyin; non-Chinese letters kept, spaces dropped."""
+    """Lower-case first letters of each character's pinyin; non-Chinese letters kept, spaces dropped.
+    The surname and the given name are read separately: surnames have their own readings, and given names
+    repeat far more than whole names, so a county's roster needs few pypinyin calls."""
     name = "".join((name or "").split())
     if not name:
         return ""
     surname = next((s for s in COMPOUND if name.startswith(s)), name[0])
-    head = SURNAME_INITIALS.get(surname)
-    rest = name[len(surname):] if head is not None else name
-    letters = lazy_pinyin(rest, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
-    return ((head or "") + "".join(letters)).lower()
+    head = SURNAME_INITIALS.get(surname) or _initials(surname)
+    return head + _initials(name[len(surname):]) if len(name) > len(surname) else head

@@ -1,0 +1,181 @@
+"""Roster import at the size of 户县: 470,000 persons (about 120,000 households) as CSV and as .xlsx, imported
+into a fresh SQLite file database (and PostgreSQL when DATABASE_URL is set), next to a plain per-row ORM save()
+loop on a sample, measured in the same run.
+
+    python bench/bench_import.py [--persons 470000] [--loop-sample 20000] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(workdir: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ.setdefault("NRCMS_VAR_DIR", str(workdir))
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                    "OPTIONS": {"location": str(workdir / "media")}}
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from nrcms.demo.loader import demo_load
+
+    demo_load()
+
+
+def generate(persons: int, seed: int = 2026) -> tuple[list[str], list[list[str]]]:
+    """Households of 1–7 (mean ≈ 3.9) across the demo county's four townships' groups — all in one
+    township here, because a roster is imported per township."""
+    from nrcms.core.idnumber import make_id_number
+    from nrcms.registry.models import Region
+    from nrcms.registry.roster_template import COLUMNS
+
+    rng = random.Random(seed)
+    groups = list(Region.objects.filter(code__startswith="610125100", level="group").values_list("code", flat=True))
+    surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+    given = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建国志红玉梅兴福德文海波宁丹燕飞鹏晓春"
+    used: set[str] = set()
+    rows, key = [], 0
+    while len(rows) < persons:
+        key += 1
+        size = min(rng.choice([1, 2, 3, 3, 4, 4, 4, 5, 5, 6, 7]), persons - len(rows))
+        group = rng.choice(groups)
+        surname = rng.choice(surnames)
+        for i in range(size):
+            while True:
+                birth = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(0, 33000))
+                sex = rng.choice("MF")
+                number = make_id_number("610125", birth, rng.randrange(500), sex)
+                if number not in used:
+                    used.add(number)
+                    break
+            name = (surname if i != 1 else rng.choice(surnames)) + rng.choice(given) + rng.choice(["", *given])
+            relation = "户主" if i == 0 else ("配偶" if i == 1 else "子女")
+            rows.append([str(key), group, f"{key}号" if i == 0 else "", name, number, relation, "", "", ""])
+    return [c.header for c in COLUMNS], rows
+
+
+def write_files(workdir: Path, headers, rows) -> tuple[Path, Path]:
+    import polars as pl
+    from openpyxl import Workbook
+
+    csv_path, xlsx_path = workdir / "roster.csv", workdir / "roster.xlsx"
+    pl.DataFrame(rows, schema=headers, orient="row").write_csv(csv_path)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("花名册")
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    wb.save(xlsx_path)
+    return csv_path, xlsx_path
+
+
+def reset_people() -> None:
+    from django.db import connection
+
+    from nrcms.registry.models import NumberSequence
+
+    tables = ["registry_enrollmentexemption", "registry_enrollment", "registry_personevent",
+              "registry_personcategory", "registry_certificate", "registry_person", "registry_household"]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    NumberSequence.objects.filter(name__startswith="household:").delete()
+
+
+def timed_import(path: Path, user, township) -> tuple[float, object]:
+    from nrcms.registry.roster_import import roster_import_create, roster_import_run
+
+    start = time.perf_counter()
+    job = roster_import_create(actor=user, township=township, file_name=path.name, content=path.read_bytes(),
+                               scheme_year=2026)
+    job = roster_import_run(job)
+    return time.perf_counter() - start, job
+
+
+def per_row_loop(rows, sample: int) -> float:
+    """The naive way: one Household.save() per household and one Person.save() + Enrollment.save() per row."""
+    from django.db import transaction
+
+    from nrcms.core.idnumber import validate_id_number
+    from nrcms.registry.models import Enrollment, Household, Person, Region
+    from nrcms.registry.names import name_initials
+    from nrcms.registry.roster_template import RELATION_WORDS
+
+    regions = dict(Region.objects.values_list("code", "pk"))
+    start = time.perf_counter()
+    households = {}
+    with transaction.atomic():
+        for r in rows[:sample]:
+            info = validate_id_number(r[4])
+            if r[0] not in households:
+                h = Household(number=f"B{r[0]:>12}", region_id=regions[r[1]], address=r[2])
+                h.save()
+                households[r[0]] = h
+            p = Person(id_number=info.id_number, name=r[3], name_initials=name_initials(r[3]), sex=info.sex,
+                       birth_date=info.birth_date, household=households[r[0]], relation=RELATION_WORDS[r[5]])
+            p.save()
+            Enrollment(person=p, household=households[r[0]], scheme_year=2026).save()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=470_000)
+    parser.add_argument("--loop-sample", type=int, default=20_000)
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="nrcms-bench-"))
+    setup_django(workdir)
+    from django.db import connection
+
+    from nrcms.accounts.models import User
+    from nrcms.registry.models import Enrollment, Person, Region
+
+    user, township = User.objects.get(username="ganting"), Region.objects.get(code="610125100000")
+    t0 = time.perf_counter()
+    headers, rows = generate(args.persons)
+    csv_path, xlsx_path = write_files(workdir, headers, rows)
+    print(f"database: {connection.vendor}  persons: {len(rows):,}  households: {int(rows[-1][0]):,}  "
+          f"(files generated in {time.perf_counter() - t0:.1f}s; csv {csv_path.stat().st_size >> 20} MB, "
+          f"xlsx {xlsx_path.stat().st_size >> 20} MB)")
+    results = {}
+    for label, path in (("CSV", csv_path), ("Excel", xlsx_path)):
+        reset_people()
+        seconds, job = timed_import(path, user, township)
+        assert job.status == "done" and job.rows_error == 0, job.message
+        assert Person.objects.count() == len(rows) and Enrollment.objects.count() == len(rows)
+        results[label] = len(rows) / seconds
+        print(f"{label:>6} import: {seconds:7.1f}s  {results[label]:>9,.0f} persons/s  ({job.message})")
+    seconds, job = timed_import(csv_path, user, township)
+    print(f"re-import (CSV, nothing changes): {seconds:.1f}s, {job.households_unchanged:,} households unchanged")
+    reset_people()
+    sample = min(args.loop_sample, len(rows))
+    seconds = per_row_loop(rows, sample)
+    print(f"per-row ORM save() loop on {sample:,} persons: {seconds:.1f}s  {sample / seconds:,.0f} persons/s")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
