@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "nrcms.registry",
     "nrcms.facilities",
     "nrcms.funding",
+    "nrcms.claims",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

@@ -1,0 +1,109 @@
+from django.db import models
+from django.db.models import F, Q
+
+
+class EpisodeKind(models.TextChoices):
+    INPATIENT = "inpatient", "住院"
+    OUTPATIENT = "outpatient", "门诊"
+
+
+class EpisodeStatus(models.TextChoices):
+    ADMITTED = "admitted", "在院"
+    DISCHARGED = "discharged", "已出院待结算"
+    SETTLED = "settled", "已结算"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class Referral(models.Model):
+    """转诊转院: approved before out-of-county or higher-level care, recorded by the township or county."""
+
+    number = models.CharField("转诊单号", max_length=30, unique=True)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="referrals")
+    from_facility = models.ForeignKey("facilities.Facility", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name="转出机构")
+    to_facility = models.ForeignKey("facilities.Facility", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="转入机构")
+    to_name = models.CharField("转入机构名称", max_length=100, blank=True)
+    diagnosis_code = models.CharField("诊断", max_length=20, blank=True)
+    approved_on = models.DateField("批准日期")
+    valid_until = models.DateField("有效期至")
+    approved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-approved_on", "number"]
+        constraints = [
+            models.CheckConstraint(name="referral_validity_ordered", condition=Q(valid_until__gte=F("approved_on"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Episode(models.Model):
+    """One admission or outpatient visit, keyed by the facility's own serial so a retried registration
+    from the hospital system finds the first one."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="episodes")
+    serial = models.CharField("就诊流水号", max_length=40)
+    kind = models.CharField("类别", max_length=12, choices=EpisodeKind.choices)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="episodes")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="episodes")
+    enrollment = models.ForeignKey("registry.Enrollment", on_delete=models.PROTECT, related_name="episodes")
+    scheme_year = models.PositiveSmallIntegerField("参合年度")
+    admission_date = models.DateField("入院（就诊）日期")
+    discharge_date = models.DateField("出院日期", null=True, blank=True)
+    diagnosis_code = models.CharField("诊断编码", max_length=20, blank=True)
+    diagnosis_name = models.CharField("诊断名称", max_length=120, blank=True)
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="episodes")
+    department = models.CharField("科室", max_length=40, blank=True)
+    status = models.CharField("状态", max_length=12, choices=EpisodeStatus.choices, default=EpisodeStatus.ADMITTED)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-admission_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "serial"], name="episode_serial_unique_per_facility"),
+            models.CheckConstraint(name="discharge_not_before_admission",
+                                   condition=Q(discharge_date__isnull=True) | Q(discharge_date__gte=F("admission_date"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.serial}"
+
+    @property
+    def days(self) -> int | None:
+        if self.discharge_date is None:
+            return None
+        return max((self.discharge_date - self.admission_date).days, 1)
+
+
+class ChargeLine(models.Model):
+    """One itemised line of the bill, as the facility sent it, with the catalogue entry it mapped to on the
+    charge date copied in: a settlement must be reproducible even after the catalogue changes."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="charges")
+    line_no = models.PositiveIntegerField("明细序号")
+    facility_item_code = models.CharField("院内编码", max_length=40)
+    item_name = models.CharField("项目名称", max_length=120)
+    charged_on = models.DateField("费用日期")
+    quantity = models.DecimalField("数量", max_digits=12, decimal_places=4)
+    unit_price = models.DecimalField("单价", max_digits=14, decimal_places=4)
+    amount = models.DecimalField("金额", max_digits=14, decimal_places=2)
+    catalogue_code = models.CharField("目录编码", max_length=30)
+    catalogue_class = models.CharField("目录分类", max_length=1)
+    first_self_pay_share = models.DecimalField("先行自付比例", max_digits=5, decimal_places=4)
+    price_limit = models.DecimalField("限价", max_digits=14, decimal_places=2, null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["episode", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "line_no"], name="charge_line_unique_per_episode"),
+            models.CheckConstraint(name="charge_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="charge_quantity_positive", condition=Q(quantity__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_no} {self.item_name} {self.amount}"
