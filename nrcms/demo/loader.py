@@ -85,9 +85,11 @@ def load_users(data: dict) -> list[DemoLogin]:
 def demo_load() -> list[DemoLogin]:
     data = load_data()
     from .catalogue import load_catalogue
+    from .people import load_people
 
     load_regions(data)
     load_facilities(data)
     logins = load_users(data)
     load_catalogue()
+    load_people()
     return logins

@@ -31,7 +31,7 @@ def test_member_left_out_without_reason_is_refused_by_name(demo):
         household_enroll(actor=clerk, household=h, scheme_year=2026, person_ids=[head.pk, spouse.pk])
     assert exc.value.code == "whole_household" and son.name in exc.value.message and son.id_number in exc.value.message
     assert exc.value.details == [{"id_number": son.id_number, "name": son.name}]
-    assert not Enrollment.objects.exists()
+    assert not Enrollment.objects.filter(household=h).exists()
 
 
 def test_member_left_out_with_reason_is_recorded(demo):
@@ -99,6 +99,6 @@ def test_cancel_keeps_rows_and_allows_reenrollment(demo):
     with pytest.raises(ValidationFailed):
         enrollment_cancel(actor=clerk, household=h, scheme_year=2026, reason="")
     assert enrollment_cancel(actor=clerk, household=h, scheme_year=2026, reason="重复登记") == 3
-    assert Enrollment.objects.filter(status="cancelled").count() == 3
+    assert Enrollment.objects.filter(household=h, status="cancelled").count() == 3
     household_enroll(actor=clerk, household=h, scheme_year=2026)
-    assert Enrollment.objects.filter(status="enrolled").count() == 3
+    assert Enrollment.objects.filter(household=h, status="enrolled").count() == 3
