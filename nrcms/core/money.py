@@ -21,15 +21,21 @@ class Rounding(StrEnum):
     YUAN = "yuan"  # 元
 
 
-_QUANTUM = {Rounding.FEN: FEN, Rounding.JIAO: JIAO, Rounding.YUAN: YUAN}
+_QUANTUM = {"fen": FEN, "jiao": JIAO, "yuan": YUAN}
 
 
 def round_amount(value: Decimal, rule: Rounding | str = Rounding.FEN) -> Decimal:
     """The one rounding function: half up to the fen, 角 or 元, always returned with two decimals."""
-    if isinstance(value, float):
-        raise TypeError("金额不得使用浮点数")
-    quantum = _QUANTUM[Rounding(rule)]
-    return Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP).quantize(FEN)
+    if value.__class__ is not Decimal:
+        if isinstance(value, float):
+            raise TypeError("金额不得使用浮点数")
+        value = Decimal(value)
+    try:
+        quantum = _QUANTUM[rule]
+    except KeyError as exc:
+        raise ValueError(f"舍入规则“{rule}”应为 fen、jiao 或 yuan") from exc
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    return rounded if quantum is FEN else rounded.quantize(FEN)
 
 
 def money(value) -> Decimal:

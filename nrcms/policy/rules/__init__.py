@@ -1,0 +1,1 @@
+"""One small module per rule; `nrcms.policy.settle` runs them in order."""
