@@ -84,6 +84,7 @@ class Deductible(Strict):
     by_level: dict[Level, Amount] = {}
     non_designated: Amount | None = None
     out_of_county: Amount | None = None
+    out_of_county_unreferred: Amount | None = None  # a higher deductible for care without referral
     subsequent_factor: Rate = Decimal("1")  # second and later admissions in the year pay this share of it
     subsequent_by_level: dict[Level, Amount] = {}
 
@@ -125,6 +126,7 @@ class Inpatient(Strict):
 class PoolingLevel(Strict):
     rate: Rate
     per_visit_cap: Amount | None = None
+    per_day_cap: Amount | None = None  # all visits of one person on one day, at this level
 
 
 class OutpatientPooling(Strict):

@@ -208,6 +208,7 @@ def _outpatient(episode: Episode, scheme: Scheme, ytd: YearToDate) -> Settlement
     if rule.mode in ("pooling", "family_account_then_pooling") and rest > 0:
         pooled, chronic, pool_lines = pooling_pay(rule, episode, rest, ytd, p.rounding)
         lines += pool_lines
-    after = ytd.plus(outpatient_pooling_paid=pooled, chronic_paid=chronic, family_account_balance=-family)
+    after = ytd.plus(outpatient_pooling_paid=pooled, outpatient_paid_today=pooled, chronic_paid=chronic,
+                     family_account_balance=-family)
     return _result(episode, scheme, after, total=total, excluded=excluded, eligible=eligible, lines=lines,
                    basic=pooled + chronic, family=family)

@@ -64,6 +64,7 @@ class YearToDate:
     inpatient_cost: Decimal = ZERO
     basic_paid: Decimal = ZERO  # inpatient basic fund, counts against the annual cap
     outpatient_pooling_paid: Decimal = ZERO
+    outpatient_paid_today: Decimal = ZERO  # pooling already paid this person on the visit's day
     chronic_paid: Decimal = ZERO
     catastrophic_base: Decimal = ZERO  # in-policy self-pay accumulated toward the catastrophic deductible
     catastrophic_paid: Decimal = ZERO

@@ -19,6 +19,8 @@ def deductible_for(rule: Deductible, episode: Episode, ordinal: int) -> tuple[De
         return ZERO, Line("deductible", "中途结算后的续结，不再扣起付线", ZERO)
     if not episode.designated and rule.non_designated is not None:
         base, where = rule.non_designated, "非定点医疗机构"
+    elif not episode.in_county and not episode.referred and rule.out_of_county_unreferred is not None:
+        base, where = rule.out_of_county_unreferred, "县外未转诊"
     elif not episode.in_county and rule.out_of_county is not None:
         base, where = rule.out_of_county, "县外医疗机构"
     else:

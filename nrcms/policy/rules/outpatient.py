@@ -39,6 +39,11 @@ def pooling_pay(rule: Outpatient, episode: Episode, base: Decimal, ytd: YearToDa
     if level.per_visit_cap is not None and paid > level.per_visit_cap:
         paid = level.per_visit_cap
         text += f"；每次限额 {level.per_visit_cap} 元"
+    if level.per_day_cap is not None:
+        day_room = max(level.per_day_cap - ytd.outpatient_paid_today, ZERO)
+        if paid > day_room:
+            paid = day_room
+            text += f"；每日限额 {level.per_day_cap} 元，当日已付 {ytd.outpatient_paid_today} 元"
     if rule.pooling.annual_cap is not None:
         room = max(rule.pooling.annual_cap - ytd.outpatient_pooling_paid, ZERO)
         if paid > room:
