@@ -1,0 +1,304 @@
+"""Pages for township and village clerks: households, people, enrollment, certificates, roster import.
+Each view reads through a selector or calls exactly one service; refusals come back as messages naming the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from nrcms.accounts.roles import Cap
+from nrcms.accounts.selectors import region_list
+from nrcms.core.errors import NrcmsError, ValidationFailed
+from nrcms.core.export import XLSX, xlsx_response
+from nrcms.core.pdf import pdf_response
+from nrcms.web.views import need, paged
+
+from . import enrollment, people
+from . import roster_import as importer
+from . import selectors_people as sel
+from .certificate_pdf import certificate_pdf
+from .models import Category, ExemptionReason, ImportStatus, PersonStatus, Region, RegionLevel, Relation
+from .roster_template import template_xlsx
+
+MEMBER_SLOTS = 6
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+def _date(value: str, field: str = "date") -> dt.date:
+    parsed = parse_date(value or "")
+    if parsed is None:
+        raise ValidationFailed("invalid", f"日期“{value}”格式不正确，应为 YYYY-MM-DD", field=field)
+    return parsed
+
+
+def _fail(request, exc: NrcmsError) -> None:
+    messages.error(request, exc.message)
+
+
+# --- households ------------------------------------------------------------------------------------
+
+def household_list(request):
+    need(request, Cap.REGISTRY_VIEW)
+    g = request.GET
+    year = int(g.get("year") or current_year())
+    qs = sel.household_list(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
+                            scheme_year=year)
+    if g.get("export") == "xlsx":
+        rows = ((h.number, h.heads[0].name if h.heads else "", h.region.full_name, h.address, h.member_count,
+                 h.enrolled_count, h.valid_certificates[0].number if h.valid_certificates else "") for h in qs)
+        return xlsx_response("家庭户.xlsx", "家庭户", ["户编号", "户主", "住址", "详细地址", "在册人数",
+                                                   f"{year}年参合人数", "合作医疗证号"], rows)
+    villages = region_list(actor=request.user, level=RegionLevel.VILLAGE)
+    return render(request, "registry/household_list.html", {
+        "page": paged(request, qs), "q": g.get("q", ""), "region": g.get("region", ""), "villages": villages,
+        "year": year, "can_edit": request.user.can(Cap.REGISTRY_EDIT),
+    })
+
+
+def household_detail(request, pk: int):
+    need(request, Cap.REGISTRY_VIEW)
+    household = sel.household_get(actor=request.user, pk=pk)
+    year = int(request.GET.get("year") or current_year())
+    members = sel.household_members(household)
+    years = sel.household_enrollments(household)
+    this_year = years.get(year, {"enrolled": set(), "exempt": {}})
+    return render(request, "registry/household_detail.html", {
+        "h": household, "members": members, "active": [m for m in members if m.status == PersonStatus.ACTIVE],
+        "year": year, "years": years, "this_year": this_year, "certificate": sel.valid_certificate(household),
+        "certificates": household.certificates.order_by("-issued_at"),
+        "missing": enrollment.missing_members(household, year) if this_year["enrolled"] else [],
+        "relations": [r for r in Relation.choices if r[0] != Relation.HEAD], "reasons": ExemptionReason.choices,
+        "categories": Category.choices, "can_edit": request.user.can(Cap.REGISTRY_EDIT),
+        "add_kinds": [(k, v) for k, v in people.ADD_KINDS.items()], "today": timezone.localdate(),
+    })
+
+
+def _group_choices(user):
+    return region_list(actor=user).filter(level__in=[RegionLevel.GROUP, RegionLevel.VILLAGE]).select_related("parent")
+
+
+def household_new(request):
+    need(request, Cap.REGISTRY_EDIT)
+    post = request.POST
+    rows = [{"name": post.get(f"name_{i}", ""), "id_number": post.get(f"id_number_{i}", ""),
+             "relation": post.get(f"relation_{i}", "")} for i in range(MEMBER_SLOTS)]
+    error_field = None
+    if request.method == "POST":
+        try:
+            region = Region.objects.filter(code=post.get("region", "")).first()
+            if region is None:
+                raise ValidationFailed("required", "请选择住址（村民小组）", field="region")
+            filled = [r for r in rows[1:] if r["name"].strip() or r["id_number"].strip()]
+            household = people.household_register(
+                actor=request.user, region=region, address=post.get("address", ""), phone=post.get("phone", ""),
+                head=people.PersonInput(name=rows[0]["name"], id_number=rows[0]["id_number"], relation="head",
+                                        phone=post.get("phone", "")),
+                members=[people.PersonInput(name=r["name"], id_number=r["id_number"], relation=r["relation"])
+                         for r in filled],
+                authority=post.get("authority", ""),
+            )
+        except NrcmsError as exc:
+            _fail(request, exc)
+            error_field = exc.field
+        else:
+            messages.success(request, f"已建档：户 {household.number}")
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "registry/household_new.html", {
+        "rows": rows, "groups": _group_choices(request.user), "relations": Relation.choices, "post": post,
+        "error_field": error_field,
+    })
+
+
+# --- life events -----------------------------------------------------------------------------------
+
+@require_POST
+def member_add(request, pk: int):
+    household = sel.household_get(actor=request.user, pk=pk)
+    p = request.POST
+    try:
+        person = people.person_add(
+            actor=request.user, household=household, kind=p.get("kind", ""), date=_date(p.get("date")),
+            person=people.PersonInput(name=p.get("name", ""), id_number=p.get("id_number", ""),
+                                      relation=p.get("relation", ""), phone=p.get("phone", "")),
+            authority=p.get("authority", ""), note=p.get("note", ""))
+        messages.success(request, f"已登记{people.ADD_KINDS[p['kind']]}：{person.name}")
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect("household_detail", pk=household.pk)
+
+
+MEMBER_EVENTS = {"death": people.person_record_death, "marriage_out": people.person_record_marriage_out,
+                 "move_out": people.person_record_move_out}
+
+
+@require_POST
+def member_event(request, pk: int):
+    person = sel.person_get(actor=request.user, pk=pk)
+    p = request.POST
+    try:
+        new_head = sel.person_get(actor=request.user, pk=int(p["new_head"])) if p.get("new_head") else None
+        action = p.get("action", "")
+        if action == "move":
+            target = sel.household_by_number(actor=request.user, number=p.get("to_household", "").strip())
+            people.person_move(actor=request.user, person=person, to_household=target,
+                               relation=p.get("relation", "other"), date=_date(p.get("date")), new_head=new_head,
+                               reason=p.get("reason", ""))
+        elif action in MEMBER_EVENTS:
+            MEMBER_EVENTS[action](actor=request.user, person=person, date=_date(p.get("date")), new_head=new_head,
+                                  reason=p.get("reason", ""), authority=p.get("authority", ""))
+        else:
+            raise ValidationFailed("invalid", "请选择变动类型", field="action")
+        messages.success(request, f"已登记 {person.name} 的变动")
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect("household_detail", pk=person.household_id)
+
+
+@require_POST
+def category_grant(request, pk: int):
+    person = sel.person_get(actor=request.user, pk=pk)
+    p = request.POST
+    try:
+        people.person_category_grant(actor=request.user, person=person, category=p.get("category", ""),
+                                     valid_from=_date(p.get("valid_from"), "valid_from"),
+                                     authority=p.get("authority", ""))
+        messages.success(request, f"已认定 {person.name} 的人员类别")
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect("person_detail", pk=person.pk)
+
+
+# --- enrollment and certificates -------------------------------------------------------------------
+
+@require_POST
+def household_enroll(request, pk: int):
+    household = sel.household_get(actor=request.user, pk=pk)
+    p = request.POST
+    year = int(p.get("year") or current_year())
+    chosen = [int(v) for v in p.getlist("enroll")]
+    exemptions = {}
+    for key, reason in p.items():
+        if key.startswith("reason_") and reason and int(key[7:]) not in chosen:
+            exemptions[int(key[7:])] = (reason, p.get(f"note_{key[7:]}", ""))
+    try:
+        result = enrollment.household_enroll(actor=request.user, household=household, scheme_year=year,
+                                             person_ids=chosen, exemptions=exemptions,
+                                             authority=p.get("authority", ""))
+        messages.success(request, f"{year} 年度参合 {len(result.enrolled)} 人，登记未参合原因 {len(result.exempted)} 人")
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect(f"/registry/households/{household.pk}/?year={year}")
+
+
+@require_POST
+def certificate_issue(request, pk: int):
+    household = sel.household_get(actor=request.user, pk=pk)
+    try:
+        if request.POST.get("reason"):
+            cert = enrollment.certificate_reissue(actor=request.user, household=household,
+                                                  reason=request.POST["reason"])
+        else:
+            cert = enrollment.certificate_issue(actor=request.user, household=household)
+        messages.success(request, f"已发证：{cert.number}")
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect("household_detail", pk=household.pk)
+
+
+def certificate_print(request, pk: int):
+    need(request, Cap.REGISTRY_VIEW)
+    household = sel.household_get(actor=request.user, pk=pk)
+    cert = sel.valid_certificate(household)
+    if cert is None:
+        raise ValidationFailed("invalid", f"户 {household.number} 没有有效的合作医疗证", field="household")
+    year = int(request.GET.get("year") or current_year())
+    return pdf_response(f"合作医疗证-{cert.number}.pdf", certificate_pdf(cert, scheme_year=year))
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+def person_search(request):
+    need(request, Cap.REGISTRY_VIEW)
+    g = request.GET
+    qs = sel.person_search(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
+                           status=g.get("status", ""), category=g.get("category", ""))
+    if g.get("export") == "xlsx":
+        rows = ((p.name, p.id_number, p.get_sex_display(), p.birth_date, p.household.number,
+                 p.get_relation_display(), p.household.region.full_name, p.get_status_display(), p.phone)
+                for p in qs.iterator())
+        return xlsx_response("人员.xlsx", "人员", ["姓名", "身份证号", "性别", "出生日期", "户编号", "与户主关系", "住址",
+                                                 "状态", "电话"], rows)
+    return render(request, "registry/person_search.html", {
+        "page": paged(request, qs), "f": g, "statuses": PersonStatus.choices, "categories": Category.choices,
+        "villages": region_list(actor=request.user, level=RegionLevel.VILLAGE),
+    })
+
+
+def person_detail(request, pk: int):
+    need(request, Cap.REGISTRY_VIEW)
+    person = sel.person_get(actor=request.user, pk=pk)
+    return render(request, "registry/person_detail.html", {
+        "p": person, "events": person.events.select_related("from_household", "to_household").order_by("date", "id"),
+        "cats": person.categories.all(), "enrollments": person.enrollments.order_by("-scheme_year"),
+        "exemptions": person.exemptions.order_by("-scheme_year"), "categories": Category.choices,
+        "can_edit": request.user.can(Cap.REGISTRY_EDIT), "today": timezone.localdate(),
+    })
+
+
+# --- roster import ---------------------------------------------------------------------------------
+
+def roster_import(request):
+    need(request, Cap.REGISTRY_EDIT)
+    townships = region_list(actor=request.user, level=RegionLevel.TOWNSHIP)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationFailed("required", "请选择要导入的花名册文件（.xlsx 或 .csv）", field="file")
+            township = townships.filter(code=request.POST.get("township", "")).first()
+            if township is None:
+                raise ValidationFailed("required", "请选择乡镇", field="township")
+            year = int(request.POST["year"]) if request.POST.get("year") else None
+            job = importer.roster_import_create(actor=request.user, township=township, file_name=upload.name,
+                                                     content=upload.read(), scheme_year=year)
+            importer.roster_import_task.enqueue(job.pk)
+        except NrcmsError as exc:
+            _fail(request, exc)
+        else:
+            return redirect("import_job", pk=job.pk)
+    return render(request, "registry/roster_import.html", {
+        "townships": townships, "jobs": sel.import_job_list(actor=request.user)[:20], "year": current_year(),
+    })
+
+
+def import_job(request, pk: int):
+    job = sel.import_job_get(actor=request.user, pk=pk)
+    template = "registry/_import_progress.html" if request.headers.get("HX-Request") else "registry/import_job.html"
+    running = job.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+    return render(request, template, {"job": job, "running": running})
+
+
+def import_error_report(request, pk: int):
+    job = sel.import_job_get(actor=request.user, pk=pk)
+    if not job.error_report:
+        raise ValidationFailed("invalid", "该次导入没有错误行", field="error_report")
+    response = HttpResponse(job.error_report.read(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''import-errors-{job.pk}.xlsx"
+    return response
+
+
+def roster_template(request):
+    need(request, Cap.REGISTRY_VIEW)
+    township = region_list(actor=request.user, level=RegionLevel.TOWNSHIP).first()
+    response = HttpResponse(template_xlsx(township), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%8F%82%E5%90%88%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
+    return response
