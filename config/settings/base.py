@@ -123,6 +123,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The county's benefit scheme file (dated versions inside); see docs/guide/benefit-engine.md.
+NRCMS_SCHEME_FILE = os.environ.get("NRCMS_SCHEME_FILE", str(BASE_DIR / "nrcms" / "policy" / "schemes" / "demo-layered-2020.yaml"))
+
 # Lockout: this many failures for one username within the window lock it for the window.
 NRCMS_LOGIN_MAX_FAILURES = 5
 NRCMS_LOGIN_LOCK_MINUTES = 15

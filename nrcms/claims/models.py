@@ -107,3 +107,97 @@ class ChargeLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_no} {self.item_name} {self.amount}"
+
+
+def _money(label: str):
+    return models.DecimalField(label, max_digits=14, decimal_places=2, default=0)
+
+
+class PersonYear(models.Model):
+    """A person's year-to-date totals, updated in the same transaction as each settlement and locked
+    (SELECT … FOR UPDATE) while one is computed, so two desks can never break the annual cap together."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="year_totals")
+    scheme_year = models.PositiveSmallIntegerField("年度")
+    admissions = models.PositiveIntegerField("住院次数", default=0)
+    inpatient_cost = _money("住院总费用")
+    basic_paid = _money("基本医疗补偿")
+    outpatient_pooling_paid = _money("门诊统筹补偿")
+    chronic_paid = _money("门诊慢性病补偿")
+    catastrophic_base = _money("大病保险累计基数")
+    catastrophic_paid = _money("大病保险补偿")
+    assistance_base = _money("医疗救助累计基数")
+    assistance_paid = _money("医疗救助")
+    safety_net_paid = _money("兜底保障")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme_year"], name="one_totals_row_per_person_year"),
+            models.CheckConstraint(name="year_totals_not_negative",
+                                   condition=Q(basic_paid__gte=0, inpatient_cost__gte=0, catastrophic_paid__gte=0,
+                                               assistance_paid__gte=0, outpatient_pooling_paid__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.scheme_year}"
+
+
+class SettlementKind(models.TextChoices):
+    SETTLEMENT = "settlement", "结算"
+    REVERSAL = "reversal", "冲正"
+
+
+class SettlementStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    REVERSED = "reversed", "已冲正"
+
+
+class Settlement(models.Model):
+    """A settled episode: the engine's inputs, the scheme version, every amount and the explanation lines,
+    so the number can be reproduced and explained years later. A reversal is a second row with negated
+    amounts pointing at the first; nothing is updated in place but the original's status."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="settlements")
+    kind = models.CharField("类别", max_length=12, choices=SettlementKind.choices, default=SettlementKind.SETTLEMENT)
+    status = models.CharField("状态", max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.ACTIVE)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
+    number = models.CharField("结算单号", max_length=30, unique=True)
+    scheme_id = models.CharField("补偿方案", max_length=60)
+    scheme_version = models.CharField("方案版本", max_length=64)
+    scheme_effective = models.DateField("方案生效日期")
+    inputs = models.JSONField("计算输入")
+    result = models.JSONField("计算结果与说明")
+    total_cost = _money("医疗总费用")
+    eligible_cost = _money("政策范围内费用")
+    deductible = _money("起付线")
+    basic = _money("基本医疗补偿")
+    family_account = _money("家庭账户支付")
+    fixed_fee = _money("单病种定额")
+    subsidy = _money("定额补助")
+    catastrophic = _money("大病保险")
+    assistance = _money("医疗救助")
+    safety_net = _money("兜底保障")
+    fund_total = _money("基金支付合计")
+    self_pay = _money("个人自付")
+    facility_borne = _money("医疗机构承担")
+    idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
+    reason = models.CharField("冲正原因", max_length=300, blank=True)
+    settled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField("结算时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-settled_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode"], condition=Q(kind="settlement", status="active"),
+                                    name="one_active_settlement_per_episode"),
+            models.CheckConstraint(name="reimbursement_not_above_eligible",
+                                   condition=Q(kind="reversal") | Q(basic__lte=F("eligible_cost"))),
+            models.CheckConstraint(name="settlement_amounts_add_up",
+                                   condition=Q(total_cost=F("fund_total") + F("self_pay") + F("facility_borne"))),
+            models.CheckConstraint(name="reversal_points_at_original",
+                                   condition=Q(kind="settlement", reverses__isnull=True)
+                                   | Q(kind="reversal", reverses__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

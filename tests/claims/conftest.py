@@ -33,3 +33,4 @@ def family(demo):
         Enrollment.objects.create(person=p, household=household, scheme_year=2026)
     certificate = Certificate.objects.create(household=household, number="61012599990001")
     return Family(household, *people, certificate)
+

@@ -1,0 +1,243 @@
+"""Settlement at the desk: trial (the full answer, nothing written), settle (once per admission, whatever
+the retries), reverse (冲正, with a reason) — all through the benefit engine in `nrcms.policy`.
+
+Year-to-date totals live in PersonYear and are read with SELECT … FOR UPDATE in the settling transaction:
+two desks settling the same person at the same moment queue on that row, so the annual cap holds. Settling
+an admission that already has an active settlement returns that settlement, never a second payment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from nrcms.accounts.audit import audit_record
+from nrcms.accounts.models import User
+from nrcms.accounts.roles import Cap
+from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from nrcms.core.jsonable import jsonable
+from nrcms.facilities.models import DesignationStatus
+from nrcms.facilities.services import facility_status_on
+from nrcms.policy import ChargeItem, Person, YearToDate, load_scheme_file, settle
+from nrcms.policy import Episode as EngineEpisode
+from nrcms.policy import Settlement as EngineSettlement
+from nrcms.registry.models import PersonCategory
+from nrcms.registry.people import sequence_take
+
+from .models import (
+    Episode,
+    EpisodeKind,
+    EpisodeStatus,
+    PersonYear,
+    Settlement,
+    SettlementKind,
+    SettlementStatus,
+)
+
+AMOUNT_FIELDS = ["total_cost", "eligible_cost", "deductible", "basic", "family_account", "fixed_fee", "subsidy",
+                 "catastrophic", "assistance", "safety_net", "fund_total", "self_pay", "facility_borne"]
+YTD_FIELDS = [f.name for f in fields(YearToDate) if f.name not in ("family_account_balance", "outpatient_paid_today")]
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float):
+    return load_scheme_file(path)
+
+
+def county_scheme():
+    """The county's scheme file (settings.NRCMS_SCHEME_FILE), reloaded when the file changes."""
+    path = Path(settings.NRCMS_SCHEME_FILE)
+    return _load(str(path), path.stat().st_mtime)
+
+
+def _categories_on(person_id: int, on: dt.date) -> frozenset[str]:
+    rows = PersonCategory.objects.filter(person_id=person_id, valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)).values_list("category", flat=True)
+    return frozenset(rows)
+
+
+def _ytd_from(row: PersonYear | None, today_paid: Decimal = Decimal("0")) -> YearToDate:
+    if row is None:
+        return YearToDate(outpatient_paid_today=today_paid)
+    values = {name: getattr(row, name) for name in YTD_FIELDS}
+    return YearToDate(outpatient_paid_today=today_paid, **values)
+
+
+def _outpatient_paid_today(episode: Episode) -> Decimal:
+    rows = Settlement.objects.filter(episode__person=episode.person, episode__kind=EpisodeKind.OUTPATIENT,
+                                     episode__admission_date=episode.admission_date).exclude(episode=episode)
+    return sum((r.basic for r in rows), Decimal("0"))
+
+
+def engine_input(episode: Episode) -> tuple[EngineEpisode, Person]:
+    on = episode.discharge_date or episode.admission_date
+    facility = episode.facility
+    charges = tuple(
+        ChargeItem(code=c.catalogue_code, name=c.item_name, amount=c.amount, catalogue_class=c.catalogue_class,
+                   first_self_pay_share=c.first_self_pay_share, quantity=c.quantity, price_limit=c.price_limit)
+        for c in episode.charges.order_by("line_no")
+    )
+    engine_episode = EngineEpisode(
+        kind=episode.kind, facility_level=facility.level, admission_date=episode.admission_date,
+        discharge_date=episode.discharge_date, charges=charges, in_county=facility.in_county,
+        designated=facility_status_on(facility, on) == DesignationStatus.DESIGNATED,
+        referred=episode.referral_id is not None, diagnosis_code=episode.diagnosis_code,
+    )
+    return engine_episode, Person(_categories_on(episode.person_id, on))
+
+
+def _check_ready(episode: Episode) -> None:
+    if episode.status == EpisodeStatus.CANCELLED:
+        raise ValidationFailed("episode_closed", "该就诊已撤销，不能结算", field="episode")
+    if episode.kind == EpisodeKind.INPATIENT and episode.discharge_date is None:
+        raise ValidationFailed("not_discharged", "住院尚未办理出院，不能结算；如需中途结算请先登记出院日期",
+                               field="discharge_date")
+    if not episode.charges.exists():
+        raise ValidationFailed("no_charges", "没有费用明细，不能结算", field="charges")
+
+
+def _desk_episode(actor: User, episode: Episode) -> None:
+    if not actor.can(Cap.DESK_SETTLE) or actor.facility_id is None:
+        raise Forbidden("只有定点医疗机构合疗科可以结算")
+    if episode.facility_id != actor.facility_id:
+        raise NotFound("就诊记录", episode.serial)
+
+
+def _compute(episode: Episode, ytd_row: PersonYear | None) -> tuple[EngineSettlement, dict]:
+    engine_episode, person = engine_input(episode)
+    today = _outpatient_paid_today(episode) if episode.kind == EpisodeKind.OUTPATIENT else Decimal("0")
+    ytd = _ytd_from(ytd_row, today)
+    scheme_file = county_scheme()
+    if episode.kind == EpisodeKind.OUTPATIENT:
+        ytd = _with_family_account(episode, ytd, scheme_file, engine_episode)
+    result = settle(engine_episode, scheme_file, ytd, person=person)
+    inputs = {"episode": jsonable({f.name: getattr(engine_episode, f.name) for f in fields(engine_episode)
+                                   if f.name != "charges"}),
+              "charges": [jsonable({f.name: getattr(c, f.name) for f in fields(c)}) for c in engine_episode.charges],
+              "categories": sorted(person.categories), "year_to_date": ytd.to_dict(),
+              "scheme_file": scheme_file.id}
+    return result, inputs
+
+
+def _with_family_account(episode, ytd, scheme_file, engine_episode) -> YearToDate:
+    from nrcms.policy import scheme_for
+
+    scheme = scheme_for(scheme_file, engine_episode)
+    mode = scheme.params.outpatient.mode if scheme and scheme.params.outpatient else None
+    if mode not in ("family_account", "family_account_then_pooling"):
+        return ytd
+    try:
+        from nrcms.funding.ledger import family_account_balance
+    except ImportError as exc:
+        raise ValidationFailed("no_family_account", "基金账簿尚未建立家庭账户，不能按家庭账户结算门诊",
+                               field="family_account") from exc
+    from dataclasses import replace
+
+    return replace(ytd, family_account_balance=family_account_balance(episode.household))
+
+
+def settlement_trial(*, actor: User, episode: Episode) -> EngineSettlement:
+    """试算: the whole answer with this year's totals as they stand; nothing is written or locked."""
+    _desk_episode(actor, episode)
+    _check_ready(episode)
+    row = PersonYear.objects.filter(person=episode.person, scheme_year=episode.scheme_year).first()
+    result, _ = _compute(episode, row)
+    return result
+
+
+def _locked_year_row(episode: Episode) -> PersonYear:
+    key = {"person_id": episode.person_id, "scheme_year": episode.scheme_year}
+    row = PersonYear.objects.select_for_update().filter(**key).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            PersonYear.objects.create(**key)
+    except IntegrityError:
+        pass  # another desk created it a moment ago; lock theirs
+    return PersonYear.objects.select_for_update().get(**key)
+
+
+def _number(prefix: str, year: int) -> str:
+    return f"{prefix}{year}{sequence_take(f'{prefix.lower()}-{year}'):07d}"
+
+
+@transaction.atomic
+def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | None = None
+                      ) -> tuple[Settlement, bool]:
+    """Settle once. Returns (settlement, created); a repeat — same key or same admission — returns the first."""
+    _desk_episode(actor, episode)
+    if idempotency_key:
+        earlier = Settlement.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.episode_id != episode.pk:
+                raise Conflict("idempotency_key_reused", "幂等键已用于另一笔结算", field="idempotency_key")
+            return earlier, False
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    active = episode.settlements.filter(kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE).first()
+    if active is not None:
+        return active, False
+    _check_ready(episode)
+    row = _locked_year_row(episode)
+    result, inputs = _compute(episode, row)
+    if result.refused:
+        raise ValidationFailed("refused", "不予补偿：" + "；".join(line.text for line in result.lines
+                                                              if line.step == "refused"), field="episode")
+    settlement = Settlement.objects.create(
+        episode=episode, number=_number("JS", episode.scheme_year), scheme_id=result.scheme_id,
+        scheme_version=result.scheme_version, scheme_effective=result.scheme_effective, inputs=inputs,
+        result=result.to_dict(), idempotency_key=idempotency_key or None, settled_by=actor,
+        **{name: getattr(result, name) for name in AMOUNT_FIELDS},
+    )
+    for name in YTD_FIELDS:
+        setattr(row, name, getattr(result.ytd_after, name))
+    row.save()
+    episode.status = EpisodeStatus.SETTLED
+    episode.save(update_fields=["status"])
+    audit_record(actor=actor, action="settlement.settle", obj=settlement, facility_code=episode.facility.code,
+                 region_code=episode.household.region.code,
+                 after={"episode": episode.serial, "scheme_version": result.scheme_version,
+                        **{name: getattr(result, name) for name in ("total_cost", "fund_total", "self_pay")}})
+    return settlement, True
+
+
+@transaction.atomic
+def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> Settlement:
+    """冲正: a negating row, the year's totals given back, the admission open for correction and resettlement."""
+    if not (reason or "").strip():
+        raise ValidationFailed("required", "冲正必须填写原因", field="reason")
+    _desk_episode(actor, settlement.episode)
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.kind == SettlementKind.REVERSAL:
+        raise ValidationFailed("invalid", f"{settlement.number} 本身是冲正记录，不能再冲正", field="settlement")
+    if settlement.status == SettlementStatus.REVERSED:
+        raise ValidationFailed("already_reversed", f"结算单 {settlement.number} 已冲正，不能重复冲正", field="settlement")
+    episode = Episode.objects.select_for_update().get(pk=settlement.episode_id)
+    row = _locked_year_row(episode)
+    ytd_before = settlement.inputs["year_to_date"]
+    ytd_after = settlement.result["ytd_after"]
+    for name in YTD_FIELDS:
+        delta = Decimal(str(ytd_after[name])) - Decimal(str(ytd_before[name]))
+        setattr(row, name, getattr(row, name) - (int(delta) if name == "admissions" else delta))
+    row.save()
+    reversal = Settlement.objects.create(
+        episode=episode, kind=SettlementKind.REVERSAL, reverses=settlement, number=_number("CZ", episode.scheme_year),
+        scheme_id=settlement.scheme_id, scheme_version=settlement.scheme_version,
+        scheme_effective=settlement.scheme_effective, inputs=settlement.inputs, result=settlement.result,
+        reason=reason, settled_by=actor, **{name: -getattr(settlement, name) for name in AMOUNT_FIELDS},
+    )
+    settlement.status = SettlementStatus.REVERSED
+    settlement.save(update_fields=["status"])
+    episode.status = EpisodeStatus.DISCHARGED if episode.discharge_date else EpisodeStatus.ADMITTED
+    episode.save(update_fields=["status"])
+    audit_record(actor=actor, action="settlement.reverse", obj=settlement, reason=reason,
+                 facility_code=episode.facility.code, region_code=episode.household.region.code,
+                 before={"status": "active", "fund_total": settlement.fund_total},
+                 after={"status": "reversed", "reversal": reversal.number})
+    return reversal
