@@ -71,9 +71,13 @@ def household_detail(request, pk: int):
     members = sel.household_members(household)
     years = sel.household_enrollments(household)
     this_year = years.get(year, {"enrolled": set(), "exempt": {}})
+    for m in members:
+        m.enrolled_now = m.pk in this_year["enrolled"]
+        m.exemption_now = this_year["exempt"].get(m.pk)
+    pending = [m for m in members if m.status == PersonStatus.ACTIVE and not m.enrolled_now and not m.exemption_now]
     return render(request, "registry/household_detail.html", {
         "h": household, "members": members, "active": [m for m in members if m.status == PersonStatus.ACTIVE],
-        "year": year, "years": years, "this_year": this_year, "certificate": sel.valid_certificate(household),
+        "year": year, "years": years, "this_year": this_year, "pending": pending, "certificate": sel.valid_certificate(household),
         "certificates": household.certificates.order_by("-issued_at"),
         "missing": enrollment.missing_members(household, year) if this_year["enrolled"] else [],
         "relations": [r for r in Relation.choices if r[0] != Relation.HEAD], "reasons": ExemptionReason.choices,

@@ -1,0 +1,64 @@
+import datetime as dt
+
+import pytest
+
+from nrcms.core.idnumber import make_id_number
+from nrcms.registry.models import Certificate, Enrollment, Household
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_township_clerk_registers_enrolls_and_prints_the_certificate(page, live_server, browser_login, shot):
+    browser_login("ganting")
+    page.click("[data-menu=household_list]")
+    assert "东韩村" in page.get_by_test_id("household-table").inner_text()
+    shot(page, "registry-household-list")
+    page.get_by_test_id("household-new").click()
+    head = make_id_number("610125", dt.date(1971, 4, 5), 21, "M")
+    wife = make_id_number("610125", dt.date(1973, 6, 7), 21, "F")
+    son = make_id_number("610125", dt.date(2001, 8, 9), 21, "M")
+    page.select_option("select[name=region]", "610125100201001")
+    page.fill("input[name=address]", "一组 66 号")
+    page.fill("input[name=phone]", "13811112222")
+    for i, (name, number, relation) in enumerate([("翟永福", head, None), ("缪桂香", wife, "spouse"),
+                                                   ("翟小兵", son, "child")]):
+        page.fill(f"input[name=name_{i}]", name)
+        page.fill(f"input[name=id_number_{i}]", number)
+        if relation:
+            page.select_option(f"select[name=relation_{i}]", relation)
+    shot(page, "registry-household-new")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/registry/households/*/")
+    assert "已建档" in page.content() and head in page.content()
+    household = Household.objects.get(members__id_number=head)
+    son_pk = household.members.get(id_number=son).pk
+
+    # leave the soldier son out without a reason: refused, naming him
+    page.uncheck(f"[data-testid=enroll-{son_pk}]")
+    page.get_by_test_id("enroll-submit").click()
+    assert "翟小兵" in page.locator(".msg.error").inner_text()
+    shot(page, "registry-enroll-refused")
+    page.uncheck(f"[data-testid=enroll-{son_pk}]")
+    page.select_option(f"select[name=reason_{son_pk}]", "military")
+    page.get_by_test_id("enroll-submit").click()
+    assert "参合 2 人，登记未参合原因 1 人" in page.locator(".msg.success").inner_text()
+    assert Enrollment.objects.filter(household=household, scheme_year=2026).count() == 2
+
+    page.get_by_test_id("certificate-issue").click()
+    cert = Certificate.objects.get(household=household)
+    assert cert.number in page.get_by_test_id("certificate-number").inner_text()
+    shot(page, "registry-household-detail")
+    response = page.request.get(live_server.url + page.get_by_test_id("certificate-print").get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.body()[:4] == b"%PDF"
+
+    page.click("[data-menu=roster_import]")
+    assert page.get_by_test_id("template-download").is_visible()
+    assert page.get_by_test_id("import-form").is_visible()
+    shot(page, "registry-roster-import")
+
+    page.click("[data-menu=person_search]")
+    page.fill("input[name=q]", "zyf")
+    page.click("form.filters button[type=submit]")
+    assert "翟永福" in page.get_by_test_id("person-table").inner_text()
+    shot(page, "registry-person-search")
