@@ -32,7 +32,7 @@ def certificate_context(cert: Certificate, scheme_year: int) -> dict:
         "issued_at": timezone.localtime(cert.issued_at).date(),
         "replaces": cert.replaces.number if cert.replaces_id else "",
         "members": [{"name": m.name, "sex": m.get_sex_display(), "relation": m.get_relation_display(),
-                     "birth": m.birth_date, "id_masked": mask_id_number(m.id_number),
+                     "id_masked": mask_id_number(m.id_number),
                      "enrolled": m.pk in enrolled} for m in members],
     }
 

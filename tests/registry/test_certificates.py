@@ -89,3 +89,12 @@ def test_certificate_pdf_masks_id_numbers(demo):
     ids = [m["id_masked"] for m in context["members"]]
     assert all("********" in i for i in ids)
     assert context["number"] == cert.number and context["head"] == "张建国"
+
+
+def test_certificate_card_does_not_reveal_the_masked_birth_date(demo):
+    from nrcms.registry.certificate_pdf import certificate_context
+
+    clerk = demo["ganting"]
+    h = enrolled_family(clerk)
+    context = certificate_context(certificate_issue(actor=clerk, household=h), 2026)
+    assert all("birth" not in m for m in context["members"])
