@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("registry/", include("nrcms.registry.urls")),
     path("funding/", include("nrcms.funding.urls")),
+    path("desk/", include("nrcms.claims.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -1,6 +1,7 @@
 """Every app contributes routers; this is the only place they are mounted."""
 
 from nrcms.accounts.api import router as accounts_router
+from nrcms.claims.api import router as desk_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
@@ -16,3 +17,4 @@ api.add_router("/facilities", facilities_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/registry", people_router)
 api.add_router("/funding", funding_router)
+api.add_router("/desk", desk_router)

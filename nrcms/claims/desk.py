@@ -83,7 +83,12 @@ def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_
     else:
         raise ValidationFailed("required", "请输入合作医疗证号或身份证号", field="certificate_number")
     if person is None:
-        raise ValidationFailed("required", "合作医疗证对应多名家庭成员，请同时输入患者身份证号", field="id_number")
+        members = list(certificate.household.members.filter(status=PersonStatus.ACTIVE).order_by("id"))
+        if len(members) != 1:
+            raise ValidationFailed("choose_member", f"合作医疗证 {certificate.number} 有 {len(members)} 名家庭成员，"
+                                   "请选择患者或输入身份证号", field="id_number",
+                                   details=[{"name": m.name, "id_number": m.id_number} for m in members])
+        person = members[0]
     enrollment = person.enrollments.filter(scheme_year=on.year, status=EnrollmentStatus.ENROLLED).first()
     return MemberCard(person, certificate, enrollment, on.year)
 
@@ -247,24 +252,25 @@ def charges_upload(*, actor: User, episode: Episode, lines: list[ChargeInput]) -
         values = _check_line(episode, line, result.errors)
         if values is not None:
             checked[line.line_no] = (line, values)
-    for day in {line.charged_on for line, _ in checked.values()}:
-        codes = [line.facility_item_code for line, _ in checked.values() if line.charged_on == day]
-        resolution = charges_resolve(facility=facility, facility_item_codes=codes, on=day)
-        for code in resolution.unmapped + resolution.unknown:
-            for line, _ in checked.values():
-                if line.facility_item_code == code and line.charged_on == day:
-                    why = "未对照" if code in resolution.unmapped else "对照的目录项目在该日未生效"
-                    result.errors.append({"line_no": line.line_no, "field": "facility_item_code",
-                                          "message": f"第 {line.line_no} 行院内编码 {code} {why}，不能结算（系统不猜测对照）"})
-        for line, values in checked.values():
-            if line.charged_on == day and line.facility_item_code in resolution.resolved:
-                checked[line.line_no] = (line, values, resolution.resolved[line.facility_item_code])
+    items: dict[int, object] = {}
+    for day in sorted({line.charged_on for line, _ in checked.values()}):
+        todays = [line for line, _ in checked.values() if line.charged_on == day]
+        resolution = charges_resolve(facility=facility, facility_item_codes=[ln.facility_item_code for ln in todays],
+                                     on=day)
+        for line in todays:
+            code = line.facility_item_code
+            if code in resolution.resolved:
+                items[line.line_no] = resolution.resolved[code]
+            else:
+                why = "未对照" if code in resolution.unmapped else "对照的目录项目在该日未生效"
+                result.errors.append({"line_no": line.line_no, "field": "facility_item_code",
+                                      "message": f"第 {line.line_no} 行院内编码 {code} {why}，不能结算（系统不猜测对照）"})
     existing = {c.line_no: c for c in episode.charges.filter(line_no__in=list(checked))}
     new_rows = []
-    for line_no, entry in checked.items():
-        if len(entry) < 3:
+    for line_no, (line, (qty, price, amount)) in checked.items():
+        item = items.get(line_no)
+        if item is None:
             continue
-        line, (qty, price, amount), item = entry
         old = existing.get(line_no)
         if old is not None:
             same = (old.facility_item_code, old.charged_on, old.quantity, old.unit_price, old.amount) == (

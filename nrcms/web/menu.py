@@ -39,6 +39,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补助资金申报"), "subsidy_claim", Cap.FUND_VIEW),
         MenuItem(_("基金账簿"), "ledger", Cap.FUND_VIEW),
     )),
+    MenuGroup(_("医院结算"), (MenuItem(_("结算台"), "desk_home", Cap.DESK_SETTLE),)),
     MenuGroup(_("医疗机构"), (
         MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),

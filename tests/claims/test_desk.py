@@ -40,7 +40,7 @@ def test_desk_finds_a_member_by_certificate_and_id(demo, family):
     assert card.person == family.spouse and card.enrolled and card.certificate == family.certificate
     with pytest.raises(ValidationFailed) as exc:
         member_lookup(actor=demo["desk_county"], on=ADMIT, certificate_number=family.certificate.number)
-    assert exc.value.field == "id_number"
+    assert exc.value.code == "choose_member" and [m["name"] for m in exc.value.details] == ["王德福", "刘桂芳", "王小强"]
 
 
 def test_lookup_tells_when_not_enrolled_that_year(demo, family):

@@ -1,0 +1,236 @@
+"""The hospital-system API: the same transaction as the desk pages, idempotent on the facility's serial
+numbers, line numbers and an Idempotency-Key header for settlement. Authenticate with the facility
+account's token (`Authorization: Bearer …`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpResponse
+from ninja import Header, Router, Schema, Status
+
+from nrcms.accounts.roles import Cap
+from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.core.pdf import pdf_response
+
+from .desk import (
+    AdmissionInput,
+    ChargeInput,
+    admission_register,
+    charges_upload,
+    episode_discharge,
+    member_lookup,
+)
+from .models import Episode, Settlement
+from .settlement import settlement_reverse, settlement_settle, settlement_trial
+from .voucher import voucher_pdf
+
+router = Router(tags=["医院结算"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _desk(request):
+    if not request.user.can(Cap.DESK_SETTLE) or request.user.facility_id is None:
+        raise Forbidden("只有定点医疗机构合疗科账号可以调用结算接口")
+
+
+def _episode(request, serial: str) -> Episode:
+    _desk(request)
+    episode = Episode.objects.filter(facility_id=request.user.facility_id, serial=serial).first()
+    if episode is None:
+        raise NotFound("就诊记录", serial)
+    return episode
+
+
+class MemberOut(Schema):
+    name: str
+    sex: str
+    birth_date: dt.date
+    id_number: str
+    certificate_number: str | None
+    scheme_year: int
+    enrolled: bool
+
+
+@router.get("/members", response={200: MemberOut, **ERRORS}, summary="按合作医疗证号或身份证号查询参合人员（精确匹配）")
+def member(request, certificate_number: str = "", id_number: str = "", on: dt.date | None = None):
+    card = member_lookup(actor=request.user, on=on or dt.date.today(), certificate_number=certificate_number,
+                         id_number=id_number)
+    p = card.person
+    return {"name": p.name, "sex": p.sex, "birth_date": p.birth_date, "id_number": p.id_number,
+            "certificate_number": card.certificate.number if card.certificate else None,
+            "scheme_year": card.scheme_year, "enrolled": card.enrolled}
+
+
+class EpisodeIn(Schema):
+    serial: str
+    kind: str = "inpatient"
+    id_number: str
+    admission_date: dt.date
+    diagnosis_code: str = ""
+    diagnosis_name: str = ""
+    referral_number: str = ""
+    department: str = ""
+
+
+class EpisodeOut(Schema):
+    serial: str
+    kind: str
+    status: str
+    person_name: str
+    id_number: str
+    scheme_year: int
+    admission_date: dt.date
+    discharge_date: dt.date | None
+    diagnosis_code: str
+    referral_number: str | None
+
+
+def _out(e: Episode) -> dict:
+    return {"serial": e.serial, "kind": e.kind, "status": e.status, "person_name": e.person.name,
+            "id_number": e.person.id_number, "scheme_year": e.scheme_year, "admission_date": e.admission_date,
+            "discharge_date": e.discharge_date, "diagnosis_code": e.diagnosis_code,
+            "referral_number": e.referral.number if e.referral else None}
+
+
+@router.post("/episodes", response={200: EpisodeOut, 201: EpisodeOut, **ERRORS},
+             summary="登记入院或门诊（按流水号幂等：重复提交返回第一次的登记，状态 200）")
+def episode_register(request, payload: EpisodeIn):
+    _desk(request)
+    episode, created = admission_register(actor=request.user, data=AdmissionInput(**payload.dict()))
+    return Status(201 if created else 200, _out(episode))
+
+
+class EpisodePage(PageOut):
+    items: list[EpisodeOut]
+
+
+@router.get("/episodes", response={200: EpisodePage, **ERRORS}, summary="本机构就诊列表")
+def episodes(request, status: str = "", offset: int = 0, limit: int = 50):
+    _desk(request)
+    qs = Episode.objects.filter(facility_id=request.user.facility_id).select_related("person", "referral")
+    if status:
+        qs = qs.filter(status=status)
+    items, page = paginate(qs, offset, limit)
+    return {**page, "items": [_out(e) for e in items]}
+
+
+@router.get("/episodes/{serial}", response={200: EpisodeOut, **ERRORS}, summary="一次就诊")
+def episode_get(request, serial: str):
+    return _out(_episode(request, serial))
+
+
+class ChargeIn(Schema):
+    line_no: int
+    facility_item_code: str
+    item_name: str
+    charged_on: dt.date
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class ChargesIn(Schema):
+    lines: list[ChargeIn]
+
+
+class LineError(Schema):
+    line_no: int | str | None
+    field: str
+    message: str
+
+
+class UploadOut(Schema):
+    ok: bool
+    added: int
+    unchanged: int
+    errors: list[LineError]
+
+
+@router.post("/episodes/{serial}/charges", response={200: UploadOut, **ERRORS},
+             summary="上传费用明细（整批成功或整批不写，错误逐行列在 details；同一明细序号同一内容重复上传不变化）")
+def charges(request, serial: str, payload: ChargesIn):
+    episode = _episode(request, serial)
+    result = charges_upload(actor=request.user, episode=episode,
+                            lines=[ChargeInput(**line.dict()) for line in payload.lines])
+    if not result.ok:
+        raise ValidationFailed("charges_invalid", f"本批有 {len(result.errors)} 处错误，整批未写入：{result.errors[0]['message']}",
+                               field="lines", details=result.errors)
+    return {"ok": True, "added": result.added, "unchanged": result.unchanged, "errors": []}
+
+
+class DischargeIn(Schema):
+    discharge_date: dt.date
+
+
+@router.post("/episodes/{serial}/discharge", response={200: EpisodeOut, **ERRORS}, summary="登记出院")
+def discharge(request, serial: str, payload: DischargeIn):
+    return _out(episode_discharge(actor=request.user, episode=_episode(request, serial),
+                                  discharge_date=payload.discharge_date))
+
+
+@router.post("/episodes/{serial}/trial", response={200: dict, **ERRORS}, summary="试算：完整结果与计算说明，不入账")
+def trial(request, serial: str):
+    return settlement_trial(actor=request.user, episode=_episode(request, serial)).to_dict()
+
+
+class SettlementOut(Schema):
+    number: str
+    kind: str
+    status: str
+    episode_serial: str
+    scheme_id: str
+    scheme_version: str
+    total_cost: Decimal
+    eligible_cost: Decimal
+    fund_total: Decimal
+    self_pay: Decimal
+    basic: Decimal
+    catastrophic: Decimal
+    assistance: Decimal
+    safety_net: Decimal
+    lines: list[dict]
+
+
+def _settlement_out(s: Settlement) -> dict:
+    return {"number": s.number, "kind": s.kind, "status": s.status, "episode_serial": s.episode.serial,
+            "scheme_id": s.scheme_id, "scheme_version": s.scheme_version, "total_cost": s.total_cost,
+            "eligible_cost": s.eligible_cost, "fund_total": s.fund_total, "self_pay": s.self_pay, "basic": s.basic,
+            "catastrophic": s.catastrophic, "assistance": s.assistance, "safety_net": s.safety_net,
+            "lines": s.result.get("lines", [])}
+
+
+@router.post("/episodes/{serial}/settle", response={200: SettlementOut, 201: SettlementOut, **ERRORS},
+             summary="结算（同一就诊只结算一次；带 Idempotency-Key 重试返回第一次的结果）")
+def settle(request, serial: str, idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")):
+    settlement, created = settlement_settle(actor=request.user, episode=_episode(request, serial),
+                                            idempotency_key=idempotency_key)
+    return Status(201 if created else 200, _settlement_out(settlement))
+
+
+def _settlement(request, number: str) -> Settlement:
+    _desk(request)
+    s = Settlement.objects.filter(number=number, episode__facility_id=request.user.facility_id).first()
+    if s is None:
+        raise NotFound("结算单", number)
+    return s
+
+
+class ReverseIn(Schema):
+    reason: str
+
+
+@router.post("/settlements/{number}/reverse", response={200: SettlementOut, **ERRORS}, summary="冲正（须填原因）")
+def reverse(request, number: str, payload: ReverseIn):
+    if not payload.reason.strip():
+        raise ValidationFailed("required", "冲正必须填写原因", field="reason")
+    return _settlement_out(settlement_reverse(actor=request.user, settlement=_settlement(request, number),
+                                              reason=payload.reason))
+
+
+@router.get("/settlements/{number}/voucher.pdf", response={200: None, **ERRORS}, summary="补偿凭据 PDF")
+def voucher(request, number: str) -> HttpResponse:
+    s = _settlement(request, number)
+    return pdf_response(f"补偿凭据-{s.number}.pdf", voucher_pdf(s))

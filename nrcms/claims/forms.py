@@ -1,0 +1,43 @@
+from django import forms
+
+from .models import EpisodeKind
+
+
+class LookupForm(forms.Form):
+    certificate_number = forms.CharField(label="合作医疗证号", max_length=20, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+
+
+class AdmissionForm(forms.Form):
+    serial = forms.CharField(label="住院（就诊）流水号", max_length=40)
+    kind = forms.ChoiceField(label="类别", choices=EpisodeKind.choices)
+    id_number = forms.CharField(label="患者身份证号", max_length=18)
+    admission_date = forms.DateField(label="入院日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    diagnosis_code = forms.CharField(label="诊断编码（ICD-10）", max_length=20, required=False,
+                                     widget=forms.TextInput(attrs={"list": "diagnoses"}))
+    diagnosis_name = forms.CharField(label="诊断名称", max_length=120, required=False)
+    referral_number = forms.CharField(label="转诊单号", max_length=30, required=False, help_text="县外或上转时填写")
+    department = forms.CharField(label="科室", max_length=40, required=False)
+
+
+class ChargeLineForm(forms.Form):
+    line_no = forms.IntegerField(label="明细序号", min_value=1)
+    facility_item_code = forms.CharField(label="院内编码", max_length=40)
+    item_name = forms.CharField(label="项目名称", max_length=120)
+    charged_on = forms.DateField(label="费用日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    quantity = forms.DecimalField(label="数量", max_digits=12, decimal_places=4)
+    unit_price = forms.DecimalField(label="单价", max_digits=14, decimal_places=4)
+    amount = forms.DecimalField(label="金额", max_digits=14, decimal_places=2)
+
+
+class ChargeFileForm(forms.Form):
+    file = forms.FileField(label="费用明细文件（.xlsx 或 .csv）",
+                           help_text="列：明细序号、院内编码、项目名称、费用日期、数量、单价、金额")
+
+
+class DischargeForm(forms.Form):
+    discharge_date = forms.DateField(label="出院日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label="冲正原因", max_length=300)

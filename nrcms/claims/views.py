@@ -1,0 +1,169 @@
+"""The hospital desk's pages: look up, admit, charge, discharge, trial, settle, print, reverse."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.db.models import Q, Sum
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from nrcms.accounts.roles import Cap
+from nrcms.core.errors import NotFound, NrcmsError
+from nrcms.core.pdf import pdf_response
+from nrcms.facilities.models import Diagnosis
+from nrcms.web.views import need, paged
+
+from .charge_file import parse_charge_file
+from .desk import (
+    AdmissionInput,
+    ChargeInput,
+    admission_register,
+    charges_upload,
+    episode_discharge,
+    member_lookup,
+)
+from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
+from .models import Episode, EpisodeStatus, Settlement
+from .settlement import settlement_reverse, settlement_settle, settlement_trial
+from .voucher import voucher_pdf
+
+
+def _episode(request, pk: int) -> Episode:
+    need(request, Cap.DESK_SETTLE)
+    episode = (Episode.objects.select_related("person", "household", "facility", "referral")
+               .filter(pk=pk, facility_id=request.user.facility_id).first())
+    if episode is None:
+        raise NotFound("就诊记录", pk)
+    return episode
+
+
+def desk_home(request):
+    need(request, Cap.DESK_SETTLE)
+    form = LookupForm(request.GET or None)
+    card, lookup_error, choices = None, None, []
+    if request.GET.get("certificate_number") or request.GET.get("id_number"):
+        try:
+            card = member_lookup(actor=request.user, on=timezone.localdate(),
+                                 certificate_number=request.GET.get("certificate_number", ""),
+                                 id_number=request.GET.get("id_number", ""))
+        except NrcmsError as exc:
+            lookup_error, choices = exc.message, exc.details
+    status = request.GET.get("status", "")
+    search = request.GET.get("q", "").strip()
+    qs = Episode.objects.filter(facility_id=request.user.facility_id).select_related("person")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(serial__startswith=search) | Q(person__name__contains=search)
+                       | Q(person__id_number=search))
+    if request.headers.get("HX-Request") and request.GET.get("part") == "card":
+        return render(request, "claims/_member_card.html", {"card": card, "lookup_error": lookup_error,
+                                                            "choices": choices})
+    return render(request, "claims/desk_home.html", {
+        "form": form, "card": card, "lookup_error": lookup_error, "choices": choices, "page": paged(request, qs), "status": status,
+        "q": search, "statuses": EpisodeStatus.choices,
+    })
+
+
+def desk_admit(request):
+    need(request, Cap.DESK_SETTLE)
+    form = AdmissionForm(request.POST or None, initial={
+        "admission_date": timezone.localdate(), "id_number": request.GET.get("id_number", ""), "kind": "inpatient"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode, created = admission_register(actor=request.user, data=AdmissionInput(**form.cleaned_data))
+        except NrcmsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已登记{episode.get_kind_display()} {episode.serial}" if created
+                             else f"流水号 {episode.serial} 已登记过，未重复登记")
+            return redirect("desk_episode", pk=episode.pk)
+    return render(request, "claims/desk_admit.html", {
+        "form": form, "diagnoses": Diagnosis.objects.filter(edition="clinical").order_by("code")})
+
+
+def desk_episode(request, pk: int):
+    episode = _episode(request, pk)
+    charges = episode.charges.order_by("line_no")
+    totals = charges.aggregate(total=Sum("amount"))
+    upload_errors = []
+    line_form = ChargeLineForm(initial={"charged_on": episode.admission_date,
+                                        "line_no": (charges.last().line_no + 1) if charges else 1})
+    file_form = ChargeFileForm()
+    discharge_form = DischargeForm(initial={"discharge_date": episode.discharge_date or timezone.localdate()})
+    action = request.POST.get("action") if request.method == "POST" else None
+    try:
+        if action in ("line", "file"):
+            if action == "line":
+                line_form = ChargeLineForm(request.POST)
+                lines = [ChargeInput(**line_form.cleaned_data)] if line_form.is_valid() else None
+            else:
+                file_form = ChargeFileForm(request.POST, request.FILES)
+                lines = None
+                if file_form.is_valid():
+                    upload = file_form.cleaned_data["file"]
+                    lines = parse_charge_file(upload.name, upload.read())
+            if lines:
+                result = charges_upload(actor=request.user, episode=episode, lines=lines)
+                if result.ok:
+                    messages.success(request, f"新增 {result.added} 行，未变化 {result.unchanged} 行")
+                    return redirect("desk_episode", pk=episode.pk)
+                upload_errors = result.errors
+        elif action == "discharge":
+            discharge_form = DischargeForm(request.POST)
+            if discharge_form.is_valid():
+                episode_discharge(actor=request.user, episode=episode, **discharge_form.cleaned_data)
+                messages.success(request, "已登记出院")
+                return redirect("desk_episode", pk=episode.pk)
+        elif action == "settle":
+            settlement, created = settlement_settle(actor=request.user, episode=episode,
+                                                    idempotency_key=request.POST.get("idempotency_key") or None)
+            messages.success(request, f"结算完成：结算单 {settlement.number}，补偿 {settlement.fund_total} 元" if created
+                             else f"该就诊已结算（{settlement.number}），未重复结算")
+            return redirect("desk_episode", pk=episode.pk)
+    except NrcmsError as exc:
+        messages.error(request, exc.message)
+    return render(request, "claims/desk_episode.html", {
+        "episode": episode, "charges": charges, "total": totals["total"], "line_form": line_form,
+        "file_form": file_form, "discharge_form": discharge_form, "upload_errors": upload_errors,
+        "settlements": episode.settlements.select_related("settled_by", "reverses"), "reverse_form": ReverseForm(),
+        "idempotency_key": uuid.uuid4().hex,
+    })
+
+
+def desk_trial(request, pk: int):
+    episode = _episode(request, pk)
+    try:
+        result, error = settlement_trial(actor=request.user, episode=episode), None
+    except NrcmsError as exc:
+        result, error = None, exc.message
+    return render(request, "claims/_trial.html", {"result": result, "error": error})
+
+
+def desk_reverse(request, pk: int):
+    need(request, Cap.DESK_SETTLE)
+    settlement = Settlement.objects.filter(pk=pk, episode__facility_id=request.user.facility_id).first()
+    if settlement is None:
+        raise NotFound("结算单", pk)
+    form = ReverseForm(request.POST)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal = settlement_reverse(actor=request.user, settlement=settlement, reason=form.cleaned_data["reason"])
+            messages.success(request, f"已冲正，冲正单 {reversal.number}；可更正费用后重新结算")
+        except NrcmsError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "冲正必须填写原因")
+    return redirect("desk_episode", pk=settlement.episode_id)
+
+
+def desk_voucher(request, pk: int):
+    need(request, Cap.DESK_SETTLE)
+    settlement = (Settlement.objects.select_related("episode", "episode__person", "episode__household",
+                                                    "episode__facility", "settled_by")
+                  .filter(pk=pk, episode__facility_id=request.user.facility_id).first())
+    if settlement is None:
+        raise NotFound("结算单", pk)
+    return pdf_response(f"补偿凭据-{settlement.number}.pdf", voucher_pdf(settlement))
