@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from nrcms.accounts.selectors import region_list
@@ -122,7 +122,7 @@ def household_create(request, payload: HouseholdIn):
     h = people.household_register(actor=request.user, region=region, head=_input(payload.head, "head"),
                                   members=[_input(m) for m in payload.members], address=payload.address,
                                   phone=payload.phone, authority=payload.authority)
-    return 201, household_detail_out(h)
+    return Status(201, household_detail_out(h))
 
 
 class MemberIn(PersonIn):
@@ -136,7 +136,7 @@ def member_add(request, pk: int, payload: MemberIn):
     h = sel.household_get(actor=request.user, pk=pk)
     p = people.person_add(actor=request.user, household=h, person=_input(payload), kind=payload.kind,
                           date=payload.date, note=payload.note)
-    return 201, person_out(p)
+    return Status(201, person_out(p))
 
 
 class PersonPage(PageOut):
@@ -201,7 +201,7 @@ def person_event(request, pk: int, payload: EventIn):
     else:
         p = END_SERVICES[payload.kind](actor=request.user, person=p, date=payload.date, new_head=new_head,
                                        reason=payload.reason, authority=payload.authority)
-    return 201, person_out(p)
+    return Status(201, person_out(p))
 
 
 class EnrollIn(Schema):
@@ -223,7 +223,7 @@ def enroll(request, pk: int, payload: EnrollIn):
     result = enrollment.household_enroll(actor=request.user, household=h, scheme_year=payload.scheme_year,
                                          person_ids=payload.person_ids, exemptions=payload.exemptions,
                                          authority=payload.authority)
-    return 201, {"enrolled": [p.pk for p in result.enrolled], "exempted": [p.pk for p in result.exempted]}
+    return Status(201, {"enrolled": [p.pk for p in result.enrolled], "exempted": [p.pk for p in result.exempted]})
 
 
 class CertificateOut(Schema):
@@ -243,14 +243,14 @@ def certificate_out(c) -> dict:
 @router.post("/households/{pk}/certificate", response={201: CertificateOut, **ERRORS}, summary="发放合作医疗证")
 def certificate_issue(request, pk: int):
     h = sel.household_get(actor=request.user, pk=pk)
-    return 201, certificate_out(enrollment.certificate_issue(actor=request.user, household=h))
+    return Status(201, certificate_out(enrollment.certificate_issue(actor=request.user, household=h)))
 
 
 @router.post("/households/{pk}/certificate/reissue", response={201: CertificateOut, **ERRORS},
              summary="补发合作医疗证（原证作废）")
 def certificate_reissue(request, pk: int, payload: ReissueIn):
     h = sel.household_get(actor=request.user, pk=pk)
-    return 201, certificate_out(enrollment.certificate_reissue(actor=request.user, household=h, reason=payload.reason))
+    return Status(201, certificate_out(enrollment.certificate_reissue(actor=request.user, household=h, reason=payload.reason)))
 
 
 class ImportJobOut(Schema):
@@ -288,7 +288,7 @@ def import_upload(request, file: File[UploadedFile], township: Form[str], scheme
                                         content=file.read(), scheme_year=scheme_year)
     importer.roster_import_task.enqueue(job.pk)
     job.refresh_from_db()
-    return 202, job_out(job)
+    return Status(202, job_out(job))
 
 
 @router.get("/imports/{pk}", response={200: ImportJobOut, **ERRORS}, summary="导入任务的进度与结果")

@@ -226,9 +226,15 @@ def bulk_insert(model, fields: list[str], rows: list[tuple]) -> None:
 
 
 def _ids(model, key: str, values: list[str]) -> dict[str, int]:
+    """key → primary key for rows just inserted (a plain IN query: the ORM prepares each value separately)."""
+    qn = connection.ops.quote_name
     out: dict[str, int] = {}
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        out.update(model.objects.filter(**{f"{key}__in": values[start:start + LOOKUP_CHUNK]}).values_list(key, "pk"))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[start:start + LOOKUP_CHUNK]
+            cursor.execute(f"SELECT {qn(key)}, {qn(model._meta.pk.column)} FROM {qn(model._meta.db_table)} "
+                           f"WHERE {qn(key)} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            out.update(cursor.fetchall())
     return out
 
 
@@ -357,6 +363,9 @@ def _write_batch(batch, *, actor, township, scheme_year, job, today, result) -> 
 
 # --- jobs ------------------------------------------------------------------------------------------
 
+# The table read when the upload was checked, reused when the job runs in the same process (immediate tasks,
+# the CLI) so a 470,000-row workbook is parsed once. Keyed by content hash; holds one file at most.
+_read_cache: dict[str, pl.DataFrame] = {}
 ERROR_HEADERS = ["行号", *[c.header for c in COLUMNS], "错误说明"]
 
 
@@ -381,6 +390,8 @@ def roster_import_create(*, actor: User, township: Region, file_name: str, conte
     if scheme_year is not None:
         check_scheme_year(scheme_year)
     frame = read_roster(content, file_name)
+    _read_cache.clear()
+    _read_cache[hashlib.sha256(content).hexdigest()] = frame
     if frame.height == 0:
         raise ValidationFailed("empty", "文件中没有数据行", field="file")
     job = ImportJob(township=township, scheme_year=scheme_year, file_name=file_name[:200], created_by=actor,
@@ -400,8 +411,10 @@ def roster_import_run(job: ImportJob, progress: Callable[[int], None] | None = N
             progress(done)
 
     try:
-        with job.upload.open("rb") as handle:
-            frame = read_roster(handle.read(), job.file_name)
+        frame = _read_cache.pop(job.file_hash, None)
+        if frame is None:  # another process (a task worker) or a later run
+            with job.upload.open("rb") as handle:
+                frame = read_roster(handle.read(), job.file_name)
         result = import_frame(frame, actor=job.created_by, township=job.township, scheme_year=job.scheme_year,
                               job=job, progress=report)
     except ValidationFailed as exc:
