@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from nrcms.core.idnumber import mask_id_number
-from nrcms.core.money import chinese_capital
+from nrcms.core.money import chinese_capital, round_amount
 from nrcms.core.pdf import render_pdf
 from nrcms.registry.models import Category, CertificateStatus, Region
 
@@ -36,7 +36,7 @@ def voucher_context(settlement: Settlement) -> dict:
     categories = [Category(c).label for c in person.categories.filter(valid_from__lte=on)
                   .values_list("category", flat=True)]
     year = PersonYear.objects.filter(person=person, scheme_year=episode.scheme_year).first()
-    paid_in_year = (Settlement.objects.filter(episode__person=person, episode__scheme_year=episode.scheme_year)
+    paid_in_year = round_amount(Settlement.objects.filter(episode__person=person, episode__scheme_year=episode.scheme_year)
                     .aggregate(total=Sum("fund_total"))["total"] or Decimal("0"))
     tiers = settlement.result.get("tiers", [])
     rate = "、".join(f"{Decimal(t['rate']) * 100:.0f}%" for t in tiers) or "—"

@@ -1,8 +1,14 @@
 """Money: Decimal yuan to the fen, one rounding function, Chinese capitals for receipts and vouchers.
 
 Pure Python (no Django), shared by the benefit engine, the ledger and every printed document.
-Rounding is ROUND_HALF_UP (四舍五入), as Chinese finance offices round; a scheme may round a
-reimbursement to the 角 or 元 instead of the fen, always through `round_amount`."""
+
+Rounding is ROUND_HALF_UP (四舍五入): a tie goes away from zero, as Chinese finance offices and the
+hospital systems they reconcile with round, and a negative amount (a reversal) rounds to exactly the
+negation of the positive one, so a reversal always cancels its settlement to the fen. Banker's rounding
+(ROUND_HALF_EVEN) would be kinder to large sums but would disagree with every hand-worked slip. A scheme may
+round a reimbursement to the 角 or 元 instead of the fen; all rounding goes through `round_amount`.
+
+Floats never become money: every parser here raises TypeError on a float, because 0.1 + 0.2 is not 0.3."""
 
 from __future__ import annotations
 
@@ -30,26 +36,38 @@ def round_amount(value: Decimal, rule: Rounding | str = Rounding.FEN) -> Decimal
         if isinstance(value, float):
             raise TypeError("金额不得使用浮点数")
         value = Decimal(value)
-    try:
-        quantum = _QUANTUM[rule]
-    except KeyError as exc:
-        raise ValueError(f"舍入规则“{rule}”应为 fen、jiao 或 yuan") from exc
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
-    return rounded if quantum is FEN else rounded.quantize(FEN)
+    if rule == "fen":  # the common case first: the engine rounds a dozen amounts per settlement
+        return value.quantize(FEN, ROUND_HALF_UP)
+    quantum = _QUANTUM.get(rule)
+    if quantum is None:
+        raise ValueError(f"舍入规则“{rule}”应为 fen、jiao 或 yuan")
+    return value.quantize(quantum, ROUND_HALF_UP).quantize(FEN)
+
+
+def parse_decimal(value) -> Decimal:
+    """A number from str/int/Decimal (a rate, a quantity, an amount). Refuses floats and booleans
+    (TypeError) and text that is not a finite number (ValueError)."""
+    if isinstance(value, float):
+        raise TypeError("金额和比例不得使用浮点数，请写成带引号的文本（如 \"0.20\"、\"12.50\"）或整数")
+    if isinstance(value, bool):
+        raise TypeError("应为数字，不能是布尔值")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | str):
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise ValueError(f"“{value}”不是有效的数字") from exc
+    else:
+        raise TypeError(f"应为数字文本或整数，读到 {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError(f"“{value}”不是有效的数字")
+    return number
 
 
 def money(value) -> Decimal:
     """Parse an amount from str/int/Decimal to the fen; refuses floats and anything finer than a fen."""
-    if isinstance(value, float):
-        raise TypeError("金额不得使用浮点数，请用字符串或整数表示")
-    if isinstance(value, bool):
-        raise TypeError("金额不能是布尔值")
-    try:
-        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation as exc:
-        raise ValueError(f"“{value}”不是有效的金额") from exc
-    if not amount.is_finite():
-        raise ValueError(f"“{value}”不是有效的金额")
+    amount = parse_decimal(value)
     if amount != amount.quantize(FEN):
         raise ValueError(f"金额“{value}”精确到分以下，无法记账")
     return amount.quantize(FEN)

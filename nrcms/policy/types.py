@@ -1,32 +1,48 @@
-"""What goes into a settlement and what comes out: frozen dataclasses, Decimal money, no Django."""
+"""What goes into a settlement and what comes out: frozen dataclasses, Decimal money, no Django.
+
+In: an `Episode` (an admission or an outpatient visit with its itemised `ChargeItem`s), the person's
+`PersonCategories` and their `YearToDate` totals. Out: a `Settlement` with every layer's `LayerPayment`,
+the `ExplanationLine`s a patient reads, and `ytd_after` to feed the next episode."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import NamedTuple
 
-from nrcms.core.money import ZERO
+from nrcms.core.money import ZERO, parse_decimal
+
+from .errors import Refusal
 
 INPATIENT, OUTPATIENT = "inpatient", "outpatient"
 LEVELS = ("village", "township", "county", "prefecture", "province")
+CATALOGUE_CLASSES = ("A", "B", "C", None)  # 甲, 乙, 丙, outside the catalogue
 
 
 @dataclass(frozen=True, slots=True)
 class ChargeItem:
-    """One bill line. catalogue_class: "A" 甲, "B" 乙, "C" 丙, or None for an item outside the catalogue."""
+    """One bill line. catalogue_class: "A" 甲, "B" 乙, "C" 丙, or None for an item outside the catalogue.
+    `amount` is the line's total; `price_limit` is per unit, so the ceiling is price_limit × quantity."""
 
     code: str
     amount: Decimal
     catalogue_class: str | None = "A"
-    first_self_pay_share: Decimal = ZERO
+    first_self_pay_share: Decimal = ZERO  # 乙类先行自付比例, e.g. 0.20
     quantity: Decimal = Decimal("1")
-    price_limit: Decimal | None = None  # per unit
+    price_limit: Decimal | None = None
     name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Episode:
+    """One admission or outpatient visit.
+
+    For an interim settlement (中途结算) of a long stay, `interim` is set and `discharge_date` is the date the
+    part is settled up to; the next part is a `continuation` of the same stay, with `stay_eligible_before`
+    the in-policy cost already settled in the earlier parts (so the deductible is paid once and the tiers
+    run over the whole stay)."""
+
     kind: str  # inpatient | outpatient
     facility_level: str  # village | township | county | prefecture | province
     admission_date: dt.date
@@ -36,12 +52,17 @@ class Episode:
     designated: bool = True
     referred: bool = False
     diagnosis_code: str = ""
-    interim: bool = False  # 中途结算: a long stay settled in parts; continuations pay no new deductible
+    interim: bool = False
     continuation: bool = False
+    stay_eligible_before: Decimal = ZERO
 
     @property
     def date(self) -> dt.date:
         return self.discharge_date or self.admission_date
+
+    @property
+    def days(self) -> int:
+        return (self.date - self.admission_date).days
 
     @property
     def total_cost(self) -> Decimal:
@@ -52,84 +73,141 @@ class Episode:
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
-    categories: frozenset[str] = frozenset()  # wubao, tekun, dibao, registered_poor, disabled, …
+class PersonCategories:
+    """The person's identity categories on the episode's date: wubao, tekun, dibao, registered_poor, …"""
+
+    categories: frozenset[str] = frozenset()
+
+
+Person = PersonCategories  # the name the claims app imports
 
 
 @dataclass(frozen=True, slots=True)
 class YearToDate:
-    """A person's totals in the scheme year before this episode (and the household's family account)."""
+    """A person's totals in the scheme year before this episode (and the household's family account).
+    The caller starts each scheme year from zeros; the engine never guesses which year an episode is in."""
 
     admissions: int = 0
     inpatient_cost: Decimal = ZERO
-    basic_paid: Decimal = ZERO  # inpatient basic fund, counts against the annual cap
+    basic_paid: Decimal = ZERO  # inpatient basic fund incl. fixed-fee packages: counts against the annual cap
     outpatient_pooling_paid: Decimal = ZERO
     outpatient_paid_today: Decimal = ZERO  # pooling already paid this person on the visit's day
     chronic_paid: Decimal = ZERO
-    catastrophic_base: Decimal = ZERO  # in-policy self-pay accumulated toward the catastrophic deductible
+    catastrophic_base: Decimal = ZERO  # the base accumulated toward the catastrophic insurance's deductible
     catastrophic_paid: Decimal = ZERO
-    assistance_base: Decimal = ZERO
+    assistance_base: Decimal = ZERO  # the base accumulated toward medical assistance's yearly threshold
     assistance_paid: Decimal = ZERO
     safety_net_paid: Decimal = ZERO
-    family_account_balance: Decimal = ZERO  # the household's balance, rolls over
+    family_account_balance: Decimal = ZERO  # the household's balance, rolls over from year to year
 
     def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> YearToDate:
+        """From a plain mapping (a YAML/JSON file); unknown names and floats are refused."""
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"累计数据中有未知字段：{', '.join(sorted(unknown))}")
+            raise ValueError(f"累计数据中有不认识的字段：{', '.join(sorted(unknown))}")
         values = {}
         for key, value in data.items():
-            if isinstance(value, float):
-                raise TypeError(f"累计数据字段 {key} 不得使用浮点数")
-            values[key] = int(value) if key == "admissions" else Decimal(str(value))
+            try:
+                number = parse_decimal(value)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"累计数据字段 {key}：{exc}") from exc
+            if key == "admissions":
+                if number != number.to_integral_value() or number < 0:
+                    raise ValueError(f"累计数据字段 admissions：住院次数应为非负整数，读到 {value}")
+                values[key] = int(number)
+            else:
+                values[key] = number
         return cls(**values)
 
     def plus(self, **amounts) -> YearToDate:
-        return replace(self, **{k: getattr(self, k) + v for k, v in amounts.items()})
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key, amount in amounts.items():
+            values[key] += amount
+        return YearToDate(**values)
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One explanation line: a step code, a Chinese sentence with its numbers, and the amount it yields."""
+class ExplanationLine(NamedTuple):
+    """One explanation line: a step code, a Chinese sentence with its numbers, and the amount it yields.
+
+    The sentence is kept as a template and its values and formatted only when read: a simulation settling a
+    million claims never pays for text it does not print. `{:%}` shows a Decimal rate as a percentage.
+    A NamedTuple rather than a frozen dataclass (equally immutable), because a settlement makes a dozen of
+    them and a frozen dataclass costs seven times as much to build (bench/bench_settle.py)."""
 
     step: str
-    text: str
+    template: str
     amount: Decimal | None = None
+    args: tuple = ()
+
+    @property
+    def text(self) -> str:
+        return self.template.format(*self.args) if self.args else self.template
 
     def to_dict(self) -> dict:
-        return {"step": self.step, "text": self.text, "amount": _plain(self.amount)}
+        return {"step": self.step, "text": self.text, "amount": plain(self.amount)}
 
 
-@dataclass(frozen=True, slots=True)
-class TierPart:
+Line = ExplanationLine  # the name the claims app imports
+
+
+class TierPart(NamedTuple):
+    """One band of the tier computation: the part of the cost in [lower, upper) at `rate`."""
+
     lower: Decimal
     upper: Decimal | None
     rate: Decimal
     base: Decimal
-    paid: Decimal
+    paid: Decimal  # base × rate, to the fen
 
     def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {name: plain(value) for name, value in zip(self._fields, self, strict=True)}
+
+
+LAYER_LABELS = {
+    "basic": "基本医疗补偿", "fixed_fee": "单病种定额", "subsidy": "定额补助", "catastrophic": "大病保险",
+    "assistance": "医疗救助", "safety_net": "兜底保障", "family_account": "家庭账户", "outpatient_pooling": "门诊统筹",
+    "chronic": "门诊慢性病",
+}
+
+
+class LayerPayment(NamedTuple):
+    """What one layer paid and on which base (what was left to the patient when the layer's turn came)."""
+
+    layer: str  # a key of LAYER_LABELS
+    base: Decimal
+    paid: Decimal
+
+    @property
+    def label(self) -> str:
+        return LAYER_LABELS[self.layer]
+
+    def to_dict(self) -> dict:
+        return {"layer": self.layer, "label": self.label, "base": plain(self.base), "paid": plain(self.paid)}
 
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
+    """The result. Invariant: fund_total + self_pay + facility_borne == total_cost, to the fen.
+
+    `basic` is the inpatient basic reimbursement, or for a visit outpatient pooling plus chronic-disease
+    payment (the claims app stores it in one column); `layer_payments` keeps them apart."""
+
     scheme_id: str
     scheme_version: str  # content hash of the parameters used
     scheme_effective: dt.date
     kind: str
     total_cost: Decimal
-    excluded: dict[str, Decimal]  # reason → amount: category_c, out_of_catalogue, over_price_limit, first_self_pay
-    eligible_cost: Decimal
+    excluded: dict[str, Decimal]  # category_c, out_of_catalogue, category_b, over_price_limit, first_self_pay
+    eligible_cost: Decimal  # in-policy cost (for a fixed-fee package: the package price)
     deductible: Decimal
     tiers: tuple[TierPart, ...]
     basic_before_cap: Decimal
-    basic: Decimal  # inpatient basic fund or outpatient pooling
+    basic: Decimal
     family_account: Decimal
     fixed_fee: Decimal
     subsidy: Decimal
@@ -140,11 +218,11 @@ class Settlement:
     self_pay: Decimal
     facility_borne: Decimal
     effective_ratio: Decimal  # fund_total ÷ total_cost, 4 places
-    refused: tuple[str, ...]  # refusal codes; empty when paid
-    lines: tuple[Line, ...]
+    refused: tuple[str, ...]  # Refusal codes; empty when the claim is payable
+    lines: tuple[ExplanationLine, ...]
     ytd_after: YearToDate
     package: str = ""
-    warnings: tuple[str, ...] = field(default=())
+    layer_payments: tuple[LayerPayment, ...] = field(default=())
 
     @property
     def layers(self) -> dict[str, Decimal]:
@@ -152,27 +230,31 @@ class Settlement:
                 "subsidy": self.subsidy, "catastrophic": self.catastrophic, "assistance": self.assistance,
                 "safety_net": self.safety_net}
 
+    @property
+    def refusal_messages(self) -> tuple[str, ...]:
+        return tuple(Refusal(code).message for code in self.refused)
+
     def to_dict(self) -> dict:
+        """JSON-ready: Decimals and dates as strings, lines and layers as lists of mappings."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "tiers":
-                value = [t.to_dict() for t in value]
-            elif f.name == "lines":
-                value = [line.to_dict() for line in value]
+            if f.name in ("tiers", "lines", "layer_payments"):
+                value = [item.to_dict() for item in value]
             elif f.name == "ytd_after":
                 value = value.to_dict()
             elif f.name == "excluded":
-                value = {k: _plain(v) for k, v in value.items()}
-            elif isinstance(value, tuple):
-                value = list(value)
+                value = {k: plain(v) for k, v in value.items()}
+            elif f.name == "refused":
+                value = [str(code) for code in value]
             else:
-                value = _plain(value)
+                value = plain(value)
             out[f.name] = value
+        out["refusal_messages"] = list(self.refusal_messages)
         return out
 
 
-def _plain(value):
+def plain(value):
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dt.date):

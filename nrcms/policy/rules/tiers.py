@@ -1,47 +1,53 @@
-"""Tiered rates over the eligible cost above the deductible. Band bounds are in eligible cost (as county
-notices write them: "301–1000 元 20 %"). Two conventions:
+"""Tiered rates over the eligible cost above the deductible. Band bounds are in eligible cost, as county
+notices write them ("301–1000 元 20 %" is the band from 300 to 1,000). Two conventions:
 cumulative (分段累加) — each band's rate applies to the part of the cost inside it;
-bracket (全额按档) — the whole amount above the deductible takes the rate of the band the cost falls in."""
+bracket (全额按档) — the whole amount above the deductible takes the rate of the band the cost falls in.
+
+Each band's payment is rounded to the fen, so the lines on the slip add up to the total shown; the scheme's
+own rounding (角, 元) is applied once, to that total."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from nrcms.core.money import ZERO
+from nrcms.core.money import ZERO, round_amount
 
-from ..scheme import Tier
+from ..parameters import Tier
 from ..types import TierPart
 
 ONE = Decimal("1")
 
 
-def _clamp(rate: Decimal) -> Decimal:
-    return min(max(rate, ZERO), ONE)
+def _rate(rate: Decimal, change: Decimal) -> Decimal:
+    if not change:
+        return rate
+    rate += change
+    return ZERO if rate < ZERO else ONE if rate > ONE else rate
 
 
 def tier_payment(eligible: Decimal, deductible: Decimal, tiers: tuple[Tier, ...], convention: str,
                  rate_change: Decimal = ZERO) -> tuple[Decimal, tuple[TierPart, ...]]:
-    """The unrounded payment and the parts that make it."""
+    """The payment (sum of the bands, each to the fen) and the bands that make it."""
     if eligible <= deductible:
         return ZERO, ()
     if convention == "bracket":
         lower = ZERO
         for tier in tiers:
             if tier.upto is None or eligible <= tier.upto:
-                rate = _clamp(tier.rate + rate_change)
+                rate = _rate(tier.rate, rate_change)
                 base = eligible - deductible
-                return base * rate, (TierPart(lower, tier.upto, rate, base, base * rate),)
+                paid = round_amount(base * rate)
+                return paid, (TierPart(lower, tier.upto, rate, base, paid),)
             lower = tier.upto
-        raise ValueError("分段没有覆盖该金额")  # unreachable: validation requires an open last band
     parts, total, lower = [], ZERO, ZERO
     for tier in tiers:
         upper = tier.upto
-        start = max(lower, deductible)
-        end = eligible if upper is None else min(upper, eligible)
+        start = lower if lower > deductible else deductible
+        end = eligible if upper is None or upper > eligible else upper
         if end > start:
-            rate = _clamp(tier.rate + rate_change)
+            rate = _rate(tier.rate, rate_change)
             base = end - start
-            paid = base * rate
+            paid = round_amount(base * rate)
             parts.append(TierPart(start, upper, rate, base, paid))
             total += paid
         if upper is None or upper >= eligible:
@@ -50,10 +56,11 @@ def tier_payment(eligible: Decimal, deductible: Decimal, tiers: tuple[Tier, ...]
     return total, tuple(parts)
 
 
-def yearly_tiered(before: Decimal, after: Decimal, deductible: Decimal, tiers: tuple[Tier, ...]) -> Decimal:
-    """For layers with a yearly deductible (catastrophic insurance): what the year's accumulated base
-    earns after this episode minus what it had earned before — so the deductible is paid once a year and
-    splitting a stay into two episodes changes nothing."""
-    earned_after, _ = tier_payment(after, deductible, tiers, "cumulative")
-    earned_before, _ = tier_payment(before, deductible, tiers, "cumulative")
-    return earned_after - earned_before
+def accumulated_payment(before: Decimal, now: Decimal, deductible: Decimal, tiers: tuple[Tier, ...],
+                        convention: str = "cumulative", rate_change: Decimal = ZERO) -> Decimal:
+    """For a deductible paid once over several episodes (a year's catastrophic insurance, a long stay
+    settled in parts): what the accumulated base earns after this episode minus what it had earned before,
+    so splitting the base into parts never changes the total."""
+    after, _ = tier_payment(before + now, deductible, tiers, convention, rate_change)
+    earlier, _ = tier_payment(before, deductible, tiers, convention, rate_change)
+    return after - earlier
