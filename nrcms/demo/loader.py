@@ -85,6 +85,7 @@ def load_users(data: dict) -> list[DemoLogin]:
 def demo_load() -> list[DemoLogin]:
     data = load_data()
     from .catalogue import load_catalogue
+    from .contributions import load_contributions
     from .people import load_people
 
     load_regions(data)
@@ -92,4 +93,5 @@ def demo_load() -> list[DemoLogin]:
     logins = load_users(data)
     load_catalogue()
     load_people()
+    load_contributions()
     return logins

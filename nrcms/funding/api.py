@@ -1,3 +1,164 @@
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema, Status
+
+from nrcms.accounts.roles import Cap
+from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.core.pdf import pdf_response
+from nrcms.registry.models import Household, Person
+
+from . import ledger, selectors, services
+from .checks import books_check
+from .models import ContributionStandard
+from .receipt import receipt_pdf
 
 router = Router(tags=["筹资与基金"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class StandardIO(Schema):
+    scheme_year: int
+    effective_from: dt.date
+    personal_amount: Decimal
+    central_subsidy: Decimal
+    provincial_subsidy: Decimal
+    county_subsidy: Decimal
+    family_account_amount: Decimal = Decimal("0")
+    authority: str
+
+
+@router.get("/standards", response={200: list[StandardIO], **ERRORS}, summary="筹资标准")
+def standards(request):
+    if not request.user.can(Cap.FUND_VIEW) and not request.user.can(Cap.CONTRIBUTION_COLLECT):
+        raise Forbidden()
+    return list(ContributionStandard.objects.all())
+
+
+@router.post("/standards", response={201: StandardIO, **ERRORS}, summary="新增筹资标准（县合管办）")
+def standard_set(request, payload: StandardIO):
+    return Status(201, services.contribution_standard_set(actor=request.user, **payload.dict()))
+
+
+class ContributionIn(Schema):
+    household_number: str
+    scheme_year: int
+    payer_kind: str
+    payer_name: str = ""
+    paid_on: dt.date
+    id_numbers: list[str] | None = None
+    amount_per_person: Decimal | None = None
+    idempotency_key: str | None = None
+
+
+class LineOut(Schema):
+    name: str
+    id_number: str
+    amount: Decimal
+
+
+class ContributionOut(Schema):
+    receipt_number: str
+    scheme_year: int
+    household_number: str
+    payer_kind: str
+    payer_name: str
+    paid_on: dt.date
+    total: Decimal
+    status: str
+    lines: list[LineOut]
+
+
+def _out(c) -> dict:
+    return {"receipt_number": c.receipt_number, "scheme_year": c.scheme_year, "household_number": c.household.number,
+            "payer_kind": c.payer_kind, "payer_name": c.payer_name, "paid_on": c.paid_on, "total": c.total,
+            "status": c.status, "lines": [{"name": line.person.name, "id_number": line.person.id_number,
+                                           "amount": line.amount} for line in c.lines.select_related("person")]}
+
+
+@router.post("/contributions", response={201: ContributionOut, **ERRORS},
+             summary="收个人缴费（本人、村集体、民政代缴、干部垫付；带 idempotency_key 重试不重复收款）")
+def contribution_create(request, payload: ContributionIn):
+    household = Household.objects.filter(number=payload.household_number).first()
+    if household is None:
+        raise ValidationFailed("not_found", f"户编号 {payload.household_number} 不存在", field="household_number")
+    persons = None
+    if payload.id_numbers:
+        persons = list(Person.objects.filter(household=household, id_number__in=payload.id_numbers))
+        if len(persons) != len(set(payload.id_numbers)):
+            raise ValidationFailed("invalid", "有身份证号不属于该户", field="id_numbers")
+    c = services.contribution_record(
+        actor=request.user, household=household, scheme_year=payload.scheme_year, payer_kind=payload.payer_kind,
+        payer_name=payload.payer_name, paid_on=payload.paid_on, persons=persons,
+        amount_per_person=payload.amount_per_person, idempotency_key=payload.idempotency_key)
+    return Status(201, _out(c))
+
+
+class ContributionPage(PageOut):
+    items: list[ContributionOut]
+
+
+@router.get("/contributions", response={200: ContributionPage, **ERRORS}, summary="缴费记录（按辖区）")
+def contributions(request, scheme_year: int | None = None, search: str = "", offset: int = 0, limit: int = 50):
+    qs = selectors.contribution_list(actor=request.user, scheme_year=scheme_year, search=search)
+    items, page = paginate(qs, offset, limit)
+    return {**page, "items": [_out(c) for c in items]}
+
+
+def _contribution(request, receipt: str):
+    c = selectors.contribution_list(actor=request.user).filter(receipt_number=receipt).first()
+    if c is None:
+        raise NotFound("收据", receipt)
+    return c
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+@router.post("/contributions/{receipt}/reverse", response={200: ContributionOut, **ERRORS},
+             summary="冲销（须由收款人以外的人员办理）")
+def contribution_reverse(request, receipt: str, payload: ReasonIn):
+    return _out(services.contribution_reverse(actor=request.user, contribution=_contribution(request, receipt),
+                                              reason=payload.reason))
+
+
+@router.get("/contributions/{receipt}/receipt.pdf", response={200: None, **ERRORS}, summary="收据 PDF")
+def contribution_receipt(request, receipt: str):
+    c = _contribution(request, receipt)
+    return pdf_response(f"收据-{c.receipt_number}.pdf", receipt_pdf(c))
+
+
+@router.get("/progress", response={200: dict, **ERRORS}, summary="筹资进度（按乡镇、村）")
+def progress(request, scheme_year: int):
+    if not request.user.can(Cap.REGISTRY_VIEW):
+        raise Forbidden()
+    data = selectors.collection_progress(actor=request.user, scheme_year=scheme_year)
+    return {k: v for k, v in data.items()}
+
+
+@router.get("/subsidy-claims", response={200: dict, **ERRORS}, summary="财政补助申报：参合人数 × 每人补助")
+def subsidy_claims(request, scheme_year: int):
+    if not request.user.can(Cap.FUND_VIEW):
+        raise Forbidden()
+    claim = selectors.subsidy_claim(scheme_year=scheme_year)
+    claim["standard"] = claim["standard"].pk
+    return claim
+
+
+@router.get("/ledger/trial-balance", response={200: list[dict], **ERRORS}, summary="科目余额")
+def trial_balance(request):
+    if not request.user.can(Cap.FUND_VIEW):
+        raise Forbidden()
+    return ledger.trial_balance()
+
+
+@router.get("/ledger/check", response={200: dict, **ERRORS}, summary="核对账簿")
+def check(request, scheme_year: int | None = None):
+    if not request.user.can(Cap.FUND_VIEW):
+        raise Forbidden()
+    report = books_check(scheme_year)
+    return {"ok": report.ok, "problems": report.problems, "facts": report.facts}

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("contributions/", views.contribution_list, name="contribution_list"),
+    path("contributions/<int:pk>/reverse/", views.contribution_reverse, name="contribution_reverse"),
+    path("contributions/<int:pk>/receipt.pdf", views.contribution_receipt, name="contribution_receipt"),
+    path("progress/", views.collection_progress, name="collection_progress"),
+    path("standards/", views.contribution_standard_list, name="contribution_standard_list"),
+    path("subsidies/", views.subsidy_claim, name="subsidy_claim"),
+    path("ledger/", views.ledger_view, name="ledger"),
+]

@@ -144,3 +144,14 @@ def import_job_get(*, actor: User, pk: int) -> ImportJob:
     if job is None:
         raise NotFound("导入任务", pk)
     return job
+
+
+def enrollment_defects(*, scheme_year: int, region_prefix: str = "") -> QuerySet[Person]:
+    """Active members of households enrolled this year who are neither enrolled nor exempted: the defect
+    the county must correct (以户为单位参合). One query, for county-wide checks."""
+    enrolled_households = Enrollment.objects.filter(scheme_year=scheme_year, status=EnrollmentStatus.ENROLLED)
+    return (Person.objects.filter(status=PersonStatus.ACTIVE, household__region__code__startswith=region_prefix,
+                                  household_id__in=enrolled_households.values("household_id"))
+            .exclude(pk__in=enrolled_households.values("person_id"))
+            .exclude(exemptions__scheme_year=scheme_year)
+            .select_related("household", "household__region").order_by("household__number", "id"))

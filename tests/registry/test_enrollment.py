@@ -102,3 +102,23 @@ def test_cancel_keeps_rows_and_allows_reenrollment(demo):
     assert Enrollment.objects.filter(household=h, status="cancelled").count() == 3
     household_enroll(actor=clerk, household=h, scheme_year=2026)
     assert Enrollment.objects.filter(household=h, status="enrolled").count() == 3
+
+
+def test_registry_check_reports_members_left_out(demo):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    clerk = demo["ganting"]
+    out = io.StringIO()
+    call_command("registry_check", year=2026, stdout=out)
+    assert "检查通过" in out.getvalue()
+    h = family(clerk)
+    household_enroll(actor=clerk, household=h, scheme_year=2026)
+    person_add(actor=clerk, household=h, kind="birth", date=dt.date(2026, 7, 1),
+               person=person("张新生", "grandchild", dt.date(2026, 7, 1), "F"))
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("registry_check", year=2026, stdout=out)
+    assert "张新生" in out.getvalue() and f"未发证：户 {h.number}" in out.getvalue()

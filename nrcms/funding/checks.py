@@ -1,0 +1,73 @@
+"""The books check: every entry balanced to the fen, and the ledger agreeing with the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from nrcms.core.money import ZERO, round_amount
+from nrcms.registry.models import Enrollment, EnrollmentStatus
+
+from . import ledger
+from .models import ContributionLine, JournalLine
+
+
+@dataclass
+class BooksReport:
+    problems: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def books_check(scheme_year: int | None = None) -> BooksReport:
+    report = BooksReport()
+    for entry_id, debit, credit in ledger.unbalanced_entries():
+        report.problems.append(f"分录 #{entry_id} 借贷不平：借 {debit}，贷 {credit}")
+    sums = JournalLine.objects.aggregate(d=Sum("debit"), c=Sum("credit"))
+    debit, credit = ledger.fen_sum(sums["d"]), ledger.fen_sum(sums["c"])
+    report.facts.append(f"全部分录借方合计 {round_amount(debit)}，贷方合计 {round_amount(credit)}")
+    if debit != credit:
+        report.problems.append(f"试算不平：借方 {debit} ≠ 贷方 {credit}")
+    contributions = ledger.fen_sum(ContributionLine.objects.aggregate(t=Sum("amount"))["t"])
+    posted = (JournalLine.objects.filter(entry__kind__in=["contribution", "contribution_reversal"],
+                                         account__code=ledger.FUND_ACCOUNT)
+              .aggregate(d=Sum("debit"), c=Sum("credit")))
+    posted_net = ledger.fen_sum(posted["d"]) - ledger.fen_sum(posted["c"])
+    report.facts.append(f"收据合计 {round_amount(contributions)}，基金专户入账 {round_amount(posted_net)}")
+    if contributions != posted_net:
+        report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
+    if scheme_year is not None:
+        _check_year(report, scheme_year)
+    return report
+
+
+def _check_year(report: BooksReport, year: int) -> None:
+    from .selectors import subsidy_claim
+    from .services import paid_by_person, standard_for
+
+    standard = standard_for(year)
+    enrolled_ids = list(Enrollment.objects.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED)
+                        .values_list("person_id", flat=True))
+    paid = paid_by_person(year, enrolled_ids)
+    over = [pid for pid, total in paid.items() if total > standard.personal_amount]
+    if over:
+        report.problems.append(f"{len(over)} 人个人缴费超过标准 {standard.personal_amount} 元")
+    expected_max = standard.personal_amount * len(enrolled_ids)
+    collected = sum(paid.values(), ZERO)
+    report.facts.append(f"{year} 年度参合 {len(enrolled_ids)} 人，应缴 {expected_max}，已缴 {collected}")
+    strangers = (ContributionLine.objects.filter(contribution__scheme_year=year)
+                 .exclude(person_id__in=enrolled_ids).values("person_id").annotate(t=Sum("amount"))
+                 .exclude(t=Decimal("0")))
+    if strangers:
+        report.problems.append(f"{len(strangers)} 名未参合人员有 {year} 年度缴费余额")
+    claim = subsidy_claim(scheme_year=year)
+    for level, due in claim["totals"].items():
+        posted = ledger.posted_total(ledger.account(ledger.SUBSIDY_RECEIVABLE[level]), kind=f"subsidy_due_{year}")
+        if posted > due:
+            report.problems.append(f"{ledger.LEVEL_LABELS[level]}财政补助应收已记 {posted}，超过参合人数 × 标准 {due}")
+        report.facts.append(f"{ledger.LEVEL_LABELS[level]}财政补助：应补 {due}，已记应收 {posted}")

@@ -1,0 +1,139 @@
+"""The fund's double-entry ledger. Every movement of money is one balanced entry; balances are sums.
+
+Chart of accounts (fixed codes; per-household and per-facility accounts are created on first use):
+  1001              基金专户存款 (asset)           the fund's special bank account
+  1201/1202/1203    应收中央/省级/县级财政补助 (asset) subsidies due from each level of government
+  3101              统筹基金 (fund)                 the pooled fund
+  3102-<户编号>      家庭账户 (fund)                 one per household, rolls over
+  3103              风险基金 (fund)                 reserve
+  2201-<机构编码>    应付医疗机构 (liability)         what the fund owes each facility
+
+Postings: contribution received — Dr 1001 / Cr 3102-户 (family share) + Cr 3101 (rest); a reversal is the
+mirror image. Subsidy due — Dr 120x / Cr 3101; subsidy received — Dr 1001 / Cr 120x. Settlement payable —
+Dr 3101 (pooled payments) + Dr 3102-户 (family account) / Cr 2201-机构. Violation deduction — Dr 2201 / Cr 3101.
+Disbursement — Dr 2201 / Cr 1001. Refund to a patient by a facility — Dr 2201 / Cr 1001 on the patient's behalf
+is outside the fund; a refund *by the fund* — Dr 3101 / Cr 1001."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from nrcms.core.errors import ValidationFailed
+from nrcms.core.money import ZERO, round_amount
+
+from .models import Account, AccountKind, JournalEntry, JournalLine
+
+FUND_ACCOUNT = "1001"
+SUBSIDY_RECEIVABLE = {"central": "1201", "provincial": "1202", "county": "1203"}
+POOLED_FUND = "3101"
+RISK_RESERVE = "3103"
+LEVEL_LABELS = {"central": "中央", "provincial": "省级", "county": "县级"}
+FIXED = {
+    FUND_ACCOUNT: ("基金专户存款", AccountKind.ASSET),
+    "1201": ("应收中央财政补助", AccountKind.ASSET),
+    "1202": ("应收省级财政补助", AccountKind.ASSET),
+    "1203": ("应收县级财政补助", AccountKind.ASSET),
+    POOLED_FUND: ("统筹基金", AccountKind.FUND),
+    RISK_RESERVE: ("风险基金", AccountKind.FUND),
+}
+
+
+def account(code: str) -> Account:
+    name, kind = FIXED[code]
+    row, _ = Account.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
+    return row
+
+
+def family_account_of(household) -> Account:
+    row, _ = Account.objects.get_or_create(
+        code=f"3102-{household.number}",
+        defaults={"name": f"家庭账户 {household.number}", "kind": AccountKind.FUND, "household": household})
+    return row
+
+
+def payable_to(facility) -> Account:
+    row, _ = Account.objects.get_or_create(
+        code=f"2201-{facility.code}",
+        defaults={"name": f"应付医疗机构 {facility.name}", "kind": AccountKind.LIABILITY, "facility": facility})
+    return row
+
+
+@transaction.atomic
+def post(*, date: dt.date, kind: str, description: str, lines: list[tuple[Account, Decimal, Decimal]],
+         actor=None, source=None, idempotency_key: str | None = None) -> JournalEntry:
+    """Post one entry of (account, debit, credit) lines. Refuses anything unbalanced or not to the fen.
+    The same idempotency key returns the entry already posted."""
+    if idempotency_key:
+        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    lines = [(a, Decimal(d), Decimal(c)) for a, d, c in lines if d or c]
+    if not lines:
+        raise ValidationFailed("empty_entry", "记账分录不能没有金额", field="lines")
+    for a, d, c in lines:
+        if d < 0 or c < 0 or (d and c):
+            raise ValidationFailed("invalid_line", f"科目 {a.code} 的借贷金额应为一方正数", field="lines")
+        if d != d.quantize(Decimal("0.01")) or c != c.quantize(Decimal("0.01")):
+            raise ValidationFailed("invalid_line", f"科目 {a.code} 的金额应精确到分", field="lines")
+    debit, credit = sum(d for _, d, _ in lines), sum(c for _, _, c in lines)
+    if debit != credit:
+        raise ValidationFailed("unbalanced", f"借贷不平：借方 {debit}，贷方 {credit}", field="lines")
+    entry = JournalEntry.objects.create(
+        date=date, kind=kind, description=description, idempotency_key=idempotency_key, created_by=actor,
+        source_type=source._meta.label_lower if source is not None else "",
+        source_id=str(source.pk) if source is not None else "")
+    JournalLine.objects.bulk_create([JournalLine(entry=entry, account=a, debit=d, credit=c) for a, d, c in lines])
+    return entry
+
+
+def balance(acct: Account | str, *, until: dt.date | None = None) -> Decimal:
+    """Debit-normal for assets, credit-normal for funds and liabilities."""
+    if isinstance(acct, str):
+        acct = Account.objects.filter(code=acct).first()
+        if acct is None:
+            return ZERO
+    qs = JournalLine.objects.filter(account=acct)
+    if until is not None:
+        qs = qs.filter(entry__date__lte=until)
+    sums = qs.aggregate(d=Sum("debit"), c=Sum("credit"))
+    d, c = fen_sum(sums["d"]), fen_sum(sums["c"])
+    return d - c if acct.kind == AccountKind.ASSET else c - d
+
+
+def family_account_balance(household) -> Decimal:
+    """What the household's family account holds now (used by outpatient settlement)."""
+    acct = Account.objects.filter(household=household).first()
+    return balance(acct) if acct is not None else ZERO
+
+
+def trial_balance() -> list[dict]:
+    rows = (JournalLine.objects.values("account__code", "account__name", "account__kind")
+            .annotate(d=Sum("debit"), c=Sum("credit")).order_by("account__code"))
+    out = []
+    for r in rows:
+        d, c = fen_sum(r["d"]), fen_sum(r["c"])
+        out.append({"code": r["account__code"], "name": r["account__name"], "kind": r["account__kind"],
+                    "debit": d, "credit": c,
+                    "balance": d - c if r["account__kind"] == AccountKind.ASSET else c - d})
+    return out
+
+
+def fen_sum(value) -> Decimal:
+    """Aggregates come back from SQLite through a float; every line is whole fen, so rounding the sum to the
+    fen restores it exactly (up to totals of about 10^13 yuan). PostgreSQL's numeric is exact anyway."""
+    return round_amount(value) if value is not None else ZERO
+
+
+def unbalanced_entries() -> list[tuple[int, Decimal, Decimal]]:
+    """Compared in Python after rounding to the fen: SQL comparisons of SQLite's float sums are not exact."""
+    rows = JournalEntry.objects.annotate(d=Sum("lines__debit"), c=Sum("lines__credit")).values_list("pk", "d", "c")
+    return [(pk, fen_sum(d), fen_sum(c)) for pk, d, c in rows if d is None or fen_sum(d) != fen_sum(c)]
+
+
+def posted_total(acct: Account, *, kind: str) -> Decimal:
+    sums = JournalLine.objects.filter(account=acct, entry__kind=kind).aggregate(d=Sum("debit"), c=Sum("credit"))
+    return fen_sum(sums["d"]) - fen_sum(sums["c"])
