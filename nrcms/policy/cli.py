@@ -136,10 +136,12 @@ def _width(text: str) -> int:
 def render_table(result: Settlement) -> str:
     """The explanation as a two-column table: each step's sentence and the amount it yields."""
     rows = [(line.text, "" if line.amount is None else format(line.amount, "f")) for line in result.lines]
-    width = max(_width(text) for text, _ in rows)
+    # lines without an amount (the scheme's name and notice) may run long; they don't set the column
+    width = max([_width(text) for text, amount in rows if amount] or [40])
     rule = "─" * (width + 16)
     out = [f"补偿方案 {result.scheme_id} · 版本 {result.scheme_version[:12]} · {result.scheme_effective} 起", rule]
-    out += [text + " " * (width - _width(text) + 2) + amount.rjust(14) for text, amount in rows]
+    out += [text if not amount else text + " " * max(width - _width(text) + 2, 2) + amount.rjust(14)
+            for text, amount in rows]
     out.append(rule)
     paid = [f"{layer.label} {layer.paid}" for layer in result.layer_payments if layer.paid]
     out.append(f"基金支付 {result.fund_total}（{'、'.join(paid) or '无'}）　个人自付 {result.self_pay}"
@@ -180,6 +182,10 @@ def calc_main(argv: list[str]) -> int:
     return 0
 
 
+OUTPATIENT_MODES = {"family_account": "家庭账户", "pooling": "门诊统筹",
+                    "family_account_then_pooling": "先家庭账户后门诊统筹"}
+
+
 def summarise(scheme_file: SchemeFile) -> str:
     date_rule = "出院日期" if scheme_file.version_date == "discharge" else "入院日期"
     out = [f"{scheme_file.name}（{scheme_file.id}，{scheme_file.county}）：{len(scheme_file.versions)} 个版本，"
@@ -197,7 +203,7 @@ def summarise(scheme_file: SchemeFile) -> str:
         if i.interim:
             out.append(f"  住院满 {i.interim.min_days} 天可中途结算")
         if p.outpatient:
-            out.append(f"  门诊：{p.outpatient.mode}" + ("，含门诊慢性病" if p.outpatient.chronic else ""))
+            out.append(f"  门诊：{OUTPATIENT_MODES.get(p.outpatient.mode, p.outpatient.mode)}" + ("，含门诊慢性病" if p.outpatient.chronic else ""))
         layers = [name for name, on in (("大病保险", p.catastrophic), ("医疗救助", p.assistance), ("兜底", p.safety_net))
                   if on]
         if layers:
