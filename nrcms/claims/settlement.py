@@ -23,6 +23,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.core.jsonable import jsonable
 from nrcms.facilities.models import DesignationStatus
+from nrcms.funding import ledger
 from nrcms.facilities.services import facility_status_on
 from nrcms.policy import ChargeItem, Person, YearToDate, load_scheme_file, settle
 from nrcms.policy import Episode as EngineEpisode
@@ -139,6 +140,10 @@ def _with_family_account(episode, ytd, scheme_file, engine_episode) -> YearToDat
                                field="family_account") from exc
     from dataclasses import replace
 
+    if transaction.get_connection().in_atomic_block:
+        from nrcms.funding.ledger import family_account_lock
+
+        family_account_lock(episode.household)
     return replace(ytd, family_account_balance=family_account_balance(episode.household))
 
 
@@ -198,6 +203,7 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     for name in YTD_FIELDS:
         setattr(row, name, getattr(result.ytd_after, name))
     row.save()
+    ledger.settlement_post(settlement=settlement, actor=actor)
     episode.status = EpisodeStatus.SETTLED
     episode.save(update_fields=["status"])
     audit_record(actor=actor, action="settlement.settle", obj=settlement, facility_code=episode.facility.code,
@@ -234,6 +240,7 @@ def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> S
     )
     settlement.status = SettlementStatus.REVERSED
     settlement.save(update_fields=["status"])
+    ledger.settlement_post(settlement=reversal, actor=actor)
     episode.status = EpisodeStatus.DISCHARGED if episode.discharge_date else EpisodeStatus.ADMITTED
     episode.save(update_fields=["status"])
     audit_record(actor=actor, action="settlement.reverse", obj=settlement, reason=reason,

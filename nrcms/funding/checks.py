@@ -41,6 +41,7 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
     report.facts.append(f"收据合计 {round_amount(contributions)}，基金专户入账 {round_amount(posted_net)}")
     if contributions != posted_net:
         report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
+    _check_settlements(report)
     if scheme_year is not None:
         _check_year(report, scheme_year)
     return report
@@ -71,3 +72,17 @@ def _check_year(report: BooksReport, year: int) -> None:
         if posted > due:
             report.problems.append(f"{ledger.LEVEL_LABELS[level]}财政补助应收已记 {posted}，超过参合人数 × 标准 {due}")
         report.facts.append(f"{ledger.LEVEL_LABELS[level]}财政补助：应补 {due}，已记应收 {posted}")
+
+
+def _check_settlements(report: BooksReport) -> None:
+    """What the desks settled (net of reversals) equals what the ledger owes the facilities for it."""
+    from nrcms.claims.models import Settlement
+
+    settled = ledger.fen_sum(Settlement.objects.aggregate(t=Sum("fund_total"))["t"])
+    lines = (JournalLine.objects.filter(entry__kind__in=["settlement", "settlement_reversal"],
+                                        account__code__startswith="2201-")
+             .aggregate(d=Sum("debit"), c=Sum("credit")))
+    posted = ledger.fen_sum(lines["c"]) - ledger.fen_sum(lines["d"])
+    report.facts.append(f"结算基金支付合计 {round_amount(settled)}，应付医疗机构入账 {round_amount(posted)}")
+    if settled != posted:
+        report.problems.append(f"结算单基金支付合计 {settled} 与应付医疗机构入账 {posted} 不符")

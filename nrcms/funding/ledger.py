@@ -7,10 +7,13 @@ Chart of accounts (fixed codes; per-household and per-facility accounts are crea
   3102-<户编号>      家庭账户 (fund)                 one per household, rolls over
   3103              风险基金 (fund)                 reserve
   2201-<机构编码>    应付医疗机构 (liability)         what the fund owes each facility
+  1301/1302/1303    应收大病保险/医疗救助/兜底 (asset) layers advanced at the one-stop window
 
 Postings: contribution received — Dr 1001 / Cr 3102-户 (family share) + Cr 3101 (rest); a reversal is the
 mirror image. Subsidy due — Dr 120x / Cr 3101; subsidy received — Dr 1001 / Cr 120x. Settlement payable —
-Dr 3101 (pooled payments) + Dr 3102-户 (family account) / Cr 2201-机构. Violation deduction — Dr 2201 / Cr 3101.
+Dr 3101 (pooled payments) + Dr 3102-户 (family account) + Dr 1301/1302/1303 (catastrophic insurance,
+medical assistance, safety net: advanced at the one-stop window, due from their payers) / Cr 2201-机构; a
+reversal posts the same lines the other way round. Violation deduction — Dr 2201 / Cr 3101.
 Disbursement — Dr 2201 / Cr 1001. Refund to a patient by a facility — Dr 2201 / Cr 1001 on the patient's behalf
 is outside the fund; a refund *by the fund* — Dr 3101 / Cr 1001."""
 
@@ -21,6 +24,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from nrcms.core.errors import ValidationFailed
 from nrcms.core.money import ZERO, round_amount
@@ -39,7 +43,13 @@ FIXED = {
     "1203": ("应收县级财政补助", AccountKind.ASSET),
     POOLED_FUND: ("统筹基金", AccountKind.FUND),
     RISK_RESERVE: ("风险基金", AccountKind.FUND),
+    "1301": ("应收大病保险赔付", AccountKind.ASSET),
+    "1302": ("应收医疗救助资金", AccountKind.ASSET),
+    "1303": ("应收兜底保障资金", AccountKind.ASSET),
 }
+# One-stop settlement (一站式): the facility advances every layer to the patient and the fund repays it all;
+# what the layers after the basic scheme paid is then due to the fund from the insurer and civil affairs.
+LAYER_RECEIVABLE = {"catastrophic": "1301", "assistance": "1302", "safety_net": "1303"}
 
 
 def account(code: str) -> Account:
@@ -88,6 +98,33 @@ def post(*, date: dt.date, kind: str, description: str, lines: list[tuple[Accoun
         source_id=str(source.pk) if source is not None else "")
     JournalLine.objects.bulk_create([JournalLine(entry=entry, account=a, debit=d, credit=c) for a, d, c in lines])
     return entry
+
+
+def settlement_post(*, settlement, actor) -> JournalEntry:
+    """The payable a settlement (or its reversal, with negative amounts) creates towards the facility."""
+    episode = settlement.episode
+    sign = -1 if settlement.fund_total < 0 else 1
+    parts = [(account(POOLED_FUND), settlement.basic + settlement.fixed_fee + settlement.subsidy),
+             (family_account_of(episode.household), settlement.family_account)]
+    parts += [(account(code), getattr(settlement, layer)) for layer, code in LAYER_RECEIVABLE.items()]
+    parts = [(acct, amount * sign) for acct, amount in parts if amount]
+    payable = settlement.fund_total * sign
+    if not parts:
+        return None
+    what = "冲正" if sign < 0 else "结算"
+    lines = [(acct, amount, ZERO) if sign > 0 else (acct, ZERO, amount) for acct, amount in parts]
+    lines.append((payable_to(episode.facility), ZERO, payable) if sign > 0 else
+                 (payable_to(episode.facility), payable, ZERO))
+    return post(date=timezone.localdate(settlement.settled_at) if settlement.settled_at else timezone.localdate(),
+                kind="settlement" if sign > 0 else "settlement_reversal",
+                description=f"{what} {settlement.number}（{episode.facility.name}，{episode.serial}）",
+                lines=lines, actor=actor, source=settlement, idempotency_key=f"settlement-{settlement.pk}")
+
+
+def family_account_lock(household) -> None:
+    """Serialise spending from one household's family account (two members at two desks)."""
+    acct = family_account_of(household)
+    Account.objects.select_for_update().filter(pk=acct.pk).first()
 
 
 def balance(acct: Account | str, *, until: dt.date | None = None) -> Decimal:

@@ -122,3 +122,20 @@ def test_database_refuses_a_second_active_settlement(demo, family):
     with pytest.raises(IntegrityError), transaction.atomic():
         Settlement.objects.create(**{f.name: getattr(settlement, f.name) for f in Settlement._meta.concrete_fields
                                      if f.name not in ("id", "number", "idempotency_key")}, number="X")
+
+
+def test_settlement_and_reversal_post_the_payable_to_the_facility_in_the_ledger(demo, family):
+    from nrcms.funding import ledger
+    from nrcms.funding.checks import books_check
+
+    desk = demo["desk_county"]
+    PersonCategory.objects.create(person=family.spouse, category="registered_poor", valid_from=dt.date(2025, 1, 1))
+    payable = ledger.payable_to(desk.facility)
+    before = ledger.balance(payable)
+    settlement, _ = settlement_settle(actor=desk, episode=admitted(desk, family.spouse))
+    # 3450 basic from the pooled fund and 1140 safety net advanced for civil affairs: 4590 owed to the hospital
+    assert ledger.balance(payable) - before == Decimal("4590.00")
+    assert ledger.balance("1303") == Decimal("1140.00")
+    settlement_reverse(actor=desk, settlement=settlement, reason="诊断录入错误")
+    assert ledger.balance(payable) == before and ledger.balance("1303") == Decimal("0.00")
+    assert books_check().ok
