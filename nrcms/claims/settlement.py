@@ -23,8 +23,8 @@ from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.core.jsonable import jsonable
 from nrcms.facilities.models import DesignationStatus
-from nrcms.funding import ledger
 from nrcms.facilities.services import facility_status_on
+from nrcms.funding import ledger
 from nrcms.policy import ChargeItem, Person, YearToDate, load_scheme_file, settle
 from nrcms.policy import Episode as EngineEpisode
 from nrcms.policy import Settlement as EngineSettlement
