@@ -1,13 +1,31 @@
 import pytest
 
 
+def _demo_present() -> bool:
+    from nrcms.accounts.models import User
+
+    return User.objects.filter(username="desk_county").exists()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo county once per test database (per xdist worker): each test then runs in a transaction
+    that is rolled back, so every test starts from the same demo county without paying for loading it."""
+    from nrcms.demo.loader import demo_load
+
+    with django_db_blocker.unblock():
+        demo_load()
+
+
 @pytest.fixture
 def demo(db):
-    """The demo county: regions, facilities, one user per role. Returns username -> User."""
+    """The demo county: regions, facilities, people, one user per role. Returns username -> User.
+    Browser tests (transactional) flush the database when they end, so load it again if it is gone."""
     from nrcms.accounts.models import User
     from nrcms.demo.loader import demo_load
 
-    demo_load()
+    if not _demo_present():
+        demo_load()
     return {u.username: u for u in User.objects.select_related("region", "facility")}
 
 

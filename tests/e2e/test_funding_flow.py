@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,9 +24,9 @@ def test_township_clerk_records_a_payment_and_opens_the_receipt(page, live_serve
     link = page.get_by_role("link", name="收据").first.get_attribute("href")
     response = page.request.get(f"{live_server.url}{link}")
     assert response.status == 200 and response.body()[:5] == b"%PDF-"
-    from conftest import ARTIFACTS
-
-    (ARTIFACTS / "receipt.pdf").write_bytes(response.body())
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "receipt.pdf").write_bytes(response.body())
     page.click("[data-menu=collection_progress]")
     page.get_by_test_id("village-progress").wait_for()
     page.wait_for_timeout(500)
