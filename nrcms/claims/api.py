@@ -52,6 +52,7 @@ class MemberOut(Schema):
     certificate_number: str | None
     scheme_year: int
     enrolled: bool
+    family_account_balance: Decimal
 
 
 @router.get("/members", response={200: MemberOut, **ERRORS}, summary="按合作医疗证号或身份证号查询参合人员（精确匹配）")
@@ -61,7 +62,8 @@ def member(request, certificate_number: str = "", id_number: str = "", on: dt.da
     p = card.person
     return {"name": p.name, "sex": p.sex, "birth_date": p.birth_date, "id_number": p.id_number,
             "certificate_number": card.certificate.number if card.certificate else None,
-            "scheme_year": card.scheme_year, "enrolled": card.enrolled}
+            "scheme_year": card.scheme_year, "enrolled": card.enrolled,
+            "family_account_balance": card.family_account_balance}
 
 
 class EpisodeIn(Schema):
@@ -96,7 +98,7 @@ def _out(e: Episode) -> dict:
 
 
 @router.post("/episodes", response={200: EpisodeOut, 201: EpisodeOut, **ERRORS},
-             summary="登记入院或门诊（按流水号幂等：重复提交返回第一次的登记，状态 200）")
+             summary="登记入院或门诊（kind=outpatient 为门诊：就诊日期即结算日期，不办出院；按流水号幂等，重复提交返回第一次的登记，状态 200）")
 def episode_register(request, payload: EpisodeIn):
     _desk(request)
     episode, created = admission_register(actor=request.user, data=AdmissionInput(**payload.dict()))
@@ -188,6 +190,7 @@ class SettlementOut(Schema):
     fund_total: Decimal
     self_pay: Decimal
     basic: Decimal
+    family_account: Decimal
     catastrophic: Decimal
     assistance: Decimal
     safety_net: Decimal
@@ -197,7 +200,7 @@ class SettlementOut(Schema):
 def _settlement_out(s: Settlement) -> dict:
     return {"number": s.number, "kind": s.kind, "status": s.status, "episode_serial": s.episode.serial,
             "scheme_id": s.scheme_id, "scheme_version": s.scheme_version, "total_cost": s.total_cost,
-            "eligible_cost": s.eligible_cost, "fund_total": s.fund_total, "self_pay": s.self_pay, "basic": s.basic,
+            "eligible_cost": s.eligible_cost, "fund_total": s.fund_total, "self_pay": s.self_pay, "basic": s.basic, "family_account": s.family_account,
             "catastrophic": s.catastrophic, "assistance": s.assistance, "safety_net": s.safety_net,
             "lines": s.result.get("lines", [])}
 

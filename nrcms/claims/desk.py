@@ -56,6 +56,13 @@ class MemberCard:
     def enrolled(self) -> bool:
         return self.enrollment is not None
 
+    @property
+    def family_account_balance(self) -> Decimal:
+        """The household's family account (家庭账户) as the fund ledger holds it now."""
+        from nrcms.funding.ledger import family_account_balance
+
+        return family_account_balance(self.person.household)
+
 
 def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_number: str = "") -> MemberCard:
     """Exact match only — a desk may find any enrollee by certificate or ID number, but cannot browse."""
@@ -220,7 +227,8 @@ def _check_line(episode: Episode, line: ChargeInput, errors: list) -> tuple | No
     elif amount != round_amount(amount) or abs(round_amount(qty * price) - amount) > Decimal("0.01"):
         errors.append({"line_no": n, "field": "amount",
                        "message": f"第 {n} 行金额 {amount} 与 数量×单价（{qty}×{price}）不符"})
-    end = episode.discharge_date or _today()
+    # An outpatient visit is one day: its charges carry the visit date.
+    end = episode.admission_date if episode.kind == EpisodeKind.OUTPATIENT else (episode.discharge_date or _today())
     if not episode.admission_date <= line.charged_on <= end:
         errors.append({"line_no": n, "field": "charged_on",
                        "message": f"第 {n} 行费用日期 {line.charged_on} 不在就诊期间（{episode.admission_date} 至 {end}）"})
@@ -308,6 +316,9 @@ def episode_discharge(*, actor: User, episode: Episode, discharge_date: dt.date)
     if episode.facility_id != facility.pk:
         raise NotFound("就诊记录", episode.serial)
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    if episode.kind == EpisodeKind.OUTPATIENT:
+        raise ValidationFailed("outpatient_no_discharge", "门诊就诊不办理出院：就诊日期即结算日期，上传费用后直接结算",
+                               field="discharge_date")
     if discharge_date < episode.admission_date:
         raise ValidationFailed("invalid", f"出院日期 {discharge_date} 早于入院日期 {episode.admission_date}",
                                field="discharge_date")

@@ -41,3 +41,30 @@ class DischargeForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(label="冲正原因", max_length=300)
+
+
+class ManualClaimForm(forms.Form):
+    """手工报销录入: the claim's particulars; the receipt lines come as rows line-N-* beside it."""
+
+    id_number = forms.CharField(label="患者身份证号", max_length=18)
+    facility_code = forms.ChoiceField(label="就诊机构（县外）", choices=())
+    admission_date = forms.DateField(label="入院日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    discharge_date = forms.DateField(label="出院日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    diagnosis_code = forms.CharField(label="诊断编码（ICD-10）", max_length=20, required=False,
+                                     widget=forms.TextInput(attrs={"list": "diagnoses"}))
+    diagnosis_name = forms.CharField(label="诊断名称", max_length=120, required=False)
+    referral_number = forms.CharField(label="转诊单号", max_length=30, required=False,
+                                      help_text="入院后 7 天内在乡镇合管办备案的转诊单")
+    unreferred = forms.BooleanField(label="按未转诊报销", required=False,
+                                    help_text="无转诊或转诊备案逾期时勾选：按方案的县外未转诊标准计算")
+    papers_received_on = forms.DateField(label="材料受理日期", help_text="出院后 20 天内",
+                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label="备注", max_length=300, required=False)
+
+    def __init__(self, *args, facilities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility_code"].choices = [(f.code, f"{f.name}（{f.get_level_display()}）") for f in facilities]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=300)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -109,6 +111,17 @@ class ChargeLine(models.Model):
         return f"{self.line_no} {self.item_name} {self.amount}"
 
 
+HALF_FEN = Decimal("0.005")
+
+
+def _adds_up() -> Q:
+    """total = fund + self-pay + facility-borne, to the fen. Written as "within half a fen" because SQLite adds
+    decimal columns as floats (0.10 + 0.20 ≠ 0.30 there); on PostgreSQL's exact numeric, whose amounts are all
+    whole fen, it means exactly equal."""
+    parts = F("fund_total") + F("self_pay") + F("facility_borne")
+    return Q(total_cost__gt=parts - HALF_FEN, total_cost__lt=parts + HALF_FEN)
+
+
 def _money(label: str):
     return models.DecimalField(label, max_digits=14, decimal_places=2, default=0)
 
@@ -192,11 +205,82 @@ class Settlement(models.Model):
                                     name="one_active_settlement_per_episode"),
             models.CheckConstraint(name="reimbursement_not_above_eligible",
                                    condition=Q(kind="reversal") | Q(basic__lte=F("eligible_cost"))),
-            models.CheckConstraint(name="settlement_amounts_add_up",
-                                   condition=Q(total_cost=F("fund_total") + F("self_pay") + F("facility_borne"))),
+            models.CheckConstraint(name="settlement_amounts_add_up", condition=_adds_up()),
             models.CheckConstraint(name="reversal_points_at_original",
                                    condition=Q(kind="settlement", reverses__isnull=True)
                                    | Q(kind="reversal", reverses__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ManualClaimStatus(models.TextChoices):
+    RECORDED = "recorded", "已录入待公示"
+    NOTICED = "noticed", "公示中"
+    PAID = "paid", "已结算支付"
+    REVERSED = "reversed", "已冲正"
+    REJECTED = "rejected", "不予报销"
+
+
+class ManualClaim(models.Model):
+    """手工报销: out-of-county care the patient paid first, claimed at the county centre from receipts. The
+    care itself is an Episode at the out-of-county facility with the receipts as its charge lines, so the
+    engine settles it like any admission; this row carries the claim's own life: checks of the referral and
+    of the papers' date, the public notice (公示) and the payment to the patient, each by whom and when."""
+
+    number = models.CharField("报销单号", max_length=30, unique=True)
+    episode = models.OneToOneField(Episode, on_delete=models.PROTECT, related_name="manual_claim")
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="manual_claims",
+                                 verbose_name="转诊备案")
+    unreferred = models.BooleanField("按未转诊报销", default=False)
+    papers_received_on = models.DateField("材料受理日期")
+    status = models.CharField("状态", max_length=10, choices=ManualClaimStatus.choices,
+                              default=ManualClaimStatus.RECORDED)
+    note = models.CharField("备注", max_length=300, blank=True)
+    notice_from = models.DateField("公示开始日期", null=True, blank=True)
+    notice_amount = models.DecimalField("公示补偿金额", max_digits=14, decimal_places=2, null=True, blank=True)
+    scheme_id = models.CharField("补偿方案", max_length=60, blank=True)
+    scheme_version = models.CharField("方案版本", max_length=64, blank=True)
+    scheme_effective = models.DateField("方案生效日期", null=True, blank=True)
+    inputs = models.JSONField("计算输入", null=True, blank=True)
+    result = models.JSONField("计算结果与说明", null=True, blank=True)
+    total_cost = _money("医疗总费用")
+    eligible_cost = _money("政策范围内费用")
+    deductible = _money("起付线")
+    basic = _money("基本医疗补偿")
+    family_account = _money("家庭账户支付")
+    fixed_fee = _money("单病种定额")
+    subsidy = _money("定额补助")
+    catastrophic = _money("大病保险")
+    assistance = _money("医疗救助")
+    safety_net = _money("兜底保障")
+    fund_total = _money("基金支付合计")
+    self_pay = _money("个人自付")
+    facility_borne = _money("医疗机构承担")
+    idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="录入人")
+    recorded_at = models.DateTimeField("录入时间", auto_now_add=True)
+    noticed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    paid_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="审批支付人")
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("冲正/不予报销时间", null=True, blank=True)
+    reason = models.CharField("冲正/不予报销原因", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="manual_claim_referred_or_flagged",
+                                   condition=Q(referral__isnull=False) | Q(unreferred=True)),
+            models.CheckConstraint(name="manual_claim_noticed_before_paid",
+                                   condition=~Q(status__in=["noticed", "paid"]) | Q(notice_from__isnull=False)),
+            models.CheckConstraint(name="manual_claim_paid_has_payer",
+                                   condition=~Q(status="paid") | Q(paid_by__isnull=False, paid_at__isnull=False)),
+            models.CheckConstraint(name="manual_claim_payer_not_recorder",
+                                   condition=Q(paid_by__isnull=True) | ~Q(paid_by=F("recorded_by"))),
+            models.CheckConstraint(name="manual_claim_amounts_add_up", condition=_adds_up()),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis
+from nrcms.funding.ledger import family_account_balance
 from nrcms.web.views import need, paged
 
 from .charge_file import parse_charge_file
@@ -25,7 +26,7 @@ from .desk import (
     member_lookup,
 )
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
-from .models import Episode, EpisodeStatus, Settlement
+from .models import Episode, EpisodeKind, EpisodeStatus, Settlement
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
@@ -51,10 +52,13 @@ def desk_home(request):
         except NrcmsError as exc:
             lookup_error, choices = exc.message, exc.details
     status = request.GET.get("status", "")
+    kind = request.GET.get("kind", "")
     search = request.GET.get("q", "").strip()
     qs = Episode.objects.filter(facility_id=request.user.facility_id).select_related("person")
     if status:
         qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
     if search:
         qs = qs.filter(Q(serial__startswith=search) | Q(person__name__contains=search)
                        | Q(person__id_number=search))
@@ -63,17 +67,31 @@ def desk_home(request):
                                                             "choices": choices})
     return render(request, "claims/desk_home.html", {
         "form": form, "card": card, "lookup_error": lookup_error, "choices": choices, "page": paged(request, qs), "status": status,
-        "q": search, "statuses": EpisodeStatus.choices,
+        "q": search, "statuses": EpisodeStatus.choices, "kind": kind, "kinds": EpisodeKind.choices,
     })
+
+
+def _outpatient_form(form: AdmissionForm) -> AdmissionForm:
+    """门诊就诊登记: the same registration with the visit date as its date; no referral, no discharge."""
+    form.fields["serial"].label = "门诊流水号"
+    form.fields["admission_date"].label = "就诊日期"
+    form.fields.pop("referral_number")
+    return form
 
 
 def desk_admit(request):
     need(request, Cap.DESK_SETTLE)
+    kind = request.POST.get("kind") or request.GET.get("kind") or EpisodeKind.INPATIENT
+    outpatient = kind == EpisodeKind.OUTPATIENT
     form = AdmissionForm(request.POST or None, initial={
-        "admission_date": timezone.localdate(), "id_number": request.GET.get("id_number", ""), "kind": "inpatient"})
+        "admission_date": timezone.localdate(), "id_number": request.GET.get("id_number", ""), "kind": kind})
+    form.fields.pop("kind")  # two plain paths (住院 / 门诊) with their own buttons, never a select to miss
+    if outpatient:
+        form = _outpatient_form(form)
     if request.method == "POST" and form.is_valid():
         try:
-            episode, created = admission_register(actor=request.user, data=AdmissionInput(**form.cleaned_data))
+            episode, created = admission_register(actor=request.user,
+                                                  data=AdmissionInput(kind=kind, **form.cleaned_data))
         except NrcmsError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -81,7 +99,7 @@ def desk_admit(request):
                              else f"流水号 {episode.serial} 已登记过，未重复登记")
             return redirect("desk_episode", pk=episode.pk)
     return render(request, "claims/desk_admit.html", {
-        "form": form, "diagnoses": Diagnosis.objects.filter(edition="clinical").order_by("code")})
+        "form": form, "outpatient": outpatient, "kind": kind, "diagnoses": Diagnosis.objects.filter(edition="clinical").order_by("code")})
 
 
 def desk_episode(request, pk: int):
@@ -130,6 +148,8 @@ def desk_episode(request, pk: int):
         "file_form": file_form, "discharge_form": discharge_form, "upload_errors": upload_errors,
         "settlements": episode.settlements.select_related("settled_by", "reverses"), "reverse_form": ReverseForm(),
         "idempotency_key": uuid.uuid4().hex,
+        "family_account_balance": family_account_balance(episode.household) if episode.kind == EpisodeKind.OUTPATIENT
+        else None,
     })
 
 

@@ -48,6 +48,7 @@ def voucher_context(settlement: Settlement) -> dict:
         "fund_capital": chinese_capital(settlement.fund_total), "self_pay_capital": chinese_capital(settlement.self_pay),
         "year": year, "paid_in_year": paid_in_year, "is_reversal": settlement.kind == SettlementKind.REVERSAL,
         "lines": settlement.result.get("lines", []), "address": _address(household),
+        "family_balance": settlement.result.get("ytd_after", {}).get("family_account_balance", ""),
     }
 
 
