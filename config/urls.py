@@ -10,6 +10,8 @@ urlpatterns = [
     path("registry/", include("nrcms.registry.urls")),
     path("funding/", include("nrcms.funding.urls")),
     path("desk/", include("nrcms.claims.urls")),
+    path("manual/", include("nrcms.claims.urls_manual")),
+    path("payments/", include("nrcms.payments.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "nrcms.facilities",
     "nrcms.funding",
     "nrcms.claims",
+    "nrcms.payments",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

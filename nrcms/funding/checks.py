@@ -42,6 +42,7 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
     if contributions != posted_net:
         report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
     _check_settlements(report)
+    _check_disbursements(report)
     if scheme_year is not None:
         _check_year(report, scheme_year)
     return report
@@ -86,3 +87,24 @@ def _check_settlements(report: BooksReport) -> None:
     report.facts.append(f"结算基金支付合计 {round_amount(settled)}，应付医疗机构入账 {round_amount(posted)}")
     if settled != posted:
         report.problems.append(f"结算单基金支付合计 {settled} 与应付医疗机构入账 {posted} 不符")
+
+
+def _check_disbursements(report: BooksReport) -> None:
+    """What the ledger paid out to each facility (拨付) never exceeds what the county review approved."""
+    try:
+        from nrcms.payments.models import FacilityStatement
+    except ImportError:  # the payments app not installed
+        return
+    approved: dict[str, Decimal] = {}
+    for code, amount in (FacilityStatement.objects.filter(approved_amount__isnull=False)
+                         .values_list("facility__code", "approved_amount")):
+        approved[code] = approved.get(code, ZERO) + amount
+    paid = (JournalLine.objects.filter(entry__kind="facility_disbursement", account__code__startswith="2201-")
+            .values("account__code").annotate(d=Sum("debit"), c=Sum("credit")))
+    total = ZERO
+    for row in paid:
+        code, amount = row["account__code"].removeprefix("2201-"), ledger.fen_sum(row["d"]) - ledger.fen_sum(row["c"])
+        total += amount
+        if amount > approved.get(code, ZERO):
+            report.problems.append(f"医疗机构 {code} 已拨付 {amount}，超过审定应拨付 {approved.get(code, ZERO)}")
+    report.facts.append(f"拨付医疗机构合计 {round_amount(total)}，审定应拨付合计 {round_amount(sum(approved.values(), ZERO))}")

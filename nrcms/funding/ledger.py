@@ -174,3 +174,41 @@ def unbalanced_entries() -> list[tuple[int, Decimal, Decimal]]:
 def posted_total(acct: Account, *, kind: str) -> Decimal:
     sums = JournalLine.objects.filter(account=acct, entry__kind=kind).aggregate(d=Sum("debit"), c=Sum("credit"))
     return fen_sum(sums["d"]) - fen_sum(sums["c"])
+
+
+def violation_deduction_post(*, facility, amount: Decimal, description: str, actor, source,
+                             idempotency_key: str) -> JournalEntry:
+    """违规扣款: the facility is owed less and the pooled fund keeps it — Dr 2201-机构 / Cr 3101."""
+    return post(date=timezone.localdate(), kind="violation_deduction", description=description[:200],
+                lines=[(payable_to(facility), amount, ZERO), (account(POOLED_FUND), ZERO, amount)],
+                actor=actor, source=source, idempotency_key=idempotency_key)
+
+
+def disbursement_post(*, facility, amount: Decimal, description: str, actor, source,
+                      idempotency_key: str) -> JournalEntry:
+    """拨付: money leaves the special account for the facility — Dr 2201-机构 / Cr 1001."""
+    return post(date=timezone.localdate(), kind="facility_disbursement", description=description[:200],
+                lines=[(payable_to(facility), amount, ZERO), (account(FUND_ACCOUNT), ZERO, amount)],
+                actor=actor, source=source, idempotency_key=idempotency_key)
+
+
+def manual_claim_post(*, claim, actor, reversal: bool = False) -> JournalEntry | None:
+    """手工报销 paid to the patient (out-of-county care the patient paid first): the fund pays the person, not a
+    facility, by transfer from the special account the day the claim is settled — Dr 3101 (basic, fixed fee,
+    subsidy) + Dr 1301/1302/1303 (layers the centre advances) / Cr 1001. No payable is left open: the centre's
+    approval is the payment order. A reversal (the patient repays) posts the same lines the other way round."""
+    parts = [(account(POOLED_FUND), claim.basic + claim.fixed_fee + claim.subsidy)]
+    parts += [(account(code), getattr(claim, layer)) for layer, code in LAYER_RECEIVABLE.items()]
+    parts = [(acct, amount) for acct, amount in parts if amount]
+    if not parts:
+        return None
+    total = sum((amount for _, amount in parts), ZERO)
+    if reversal:
+        lines = [(acct, ZERO, amount) for acct, amount in parts] + [(account(FUND_ACCOUNT), total, ZERO)]
+    else:
+        lines = [(acct, amount, ZERO) for acct, amount in parts] + [(account(FUND_ACCOUNT), ZERO, total)]
+    what = "冲正" if reversal else "支付"
+    return post(date=timezone.localdate(), kind="manual_claim_reversal" if reversal else "manual_claim",
+                description=f"手工报销{what} {claim.number}（{claim.episode.person.name}，{claim.episode.facility.name}）"[:200],
+                lines=lines, actor=actor, source=claim,
+                idempotency_key=f"manual-claim-{claim.pk}{'-reversal' if reversal else ''}")

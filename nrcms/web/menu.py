@@ -34,12 +34,25 @@ MENU: tuple[MenuGroup, ...] = (
     )),
     MenuGroup(_("筹资"), (
         MenuItem(_("缴费登记"), "contribution_list", Cap.CONTRIBUTION_COLLECT),
+        MenuItem(_("民政代缴"), "contribution_list", Cap.ASSISTANCE_MANAGE),
         MenuItem(_("筹资进度"), "collection_progress", Cap.REGISTRY_VIEW),
         MenuItem(_("筹资标准"), "contribution_standard_list", Cap.FUND_VIEW),
         MenuItem(_("补助资金申报"), "subsidy_claim", Cap.FUND_VIEW),
         MenuItem(_("基金账簿"), "ledger", Cap.FUND_VIEW),
     )),
-    MenuGroup(_("医院结算"), (MenuItem(_("结算台"), "desk_home", Cap.DESK_SETTLE),)),
+    MenuGroup(_("医院结算"), (
+        MenuItem(_("结算台"), "desk_home", Cap.DESK_SETTLE),
+        MenuItem(_("月结算单"), "statement_list", Cap.DESK_SETTLE),
+        MenuItem(_("每日对账"), "reconciliation_list", Cap.DESK_SETTLE),
+    )),
+    MenuGroup(_("县外报销"), (
+        MenuItem(_("手工报销"), "manual_list", Cap.CLAIMS_REVIEW),
+        MenuItem(_("报销公示"), "manual_notice", Cap.CLAIMS_REVIEW),
+    )),
+    MenuGroup(_("医院拨付"), (
+        MenuItem(_("月结算单审核与拨付"), "statement_list", Cap.FUND_VIEW),
+        MenuItem(_("医院对账情况"), "reconciliation_list", Cap.FUND_VIEW),
+    )),
     MenuGroup(_("医疗机构"), (
         MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),

@@ -1,0 +1,304 @@
+"""Paying the facilities: generate the monthly statement, review it (deductions), approve, disburse.
+
+Which settlements a month's statement holds (decided here, tested in tests/payments):
+- every Settlement row of the facility whose `settled_at` (local time) falls in the month — settlements and
+  reversals alike; a settlement is paid on one statement only (StatementLine.settlement is unique);
+- a settlement reversed within the same month is left out together with its reversal: they net to zero and
+  the facility was never owed it;
+- a reversal posted in a later month than its settlement lands on the later month's statement as a negative
+  line (the earlier statement may already be paid; it is never reopened).
+A statement is generated only for a month that has ended, so what it holds can no longer change; generating
+it again returns the same statement.
+
+Ledger: a violation deduction posts Dr 2201-机构 / Cr 3101 when the statement is approved (deductions are
+provisional while under review); the disbursement posts Dr 2201-机构 / Cr 1001 for fund total − deductions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from nrcms.accounts.audit import audit_record
+from nrcms.accounts.models import User
+from nrcms.accounts.roles import Cap
+from nrcms.accounts.services import require_separation
+from nrcms.claims.models import EpisodeKind, Settlement, SettlementKind
+from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from nrcms.core.money import ZERO, round_amount
+from nrcms.facilities.models import Facility
+from nrcms.funding import ledger
+
+from .models import (
+    LAYERS,
+    MULTIPLIER_RANGE,
+    FacilityStatement,
+    StatementDeduction,
+    StatementLine,
+    StatementStatus,
+    ViolationKind,
+)
+
+AMOUNTS = ("total_cost", *LAYERS, "fund_total", "self_pay", "facility_borne")
+
+
+# --- months --------------------------------------------------------------------------------------
+
+def month_parse(text: str | dt.date) -> dt.date:
+    """'2026-10' (or a date) → 2026-10-01."""
+    if isinstance(text, dt.date):
+        return text.replace(day=1)
+    try:
+        year, month = (int(part) for part in str(text).strip().split("-")[:2])
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed("invalid", f"结算月份“{text}”格式应为 YYYY-MM，例如 2026-10", field="month") from exc
+
+
+def month_next(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the month in the county's time zone, as aware datetimes."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(month, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(month_next(month), dt.time.min, tzinfo=tz)
+
+
+def statement_number(facility: Facility, month: dt.date) -> str:
+    return f"YJ{month:%Y%m}-{facility.code}"
+
+
+def _scope(facility: Facility) -> dict:
+    return {"facility_code": facility.code, "region_code": facility.region.code if facility.region_id else ""}
+
+
+# --- generate ------------------------------------------------------------------------------------
+
+def month_settlements(*, facility: Facility, month: dt.date) -> list[Settlement]:
+    """The rows a month's statement holds (see the module docstring)."""
+    start, end = month_bounds(month)
+    rows = list(Settlement.objects.select_related("episode").filter(
+        episode__facility=facility, settled_at__gte=start, settled_at__lt=end).order_by("settled_at", "id"))
+    ids = {s.pk for s in rows}
+    netted = set()
+    for s in rows:
+        if s.kind == SettlementKind.REVERSAL and s.reverses_id in ids:
+            netted |= {s.pk, s.reverses_id}
+    return [s for s in rows if s.pk not in netted]
+
+
+def _totals(rows: list[Settlement]) -> dict:
+    out = {name: ZERO for name in AMOUNTS}
+    out.update(inpatient_count=0, outpatient_count=0, reversal_count=0, inpatient_total_cost=ZERO,
+               inpatient_fund_total=ZERO, outpatient_total_cost=ZERO, outpatient_fund_total=ZERO)
+    for s in rows:
+        for name in AMOUNTS:
+            out[name] += getattr(s, name)
+        if s.kind == SettlementKind.REVERSAL:
+            out["reversal_count"] += 1
+        kind = "inpatient" if s.episode.kind == EpisodeKind.INPATIENT else "outpatient"
+        out[f"{kind}_count"] += 1 if s.kind == SettlementKind.SETTLEMENT else -1
+        out[f"{kind}_total_cost"] += s.total_cost
+        out[f"{kind}_fund_total"] += s.fund_total
+    return out
+
+
+@transaction.atomic
+def statement_generate(*, actor: User | None, facility: Facility, month: dt.date | str,
+                       today: dt.date | None = None) -> tuple[FacilityStatement, bool]:
+    """Generate the facility's statement for a month that has ended. Returns (statement, created); generating
+    again returns the first. actor=None for the installation's own commands (CLI, demo)."""
+    month = month_parse(month)
+    if actor is not None:
+        if actor.can(Cap.DESK_SETTLE):
+            if actor.facility_id != facility.pk:
+                raise Forbidden("定点医疗机构只能生成本机构的月结算单")
+        elif not actor.can(Cap.CLAIMS_REVIEW):
+            raise Forbidden("只有县合管办审核员或本机构合疗科可以生成月结算单")
+    existing = FacilityStatement.objects.filter(facility=facility, month=month).first()
+    if existing is not None:
+        return existing, False
+    today = today or timezone.localdate()
+    if month_next(month) > today:
+        raise ValidationFailed("month_not_ended", f"{month:%Y 年 %m 月}尚未结束，月末之后才能生成月结算单",
+                               field="month")
+    rows = month_settlements(facility=facility, month=month)
+    if not rows:
+        raise ValidationFailed("empty_month", f"{facility.name} {month:%Y 年 %m 月}没有结算记录，无需生成月结算单",
+                               field="month")
+    taken = StatementLine.objects.filter(settlement__in=rows).select_related("statement", "settlement").first()
+    if taken is not None:
+        raise Conflict("settlement_on_statement",
+                       f"结算单 {taken.settlement.number} 已列入月结算单 {taken.statement.number}", field="month")
+    statement = FacilityStatement.objects.create(
+        number=statement_number(facility, month), facility=facility, month=month, prepared_by=actor,
+        **_totals(rows))
+    StatementLine.objects.bulk_create([StatementLine(statement=statement, settlement=s) for s in rows])
+    audit_record(actor=actor, action="statement.generate", obj=statement, **_scope(facility),
+                 after={"month": f"{month:%Y-%m}", "lines": len(rows), "fund_total": statement.fund_total,
+                        "total_cost": statement.total_cost, "status": statement.status})
+    return statement, True
+
+
+# --- review --------------------------------------------------------------------------------------
+
+def _reviewer(actor: User) -> None:
+    if not actor.can(Cap.CLAIMS_REVIEW):
+        raise Forbidden("只有县合管办审核员可以审核月结算单")
+
+
+def _locked(statement: FacilityStatement) -> FacilityStatement:
+    return FacilityStatement.objects.select_for_update().select_related("facility", "facility__region").get(
+        pk=statement.pk)
+
+
+@transaction.atomic
+def statement_review_start(*, actor: User, statement: FacilityStatement) -> FacilityStatement:
+    """The county reviewer takes the statement into review (deductions can then be added)."""
+    _reviewer(actor)
+    statement = _locked(statement)
+    if statement.status != StatementStatus.SUBMITTED:
+        raise ValidationFailed("invalid_status", f"月结算单 {statement.number} 当前为“{statement.get_status_display()}”，"
+                               "不能再开始审核", field="status")
+    statement.status, statement.reviewed_by, statement.reviewed_at = StatementStatus.IN_REVIEW, actor, timezone.now()
+    statement.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    audit_record(actor=actor, action="statement.review", obj=statement, **_scope(statement.facility),
+                 before={"status": "submitted"}, after={"status": "in_review"})
+    return statement
+
+
+def _decimal(value, field: str, label: str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("金额不得使用浮点数")
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationFailed("invalid", f"{label}“{value}”不是数字", field=field) from exc
+    if not number.is_finite():
+        raise ValidationFailed("invalid", f"{label}“{value}”不是数字", field=field)
+    return number
+
+
+@transaction.atomic
+def statement_deduct(*, actor: User, statement: FacilityStatement, kind: str, base_amount, multiplier,
+                     reason: str, settlement_number: str = "") -> StatementDeduction:
+    """违规扣款 = base amount × multiplier (1–2× loss to the fund, 2–5× fraud), with a reason."""
+    _reviewer(actor)
+    if not (reason or "").strip():
+        raise ValidationFailed("required", "违规扣款必须填写扣款原因", field="reason")
+    if kind not in ViolationKind.values:
+        raise ValidationFailed("invalid", f"违规性质“{kind}”不存在，应为造成基金损失或欺诈骗保", field="kind")
+    base = _decimal(base_amount, "base_amount", "违规金额")
+    if base <= 0 or base != round_amount(base):
+        raise ValidationFailed("invalid", "违规金额应为正数且精确到分", field="base_amount")
+    times = _decimal(multiplier, "multiplier", "倍数")
+    low, high = (Decimal(v) for v in MULTIPLIER_RANGE[kind])
+    if not low <= times <= high or times != times.quantize(Decimal("0.01")):
+        raise ValidationFailed("out_of_range", f"{ViolationKind(kind).label}的扣款倍数应在 {low} 至 {high} 倍之间"
+                               f"（最多两位小数），填写的是 {multiplier}", field="multiplier")
+    statement = _locked(statement)
+    if statement.status != StatementStatus.IN_REVIEW:
+        raise ValidationFailed("invalid_status", f"月结算单 {statement.number} 当前为“{statement.get_status_display()}”，"
+                               "只有审核中的月结算单可以扣款", field="status")
+    settlement = None
+    if settlement_number.strip():
+        line = statement.lines.select_related("settlement").filter(settlement__number=settlement_number.strip()).first()
+        if line is None:
+            raise ValidationFailed("invalid", f"结算单 {settlement_number} 不在月结算单 {statement.number} 中",
+                                   field="settlement_number")
+        settlement = line.settlement
+    amount = round_amount(base * times)
+    if statement.deduction_total + amount > statement.fund_total:
+        raise ValidationFailed("above_fund_total", f"扣款合计 {statement.deduction_total + amount} 元将超过本月基金支付合计 "
+                               f"{statement.fund_total} 元", field="base_amount")
+    deduction = StatementDeduction.objects.create(statement=statement, settlement=settlement, kind=kind,
+                                                  base_amount=base, multiplier=times, amount=amount,
+                                                  reason=reason.strip(), created_by=actor)
+    before = statement.deduction_total
+    statement.deduction_total = before + amount
+    statement.save(update_fields=["deduction_total"])
+    audit_record(actor=actor, action="statement.deduct", obj=statement, reason=reason.strip(),
+                 **_scope(statement.facility), before={"deduction_total": before},
+                 after={"deduction_total": statement.deduction_total, "kind": kind, "base_amount": base,
+                        "multiplier": times, "amount": amount,
+                        "settlement": settlement.number if settlement else None})
+    return deduction
+
+
+@transaction.atomic
+def statement_approve(*, actor: User, statement: FacilityStatement) -> FacilityStatement:
+    """审定: fixes the amount to pay (fund total − deductions) and posts each deduction to the ledger."""
+    _reviewer(actor)
+    statement = _locked(statement)
+    if statement.status != StatementStatus.IN_REVIEW:
+        raise ValidationFailed("invalid_status", f"月结算单 {statement.number} 当前为“{statement.get_status_display()}”，"
+                               "只有审核中的月结算单可以审定", field="status")
+    for d in statement.deductions.all():
+        ledger.violation_deduction_post(
+            facility=statement.facility, amount=d.amount, actor=actor, source=d,
+            description=f"违规扣款 {statement.number}（{statement.facility.name}）：{d.reason}",
+            idempotency_key=f"violation-deduction-{d.pk}")
+    statement.status, statement.approved_by, statement.approved_at = StatementStatus.APPROVED, actor, timezone.now()
+    statement.approved_amount = statement.fund_total - statement.deduction_total
+    statement.save(update_fields=["status", "approved_by", "approved_at", "approved_amount"])
+    audit_record(actor=actor, action="statement.approve", obj=statement, **_scope(statement.facility),
+                 before={"status": "in_review"},
+                 after={"status": "approved", "fund_total": statement.fund_total,
+                        "deduction_total": statement.deduction_total, "approved_amount": statement.approved_amount})
+    return statement
+
+
+# --- disburse ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def statement_disburse(*, actor: User, statement: FacilityStatement, reference: str,
+                       idempotency_key: str | None = None) -> tuple[FacilityStatement, bool]:
+    """拨付 by finance, never by the user who approved: Dr 2201-机构 / Cr 1001 for the approved amount.
+    Returns (statement, created); a retry with the same key returns the first disbursement."""
+    statement = _locked(statement)
+    require_separation(preparer=statement.approved_by, approver=actor, what="月结算单拨付")
+    if not actor.can(Cap.FUND_DISBURSE):
+        raise Forbidden("只有财政局（基金专户）可以拨付")
+    if statement.status == StatementStatus.DISBURSED:
+        if idempotency_key and idempotency_key == statement.disbursement_key:
+            return statement, False
+        raise Conflict("already_disbursed", f"月结算单 {statement.number} 已于 "
+                       f"{timezone.localtime(statement.disbursed_at):%Y-%m-%d %H:%M} 拨付 {statement.disbursed_amount} 元，"
+                       "不能重复拨付", field="statement")
+    if statement.status != StatementStatus.APPROVED:
+        raise ValidationFailed("not_approved", f"月结算单 {statement.number} 当前为“{statement.get_status_display()}”，"
+                               "审定后才能拨付", field="status")
+    if not (reference or "").strip():
+        raise ValidationFailed("required", "拨付必须填写拨付凭证号（银行回单号）", field="reference")
+    if idempotency_key and FacilityStatement.objects.filter(disbursement_key=idempotency_key).exists():
+        raise Conflict("idempotency_key_reused", "幂等键已用于另一张月结算单的拨付", field="idempotency_key")
+    amount = statement.approved_amount
+    if amount < 0:
+        raise ValidationFailed("negative_net", f"本月净额为 {amount} 元（冲正多于结算），应由医疗机构退回，不能拨付",
+                               field="statement")
+    if amount > 0:
+        ledger.disbursement_post(
+            facility=statement.facility, amount=amount, actor=actor, source=statement,
+            description=f"拨付 {statement.number}（{statement.facility.name}）凭证 {reference.strip()}",
+            idempotency_key=f"statement-disbursement-{statement.pk}")
+    statement.status, statement.disbursed_by, statement.disbursed_at = StatementStatus.DISBURSED, actor, timezone.now()
+    statement.disbursed_amount, statement.disbursement_reference = amount, reference.strip()
+    statement.disbursement_key = idempotency_key or None
+    statement.save(update_fields=["status", "disbursed_by", "disbursed_at", "disbursed_amount",
+                                  "disbursement_reference", "disbursement_key"])
+    audit_record(actor=actor, action="statement.disburse", obj=statement, **_scope(statement.facility),
+                 before={"status": "approved"},
+                 after={"status": "disbursed", "amount": amount, "reference": statement.disbursement_reference})
+    return statement, True
+
+
+def statement_for(*, facility_code: str, month) -> FacilityStatement:
+    """For the CLI: a statement by facility code and month."""
+    statement = FacilityStatement.objects.filter(facility__code=facility_code, month=month_parse(month)).first()
+    if statement is None:
+        raise NotFound("月结算单", f"{facility_code} {month}")
+    return statement

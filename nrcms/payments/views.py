@@ -1,0 +1,177 @@
+"""Pages: the monthly statements (the desk sees its own; the county reviewer reviews, deducts and approves;
+finance disburses) and the daily reconciliation."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from nrcms.accounts.models import AuditEntry
+from nrcms.accounts.roles import Cap
+from nrcms.core.errors import Forbidden, NotFound, NrcmsError
+from nrcms.core.pdf import pdf_response
+from nrcms.facilities.models import Facility
+from nrcms.web.views import paged
+
+from . import selectors
+from .forms import DeductionForm, DisburseForm, GenerateForm, ReconciliationForm
+from .models import ReconciliationResult, StatementStatus, ViolationKind
+from .printout import statement_context, statement_pdf
+from .reconciliation import TOTALS, ReconciliationInput, reconciliation_submit
+from .services import (
+    month_parse,
+    statement_approve,
+    statement_deduct,
+    statement_disburse,
+    statement_generate,
+    statement_review_start,
+)
+
+ACTIONS = {"statement.generate": "生成", "statement.review": "开始审核", "statement.deduct": "违规扣款",
+           "statement.approve": "审定", "statement.disburse": "拨付"}
+
+
+HISTORY_FIELDS = {"month": "月份", "lines": "笔数", "total_cost": "医疗总费用", "fund_total": "基金支付",
+                  "status": "状态", "kind": "违规性质", "base_amount": "违规金额", "multiplier": "倍数",
+                  "amount": "金额", "settlement": "涉及结算单", "deduction_total": "扣款合计",
+                  "approved_amount": "审定应拨付", "reference": "凭证号"}
+LABELS = {**dict(StatementStatus.choices), **dict(ViolationKind.choices)}
+
+
+def _history_text(after: dict) -> str:
+    return "；".join(f"{HISTORY_FIELDS[k]} {LABELS.get(v, v)}" for k, v in after.items()
+                    if k in HISTORY_FIELDS and v is not None)
+
+
+def _need_reader(request) -> None:
+    if not selectors.can_read(request.user):
+        raise Forbidden()
+
+
+def _month_or_none(text: str):
+    try:
+        return month_parse(text) if text else None
+    except NrcmsError:
+        return None
+
+
+def statement_list(request):
+    _need_reader(request)
+    user = request.user
+    can_generate = user.can(Cap.DESK_SETTLE) or user.can(Cap.CLAIMS_REVIEW)
+    form = GenerateForm(request.POST or None)
+    if request.method == "POST" and can_generate and form.is_valid():
+        try:
+            if user.can(Cap.DESK_SETTLE):
+                facility = user.facility
+            else:
+                facility = Facility.objects.filter(code=form.cleaned_data["facility_code"].strip()).first()
+                if facility is None:
+                    raise NotFound("医疗机构", form.cleaned_data["facility_code"])
+            statement, created = statement_generate(actor=user, facility=facility, month=form.cleaned_data["month"])
+        except NrcmsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已生成月结算单 {statement.number}" if created
+                             else f"{statement.number} 已生成过，未重复生成")
+            return redirect("statement_detail", pk=statement.pk)
+    month_text = request.GET.get("month", "").strip()
+    status = request.GET.get("status", "")
+    facility_code = request.GET.get("facility", "").strip()
+    qs = selectors.statement_list(actor=user, month=_month_or_none(month_text), facility_code=facility_code,
+                                  status=status)
+    return render(request, "payments/statement_list.html", {
+        "page": paged(request, qs), "form": form, "can_generate": can_generate, "month": month_text,
+        "status": status, "facility": facility_code, "statuses": StatementStatus.choices,
+        "is_desk": user.can(Cap.DESK_SETTLE)})
+
+
+def statement_detail(request, pk: int):
+    _need_reader(request)
+    user = request.user
+    statement = selectors.statement_get(actor=user, pk=pk)
+    deduction_form = DeductionForm(request.POST if request.POST.get("action") == "deduct" else None)
+    disburse_form = DisburseForm(request.POST if request.POST.get("action") == "disburse" else None,
+                                 initial={"idempotency_key": uuid.uuid4().hex})
+    action = request.POST.get("action") if request.method == "POST" else None
+    try:
+        if action == "review":
+            statement_review_start(actor=user, statement=statement)
+            messages.success(request, "已开始审核")
+            return redirect("statement_detail", pk=pk)
+        if action == "deduct" and deduction_form.is_valid():
+            d = statement_deduct(actor=user, statement=statement, **deduction_form.cleaned_data)
+            messages.success(request, f"已登记违规扣款 {d.amount} 元（{d.base_amount} × {d.multiplier}）")
+            return redirect("statement_detail", pk=pk)
+        if action == "approve":
+            statement = statement_approve(actor=user, statement=statement)
+            messages.success(request, f"已审定，应拨付 {statement.approved_amount} 元")
+            return redirect("statement_detail", pk=pk)
+        if action == "disburse" and disburse_form.is_valid():
+            statement, created = statement_disburse(
+                actor=user, statement=statement, reference=disburse_form.cleaned_data["reference"],
+                idempotency_key=disburse_form.cleaned_data["idempotency_key"] or None)
+            messages.success(request, f"已拨付 {statement.disbursed_amount} 元" if created else "该月结算单已拨付，未重复拨付")
+            return redirect("statement_detail", pk=pk)
+    except NrcmsError as exc:
+        if action == "deduct" and exc.field in deduction_form.fields:
+            deduction_form.add_error(exc.field, exc.message)
+        elif action == "disburse" and exc.field in disburse_form.fields:
+            disburse_form.add_error(exc.field, exc.message)
+        else:
+            messages.error(request, exc.message)
+    context = statement_context(statement)
+    history = [{"at": h.at, "action": ACTIONS.get(h.action, h.action), "who": h.actor.display_name if h.actor
+                else (h.actor_username or "系统（命令行）"), "text": _history_text(h.after or {}), "reason": h.reason}
+               for h in AuditEntry.objects.filter(object_type="payments.facilitystatement",
+                                                  object_id=str(statement.pk)).select_related("actor").order_by("seq")]
+    context.update({
+        "page": paged(request, context["lines"]), "deduction_form": deduction_form, "disburse_form": disburse_form,
+        "can_review": user.can(Cap.CLAIMS_REVIEW), "can_disburse": user.can(Cap.FUND_DISBURSE), "history": history,
+    })
+    return render(request, "payments/statement_detail.html", context)
+
+
+def statement_print(request, pk: int):
+    _need_reader(request)
+    return render(request, "payments/statement_print.html",
+                  statement_context(selectors.statement_get(actor=request.user, pk=pk)))
+
+
+def statement_pdf_view(request, pk: int):
+    _need_reader(request)
+    statement = selectors.statement_get(actor=request.user, pk=pk)
+    return pdf_response(f"月结算单-{statement.number}.pdf", statement_pdf(statement))
+
+
+def reconciliation_list(request):
+    _need_reader(request)
+    user = request.user
+    is_desk = user.can(Cap.DESK_SETTLE) and user.facility_id is not None
+    form = ReconciliationForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and is_desk and form.is_valid():
+        try:
+            row = reconciliation_submit(actor=user, data=ReconciliationInput(**form.cleaned_data))
+        except NrcmsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if row.result == ReconciliationResult.MATCHED:
+                messages.success(request, f"{row.date:%Y-%m-%d} 对账一致")
+            else:
+                messages.error(request, f"{row.date:%Y-%m-%d} 对账不一致：{len(row.differences)} 处差异")
+            return redirect("reconciliation_detail", pk=row.pk)
+    qs = selectors.reconciliation_list(actor=user, facility_code=request.GET.get("facility", "").strip(),
+                                       result=request.GET.get("result", ""))
+    return render(request, "payments/reconciliation_list.html", {
+        "page": paged(request, qs), "form": form, "is_desk": is_desk, "results": ReconciliationResult.choices,
+        "result": request.GET.get("result", ""), "facility": request.GET.get("facility", "")})
+
+
+def reconciliation_detail(request, pk: int):
+    _need_reader(request)
+    row = selectors.reconciliation_get(actor=request.user, pk=pk)
+    rows = [(label, row.facility_totals.get(key), row.system_totals.get(key)) for key, label in TOTALS.items()]
+    return render(request, "payments/reconciliation_detail.html", {"r": row, "rows": rows})
