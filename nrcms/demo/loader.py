@@ -85,6 +85,7 @@ def load_users(data: dict) -> list[DemoLogin]:
 def demo_load() -> list[DemoLogin]:
     data = load_data()
     from .catalogue import load_catalogue
+    from .claims import claims_summary, load_claims
     from .contributions import load_contributions
     from .people import load_people
 
@@ -94,4 +95,6 @@ def demo_load() -> list[DemoLogin]:
     load_catalogue()
     load_people()
     load_contributions()
+    load_claims()
+    print(claims_summary())
     return logins

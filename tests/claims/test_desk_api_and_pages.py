@@ -40,15 +40,15 @@ def test_the_whole_transaction_through_the_api(his, family):
     status, upload = his("post", "/episodes/ZY-API-1/charges", lines)
     assert status == 200 and upload["added"] == 2
     status, upload = his("post", "/episodes/ZY-API-1/charges", lines)
-    assert status == 200 and upload["unchanged"] == 2 and ChargeLine.objects.count() == 2
+    assert status == 200 and upload["unchanged"] == 2 and ChargeLine.objects.filter(episode__serial="ZY-API-1").count() == 2
     assert his("post", "/episodes/ZY-API-1/settle")[0] == 422  # not discharged
     assert his("post", "/episodes/ZY-API-1/discharge", {"discharge_date": "2026-05-20"})[0] == 200
     status, trial = his("post", "/episodes/ZY-API-1/trial")
-    assert status == 200 and trial["eligible_cost"] == "5100.00" and not Settlement.objects.exists()
+    assert status == 200 and trial["eligible_cost"] == "5100.00" and not Settlement.objects.filter(episode__serial="ZY-API-1").exists()
     status, first = his("post", "/episodes/ZY-API-1/settle", HTTP_IDEMPOTENCY_KEY="his-42")
     assert status == 201 and first["fund_total"] == "3450.00" == trial["fund_total"]
     status, again = his("post", "/episodes/ZY-API-1/settle", HTTP_IDEMPOTENCY_KEY="his-42")
-    assert status == 200 and again["number"] == first["number"] and Settlement.objects.count() == 1
+    assert status == 200 and again["number"] == first["number"] and Settlement.objects.filter(episode__serial="ZY-API-1").count() == 1
     status, pdf = his("get", f"/settlements/{first['number']}/voucher.pdf")
     assert status == 200 and pdf[:5] == b"%PDF-"
     assert his("post", f"/settlements/{first['number']}/reverse", {"reason": ""})[0] == 422
@@ -93,13 +93,13 @@ def test_desk_pages_walk_from_admission_to_voucher(client, login, family):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(url, {"action": "file", "file": SimpleUploadedFile("bill.csv", csv.encode())})
-    assert response.status_code == 302 and ChargeLine.objects.count() == 2
+    assert response.status_code == 302 and ChargeLine.objects.filter(episode__serial="ZY-P1").count() == 2
     client.post(url, {"action": "discharge", "discharge_date": "2026-05-20"})
     pk = url.rstrip("/").split("/")[-1]
     assert "计算过程" in client.get(f"/desk/episodes/{pk}/trial/").content.decode()
     client.post(url, {"action": "settle", "idempotency_key": "page-1"})
     client.post(url, {"action": "settle", "idempotency_key": "page-1"})
-    settlement = Settlement.objects.get()
+    settlement = Settlement.objects.get(episode__serial="ZY-P1")
     assert settlement.fund_total == 3450
     pdf = client.get(f"/desk/settlements/{settlement.pk}/voucher.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"

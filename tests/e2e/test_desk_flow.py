@@ -56,7 +56,7 @@ def test_desk_settles_an_admission_and_prints_the_voucher(page, live_server, bro
     shot(page, "desk-settled")
     from nrcms.claims.models import Settlement
 
-    settlement = Settlement.objects.get()
+    settlement = Settlement.objects.get(episode__person=patient)
     response = page.request.get(f"{live_server.url}/desk/settlements/{settlement.pk}/voucher.pdf")
     assert response.status == 200 and response.body()[:5] == b"%PDF-"
     (shot.__globals__["ARTIFACTS"] / "voucher.pdf").write_bytes(response.body())
