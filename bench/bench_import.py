@@ -51,7 +51,9 @@ def generate(persons: int, seed: int = 2026) -> tuple[list[str], list[list[str]]
     groups = list(Region.objects.filter(code__startswith="610125100", level="group").values_list("code", flat=True))
     surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
     given = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建国志红玉梅兴福德文海波宁丹燕飞鹏晓春"
-    used: set[str] = set()
+    from nrcms.registry.models import Person
+
+    used: set[str] = set(Person.objects.values_list("id_number", flat=True))  # the demo's people stay
     rows, key = [], 0
     while len(rows) < persons:
         key += 1
@@ -87,17 +89,39 @@ def write_files(workdir: Path, headers, rows) -> tuple[Path, Path]:
     return csv_path, xlsx_path
 
 
-def reset_people() -> None:
+def people_baseline() -> dict:
+    """What the demo county holds before the bench imports anything: its households and persons carry receipts,
+    ledger accounts and claims (PROTECT foreign keys), so a reset removes only what the bench added."""
+    from django.db.models import Max
+
+    from nrcms.registry.models import Household, NumberSequence, Person
+
+    return {"household": Household.objects.aggregate(m=Max("pk"))["m"] or 0,
+            "person": Person.objects.aggregate(m=Max("pk"))["m"] or 0,
+            "sequences": dict(NumberSequence.objects.filter(name__startswith="household:").values_list("name", "last"))}
+
+
+def reset_people(baseline: dict) -> None:
     from django.db import connection
 
     from nrcms.registry.models import NumberSequence
 
-    tables = ["registry_enrollmentexemption", "registry_enrollment", "registry_personevent",
-              "registry_personcategory", "registry_certificate", "registry_person", "registry_household"]
+    h, p = int(baseline["household"]), int(baseline["person"])
+    statements = [
+        f"DELETE FROM registry_enrollmentexemption WHERE person_id > {p} OR household_id > {h}",
+        f"DELETE FROM registry_enrollment WHERE person_id > {p} OR household_id > {h}",
+        f"DELETE FROM registry_personevent WHERE person_id > {p} OR from_household_id > {h} OR to_household_id > {h}",
+        f"DELETE FROM registry_personcategory WHERE person_id > {p}",
+        f"DELETE FROM registry_certificate WHERE household_id > {h}",
+        f"DELETE FROM registry_person WHERE id > {p}",
+        f"DELETE FROM registry_household WHERE id > {h}",
+    ]
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-    NumberSequence.objects.filter(name__startswith="household:").delete()
+        for sql in statements:
+            cursor.execute(sql)  # noqa: S608 - fixed table names, integer bounds
+    NumberSequence.objects.filter(name__startswith="household:").exclude(name__in=baseline["sequences"]).delete()
+    for name, last in baseline["sequences"].items():
+        NumberSequence.objects.filter(name=name).update(last=last)
 
 
 def timed_import(path: Path, user, township) -> tuple[float, object]:
@@ -150,6 +174,8 @@ def main() -> int:
     from nrcms.registry.models import Enrollment, Person, Region
 
     user, township = User.objects.get(username="ganting"), Region.objects.get(code="610125100000")
+    baseline = people_baseline()
+    demo_persons = Person.objects.count()
     t0 = time.perf_counter()
     headers, rows = generate(args.persons)
     csv_path, xlsx_path = write_files(workdir, headers, rows)
@@ -158,15 +184,17 @@ def main() -> int:
           f"xlsx {xlsx_path.stat().st_size >> 20} MB)")
     results = {}
     for label, path in (("CSV", csv_path), ("Excel", xlsx_path)):
-        reset_people()
+        reset_people(baseline)
+        enrolled_before = Enrollment.objects.count()
         seconds, job = timed_import(path, user, township)
         assert job.status == "done" and job.rows_error == 0, job.message
-        assert Person.objects.count() == len(rows) and Enrollment.objects.count() == len(rows)
+        assert Person.objects.count() == demo_persons + len(rows)
+        assert Enrollment.objects.count() == enrolled_before + len(rows)
         results[label] = len(rows) / seconds
         print(f"{label:>6} import: {seconds:7.1f}s  {results[label]:>9,.0f} persons/s  ({job.message})")
     seconds, job = timed_import(csv_path, user, township)
     print(f"re-import (CSV, nothing changes): {seconds:.1f}s, {job.households_unchanged:,} households unchanged")
-    reset_people()
+    reset_people(baseline)
     sample = min(args.loop_sample, len(rows))
     seconds = per_row_loop(rows, sample)
     print(f"per-row ORM save() loop on {sample:,} persons: {seconds:.1f}s  {sample / seconds:,.0f} persons/s")

@@ -69,14 +69,16 @@ class ContributionOut(Schema):
     paid_on: dt.date
     total: Decimal
     status: str
+    cadre_repaid_on: dt.date | None = None
     lines: list[LineOut]
 
 
 def _out(c) -> dict:
     return {"receipt_number": c.receipt_number, "scheme_year": c.scheme_year, "household_number": c.household.number,
             "payer_kind": c.payer_kind, "payer_name": c.payer_name, "paid_on": c.paid_on, "total": c.total,
-            "status": c.status, "lines": [{"name": line.person.name, "id_number": line.person.id_number,
-                                           "amount": line.amount} for line in c.lines.select_related("person")]}
+            "status": c.status, "cadre_repaid_on": c.cadre_repaid_on,
+            "lines": [{"name": line.person.name, "id_number": line.person.id_number, "amount": line.amount}
+                      for line in c.lines.select_related("person")]}
 
 
 @router.post("/contributions", response={201: ContributionOut, **ERRORS},
@@ -124,6 +126,17 @@ class ReasonIn(Schema):
 def contribution_reverse(request, receipt: str, payload: ReasonIn):
     return _out(services.contribution_reverse(actor=request.user, contribution=_contribution(request, receipt),
                                               reason=payload.reason))
+
+
+class RepaidIn(Schema):
+    repaid_on: dt.date
+
+
+@router.post("/contributions/{receipt}/cadre-repaid", response={200: ContributionOut, **ERRORS},
+             summary="登记干部垫付已归还（不动基金账簿）")
+def contribution_cadre_repaid(request, receipt: str, payload: RepaidIn):
+    return _out(services.cadre_advance_repay(actor=request.user, contribution=_contribution(request, receipt),
+                                             repaid_on=payload.repaid_on))
 
 
 @router.get("/contributions/{receipt}/receipt.pdf", response={200: None, **ERRORS}, summary="收据 PDF")

@@ -223,6 +223,8 @@ def cadre_advance_repay(*, actor: User, contribution: Contribution, repaid_on: d
         raise ValidationFailed("already_repaid", f"已于 {contribution.cadre_repaid_on} 登记归还", field="repaid_on")
     if repaid_on < contribution.paid_on:
         raise ValidationFailed("invalid", "归还日期不能早于垫付日期", field="repaid_on")
+    if repaid_on > dt.date.today():
+        raise ValidationFailed("invalid", f"归还日期 {repaid_on} 晚于今天", field="repaid_on")
     contribution.cadre_repaid_on = repaid_on
     contribution.save(update_fields=["cadre_repaid_on"])
     audit_record(actor=actor, action="contribution.cadre_repaid", obj=contribution,

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("contributions/", views.contribution_list, name="contribution_list"),
     path("contributions/<int:pk>/reverse/", views.contribution_reverse, name="contribution_reverse"),
+    path("contributions/<int:pk>/cadre-repaid/", views.contribution_cadre_repaid, name="contribution_cadre_repaid"),
     path("contributions/<int:pk>/receipt.pdf", views.contribution_receipt, name="contribution_receipt"),
     path("progress/", views.collection_progress, name="collection_progress"),
     path("standards/", views.contribution_standard_list, name="contribution_standard_list"),

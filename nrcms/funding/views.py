@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -9,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from nrcms.accounts.roles import Cap
-from nrcms.core.errors import NotFound, NrcmsError
+from nrcms.core.errors import NotFound, NrcmsError, ValidationFailed
 from nrcms.core.export import xlsx_response
+from nrcms.core.money import ZERO
 from nrcms.core.pdf import pdf_response
-from nrcms.registry.models import Household, Person
+from nrcms.registry.models import EnrollmentStatus, Household, Person
 from nrcms.web.views import need, paged
 
 from . import ledger, selectors, services
@@ -20,6 +22,8 @@ from .checks import books_check
 from .forms import PaymentForm, StandardForm, SubsidyReceiveForm
 from .models import ContributionStandard, JournalEntry, PayerKind
 from .receipt import receipt_pdf
+
+FAMILY_PREFIX = "3102-"
 
 
 def _year(request) -> int:
@@ -33,31 +37,75 @@ def _can_collect(user) -> bool:
     return user.can(Cap.CONTRIBUTION_COLLECT) or user.can(Cap.ASSISTANCE_MANAGE)
 
 
+def _household_in_reach(user, number: str) -> Household | None:
+    """The household with this number if it lies in the user's jurisdiction (None otherwise)."""
+    from nrcms.accounts.selectors import jurisdiction_of
+
+    number = (number or "").strip()
+    j = jurisdiction_of(user)
+    if not number or j.region_prefix is None:
+        return None
+    return Household.objects.select_related("region").filter(
+        number=number, region__code__startswith=j.region_prefix).first()
+
+
+def _members(household: Household | None, year: int) -> list[dict]:
+    """The household's members for the payment form: enrolled or not, and what each still owes this year."""
+    if household is None:
+        return []
+    try:
+        personal = services.standard_for(year).personal_amount
+    except NrcmsError:
+        personal = None
+    persons = list(household.members.order_by("pk"))
+    enrolled = set(household.enrollments.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED)
+                   .values_list("person_id", flat=True))
+    paid = services.paid_by_person(year, [p.pk for p in persons])
+    rows = []
+    for p in persons:
+        done = paid.get(p.pk, ZERO)
+        owed = personal - done if personal is not None and p.pk in enrolled else None
+        rows.append({"person": p, "enrolled": p.pk in enrolled, "paid": done, "owed": owed})
+    return rows
+
+
 def contribution_list(request):
     if not _can_collect(request.user):
         need(request, Cap.CONTRIBUTION_COLLECT)
     year = _year(request)
+    civil_only = not request.user.can(Cap.CONTRIBUTION_COLLECT)  # 民政 pays only for 五保/特困/低保
     qs = selectors.contribution_list(actor=request.user, scheme_year=year, search=request.GET.get("q", "").strip(),
                                      payer_kind=request.GET.get("payer_kind", ""))
+    qs = qs.select_related("reverses")
+    if request.GET.get("pending") == "cadre":
+        qs = qs.filter(payer_kind=PayerKind.CADRE_ADVANCE, cadre_repaid_on__isnull=True, reverses__isnull=True,
+                       status="valid")
     if request.GET.get("export") == "xlsx":
         rows = ((c.receipt_number, c.household.number, c.household.region.full_name, c.get_payer_kind_display(),
                  c.payer_name, c.paid_on, c.total, c.get_status_display(), c.recorded_by.username) for c in qs)
         return xlsx_response(f"{year}年度缴费.xlsx", "缴费", ["收据号", "户编号", "住址", "缴费方", "缴款人", "缴费日期",
                                                          "金额", "状态", "收款人"], rows)
-    form = PaymentForm(request.POST or None, initial={"scheme_year": year, "paid_on": timezone.localdate(),
-                                                      "household_number": request.GET.get("household", ""),
-                                                      "idempotency_key": uuid.uuid4().hex})
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.getlist("person"):
+        # members ticked in the household's list become the comma-separated ID numbers the form expects
+        data["person_ids"] = ",".join(data.getlist("person"))
+    form = PaymentForm(data, initial={"scheme_year": year, "paid_on": timezone.localdate(),
+                                      "household_number": request.GET.get("household", ""),
+                                      "payer_kind": PayerKind.CIVIL_AFFAIRS if civil_only else PayerKind.SELF,
+                                      "idempotency_key": uuid.uuid4().hex})
+    if civil_only:
+        form.fields["payer_kind"].choices = [(PayerKind.CIVIL_AFFAIRS.value, PayerKind.CIVIL_AFFAIRS.label)]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            household = Household.objects.filter(number=d["household_number"].strip()).first()
+            household = _household_in_reach(request.user, d["household_number"])
             if household is None:
                 raise NotFound("家庭户", d["household_number"])
             persons = None
             if d["person_ids"].strip():
                 ids = [x.strip().upper() for x in d["person_ids"].replace("，", ",").split(",") if x.strip()]
                 persons = list(Person.objects.filter(household=household, id_number__in=ids))
-                if len(persons) != len(ids):
+                if len(persons) != len(set(ids)):
                     raise NrcmsError("invalid", "有身份证号不属于该户", field="person_ids")
             c = services.contribution_record(
                 actor=request.user, household=household, scheme_year=d["scheme_year"], payer_kind=d["payer_kind"],
@@ -69,9 +117,35 @@ def contribution_list(request):
         else:
             messages.success(request, f"已收款 {c.total} 元，收据号 {c.receipt_number}")
             return redirect(f"{request.path}?year={c.scheme_year}&q={c.receipt_number}")
+    number = request.POST.get("household_number") if request.method == "POST" else request.GET.get("household", "")
+    household = _household_in_reach(request.user, number)
     return render(request, "funding/contribution_list.html", {
         "page": paged(request, qs), "year": year, "form": form, "payer_kinds": PayerKind.choices,
-        "can_record": _can_collect(request.user)})
+        "can_record": _can_collect(request.user), "household": household, "lookup": (number or "").strip(),
+        "q": request.GET.get("q", ""), "payer_kind": request.GET.get("payer_kind", ""),
+        "pending": request.GET.get("pending", ""), "members": _members(household, year),
+        "ticked": set(data.getlist("person")) if data is not None else set()})
+
+
+def contribution_cadre_repaid(request, pk: int):
+    """干部垫付归还：the household has paid the cadre back; the ledger does not move (the fund was paid already)."""
+    if not _can_collect(request.user):
+        need(request, Cap.CONTRIBUTION_COLLECT)
+    c = selectors.contribution_list(actor=request.user).filter(pk=pk).first()
+    if c is None:
+        raise NotFound("收据", pk)
+    if request.method == "POST":
+        try:
+            raw = request.POST.get("repaid_on", "")
+            try:
+                repaid_on = dt.date.fromisoformat(raw)
+            except ValueError as exc:
+                raise ValidationFailed("invalid", f"归还日期“{raw}”不是有效日期", field="repaid_on") from exc
+            services.cadre_advance_repay(actor=request.user, contribution=c, repaid_on=repaid_on)
+            messages.success(request, f"已登记收据 {c.receipt_number} 的干部垫付于 {repaid_on} 归还")
+        except NrcmsError as exc:
+            messages.error(request, exc.message)
+    return redirect(f"/funding/contributions/?year={c.scheme_year}&q={c.receipt_number}")
 
 
 def contribution_reverse(request, pk: int):
@@ -162,9 +236,30 @@ def subsidy_claim(request):
                   "receivable": receivable, "can_post": request.user.can(Cap.FUND_DISBURSE)})
 
 
+def _trial_rows(rows: list[dict], account: str) -> list[dict]:
+    """The trial balance with the thousands of per-household family accounts (3102-户编号) folded into one
+    line, unless the user asked for some accounts by code or household number."""
+    if account:
+        return [r for r in rows if account in r["code"]]
+    family = [r for r in rows if r["code"].startswith(FAMILY_PREFIX)]
+    out = [r for r in rows if not r["code"].startswith(FAMILY_PREFIX)]
+    if family:
+        folded = {"code": "3102", "name": f"家庭账户（{len(family)} 户合计）", "kind": family[0]["kind"], "folded": True,
+                  **{k: sum((r[k] for r in family), ZERO) for k in ("debit", "credit", "balance")}}
+        out.append(folded)
+        out.sort(key=lambda r: r["code"])
+    return out
+
+
 def ledger_view(request):
     need(request, Cap.FUND_VIEW)
+    account = request.GET.get("account", "").strip()
     report = books_check(_year(request)) if request.GET.get("check") else None
     entries = JournalEntry.objects.prefetch_related("lines__account").order_by("-date", "-id")
+    if account:
+        entries = entries.filter(lines__account__code__contains=account).distinct()
+    rows = ledger.trial_balance()
+    totals = {k: sum((r[k] for r in rows), ZERO) for k in ("debit", "credit")}
     return render(request, "funding/ledger.html", {
-        "rows": ledger.trial_balance(), "page": paged(request, entries), "report": report, "year": _year(request)})
+        "rows": _trial_rows(rows, account), "totals": totals, "account": account, "page": paged(request, entries),
+        "report": report, "year": _year(request)})
