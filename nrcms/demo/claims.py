@@ -5,6 +5,11 @@ claim from the desk to the fund ledger. Charge lines use each facility's mapped 
 facility code>-<catalogue code>`), with 甲/乙/丙 items; a registered-poor patient's admissions reach the
 catastrophic-insurance, assistance and safety-net layers.
 
+Each settlement is stamped with the day of its visit or discharge (a time within office hours, and its
+ledger entry dated alike), as if the desks had settled over those four weeks rather than at load time, so
+the October statements and the daily reconciliation have something to show. Only the audit trail keeps the
+real load time: its rows are hash-chained and are never rewritten.
+
 Seeded and idempotent: the plan depends only on the seed and the people loaded before it, and an episode
 already settled is left alone, so a second `nrcms demo load` writes nothing."""
 
@@ -326,7 +331,23 @@ def _settle(desk: User, episode: Episode, loaded: Loaded) -> Settlement | None:
         loaded.failed.append(f"{episode.facility.code} {episode.serial}（{episode.get_kind_display()}）：{exc}")
         return None
     loaded.settlements += created
+    if created:
+        _stamp(episode)
     return settlement
+
+
+def _stamp(episode: Episode) -> None:
+    """Date every settlement of the episode (and its ledger entries) on the day of care, in office hours,
+    in the order they were made."""
+    from nrcms.funding.models import JournalEntry
+
+    day = episode.discharge_date or episode.admission_date
+    minute = 8 * 60 + 30 + sum(map(ord, episode.serial)) % 480
+    tz = timezone.get_current_timezone()
+    for n, settlement in enumerate(Settlement.objects.filter(episode=episode).order_by("id")):
+        at = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz) + dt.timedelta(minutes=minute + 20 * n)
+        Settlement.objects.filter(pk=settlement.pk).update(settled_at=at)
+        JournalEntry.objects.filter(source_type="claims.settlement", source_id=str(settlement.pk)).update(date=day)
 
 
 def _upload(desk: User, episode: Episode, lines: list[ChargeInput]) -> None:

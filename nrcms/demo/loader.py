@@ -97,4 +97,10 @@ def demo_load() -> list[DemoLogin]:
     load_contributions()
     load_claims()
     print(claims_summary())
+    from .payments import load_statements
+
+    statements = load_statements()
+    if statements:
+        print("演示月结算单（2026 年 10 月）：" + "；".join(f"{s.facility.name} {s.get_status_display()}"
+                                                   for s in statements))
     return logins

@@ -136,3 +136,29 @@ def test_one_settlement_reversed_with_a_reason_then_corrected_and_settled_again(
     # The discharge medicine uploaded after the reversal is in the new settlement.
     assert again.total_cost > reversal.reverses.total_cost
     assert reversal.episode.status == EpisodeStatus.SETTLED
+
+
+def test_settlements_are_dated_on_the_day_of_care(demo):
+    rows = Settlement.objects.filter(episode__created_by__username__startswith="desk_").select_related("episode")
+    assert rows.exists()
+    for s in rows:
+        day = s.episode.discharge_date or s.episode.admission_date
+        assert timezone.localdate(s.settled_at) == day, s.number
+
+
+def test_october_statements_walk_from_review_to_disbursement(demo):
+    from nrcms.funding import ledger
+    from nrcms.funding.checks import books_check
+    from nrcms.payments.models import FacilityStatement
+
+    october = {s.facility.code: s for s in FacilityStatement.objects.filter(month="2026-10-01")}
+    assert october["H610125001"].status == "in_review"
+    paid = october["H610125101"]
+    assert paid.status == "disbursed" and paid.disbursed_by.username == "finance"
+    assert paid.approved_by.username == "reviewer"
+    # October paid out, the 甘亭镇 centre is still owed exactly its November settlements
+    november = Settlement.objects.filter(episode__facility=paid.facility,
+                                         settled_at__gte=dt.datetime(2026, 11, 1, tzinfo=timezone.get_current_timezone()))
+    assert ledger.balance(ledger.payable_to(paid.facility)) == sum((s.fund_total for s in november), Decimal("0"))
+    assert paid.disbursed_amount == paid.fund_total > 0
+    assert books_check(2026).ok

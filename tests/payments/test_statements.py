@@ -93,7 +93,7 @@ def test_a_month_not_yet_ended_an_empty_month_and_a_bad_month_are_refused(demo, 
     with pytest.raises(ValidationFailed) as exc:
         statement_generate(actor=demo["reviewer"], facility=facility, month="2026-13")
     assert exc.value.field == "month"
-    assert not FacilityStatement.objects.filter(facility=facility).exists()
+    assert not FacilityStatement.objects.filter(facility=facility, month__in=["2026-06-01", "2026-09-01"]).exists()
 
 
 def test_only_the_facility_itself_or_the_county_reviewer_may_generate(demo, september):
@@ -221,6 +221,9 @@ def test_disbursement_refusals_and_the_payment(demo, september):
         statement_disburse(actor=demo["finance"], statement=statement, reference=" ")
     assert exc.value.field == "reference"
     payable, bank = ledger.balance(PAYABLE), ledger.balance("1001")
+    entries = JournalEntry.objects.filter(kind="facility_disbursement").count()
+    # the demo county has disbursed October to one facility already
+    earlier = sum((s.disbursed_amount for s in FacilityStatement.objects.filter(status="disbursed")), Decimal("0"))
     paid, created = statement_disburse(actor=demo["finance"], statement=statement, reference="YH-20261005-01",
                                        idempotency_key="fin-1")
     # 3450.00 − (300.00 + 250.25) = 2899.75 leaves the special account
@@ -232,19 +235,21 @@ def test_disbursement_refusals_and_the_payment(demo, september):
     with pytest.raises(Conflict) as exc:
         statement_disburse(actor=demo["finance"], statement=statement, reference="YH-2", idempotency_key="fin-2")
     assert exc.value.code == "already_disbursed"
-    assert JournalEntry.objects.filter(kind="facility_disbursement").count() == 1
+    assert JournalEntry.objects.filter(kind="facility_disbursement").count() == entries + 1
     assert ledger.balance("1001") == bank - Decimal("2899.75")
     assert AuditEntry.objects.filter(action="statement.disburse", object_id=str(paid.pk)).count() == 1
     report = books_check()
     assert report.ok, report.problems
-    assert "拨付医疗机构合计 2899.75，审定应拨付合计 2899.75" in report.facts
+    total = earlier + Decimal("2899.75")
+    assert f"拨付医疗机构合计 {total}，审定应拨付合计 {total}" in report.facts
 
 
 def test_the_books_check_catches_paying_a_facility_more_than_approved(demo, september):
     statement = _in_review(demo, september)
     statement = statement_approve(actor=demo["reviewer"], statement=statement)
     statement_disburse(actor=demo["finance"], statement=statement, reference="YH-1")
-    entry = JournalEntry.objects.get(kind="facility_disbursement")
+    entry = JournalEntry.objects.get(kind="facility_disbursement", source_id=str(statement.pk),
+                                     source_type="payments.facilitystatement")
     # tamper both sides alike, so the entry still balances and only the new check can see it
     JournalLine.objects.filter(entry=entry, account__code=PAYABLE).update(debit=Decimal("3550.00"))
     JournalLine.objects.filter(entry=entry, account__code="1001").update(credit=Decimal("3550.00"))

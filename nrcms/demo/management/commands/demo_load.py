@@ -10,9 +10,9 @@ class Command(BaseCommand):
         logins = demo_load()
         self.stdout.write("")
         self.stdout.write("演示账号（仅用于演示数据库）：")
-        self.stdout.write(f"  {'用户名':<14}{'密码':<16}{'角色':<20}管辖范围")
+        width = max(len(login.username) for login in logins) + 2
+        self.stdout.write(f"  {'用户名':<{width - 3}}{'密码':<14}{'角色':<20}管辖范围")
         for login in logins:
-            self.stdout.write(
-                f"  {login.username:<16}{login.password:<18}{login.role_label:<14}\t{login.jurisdiction}"
-            )
+            role = login.role_label + "　" * max(0, 11 - len(login.role_label))  # full-width padding
+            self.stdout.write(f"  {login.username:<{width}}{login.password:<16}{role}{login.jurisdiction}")
         self.stdout.write("")
