@@ -147,7 +147,7 @@ def contribution_receipt(request, receipt: str):
 
 @router.get("/progress", response={200: dict, **ERRORS}, summary="筹资进度（按乡镇、村）")
 def progress(request, scheme_year: int):
-    if not request.user.can(Cap.REGISTRY_VIEW):
+    if not (request.user.can(Cap.REGISTRY_VIEW) or request.user.can(Cap.FUND_VIEW)):
         raise Forbidden()
     data = selectors.collection_progress(actor=request.user, scheme_year=scheme_year)
     return {k: v for k, v in data.items()}

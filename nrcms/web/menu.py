@@ -15,7 +15,7 @@ from nrcms.accounts.roles import Cap
 class MenuItem:
     label: str
     url_name: str
-    capability: str | None  # None: every signed-in user
+    capability: str | tuple[str, ...] | None  # None: every signed-in user; a tuple: any one of them
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ MENU: tuple[MenuGroup, ...] = (
     MenuGroup(_("筹资"), (
         MenuItem(_("缴费登记"), "contribution_list", Cap.CONTRIBUTION_COLLECT),
         MenuItem(_("民政代缴"), "contribution_list", Cap.ASSISTANCE_MANAGE),
-        MenuItem(_("筹资进度"), "collection_progress", Cap.REGISTRY_VIEW),
+        MenuItem(_("筹资进度"), "collection_progress", (Cap.REGISTRY_VIEW, Cap.FUND_VIEW)),
         MenuItem(_("筹资标准"), "contribution_standard_list", Cap.FUND_VIEW),
         MenuItem(_("补助资金申报"), "subsidy_claim", Cap.FUND_VIEW),
         MenuItem(_("基金账簿"), "ledger", Cap.FUND_VIEW),
@@ -68,7 +68,8 @@ def menu_for(user) -> list[dict]:
     for group in MENU:
         items = []
         for item in group.items:
-            if item.capability is not None and not user.can(item.capability):
+            needed = (item.capability,) if isinstance(item.capability, str) else item.capability
+            if needed is not None and not any(user.can(c) for c in needed):
                 continue
             try:
                 items.append({"label": str(item.label), "url": reverse(item.url_name), "name": item.url_name})

@@ -60,3 +60,13 @@ def test_ledger_and_standards_pages(client, login, household):
     assert "账簿核对通过" in html and "基金专户存款" in html
     assert "个人缴费" in client.get("/funding/standards/").content.decode()
     assert "财政补助申报" in client.get("/funding/subsidies/?year=2026").content.decode()
+
+
+def test_finance_watches_collection_progress_county_wide(client, login):
+    login("finance")
+    page = client.get("/funding/progress/?scheme_year=2026")
+    assert page.status_code == 200 and "东韩村" in page.content.decode() and "秦渡村" in page.content.decode()
+    data = client.get("/api/funding/progress?scheme_year=2026").json()
+    assert data["villages"] and sum(v["enrolled"] for v in data["villages"]) > 0
+    home = client.get("/").content.decode()
+    assert 'data-menu="collection_progress"' in home
