@@ -152,7 +152,7 @@ def _reviewer(actor: User) -> None:
 
 
 def _locked(statement: FacilityStatement) -> FacilityStatement:
-    return FacilityStatement.objects.select_for_update().select_related("facility", "facility__region").get(
+    return FacilityStatement.objects.select_for_update(of=("self",)).select_related("facility", "facility__region").get(
         pk=statement.pk)
 
 
