@@ -1,20 +1,21 @@
-"""Importing a township's roster. Every row is checked in bulk first (polars expressions, a handful of queries),
-then valid households are written with bulk_create, one transaction per batch of households, so a household
-is written whole or not at all. Re-importing the same file finds every household "unchanged" and writes
-nothing. Rows that fail come back as a Chinese error report (.xlsx), one sentence per row."""
+"""Importing a township's roster. Every row is checked in bulk first (polars expressions, a handful of set-based
+queries), then valid households are written a batch of whole households at a time, one transaction per batch,
+so a household is written whole or not at all (COPY on PostgreSQL, executemany on SQLite). Re-importing the same
+file finds every household "unchanged" and writes nothing. Rows that fail come back as a Chinese error report
+(.xlsx), one sentence per row."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import polars as pl
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django_tasks import task
 
@@ -48,7 +49,8 @@ from .roster_template import COLUMNS, REASON_WORDS, RELATION_WORDS, read_roster
 
 BATCH_HOUSEHOLDS = 2000
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-LOOKUP_CHUNK = 5000
+LOOKUP_CHUNK = 50_000
+ANALYZE_AFTER = 20_000  # persons written by one import
 
 
 @dataclass
@@ -144,19 +146,22 @@ def check_against_database(frame: pl.DataFrame) -> pl.DataFrame:
     """Join what the database already holds for these ID numbers and mark each household new, unchanged or
     refused (someone already registered in another household, or a registered household that differs)."""
     ids = frame.filter(pl.col("id_error").is_null())["id_number"].unique().to_list()
-    found = []
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        found.extend(Person.objects.filter(id_number__in=ids[start:start + LOOKUP_CHUNK]).values_list(
-            "id_number", "pk", "household_id", "household__number", "household__region__code", "name", "relation",
-            "phone", "status"))
+    person, household, region = _table(Person), _table(Household), _table(Region)
     schema = {"id_number": pl.String, "e_person": pl.Int64, "e_household": pl.Int64, "e_number": pl.String,
               "e_region": pl.String, "e_name": pl.String, "e_relation": pl.String, "e_phone": pl.String,
               "e_status": pl.String}
-    existing = pl.DataFrame(found, schema=schema, orient="row")
-    frame = frame.join(existing, on="id_number", how="left")
+    sql = (f"SELECT p.id_number, p.id, p.household_id, h.number, r.code, p.name, p.relation, p.phone, p.status "
+           f"FROM {person} p JOIN {household} h ON h.id = p.household_id JOIN {region} r ON r.id = h.region_id "
+           "WHERE {in}")
+    # chunk by chunk into columns: a re-import finds every person, and 470,000 rows as tuples take ~300 MB
+    existing = pl.concat([pl.DataFrame(_select(sql, "p.id_number", ids[start:start + LOOKUP_CHUNK]),
+                                       schema=schema, orient="row")
+                          for start in range(0, len(ids), LOOKUP_CHUNK)] or [pl.DataFrame(schema=schema)])
+    frame = frame.join(existing, on="id_number", how="left", maintain_order="left")
     known_households = existing["e_household"].unique().to_list()
-    member_counts = dict(Person.objects.filter(household_id__in=known_households, status=PersonStatus.ACTIVE)
-                         .values("household_id").annotate(n=Count("pk")).values_list("household_id", "n"))
+    member_counts = dict(_select(f"SELECT household_id, COUNT(*) FROM {person} WHERE status = %s AND {{in}} "
+                                 "GROUP BY household_id", "household_id", known_households,
+                                 [PersonStatus.ACTIVE.value]))
     key = "household_key"
     n_rows = pl.len().over(key)
     n_known = pl.col("e_household").is_not_null().sum().over(key)
@@ -196,101 +201,155 @@ def check_against_database(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- writing ---------------------------------------------------------------------------------------
+#
+# Rows are shaped with polars, a batch of households at a time. PostgreSQL gets them by COPY (polars writes the
+# CSV text in Rust) with primary keys drawn beforehand from the table's sequence, so nothing is read back;
+# SQLite gets executemany and reads the new keys back by their unique numbers. Per-row Python work is none.
 
-def _households(frame: pl.DataFrame):
-    """Yield lists of row dicts, one list per household, in file order."""
-    current, rows = None, []
-    for row in frame.sort(["household_key", "row"]).iter_rows(named=True):
-        if row["household_key"] != current and rows:
-            yield rows
-            rows = []
-        current = row["household_key"]
-        rows.append(row)
-    if rows:
-        yield rows
+def _vendor_pg() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def bulk_insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT many rows into a model's table with executemany. bulk_create spends most of its time compiling
-    SQL value by value (measured: ~80 % of an import); the table and column names still come from the model,
-    and the values are plain ints and strings adapted once by the database backend's own adapters."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 20_000):
-            cursor.executemany(sql, rows[start:start + 20_000])
+def _in(column: str, values: list) -> tuple[str, list]:
+    """`column IN values` with the whole list as one parameter: an array on PostgreSQL, a JSON list on SQLite
+    (thousands of separate placeholders cost more to build and parse than the lookup itself)."""
+    if _vendor_pg():
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
 
 
-def _ids(model, key: str, values: list[str]) -> dict[str, int]:
-    """key → primary key for rows just inserted (a plain IN query: the ORM prepares each value separately)."""
-    qn = connection.ops.quote_name
-    out: dict[str, int] = {}
+def _select(sql: str, column: str, values: list, extra: list | None = None) -> list[tuple]:
+    """Run `sql` (with a `{in}` slot for `column IN values`) over values in chunks; all rows."""
+    out: list[tuple] = []
     with connection.cursor() as cursor:
         for start in range(0, len(values), LOOKUP_CHUNK):
-            chunk = values[start:start + LOOKUP_CHUNK]
-            cursor.execute(f"SELECT {qn(key)}, {qn(model._meta.pk.column)} FROM {qn(model._meta.db_table)} "
-                           f"WHERE {qn(key)} IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            out.update(cursor.fetchall())
+            clause, params = _in(column, values[start:start + LOOKUP_CHUNK])
+            cursor.execute(sql.format(**{"in": clause}), [*(extra or []), *params])
+            out.extend(cursor.fetchall())
     return out
 
 
-def _write_new(batch: list[list[dict]], scheme_year: int | None, today: dt.date) -> tuple[int, int]:
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    day = ops.adapt_datefield_value(today)
-    by_village: dict[str, list[list[dict]]] = defaultdict(list)
-    for rows in batch:
-        by_village[rows[0]["region_code"][:12]].append(rows)
-    households, members = [], []
-    for village, group in by_village.items():
-        for number, rows in zip(household_numbers(village, len(group)), group, strict=True):
-            head = next(r for r in rows if r["relation_code"] == "head")
-            address = next((r["address"] for r in rows if r["address"]), "")
-            households.append((number, rows[0]["region_id"], address, head["phone"], True, now))
-            members.append((number, rows))
-    bulk_insert(Household, ["number", "region", "address", "phone", "is_active", "created_at"], households)
-    household_ids = _ids(Household, "number", [h[0] for h in households])
-    people, intents = [], []
-    for number, rows in members:
-        hid = household_ids[number]
-        for r in rows:
-            people.append((r["id_number"], r["name"], r["initials"], r["sex"], ops.adapt_datefield_value(r["birth_date"]),
-                           hid, r["relation_code"], r["phone"], PersonStatus.ACTIVE.value))
-            intents.append((r["id_number"], hid, r["reason_code"], r["exemption_note"]))
-    bulk_insert(Person, ["id_number", "name", "name_initials", "sex", "birth_date", "household", "relation",
-                         "phone", "status"], people)
-    person_ids = _ids(Person, "id_number", [p[0] for p in people])
-    bulk_insert(PersonEvent, ["person", "kind", "date", "to_household", "note", "recorded_at"],
-                [(person_ids[i], EventKind.REGISTER.value, day, hid, "花名册导入", now) for i, hid, _, _ in intents])
-    enrolled = 0
-    if scheme_year is not None:
-        enrolled = _enroll([(person_ids[i], hid, reason, note) for i, hid, reason, note in intents], scheme_year,
-                           fresh=True)
-    return len(people), enrolled
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def _enroll(rows: list[tuple[int, int, str, str]], scheme_year: int, fresh: bool = False) -> int:
-    """rows: (person_id, household_id, reason_code, note). Persons already enrolled or exempted are skipped
-    (none are, for people created a moment ago: fresh=True skips the lookup)."""
-    ids = [r[0] for r in rows]
-    done: set[int] = set()
-    for start in range(0, 0 if fresh else len(ids), LOOKUP_CHUNK):
-        chunk = ids[start:start + LOOKUP_CHUNK]
-        done |= set(Enrollment.objects.filter(person_id__in=chunk, scheme_year=scheme_year)
-                    .values_list("person_id", flat=True))
-        done |= set(EnrollmentExemption.objects.filter(person_id__in=chunk, scheme_year=scheme_year)
-                    .values_list("person_id", flat=True))
-    todo = [r for r in rows if r[0] not in done]
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    bulk_insert(Enrollment, ["person", "household", "scheme_year", "status", "enrolled_at"],
-                [(p, h, scheme_year, EnrollmentStatus.ENROLLED.value, now) for p, h, reason, _ in todo if not reason])
-    bulk_insert(EnrollmentExemption, ["person", "household", "scheme_year", "reason", "note"],
-                [(p, h, scheme_year, reason, note) for p, h, reason, note in todo if reason])
-    return sum(1 for r in todo if not r[2])
+def _columns(model, fields: list[str]) -> str:
+    return ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+
+
+def bulk_insert(model, fields: list[str], frame: pl.DataFrame) -> None:
+    """INSERT a frame's rows (its columns in `fields` order) into a model's table: COPY on PostgreSQL,
+    executemany elsewhere. Table and column names come from the model; dates must already be ISO strings."""
+    if frame.height == 0:
+        return
+    if _vendor_pg():
+        sql = f"COPY {_table(model)} ({_columns(model, fields)}) FROM STDIN (FORMAT csv)"
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            with cursor.cursor.copy(sql) as copy:
+                for start in range(0, frame.height, 50_000):
+                    copy.write(frame.slice(start, 50_000).write_csv(include_header=False))
+        return
+    sql = f"INSERT INTO {_table(model)} ({_columns(model, fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        for start in range(0, frame.height, 20_000):
+            cursor.executemany(sql, frame.slice(start, 20_000).rows())
+
+
+def _next_ids(model, count: int) -> pl.Series:
+    """PostgreSQL: `count` primary keys taken from the table's own sequence (never reused, even on rollback)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [model._meta.db_table, model._meta.pk.column, count])
+        return pl.Series([r[0] for r in cursor.fetchall()], dtype=pl.Int64)
+
+
+def _ids_by(model, key: str, values: list[str]) -> dict[str, int]:
+    """SQLite: key → primary key for rows just inserted."""
+    qn = connection.ops.quote_name
+    return dict(_select(f"SELECT {qn(key)}, {qn(model._meta.pk.column)} FROM {_table(model)} WHERE {{in}}",
+                        qn(key), values))
+
+
+def _with_ids(model, frame: pl.DataFrame, fields: dict[str, str], id_column: str) -> pl.DataFrame:
+    """Insert frame's columns (fields: model field → column; the first is unique) and return frame with the new
+    primary keys in `id_column`."""
+    columns = list(fields.values())
+    if _vendor_pg():
+        frame = frame.with_columns(_next_ids(model, frame.height).alias(id_column))
+        bulk_insert(model, ["id", *fields], frame.select(id_column, *columns))
+        return frame
+    bulk_insert(model, list(fields), frame.select(columns))
+    key_field, key = next(iter(fields.items()))
+    ids = _ids_by(model, model._meta.get_field(key_field).column, frame[key].to_list())
+    return frame.with_columns(pl.col(key).replace_strict(ids, return_dtype=pl.Int64).alias(id_column))
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.isoformat() if _vendor_pg() else connection.ops.adapt_datetimefield_value(now)
+
+
+HOUSEHOLD_COLUMNS = {"number": "number", "region": "region_id", "address": "address", "phone": "phone",
+                     "is_active": "is_active", "created_at": "created_at"}
+PERSON_COLUMNS = {"id_number": "id_number", "name": "name", "name_initials": "initials", "sex": "sex",
+                  "birth_date": "birth_date", "household": "household_id", "relation": "relation_code",
+                  "phone": "phone", "status": "status"}
+
+
+def _write_new(batch: pl.DataFrame, scheme_year: int | None, today: dt.date) -> tuple[int, int, int]:
+    """batch: whole households, sorted by household_key then row. Returns (households, persons, enrolled)."""
+    now = pl.lit(_stamp(timezone.now()))
+    households = (
+        batch.group_by("household_key", maintain_order=True)
+        .agg(region_id=pl.col("region_id").first(), village=pl.col("region_code").first().str.slice(0, 12),
+             address=pl.col("address").filter(pl.col("address") != "").first(),
+             phone=pl.col("phone").filter(pl.col("relation_code") == "head").first())
+        .with_columns(pl.col("address").fill_null(""), k=pl.int_range(pl.len()).over("village"))
+        .sort("village", "k")  # numbers are taken village by village, in a fixed order (no lock-order deadlock)
+    )
+    counts = households.group_by("village").len().sort("village").rows()
+    numbers = [n for village, count in counts for n in household_numbers(village, count)]
+    households = households.with_columns(number=pl.Series(numbers, dtype=pl.String), is_active=pl.lit(True),
+                                         created_at=now)
+    households = _with_ids(Household, households, HOUSEHOLD_COLUMNS, "household_id")
+    people = (
+        batch.join(households.select("household_key", "household_id"), on="household_key")
+        .sort("household_id", "row")
+        .with_columns(pl.col("birth_date").dt.strftime("%Y-%m-%d"), status=pl.lit(PersonStatus.ACTIVE.value))
+    )
+    people = _with_ids(Person, people, PERSON_COLUMNS, "person_id")
+    bulk_insert(PersonEvent, ["person", "kind", "date", "to_household", "note", "recorded_at"], people.select(
+        "person_id", kind=pl.lit(EventKind.REGISTER.value), date=pl.lit(today.isoformat()), to=pl.col("household_id"),
+        note=pl.lit("花名册导入"), recorded_at=now))
+    enrolled = _enroll(people, scheme_year, fresh=True) if scheme_year is not None else 0
+    return households.height, people.height, enrolled
+
+
+def _enroll(rows: pl.DataFrame, scheme_year: int, fresh: bool = False) -> int:
+    """rows: person_id, household_id, reason_code, exemption_note. Persons already enrolled or exempted for the
+    year are skipped (none are, for people created a moment ago: fresh=True skips the lookup)."""
+    if not fresh and rows.height:
+        ids = rows["person_id"].to_list()
+        done = {r[0] for model in (Enrollment, EnrollmentExemption) for r in _select(
+            f"SELECT person_id FROM {_table(model)} WHERE scheme_year = %s AND {{in}}", "person_id", ids,
+            [scheme_year])}
+        rows = rows.filter(~pl.col("person_id").is_in(list(done)))
+    now = pl.lit(_stamp(timezone.now()))
+    year = pl.lit(scheme_year)
+    enrolled = rows.filter(pl.col("reason_code") == "")
+    bulk_insert(Enrollment, ["person", "household", "scheme_year", "status", "enrolled_at"], enrolled.select(
+        "person_id", "household_id", year=year, status=pl.lit(EnrollmentStatus.ENROLLED.value), at=now))
+    bulk_insert(EnrollmentExemption, ["person", "household", "scheme_year", "reason", "note"], rows.filter(
+        pl.col("reason_code") != "").select("person_id", "household_id", year=year, reason="reason_code",
+                                            note="exemption_note"))
+    return enrolled.height
+
+
+def _analyze() -> None:
+    """Fresh statistics after a large import, so later lookups and foreign-key checks plan on real sizes."""
+    if _vendor_pg():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(_table(m) for m in (Household, Person, PersonEvent, Enrollment,
+                                                                       EnrollmentExemption)))
 
 
 def import_frame(frame: pl.DataFrame, *, actor: User, township: Region, scheme_year: int | None,
@@ -307,58 +366,66 @@ def import_frame(frame: pl.DataFrame, *, actor: User, township: Region, scheme_y
     result.errors = errors.sort("row").select(["row", *[c.key for c in COLUMNS], "error"]).to_dicts()
     unchanged = frame.filter(pl.col("outcome") == "unchanged")
     result.households_unchanged = unchanged["household_key"].n_unique()
-    fresh = frame.filter(pl.col("outcome") == "new")
+    fresh = (frame.filter(pl.col("outcome") == "new")
+             .select("row", *[c.key for c in COLUMNS], "region_id", "sex", "birth_date", "relation_code",
+                     "reason_code")
+             .sort("household_key", "row"))
+    del frame
     names = fresh["name"].unique().to_list()
     fresh = fresh.with_columns(initials=pl.col("name").replace_strict({n: name_initials(n) for n in names},
-                                                                       return_dtype=pl.String))
+                                                                       return_dtype=pl.String),
+                               nth=(pl.col("household_key") != pl.col("household_key").shift()).fill_null(True)
+                               .cum_sum() - 1)
     done = errors.height
     if progress:
         progress(done)
     if scheme_year is not None and unchanged.height:
         with transaction.atomic():
-            rows = unchanged.select("e_person", "e_household", "reason_code", "exemption_note").rows()
+            rows = unchanged.select(person_id="e_person", household_id="e_household", reason_code="reason_code",
+                                    exemption_note="exemption_note")
             result.persons_enrolled += _enroll(rows, scheme_year)
     done += unchanged.height
     if progress:
         progress(done)
-    batch: list[list[dict]] = []
-    for rows in [*_households(fresh), None]:
-        if rows is not None:
-            batch.append(rows)
-        if batch and (rows is None or len(batch) >= BATCH_HOUSEHOLDS):
-            written = _write_batch(batch, actor=actor, township=township, scheme_year=scheme_year, job=job,
-                                   today=today, result=result)
-            done += written
-            batch = []
-            if progress:
-                progress(done)
+    # batches of BATCH_HOUSEHOLDS whole households: row offsets where a new batch starts
+    starts = fresh.with_row_index("i").filter(pl.col("nth") % BATCH_HOUSEHOLDS == 0)
+    starts = starts.filter(pl.col("nth").is_first_distinct())["i"].to_list()
+    for start, end in pairwise([*starts, fresh.height]):
+        done += _write_batch(fresh.slice(start, end - start), actor=actor, township=township,
+                             scheme_year=scheme_year, job=job, today=today, result=result)
+        if progress:
+            progress(done)
+    if result.persons_created >= ANALYZE_AFTER:
+        _analyze()
     return result
 
 
-def _write_batch(batch, *, actor, township, scheme_year, job, today, result) -> int:
-    """One transaction per batch; if the database refuses it (someone registered one of these people a moment
-    ago), retry household by household so only the conflicting one is reported."""
+def _write_batch(batch: pl.DataFrame, *, actor, township, scheme_year, job, today, result) -> int:
+    """One transaction per batch of whole households; if the database refuses it (someone registered one of
+    these people a moment ago), split the batch in two and try each half, down to the single household, so
+    only the conflicting households are reported and the rest are written."""
     try:
         with transaction.atomic():
-            persons, enrolled = _write_new(batch, scheme_year, today)
+            households, persons, enrolled = _write_new(batch, scheme_year, today)
             audit_record(actor=actor, action="roster.import_batch", object_type="registry.importjob",
                          object_id=str(job.pk) if job else "", object_repr=job.file_name if job else "花名册导入",
-                         region_code=township.code, after={"households": len(batch), "persons": persons,
+                         region_code=township.code, after={"households": households, "persons": persons,
                                                            "enrolled": enrolled, "scheme_year": scheme_year})
-        result.households_created += len(batch)
+        result.households_created += households
         result.persons_created += persons
         result.persons_enrolled += enrolled
     except IntegrityError:
-        if len(batch) == 1:
-            for r in batch[0]:
-                result.errors.append({**{c.key: r[c.key] for c in COLUMNS}, "row": r["row"],
-                                      "error": "写入时与其他操作冲突（该户人员刚被登记），整户未导入，请重新导入"})
-            result.rows_error += len(batch[0])
-            return len(batch[0])
-        for rows in batch:
-            _write_batch([rows], actor=actor, township=township, scheme_year=scheme_year, job=job, today=today,
+        first, last = batch["nth"][0], batch["nth"][-1]
+        if first == last:
+            for r in batch.select("row", *[c.key for c in COLUMNS]).to_dicts():
+                result.errors.append({**r, "error": "写入时与其他操作冲突（该户人员刚被登记），整户未导入，请重新导入"})
+            result.rows_error += batch.height
+            return batch.height
+        middle = (first + last + 1) // 2
+        for half in (batch.filter(pl.col("nth") < middle), batch.filter(pl.col("nth") >= middle)):
+            _write_batch(half, actor=actor, township=township, scheme_year=scheme_year, job=job, today=today,
                          result=result)
-    return sum(len(rows) for rows in batch)
+    return batch.height
 
 
 # --- jobs ------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ COLUMNS = (
     Column("未参合说明", "exemption_note", False, "原因为“其他”时必填"),
 )
 HEADERS = {c.header: c.key for c in COLUMNS}
+READ_CHUNK = 50_000  # spreadsheet rows held as Python objects at once while reading
 KEYS = [c.key for c in COLUMNS]
 RELATION_WORDS = {
     **{label: value for value, label in Relation.choices}, **{v: v for v in Relation.values},
@@ -113,22 +114,26 @@ def read_roster(content: bytes, file_name: str) -> pl.DataFrame:
     """All columns as stripped strings, renamed to their keys, plus `row` (the spreadsheet's row number)."""
     lower = file_name.lower()
     if lower.endswith(".csv"):
-        text = content.decode("utf-8-sig", errors="strict") if content[:3] == b"\xef\xbb\xbf" else _decode(content)
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+        frame = _read_csv(content)
         frame = frame.with_columns(pl.all().fill_null("").str.strip_chars())
     elif lower.endswith((".xlsx", ".xls", ".xlsm", ".ods")):
         from python_calamine import CalamineWorkbook
 
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        if not rows:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+        # Rows are taken in chunks so that only one chunk at a time exists as Python objects (a whole county's
+        # roster as lists of cells would take several hundred MB); a sheet not starting at A1 is read whole.
+        rows = iter(sheet.iter_rows() if sheet.start == (0, 0) else sheet.to_python(skip_empty_area=False))
+        first = next(rows, None)
+        if not first:
             raise ValidationFailed("empty", "文件是空的：第一个工作表没有表头", field="file")
-        header = [_text(h) for h in rows[0]]
+        header = [_text(h) for h in first]
         width = len(header)
-        # Most cells are already strings; only numbers and dates need _text (a per-cell call costs ~1 µs).
-        body = [[v if type(v) is str else _text(v) for v in (r[:width] + [""] * (width - len(r)))]
-                for r in rows[1:]]
-        frame = pl.DataFrame(body, schema=header, orient="row") if body else pl.DataFrame(schema=header)
+        parts = []
+        for r in _chunks(rows, READ_CHUNK):
+            # Most cells are already strings; only numbers and dates need _text (a per-cell call costs ~1 µs).
+            chunk = [[v if type(v) is str else _text(v) for v in (c[:width] + [""] * (width - len(c)))] for c in r]
+            parts.append(pl.DataFrame(chunk, schema=header, orient="row"))
+        frame = pl.concat(parts) if parts else pl.DataFrame(schema=header)
         frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars())
     else:
         raise ValidationFailed("invalid", f"不支持的文件类型“{file_name}”：请上传 .xlsx 或 .csv 文件", field="file")
@@ -142,8 +147,27 @@ def read_roster(content: bytes, file_name: str) -> pl.DataFrame:
     return frame.filter(pl.any_horizontal(pl.exclude("row") != ""))
 
 
-def _decode(content: bytes) -> str:
+def _read_csv(content: bytes) -> pl.DataFrame:
+    """UTF-8 (with or without BOM) is parsed from the bytes as they are; otherwise GB18030, as a CSV saved by
+    Excel on a Chinese Windows is."""
+    if content[:3] == b"\xef\xbb\xbf":
+        content = content[3:]
     try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        return content.decode("gb18030")  # CSV saved by Excel on a Chinese Windows
+        return pl.read_csv(content, infer_schema=False)
+    except pl.exceptions.ComputeError:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            return pl.read_csv(content.decode("gb18030").encode("utf-8"), infer_schema=False)
+        raise
+
+
+def _chunks(rows, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -199,3 +199,46 @@ def test_cli_imports_a_file_and_saves_the_error_report(demo, tmp_path):
                  errors=str(tmp_path / "err.xlsx"), stdout=out, stderr=io.StringIO())
     assert "新建 1 户 3 人" in out.getvalue()
     assert (tmp_path / "err.xlsx").stat().st_size > 0
+
+
+def test_batches_of_whole_households_report_progress_and_an_audit_row_each(demo, monkeypatch):
+    from nrcms.registry import roster_import, roster_template
+
+    monkeypatch.setattr(roster_import, "BATCH_HOUSEHOLDS", 1)
+    monkeypatch.setattr(roster_template, "READ_CHUNK", 2)  # the workbook is read two rows at a time
+    job = roster_import_create(actor=demo["ganting"], township=Region.objects.get(code="610125100000"),
+                               file_name="r.xlsx", content=xlsx(good_rows()), scheme_year=2026)
+    seen = []
+    job = roster_import_run(job, progress=seen.append)
+    # no errors (0), nothing unchanged (0), then household 1 (3 persons) and household 2 (2 persons)
+    assert seen == [0, 0, 3, 5] and job.rows_done == 5
+    assert (job.households_created, job.persons_created, job.persons_enrolled) == (2, 5, 4)
+    assert AuditEntry.objects.filter(action="roster.import_batch", object_id=str(job.pk)).count() == 2
+    zeng = Person.objects.get(id_number=good_rows()[3][4])
+    assert zeng.household.region.code == G2 and zeng.household.members.count() == 2 and zeng.sex == "M"
+    assert zeng.birth_date == dt.date(1975, 7, 8) and zeng.events.get().kind == "register"
+
+
+def test_person_registered_between_check_and_write_fails_only_that_household(demo, monkeypatch):
+    from nrcms.registry import roster_import
+
+    rows = good_rows()
+    other = family(demo["ganting"])
+    checked = roster_import.check_against_database
+
+    def check_then_someone_registers(frame):
+        out = checked(frame)
+        Person.objects.create(id_number=rows[1][4], name="赵桂芝", sex="F", birth_date=dt.date(1962, 3, 4),
+                              household=other, relation="other")
+        return out
+
+    monkeypatch.setattr(roster_import, "check_against_database", check_then_someone_registers)
+    job = run(demo["ganting"], csv_bytes(rows))
+    # the batch of both households is refused by the unique ID; split in two, household 2 is written alone
+    assert (job.households_created, job.persons_created, job.persons_enrolled, job.rows_error) == (1, 2, 2, 3)
+    messages = {int(r[0]): r[-1] for r in error_rows(job)[1:]}
+    assert set(messages) == {2, 3, 4} and all("写入时与其他操作冲突" in m for m in messages.values())
+    assert not Person.objects.filter(id_number__in=[rows[0][4], rows[2][4]]).exists()
+    assert Person.objects.get(id_number=rows[1][4]).household == other
+    assert Enrollment.objects.filter(person__id_number=rows[3][4], scheme_year=2026).exists()
+    assert AuditEntry.objects.filter(action="roster.import_batch", object_id=str(job.pk)).count() == 1
