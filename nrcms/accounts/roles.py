@@ -27,6 +27,7 @@ class Cap:
     FACILITY_MANAGE = "facility.manage"
     DESK_SETTLE = "claims.desk_settle"
     CLAIMS_REVIEW = "claims.review"
+    REFERRAL_RECORD = "claims.referral_record"  # 转诊备案: the township for its residents, the county for anyone
     SCHEME_MANAGE = "scheme.manage"
     SCHEME_APPROVE = "scheme.approve"
     FUND_DISBURSE = "fund.disburse"
@@ -41,11 +42,14 @@ _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VI
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
-        _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT}
+        _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
+                     Cap.REFERRAL_RECORD}
     ),
-    Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW}),
+    Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
+                                                 Cap.REFERRAL_RECORD}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW}),
-    Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW}),
+    Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
+                                    Cap.REFERRAL_RECORD}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.REPORTS_VIEW}),

@@ -95,6 +95,9 @@ def demo_load() -> list[DemoLogin]:
     load_catalogue()
     load_people()
     load_contributions()
+    from .referrals import load_referrals
+
+    load_referrals()
     load_claims()
     print(claims_summary())
     from .payments import load_statements
