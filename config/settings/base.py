@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ come from the environment:
 
 DATABASE_URL  SQLite file under var/ by default; postgres://... in production and CI
+CONN_MAX_AGE  seconds a database connection is kept between requests (default 0 here, 300 in production)
 SECRET_KEY    required in production; development keeps a generated one in var/secret_key
 DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
@@ -64,7 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "nrcms.web.middleware.CookieLocaleMiddleware",  # Chinese unless chosen in the header; no Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -4,18 +4,26 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Router, Schema
+from pydantic import Field
 
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
-from nrcms.core.errors import Forbidden
+from nrcms.core.errors import Forbidden, NotFound
 
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
 from .models import ChargeMapping
-from .services import facility_set_status
+from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class ScheduledOut(Schema):
+    id: int
+    status: str
+    effective_date: dt.date
+    reason: str
 
 
 class FacilityOut(Schema):
@@ -24,12 +32,17 @@ class FacilityOut(Schema):
     level: str
     region_code: str | None
     in_county: bool
-    status: str
+    status: str = Field(description="今天生效的定点状态")
+    scheduled: list[ScheduledOut] = Field(description="已排定、尚未生效的变更（可撤回）")
 
 
 def facility_out(f) -> dict:
+    if not hasattr(f, "status_today"):
+        facilities_with_status([f])
     return {"code": f.code, "name": f.name, "level": f.level, "region_code": f.region.code if f.region else None,
-            "in_county": f.in_county, "status": f.status}
+            "in_county": f.in_county, "status": f.status_today,
+            "scheduled": [{"id": c.pk, "status": c.status, "effective_date": c.effective_date, "reason": c.reason}
+                          for c in f.scheduled]}
 
 
 class FacilityPage(PageOut):
@@ -39,7 +52,7 @@ class FacilityPage(PageOut):
 @router.get("", response={200: FacilityPage, **ERRORS}, summary="管辖范围内的医疗机构")
 def facilities(request, search: str = "", offset: int = 0, limit: int = 100):
     items, page = paginate(selectors.facility_list(actor=request.user, search=search), offset, limit)
-    return {**page, "items": [facility_out(f) for f in items]}
+    return {**page, "items": [facility_out(f) for f in facilities_with_status(items)]}
 
 
 @router.get("/{code}", response={200: FacilityOut, **ERRORS}, summary="一个医疗机构")
@@ -48,18 +61,34 @@ def facility(request, code: str):
 
 
 class StatusIn(Schema):
-    status: str
+    status: str = Field(max_length=12)
     effective_date: dt.date
-    reason: str
-    authority: str = ""
+    reason: str = Field(max_length=300)
+    authority: str = Field("", max_length=200)
 
 
-@router.post("/{code}/status", response={200: FacilityOut, **ERRORS}, summary="变更定点状态（县合管办）")
+@router.post("/{code}/status", response={200: FacilityOut, **ERRORS},
+             summary="变更定点状态（县合管办）；生效日期晚于今天的为排定变更，生效前可撤回")
 def facility_status(request, code: str, payload: StatusIn):
     facility = selectors.facility_get(actor=request.user, code=code)
     facility_set_status(actor=request.user, facility=facility, status=payload.status,
                         effective_date=payload.effective_date, reason=payload.reason, authority=payload.authority)
-    return facility_out(facility)
+    return facility_out(selectors.facility_get(actor=request.user, code=code))
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+@router.post("/{code}/status/{change_id}/withdraw", response={200: FacilityOut, **ERRORS},
+             summary="撤回尚未生效的排定变更（须填原因；记录保留并标为已撤回）")
+def facility_status_withdraw_api(request, code: str, change_id: int, payload: WithdrawIn):
+    facility = selectors.facility_get(actor=request.user, code=code)
+    change = facility.designation_history.filter(pk=change_id).first()
+    if change is None:
+        raise NotFound("定点状态变更", change_id)
+    facility_status_withdraw(actor=request.user, change=change, reason=payload.reason)
+    return facility_out(selectors.facility_get(actor=request.user, code=code))
 
 
 class MappingOut(Schema):
@@ -88,9 +117,9 @@ def mappings(request, code: str, search: str = "", include_history: bool = False
 
 
 class MappingIn(Schema):
-    facility_item_code: str
-    facility_item_name: str
-    catalogue_code: str
+    facility_item_code: str = Field(max_length=40)
+    facility_item_name: str = Field(max_length=120)
+    catalogue_code: str = Field(max_length=30)
     valid_from: dt.date
 
 

@@ -19,6 +19,7 @@ from nrcms.accounts.services import require
 from nrcms.core.errors import Forbidden, ValidationFailed
 
 from .models import CatalogueClass, CatalogueItem, ChargeMapping, Diagnosis, Facility, ItemKind
+from .services import text_bounded
 
 ITEM_FIELDS = ["code", "name", "kind", "catalogue_class", "first_self_pay_share", "price_limit", "unit",
                "valid_from", "valid_to", "authority"]
@@ -170,9 +171,10 @@ def mapping_set(
 ) -> tuple[ChargeMapping, bool]:
     """Map a facility's charge code. Remapping closes the open row; the same mapping again changes nothing."""
     _may_map(actor, facility)
-    facility_item_code = (facility_item_code or "").strip()
-    if not facility_item_code:
-        raise ValidationFailed("required", "院内编码不能为空", field="facility_item_code")
+    facility_item_code = text_bounded(facility_item_code, field="facility_item_code", label="院内编码", max_length=40,
+                                      required=True)
+    facility_item_name = text_bounded(facility_item_name, field="facility_item_name", label="院内名称", max_length=120)
+    catalogue_code = text_bounded(catalogue_code, field="catalogue_code", label="目录编码", max_length=30, required=True)
     if not catalogue_items_on([catalogue_code], valid_from):
         raise ValidationFailed("not_found", f"目录编码“{catalogue_code}”在 {valid_from} 不存在或未生效",
                                field="catalogue_code")

@@ -20,3 +20,8 @@ class MappingForm(forms.Form):
 class CodeCheckForm(forms.Form):
     codes = forms.CharField(label="院内编码（每行一个或用逗号分隔）", widget=forms.Textarea(attrs={"rows": 4}))
     on = forms.DateField(label="费用日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class WithdrawForm(forms.Form):
+    change = forms.IntegerField(label="变更记录", widget=forms.HiddenInput)
+    reason = forms.CharField(label="撤回原因", max_length=300)

@@ -57,9 +57,19 @@ class DesignationChange(models.Model):
     recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # A scheduled change (effective after the day it is withdrawn) can be withdrawn with a reason: the row is
+    # kept, marked withdrawn, and no longer counts. A change already in force is corrected by a new change.
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="撤回人")
+    withdrawal_reason = models.CharField("撤回原因", max_length=300, blank=True)
 
     class Meta:
         ordering = ["facility", "effective_date", "id"]
+        constraints = [
+            models.CheckConstraint(name="designation_withdrawal_has_reason",
+                                   condition=models.Q(withdrawn_at__isnull=True) | ~models.Q(withdrawal_reason="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.facility} {self.get_status_display()} {self.effective_date}"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record, snapshot
 from nrcms.accounts.models import User
@@ -29,15 +32,14 @@ def facility_upsert(
     """Create a facility or update its particulars; re-running with the same values changes nothing."""
     if actor is not None:
         require(actor, Cap.FACILITY_MANAGE)
-    if not code or not code.strip():
-        raise ValidationFailed("required", "机构编码不能为空", field="code")
-    if not name or not name.strip():
-        raise ValidationFailed("required", "机构名称不能为空", field="name")
+    code = text_bounded(code, field="code", label="机构编码", max_length=20, required=True)
+    name = text_bounded(name, field="name", label="机构名称", max_length=100, required=True)
+    address = text_bounded(address, field="address", label="地址", max_length=200)
     if level not in FacilityLevel.values:
         raise ValidationFailed("invalid", f"机构级别“{level}”不存在", field="level")
     if in_county and region is None:
         raise ValidationFailed("required", "县内机构必须指定所在乡镇或村", field="region")
-    values = {"name": name.strip(), "level": level, "region": region, "in_county": in_county, "address": address}
+    values = {"name": name, "level": level, "region": region, "in_county": in_county, "address": address}
     facility = Facility.objects.filter(code=code).first()
     if facility is None:
         facility = Facility.objects.create(code=code, **values)
@@ -57,41 +59,144 @@ def facility_upsert(
     return facility, True
 
 
+def text_bounded(value: str, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    """Text for a limited column: trimmed, and refused with a message naming the field when too long (PostgreSQL
+    would refuse it with a 500)."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed("required", f"{label}不能为空", field=field)
+    if len(value) > max_length:
+        raise ValidationFailed("too_long", f"{label}最多 {max_length} 个字，现有 {len(value)} 个字", field=field)
+    return value
+
+
+def _active_changes(facility: Facility):
+    return facility.designation_history.filter(withdrawn_at__isnull=True)
+
+
 @transaction.atomic
 def facility_set_status(
     *,
     actor: User | None,
     facility: Facility,
     status: str,
-    effective_date,
+    effective_date: dt.date,
     reason: str,
     authority: str = "",
+    today: dt.date | None = None,
 ) -> DesignationChange:
-    """Designate, suspend or revoke. A revoked facility can be designated again only by a new decision,
-    which is another dated row; history is never rewritten."""
+    """Designate, suspend or revoke from a date. A revoked facility can be designated again only by a new
+    decision, which is another dated row; history is never rewritten. A change dated after today is scheduled:
+    it takes effect on its date (the desk applies the status in force on the admission date) and, until then,
+    can be withdrawn with a reason (facility_status_withdraw) if it was a mistake."""
     if actor is not None:
         require(actor, Cap.FACILITY_MANAGE)
     if status not in DesignationStatus.values:
         raise ValidationFailed("invalid", f"定点状态“{status}”不存在", field="status")
     if not (reason or "").strip():
         raise ValidationFailed("required", "变更定点状态必须填写原因", field="reason")
-    last = facility.designation_history.order_by("-effective_date", "-id").first()
+    reason = text_bounded(reason, field="reason", label="原因", max_length=300, required=True)
+    authority = text_bounded(authority, field="authority", label="依据（文件号）", max_length=200)
+    today = today or timezone.localdate()
+    given, facility = facility, Facility.objects.select_for_update().get(pk=facility.pk)
+    last = _active_changes(facility).order_by("-effective_date", "-id").first()
     if last is not None and effective_date < last.effective_date:
+        if last.effective_date > today:
+            raise ValidationFailed(
+                "invalid", f"已排定 {last.effective_date} {last.get_status_display()}，新变更的生效日期不能早于它；"
+                "如排定有误，请先撤回该排定变更", field="effective_date")
         raise ValidationFailed("invalid", f"生效日期不能早于上一次变更（{last.effective_date}）", field="effective_date")
-    before = snapshot(facility, FACILITY_FIELDS)
+    before = {"status": last.status if last else DesignationStatus.DESIGNATED,
+              "effective_date": last.effective_date if last else None}
     change = DesignationChange.objects.create(facility=facility, status=status, effective_date=effective_date,
                                               reason=reason, authority=authority, recorded_by=actor)
-    facility.status = status
-    facility.save(update_fields=["status"])
+    _status_cache_refresh(facility, today)
+    given.status = facility.status
     audit_record(actor=actor, action="facility.status", obj=facility, before=before,
-                 after=snapshot(facility, FACILITY_FIELDS), reason=reason, authority=authority,
+                 after={"status": status, "effective_date": effective_date, "scheduled": effective_date > today},
+                 reason=reason, authority=authority,
                  facility_code=facility.code, region_code=facility.region.code if facility.region else "")
     return change
 
 
+@transaction.atomic
+def facility_status_withdraw(
+    *,
+    actor: User | None,
+    change: DesignationChange,
+    reason: str,
+    today: dt.date | None = None,
+) -> DesignationChange:
+    """Withdraw a scheduled designation change (one not yet in force), e.g. a wrong effective date. The row is
+    kept and shown as withdrawn; a change already in force is corrected by recording a new change instead."""
+    if actor is not None:
+        require(actor, Cap.FACILITY_MANAGE)
+    reason = text_bounded(reason, field="reason", label="撤回原因", max_length=300, required=True)
+    today = today or timezone.localdate()
+    change = DesignationChange.objects.select_for_update().select_related("facility").get(pk=change.pk)
+    if change.withdrawn_at is not None:
+        raise ValidationFailed("already_withdrawn", f"{change.effective_date} {change.get_status_display()}已撤回",
+                               field="change")
+    if change.effective_date <= today:
+        raise ValidationFailed(
+            "in_force", f"{change.effective_date} {change.get_status_display()}已生效，不能撤回；如需更正，请登记新的变更",
+            field="change")
+    change.withdrawn_at, change.withdrawn_by, change.withdrawal_reason = timezone.now(), actor, reason
+    change.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    facility = change.facility
+    _status_cache_refresh(facility, today)
+    audit_record(actor=actor, action="facility.status_withdraw", obj=facility, reason=reason,
+                 before={"status": change.status, "effective_date": change.effective_date},
+                 after={"withdrawn": True, "change_id": change.pk},
+                 facility_code=facility.code, region_code=facility.region.code if facility.region else "")
+    return change
+
+
+def _status_cache_refresh(facility: Facility, today: dt.date) -> None:
+    """Facility.status keeps the status in force on the day of the last change, for reports that read the
+    column; pages, the API and the desk work from the dated history (facility_status_on)."""
+    status = facility_status_on(facility, today)
+    if facility.status != status:
+        facility.status = status
+        facility.save(update_fields=["status"])
+
+
 def facility_status_on(facility: Facility, on) -> str:
-    """The designation status in force on a date: the latest change on or before it; a facility with no
-    recorded change is as it was created (designated)."""
-    change = (facility.designation_history.filter(effective_date__lte=on)
+    """The designation status in force on a date: the latest change on or before it that was not withdrawn; a
+    facility with no recorded change is as it was created (designated)."""
+    change = (_active_changes(facility).filter(effective_date__lte=on)
               .order_by("-effective_date", "-id").first())
     return change.status if change else DesignationStatus.DESIGNATED
+
+
+def facilities_with_status(facilities, *, on: dt.date | None = None) -> list[Facility]:
+    """Set `status_today` (code), `status_today_label` and `scheduled` (the changes not yet in force, not
+    withdrawn) on each facility, for lists and detail pages; two queries for any number of facilities."""
+    facilities = list(facilities)
+    on = on or timezone.localdate()
+    ids = [f.pk for f in facilities]
+    rows = (DesignationChange.objects.filter(facility_id__in=ids, withdrawn_at__isnull=True)
+            .order_by("facility_id", "effective_date", "id"))
+    in_force: dict[int, str] = {}
+    scheduled: dict[int, list[DesignationChange]] = {}
+    for row in rows:
+        if row.effective_date <= on:
+            in_force[row.facility_id] = row.status
+        else:
+            scheduled.setdefault(row.facility_id, []).append(row)
+    labels = dict(DesignationStatus.choices)
+    for f in facilities:
+        f.status_today = in_force.get(f.pk, DesignationStatus.DESIGNATED)
+        f.status_today_label = labels[f.status_today]
+        f.scheduled = scheduled.get(f.pk, [])
+    return facilities
+
+
+def facility_users(*, actor: User, facility: Facility):
+    """The facility's user accounts, for those who may see them: the county office (管理定点机构或审核),
+    the system administrator, and the facility's own desk. None for anyone else (the page shows nothing)."""
+    may_see = (actor.can(Cap.FACILITY_MANAGE) or actor.can(Cap.CLAIMS_REVIEW) or actor.can(Cap.USERS_MANAGE)
+               or (actor.can(Cap.DESK_SETTLE) and actor.facility_id == facility.pk))
+    if not may_see:
+        return None
+    return User.objects.filter(facility=facility).order_by("-is_active", "username")

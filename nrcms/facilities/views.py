@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib import messages
@@ -12,34 +13,56 @@ from django.utils.dateparse import parse_date
 
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
-from nrcms.core.errors import NrcmsError
+from nrcms.core.errors import NotFound, NrcmsError
 from nrcms.core.export import xlsx_response
 from nrcms.web.views import need, paged
 
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
-from .forms import CodeCheckForm, MappingForm, StatusForm
+from .forms import CodeCheckForm, MappingForm, StatusForm, WithdrawForm
 from .models import CatalogueClass, ChargeMapping, IcdEdition, ItemKind
-from .services import facility_set_status
+from .services import facilities_with_status, facility_set_status, facility_status_withdraw, facility_users
 
 
 def facility_detail(request, code: str):
     need(request, Cap.FACILITY_VIEW)
     facility = selectors.facility_get(actor=request.user, code=code)
-    form = StatusForm(request.POST or None, initial={"effective_date": timezone.localdate()})
-    if request.method == "POST":
+    action = request.POST.get("action", "status") if request.method == "POST" else None
+    form = StatusForm(request.POST if action == "status" else None,
+                      initial={"effective_date": timezone.localdate()})
+    withdraw_form = WithdrawForm(request.POST if action == "withdraw" else None)
+    if action is not None:
         need(request, Cap.FACILITY_MANAGE)
-        if form.is_valid():
-            try:
-                facility_set_status(actor=request.user, facility=facility, **form.cleaned_data)
-            except NrcmsError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if action == "status" and form.is_valid():
+        try:
+            change = facility_set_status(actor=request.user, facility=facility, **form.cleaned_data)
+        except NrcmsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if change.effective_date > timezone.localdate():
+                messages.success(request, f"已排定：{facility.name}自 {change.effective_date} 起"
+                                 f"{change.get_status_display()}（生效前可撤回）")
             else:
-                messages.success(request, f"已将{facility.name}的定点状态改为{facility.get_status_display()}")
-                return redirect("facility_detail", code=facility.code)
+                messages.success(request, f"已将{facility.name}的定点状态改为{change.get_status_display()}"
+                                 f"（{change.effective_date} 起）")
+            return redirect("facility_detail", code=facility.code)
+    elif action == "withdraw" and withdraw_form.is_valid():
+        change = facility.designation_history.filter(pk=withdraw_form.cleaned_data["change"]).first()
+        try:
+            if change is None:
+                raise NotFound("定点状态变更", withdraw_form.cleaned_data["change"])
+            facility_status_withdraw(actor=request.user, change=change, reason=withdraw_form.cleaned_data["reason"])
+        except NrcmsError as exc:
+            withdraw_form.add_error(exc.field if exc.field in withdraw_form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已撤回排定的 {change.effective_date} {change.get_status_display()}")
+            return redirect("facility_detail", code=facility.code)
+    facilities_with_status([facility])
+    users = facility_users(actor=request.user, facility=facility)
     return render(request, "facilities/facility_detail.html", {
-        "facility": facility, "history": facility.designation_history.select_related("recorded_by"),
-        "form": form, "can_manage": request.user.can(Cap.FACILITY_MANAGE),
+        "facility": facility, "history": facility.designation_history.select_related("recorded_by", "withdrawn_by"),
+        "form": form, "withdraw_form": withdraw_form, "can_manage": request.user.can(Cap.FACILITY_MANAGE),
         "mapping_count": facility.charge_mappings.filter(valid_to__isnull=True).count(),
+        "today": timezone.localdate(), "users": users,
     })
 
 
@@ -89,12 +112,30 @@ def mapping_list(request, code: str):
     })
 
 
+def _date_param(text: str, label: str) -> tuple[dt.date | None, str]:
+    """A date from a query parameter: (date, "") or (None, a Chinese message) for one that is not a date."""
+    text = (text or "").strip()
+    if not text:
+        return None, ""
+    try:
+        value = parse_date(text)
+    except ValueError:  # well formed but impossible, such as 2099-13-45
+        value = None
+    if value is None:
+        return None, f"{label}“{text}”不是有效日期，应写成 YYYY-MM-DD，例如 2026-05-01"
+    return value, ""
+
+
 def catalogue_list(request):
     need(request, Cap.FACILITY_VIEW)
     g = request.GET
-    on = parse_date(g.get("on", "")) if g.get("on") else None
+    on, on_error = _date_param(g.get("on", ""), "在用日期")
     qs = catalogue_search(search=g.get("q", "").strip(), catalogue_class=g.get("class", ""),
                           kind=g.get("kind", ""), on=on)
+    if on_error:  # the page again, unfiltered by date, saying what is wrong with the date
+        return render(request, "facilities/catalogue_list.html", {
+            "page": paged(request, qs), "f": g, "classes": CatalogueClass.choices, "kinds": ItemKind.choices,
+            "on_error": on_error}, status=400)
     if g.get("export") == "xlsx":
         rows = ((i.code, i.name, i.get_kind_display(), i.get_catalogue_class_display(), i.first_self_pay_share,
                  i.price_limit, i.unit, i.valid_from, i.valid_to, i.authority) for i in qs)

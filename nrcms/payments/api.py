@@ -9,18 +9,16 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
-from ninja import Header, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
-from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
-from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.core.pdf import pdf_response
-from nrcms.facilities.models import Facility
 
 from . import selectors
 from .models import DailyReconciliation, FacilityStatement
 from .printout import statement_pdf
-from .reconciliation import ReconciliationInput, reconciliation_submit
+from .reconciliation import ReconciliationInput, differences_to_fen, reconciliation_submit, totals_to_fen
 from .services import (
     month_parse,
     statement_approve,
@@ -138,19 +136,14 @@ def statements(request, month: str = "", facility_code: str = "", status: str = 
 
 class GenerateIn(Schema):
     month: str
-    facility_code: str = ""
+    facility_code: str = Field("", description="县合管办须填写；医疗机构只能生成本机构的（填写其他机构编码将被拒绝，403）")
 
 
 @router.post("/statements", response={200: StatementOut, 201: StatementOut, **ERRORS},
              summary="生成月结算单（已结束的月份；同一机构同一月份重复生成返回已有的一张，状态 200）")
 def generate(request, payload: GenerateIn):
     user = request.user
-    if user.can(Cap.DESK_SETTLE):
-        facility = user.facility
-    else:
-        facility = Facility.objects.filter(code=payload.facility_code).first()
-        if facility is None:
-            raise NotFound("医疗机构", payload.facility_code)
+    facility = selectors.statement_facility(actor=user, facility_code=payload.facility_code)
     statement, created = statement_generate(actor=user, facility=facility, month=payload.month)
     return Status(201 if created else 200, _out(statement))
 
@@ -200,11 +193,11 @@ def review(request, number: str):
 
 
 class DeductionIn(Schema):
-    kind: str
+    kind: str = Field(max_length=8)
     base_amount: Decimal
     multiplier: Decimal
-    reason: str
-    settlement_number: str = ""
+    reason: str = Field(max_length=300)
+    settlement_number: str = Field("", max_length=30)
 
 
 @router.post("/statements/{number}/deductions", response={201: StatementOut, **ERRORS},
@@ -222,7 +215,7 @@ def approve(request, number: str):
 
 
 class DisburseIn(Schema):
-    reference: str
+    reference: str = Field(max_length=60)
 
 
 @router.post("/statements/{number}/disburse", response={200: StatementOut, 201: StatementOut, **ERRORS},
@@ -272,7 +265,8 @@ class ReconciliationOut(Schema):
 
 def _reconciliation_out(r: DailyReconciliation) -> dict:
     return {"id": r.pk, "facility_code": r.facility.code, "date": r.date, "result": r.result,
-            "facility_totals": r.facility_totals, "system_totals": r.system_totals, "differences": r.differences,
+            "facility_totals": totals_to_fen(r.facility_totals), "system_totals": totals_to_fen(r.system_totals),
+            "differences": differences_to_fen(r.differences),
             "submitted_by": r.submitted_by.username, "submitted_at": r.submitted_at}
 
 

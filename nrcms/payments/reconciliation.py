@@ -89,7 +89,35 @@ def _money(value, name: str) -> Decimal:
         raise ValidationFailed("invalid", f"{TOTALS.get(name, name)}“{value}”不是金额", field=name) from exc
     if not amount.is_finite() or amount != round_amount(amount):
         raise ValidationFailed("invalid", f"{TOTALS.get(name, name)}“{value}”应精确到分", field=name)
-    return amount
+    return round_amount(amount)  # "2435.0" is kept and shown as 2435.00
+
+
+def _fen(value):
+    """An amount as text to the fen ("2435.0" → "2435.00"); None and anything not a number as it is."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        return format(round_amount(Decimal(str(value))), "f")
+    except ArithmeticError:
+        return value
+
+
+def totals_to_fen(totals: dict) -> dict:
+    """Stored totals for display: counts as they are, amounts (and the per-settlement lines) to the fen.
+    Rows stored before amounts were normalised may hold "2435.0"."""
+    out = dict(totals)
+    for name in TOTALS:
+        if name not in COUNTS and name in out:
+            out[name] = _fen(out[name])
+    if isinstance(out.get("lines"), dict):
+        out["lines"] = {number: _fen(amount) for number, amount in out["lines"].items()}
+    return out
+
+
+def differences_to_fen(differences: list[dict]) -> list[dict]:
+    return [d if d.get("item") in COUNTS else
+            {**d, **{key: _fen(d.get(key)) for key in ("facility", "system", "difference")}}
+            for d in differences]
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from nrcms.accounts.models import User
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import facility_list
-from nrcms.core.errors import NotFound
+from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.facilities.models import Facility
 
 from .models import DailyReconciliation, FacilityStatement, StatementLine
 
@@ -35,6 +36,22 @@ def statement_list(*, actor: User, month=None, facility_code: str = "", status: 
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-month", "facility__code")
+
+
+def statement_facility(*, actor: User, facility_code: str = "") -> Facility:
+    """The facility a statement is generated for: a desk's own (naming another facility is refused, never
+    quietly replaced by its own), otherwise the named facility within the actor's jurisdiction."""
+    code = (facility_code or "").strip()
+    if actor.can(Cap.DESK_SETTLE) and actor.facility_id is not None:
+        if code and code != actor.facility.code:
+            raise Forbidden(f"定点医疗机构只能生成本机构的月结算单，不能为机构 {code} 生成")
+        return actor.facility
+    if not code:
+        raise ValidationFailed("required", "请填写要生成月结算单的机构编码", field="facility_code")
+    facility = facility_list(actor=actor).filter(code=code).first()
+    if facility is None:
+        raise NotFound("医疗机构", code)
+    return facility
 
 
 def statement_get(*, actor: User, pk: int | None = None, number: str | None = None) -> FacilityStatement:

@@ -171,6 +171,12 @@ def statement_review_start(*, actor: User, statement: FacilityStatement) -> Faci
     return statement
 
 
+def _not_longer(text: str, max_length: int, *, field: str, label: str) -> None:
+    """Refuse text longer than its column with a message naming the field (PostgreSQL would answer 500)."""
+    if len(text) > max_length:
+        raise ValidationFailed("too_long", f"{label}最多 {max_length} 个字，现有 {len(text)} 个字", field=field)
+
+
 def _decimal(value, field: str, label: str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("金额不得使用浮点数")
@@ -190,6 +196,7 @@ def statement_deduct(*, actor: User, statement: FacilityStatement, kind: str, ba
     _reviewer(actor)
     if not (reason or "").strip():
         raise ValidationFailed("required", "违规扣款必须填写扣款原因", field="reason")
+    _not_longer(reason.strip(), 300, field="reason", label="扣款原因")
     if kind not in ViolationKind.values:
         raise ValidationFailed("invalid", f"违规性质“{kind}”不存在，应为造成基金损失或欺诈骗保", field="kind")
     base = _decimal(base_amount, "base_amount", "违规金额")
@@ -274,6 +281,8 @@ def statement_disburse(*, actor: User, statement: FacilityStatement, reference: 
                                "审定后才能拨付", field="status")
     if not (reference or "").strip():
         raise ValidationFailed("required", "拨付必须填写拨付凭证号（银行回单号）", field="reference")
+    _not_longer((reference or "").strip(), 60, field="reference", label="拨付凭证号")
+    _not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
     if idempotency_key and FacilityStatement.objects.filter(disbursement_key=idempotency_key).exists():
         raise Conflict("idempotency_key_reused", "幂等键已用于另一张月结算单的拨付", field="idempotency_key")
     amount = statement.approved_amount

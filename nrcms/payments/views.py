@@ -11,16 +11,21 @@ from django.utils import timezone
 
 from nrcms.accounts.models import AuditEntry
 from nrcms.accounts.roles import Cap
-from nrcms.core.errors import Forbidden, NotFound, NrcmsError
+from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.pdf import pdf_response
-from nrcms.facilities.models import Facility
 from nrcms.web.views import paged
 
 from . import selectors
 from .forms import DeductionForm, DisburseForm, GenerateForm, ReconciliationForm
 from .models import ReconciliationResult, StatementStatus, ViolationKind
 from .printout import statement_context, statement_pdf
-from .reconciliation import TOTALS, ReconciliationInput, reconciliation_submit
+from .reconciliation import (
+    TOTALS,
+    ReconciliationInput,
+    differences_to_fen,
+    reconciliation_submit,
+    totals_to_fen,
+)
 from .services import (
     month_parse,
     statement_approve,
@@ -65,12 +70,7 @@ def statement_list(request):
     form = GenerateForm(request.POST or None)
     if request.method == "POST" and can_generate and form.is_valid():
         try:
-            if user.can(Cap.DESK_SETTLE):
-                facility = user.facility
-            else:
-                facility = Facility.objects.filter(code=form.cleaned_data["facility_code"].strip()).first()
-                if facility is None:
-                    raise NotFound("医疗机构", form.cleaned_data["facility_code"])
+            facility = selectors.statement_facility(actor=user, facility_code=form.cleaned_data["facility_code"])
             statement, created = statement_generate(actor=user, facility=facility, month=form.cleaned_data["month"])
         except NrcmsError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -173,5 +173,7 @@ def reconciliation_list(request):
 def reconciliation_detail(request, pk: int):
     _need_reader(request)
     row = selectors.reconciliation_get(actor=request.user, pk=pk)
-    rows = [(label, row.facility_totals.get(key), row.system_totals.get(key)) for key, label in TOTALS.items()]
-    return render(request, "payments/reconciliation_detail.html", {"r": row, "rows": rows})
+    theirs, ours = totals_to_fen(row.facility_totals), totals_to_fen(row.system_totals)
+    rows = [(label, theirs.get(key), ours.get(key)) for key, label in TOTALS.items()]
+    return render(request, "payments/reconciliation_detail.html",
+                  {"r": row, "rows": rows, "differences": differences_to_fen(row.differences)})

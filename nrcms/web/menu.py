@@ -30,6 +30,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("家庭户"), "household_list", Cap.REGISTRY_VIEW),
         MenuItem(_("人员查询"), "person_search", Cap.REGISTRY_VIEW),
         MenuItem(_("花名册导入"), "roster_import", Cap.REGISTRY_EDIT),
+        MenuItem(_("转诊备案"), "referral_list", (Cap.REFERRAL_RECORD, Cap.AUDIT_VIEW)),
         MenuItem(_("行政区划"), "region_list", Cap.REGISTRY_VIEW),
     )),
     MenuGroup(_("筹资"), (

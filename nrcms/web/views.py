@@ -17,6 +17,7 @@ from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
 from nrcms.facilities.models import Facility
+from nrcms.facilities.services import facilities_with_status
 from nrcms.registry.models import Region, RegionLevel
 
 from .forms import LockoutAuthenticationForm, PasswordChangeForm, ReasonForm, UserCreateForm
@@ -51,7 +52,7 @@ def home(request):
     j = selectors.jurisdiction_of(user)
     context = {"j": j}
     if user.role == Role.HOSPITAL_DESK:
-        context["facility"] = user.facility
+        context["facility"] = facilities_with_status([user.facility])[0] if user.facility else None
     else:
         context["child_regions"] = (
             Region.objects.filter(parent=user.region).order_by("code") if user.region else Region.objects.none()
@@ -89,7 +90,9 @@ def facility_list(request):
     need(request, Cap.FACILITY_VIEW)
     search = request.GET.get("q", "").strip()
     qs = selectors.facility_list(actor=request.user, search=search)
-    return render(request, "web/facility_list.html", {"page": paged(request, qs), "q": search})
+    page = paged(request, qs)
+    page.object_list = facilities_with_status(page.object_list)  # the status in force today, and what is scheduled
+    return render(request, "web/facility_list.html", {"page": page, "q": search})
 
 
 
@@ -97,14 +100,29 @@ AUDIT_HEADERS = ["序号", "时间", "操作人", "角色", "操作", "对象类
                  "变更前", "变更后", "哈希"]
 
 
+def _query_date(g, name: str, label: str, errors: list[str]):
+    """A date filter from the query string; a malformed one is reported and ignored, never a 500."""
+    text = (g.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = parse_date(text)
+    except ValueError:
+        value = None
+    if value is None:
+        errors.append(f"{label}“{text}”不是有效日期，应写成 YYYY-MM-DD；已忽略此条件")
+    return value
+
+
 def audit_list(request):
     need(request, Cap.AUDIT_VIEW)
     g = request.GET
+    errors: list[str] = []
     filters = {
         "search": g.get("q", "").strip(), "action": g.get("action", "").strip(),
         "object_type": g.get("object_type", "").strip(), "username": g.get("username", "").strip(),
-        "date_from": parse_date(g.get("date_from", "") or "") if g.get("date_from") else None,
-        "date_to": parse_date(g.get("date_to", "") or "") if g.get("date_to") else None,
+        "date_from": _query_date(g, "date_from", "起始日期", errors),
+        "date_to": _query_date(g, "date_to", "截止日期", errors),
     }
     qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
     if g.get("export") == "xlsx":
@@ -112,7 +130,8 @@ def audit_list(request):
                  e.action, e.object_type, e.object_repr, e.region_code, e.facility_code, e.authority, e.reason,
                  e.before, e.after, e.hash) for e in qs.iterator())
         return xlsx_response("审计记录.xlsx", "审计记录", AUDIT_HEADERS, rows)
-    return render(request, "web/audit_list.html", {"page": paged(request, qs), "f": g})
+    return render(request, "web/audit_list.html", {"page": paged(request, qs), "f": g, "filter_errors": errors},
+                  status=400 if errors else 200)
 
 
 def audit_verify_view(request):

@@ -89,3 +89,11 @@ def test_password_change_keeps_the_session(client, login, demo_password):
                                                   "new_password2": "Changed-pass-77"})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_a_malformed_date_filter_is_reported_not_a_crash(client, login):
+    login("auditor")
+    response = client.get("/audit/?date_from=2099-13-45&date_to=2026-11-30")
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "起始日期“2099-13-45”不是有效日期" in body and "审计" in body
