@@ -14,7 +14,13 @@ Setup (not timed): migrate, load the demo, create one API token per demo desk, w
 with itemised charges (in bulk, rows as the desk services write them). Then: 16 client threads, each with its own
 keep-alive HTTP connection, first call trial on every admission, then settle every admission (with an
 Idempotency-Key, as a hospital system would). Prints a table; asserts nothing about timing (the aim,
-≥ 200 settlements per second with p99 ≤ 100 ms on 2 cores, is reported, not tested)."""
+≥ 200 settlements per second with p99 ≤ 100 ms on 2 cores, is reported, not tested).
+
+Next to the rates, the CPU milliseconds each call cost the application (gunicorn and its workers), the
+database (the throwaway cluster's processes; "—" with DATABASE_URL) and the clients: unlike the rates these
+do not change when other jobs share the machine, and their sum bounds what the machine can do at best
+(2 cores = 2,000 CPU ms a second). The server runs with the production settings' connection lifetime;
+CONN_MAX_AGE=0 in the environment measures a new PostgreSQL connection per request instead."""
 
 from __future__ import annotations
 
@@ -46,6 +52,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _ticks(pid: int) -> tuple[int, int, int]:
+    """(utime + stime, cutime + cstime, parent pid) of a process, in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]), int(fields[1])
+
+
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds used so far by a process and everything under it (children already reaped are in the
+    root's cutime/cstime; gunicorn workers and PostgreSQL backends are direct children). 0 if unknown."""
+    if root is None:
+        return 0.0
+    procs = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                procs[int(entry.name)] = _ticks(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    if root not in procs:
+        return 0.0
+    total, seen, todo = procs[root][1], set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += procs[pid][0]
+        todo += [child for child, (_, _, parent) in procs.items() if parent == pid]
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+POSTMASTER: list[int] = []  # the throwaway cluster's postmaster pid, for tree_cpu
+
+
 @contextmanager
 def postgres_cluster(workdir: Path, unsafe: bool):
     """A throwaway PostgreSQL cluster; yields its DATABASE_URL (database "nrcms" created)."""
@@ -67,6 +107,7 @@ def postgres_cluster(workdir: Path, unsafe: bool):
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     run(pgbin / "initdb", "-D", pgdir / "data", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8")
     run(pgbin / "pg_ctl", "-D", pgdir / "data", "-l", pgdir / "log", "-w", "-o", options, "start")
+    POSTMASTER[:] = [int((pgdir / "data" / "postmaster.pid").read_text().split()[0])]
     try:
         import psycopg
 
@@ -84,8 +125,10 @@ def server_env(database_url: str, workdir: Path) -> dict:
     env.update({
         "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost", "DEBUG": "0",
-        "NRCMS_VAR_DIR": str(workdir / "var"), "CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
+        "NRCMS_VAR_DIR": str(workdir / "var"), "LOG_LEVEL": "WARNING",
     })
+    # The production settings' own connection lifetime is what is measured; CONN_MAX_AGE=0 in the
+    # environment shows the cost of a new PostgreSQL connection per request.
     return env
 
 
@@ -232,7 +275,8 @@ def wait_ready(port: int, token: str, proc, seconds: float = 60) -> None:
 
 def drive(port: int, jobs: list[tuple[str, str]], tokens: dict[str, str], clients: int, action: str
           ) -> tuple[float, list[float], list[tuple[int, bytes]]]:
-    """Every job once, spread over `clients` threads. Returns wall seconds, latencies (s), errors."""
+    """Every job once, spread over `clients` threads. Returns wall seconds, latencies (s), errors.
+    Latency is measured by the clients: it includes waiting for a CPU when the machine is busy."""
     counter = itertools.count()
     latencies: list[float] = []
     errors: list[tuple[int, bytes]] = []
@@ -295,8 +339,11 @@ def main() -> None:
                 drive(port, jobs[: args.clients * 8], tokens, args.clients, "trial")  # warm every worker up
                 rows, load_before = [], os.getloadavg()[0]
                 for action, label in (("trial", "试算 trial"), ("settle", "结算 settle")):
+                    cpu = (tree_cpu(proc.pid), tree_cpu(POSTMASTER[0] if POSTMASTER else None), time.process_time())
                     wall, latencies, errors = drive(port, jobs, tokens, args.clients, action)
-                    rows.append((label, len(latencies), len(errors), wall, latencies))
+                    cpu = (tree_cpu(proc.pid) - cpu[0], tree_cpu(POSTMASTER[0] if POSTMASTER else None) - cpu[1],
+                           time.process_time() - cpu[2])
+                    rows.append((label, len(latencies), len(errors), wall, latencies, cpu))
                     for status, body in errors[:3]:
                         print(f"  {label} 出错 {status}：{body.decode(errors='replace')}")
             _report(args, what, rows, (load_before, os.getloadavg()[0]))
@@ -324,11 +371,16 @@ def _report(args, what: str, rows, load: tuple[float, float]) -> None:
     print(f"\n结算接口压力测试：{args.clients} 个并发客户端（保持连接），{server}，{what}，本机 {os.cpu_count()} 核")
     print("（客户端、服务端与数据库在同一台机器上；目标：结算 ≥ 200 次/秒，p99 ≤ 100 毫秒；"
           f"测量前后 1 分钟平均负载 {load[0]:.1f} / {load[1]:.1f}，高于核数说明有其他进程在争用 CPU）")
-    print(f"  {'接口':<14}{'次数':>7}{'错误':>6}{'每秒':>9}{'p50 毫秒':>11}{'p99 毫秒':>11}{'最大 毫秒':>11}")
-    for label, count, errors, wall, latencies in rows:
+    print(f"  {'接口':<14}{'次数':>7}{'错误':>6}{'每秒':>9}{'p50 毫秒':>11}{'p99 毫秒':>11}{'最大 毫秒':>11}"
+          "   CPU 毫秒/次（应用 + 数据库 + 客户端）")
+    for label, count, errors, wall, latencies, (app, db, client) in rows:
         ms = [x * 1000 for x in latencies]
+        db_text = f"{db * 1000 / count:.1f}" if POSTMASTER else "—"
         print(f"  {label:<12}{count:>9}{errors:>7}{count / wall:>11.1f}{statistics.median(ms):>12.1f}"
-              f"{pct(ms, 0.99):>12.1f}{max(ms):>12.1f}")
+              f"{pct(ms, 0.99):>12.1f}{max(ms):>12.1f}   {app * 1000 / count:.1f} + {db_text} + "
+              f"{client * 1000 / count:.1f}")
+    print(f"（CPU 毫秒/次与机器上其他负载无关：{os.cpu_count()} 核每秒共有 {os.cpu_count() * 1000} CPU 毫秒，"
+          "三项之和决定本机最多每秒能做几次）")
 
 
 def _check_books(expected: int) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("funding/", include("nrcms.funding.urls")),
     path("desk/", include("nrcms.claims.urls")),
     path("manual/", include("nrcms.claims.urls_manual")),
+    path("referrals/", include("nrcms.claims.urls_referral")),
     path("payments/", include("nrcms.payments.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),

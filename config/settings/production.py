@@ -14,3 +14,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Keep database connections between requests (each gunicorn thread keeps its own): opening a PostgreSQL
+# connection costs a backend process and an authentication per request, more than a whole trial
+# settlement's queries. CONN_MAX_AGE in the environment (seconds; 0 = one connection per request) overrides.
+if "CONN_MAX_AGE" not in os.environ:
+    DATABASES["default"]["CONN_MAX_AGE"] = 300  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405 — a connection the server dropped is reopened

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from nrcms.core.jsonable import jsonable
@@ -21,11 +21,14 @@ HASHED_FIELDS = (
 )
 
 
-def entry_digest(prev_hash: str, fields: dict) -> str:
+def _hashed_text(fields: dict) -> str:
     payload = {name: fields.get(name) for name in HASHED_FIELDS}
     payload["at"] = fields["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_digest(prev_hash: str, fields: dict) -> str:
+    return hashlib.sha256((prev_hash + _hashed_text(fields)).encode()).hexdigest()
 
 
 def audit_record(
@@ -49,29 +52,81 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    with transaction.atomic():
+    fields = {
+        "at": timezone.now(),
+        "actor_username": actor.username if actor else "",
+        "actor_role": actor.role if actor else "",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "object_repr": object_repr,
+        "region_code": region_code,
+        "facility_code": facility_code,
+        "before": jsonable(before) if before is not None else None,
+        "after": jsonable(after) if after is not None else None,
+        "authority": authority,
+        "reason": reason,
+        "ip": ip,
+    }
+    # The chain head is a single row every writer locks until its transaction ends: append last, just before
+    # the caller commits, so that only this and the commit run one at a time. No savepoint of its own: a
+    # failure here fails the caller's whole unit of work anyway.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            entry = _append_pg(actor, fields)
+            if entry is not None:
+                return entry
+            AuditChainHead.objects.get_or_create(id=1)  # the very first entry of a new database
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        fields = {
-            "seq": head.last_seq + 1,
-            "at": timezone.now(),
-            "actor_username": actor.username if actor else "",
-            "actor_role": actor.role if actor else "",
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "object_repr": object_repr,
-            "region_code": region_code,
-            "facility_code": facility_code,
-            "before": jsonable(before) if before is not None else None,
-            "after": jsonable(after) if after is not None else None,
-            "authority": authority,
-            "reason": reason,
-            "ip": ip,
-        }
+        fields["seq"] = head.last_seq + 1
         digest = entry_digest(head.last_hash, fields)
         entry = AuditEntry.objects.create(actor=actor, prev_hash=head.last_hash, hash=digest, **fields)
         head.last_seq, head.last_hash = entry.seq, digest
         head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+def _digest_prefix(fields: dict) -> str:
+    """The hashed text up to the sequence number: "seq" sorts last among HASHED_FIELDS, so the text is this
+    prefix + the number + "}" and PostgreSQL can finish the digest once it knows the number."""
+    text = _hashed_text({**fields, "seq": 0})
+    assert text.endswith(',"seq":0}'), text[-40:]
+    return text[: -len("0}")]
+
+
+def _append_pg(actor, fields: dict) -> AuditEntry | None:
+    """Append in one statement on PostgreSQL: lock the head, number and hash the entry (sha256 of the
+    previous hash + the text, exactly as entry_digest), insert it and move the head. The head stays locked
+    from this statement to the caller's commit and not a round trip longer. None if there is no head yet."""
+    columns = [f for f in AuditEntry._meta.concrete_fields if f.name not in ("seq", "prev_hash", "hash")]
+    values = {**fields, "actor": actor.pk if actor else None}
+    params = [_digest_prefix(fields)] + [f.get_db_prep_save(values[f.name], connection) for f in columns]
+    entry_table, head_table = AuditEntry._meta.db_table, AuditChainHead._meta.db_table
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    # Typed placeholders: in INSERT … SELECT an untyped parameter would be taken for text.
+    casts = ", ".join(f"CAST(%s AS {'text' if f.db_type(connection).startswith('varchar') else f.db_type(connection)})"
+                      for f in columns)
+    sql = f"""
+        WITH head AS (
+            SELECT last_seq + 1 AS seq, last_hash AS prev FROM {head_table} WHERE id = 1 FOR UPDATE
+        ), numbered AS (
+            SELECT seq, prev, encode(sha256(convert_to(prev || %s || seq::text || '}}', 'UTF8')), 'hex') AS hash
+            FROM head
+        ), entry AS (
+            INSERT INTO {entry_table} (seq, prev_hash, hash, {names})
+            SELECT seq, prev, hash, {casts} FROM numbered
+            RETURNING seq, prev_hash, hash
+        )
+        UPDATE {head_table} SET last_seq = entry.seq, last_hash = entry.hash FROM entry WHERE {head_table}.id = 1
+        RETURNING entry.seq, entry.prev_hash, entry.hash"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    seq, prev_hash, digest = row
+    entry = AuditEntry(seq=seq, actor=actor, prev_hash=prev_hash, hash=digest, **fields)
+    entry._state.adding, entry._state.db = False, connection.alias
     return entry
 
 

@@ -55,6 +55,64 @@ def _field_of(error: dict) -> str | None:
     return ".".join(loc) or None
 
 
+# pydantic's error types in Chinese; {…} are filled from the error's ctx. Anything not listed keeps a
+# generic Chinese sentence (the English original stays in details[].type for the developer).
+ERROR_MESSAGES = {
+    "missing": "必须填写",
+    "string_too_long": "最长 {max_length} 个字符",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_type": "应为文本",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "finite_number": "应为有限的数字",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字（整数或文本形式的小数）",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_max_digits": "最多 {max_digits} 位数字",
+    "decimal_whole_digits": "整数部分位数过多（最多 {whole_digits} 位）",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数，不能有小数",
+    "int_parsing_size": "整数超出范围",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_inexact": "应为日期（不含时间），格式 YYYY-MM-DD",
+    "date_type": "应为日期，格式 YYYY-MM-DD",
+    "datetime_parsing": "应为时间，格式 YYYY-MM-DDTHH:MM:SS",
+    "datetime_from_date_parsing": "应为时间，格式 YYYY-MM-DDTHH:MM:SS",
+    "datetime_type": "应为时间，格式 YYYY-MM-DDTHH:MM:SS",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "不是有效的 JSON",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "model_type": "应为对象",
+    "literal_error": "应为以下之一：{expected}",
+    "enum": "应为以下之一：{expected}",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "extra_forbidden": "不是可接受的字段",
+    "string_pattern_mismatch": "格式不正确",
+}
+
+
+def chinese_message(error: dict) -> str:
+    """One pydantic error as a Chinese phrase (without the field name)."""
+    template = ERROR_MESSAGES.get(error.get("type", ""))
+    if template is None:
+        return "不符合要求"
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split("{")[0].rstrip("：（ ") or "不符合要求"
+
+
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="nrcms 新农合信息系统 API",
@@ -72,10 +130,11 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
-        details = [{"field": _field_of(e), "message": e.get("msg", ""), "type": e.get("type", "")}
-                   for e in exc.errors]
-        first = details[0] if details else {"field": None, "message": ""}
-        body = {"code": "invalid", "message": f"请求数据不符合要求：字段“{first['field']}”{first['message']}",
+        details = [{"field": _field_of(e), "message": f"字段“{_field_of(e) or '请求体'}”{chinese_message(e)}",
+                    "type": e.get("type", "")} for e in exc.errors]
+        first = details[0] if details else {"field": None, "message": "请求数据不符合要求"}
+        more = f"（另有 {len(details) - 1} 处，见 details）" if len(details) > 1 else ""
+        body = {"code": "invalid", "message": f"请求数据不符合要求：{first['message']}{more}",
                 "field": first["field"], "details": details}
         return api.create_response(request, body, status=422)
 
@@ -92,7 +151,10 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        body = {"code": "http_error", "message": str(exc), "field": None, "details": []}
+        message = str(exc)
+        if message.startswith("Cannot parse request body"):  # ninja's words for a body that is not JSON
+            message = "请求体不是有效的 JSON，无法解析"
+        body = {"code": "http_error", "message": message, "field": None, "details": []}
         return api.create_response(request, body, status=exc.status_code)
 
     return api

@@ -3,6 +3,7 @@
 from nrcms.accounts.api import router as accounts_router
 from nrcms.claims.api import router as desk_router
 from nrcms.claims.api_manual import router as manual_router
+from nrcms.claims.api_referral import router as referral_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
@@ -21,4 +22,5 @@ api.add_router("/registry", people_router)
 api.add_router("/funding", funding_router)
 api.add_router("/desk", desk_router)
 api.add_router("/manual-claims", manual_router)
+api.add_router("/referrals", referral_router)
 api.add_router("/payments", payments_router)

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
-from ninja import Header, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
@@ -16,14 +16,21 @@ from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
 
 from .desk import (
+    MAX_LINE_NO,
+    MAX_QUANTITY,
+    MAX_REASON,
+    MAX_UNIT_PRICE,
+    MIN_QUANTITY,
     AdmissionInput,
     ChargeInput,
     admission_register,
+    charge_withdraw,
     charges_upload,
+    episode_cancel,
     episode_discharge,
     member_lookup,
 )
-from .models import Episode, Settlement
+from .models import ChargeLine, Episode, Settlement
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
@@ -67,34 +74,38 @@ def member(request, certificate_number: str = "", id_number: str = "", on: dt.da
 
 
 class EpisodeIn(Schema):
-    serial: str
-    kind: str = "inpatient"
-    id_number: str
+    serial: str = Field(min_length=1, max_length=40)
+    kind: str = Field("inpatient", max_length=12)
+    id_number: str = Field(max_length=18)
     admission_date: dt.date
-    diagnosis_code: str = ""
-    diagnosis_name: str = ""
-    referral_number: str = ""
-    department: str = ""
+    diagnosis_code: str = Field("", max_length=20, description="ICD-10 编码，须在本县诊断目录中（不区分大小写）")
+    diagnosis_name: str = Field("", max_length=120, description="留空时按诊断目录填写")
+    referral_number: str = Field("", max_length=30)
+    department: str = Field("", max_length=40)
 
 
 class EpisodeOut(Schema):
     serial: str
     kind: str
     status: str
+    status_label: str
     person_name: str
     id_number: str
     scheme_year: int
     admission_date: dt.date
     discharge_date: dt.date | None
     diagnosis_code: str
+    diagnosis_name: str
     referral_number: str | None
+    cancel_reason: str
 
 
 def _out(e: Episode) -> dict:
-    return {"serial": e.serial, "kind": e.kind, "status": e.status, "person_name": e.person.name,
-            "id_number": e.person.id_number, "scheme_year": e.scheme_year, "admission_date": e.admission_date,
-            "discharge_date": e.discharge_date, "diagnosis_code": e.diagnosis_code,
-            "referral_number": e.referral.number if e.referral else None}
+    return {"serial": e.serial, "kind": e.kind, "status": e.status, "status_label": e.status_label,
+            "person_name": e.person.name, "id_number": e.person.id_number, "scheme_year": e.scheme_year,
+            "admission_date": e.admission_date, "discharge_date": e.discharge_date,
+            "diagnosis_code": e.diagnosis_code, "diagnosis_name": e.diagnosis_name,
+            "referral_number": e.referral.number if e.referral else None, "cancel_reason": e.cancel_reason}
 
 
 @router.post("/episodes", response={200: EpisodeOut, 201: EpisodeOut, **ERRORS},
@@ -125,13 +136,13 @@ def episode_get(request, serial: str):
 
 
 class ChargeIn(Schema):
-    line_no: int
-    facility_item_code: str
-    item_name: str
+    line_no: int = Field(ge=1, le=MAX_LINE_NO)
+    facility_item_code: str = Field(min_length=1, max_length=40)
+    item_name: str = Field(max_length=120)
     charged_on: dt.date
-    quantity: Decimal
-    unit_price: Decimal
-    amount: Decimal
+    quantity: Decimal = Field(ge=MIN_QUANTITY, le=MAX_QUANTITY, decimal_places=4)
+    unit_price: Decimal = Field(ge=0, le=MAX_UNIT_PRICE, decimal_places=4)
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
 
 
 class ChargesIn(Schema):
@@ -161,6 +172,53 @@ def charges(request, serial: str, payload: ChargesIn):
         raise ValidationFailed("charges_invalid", f"本批有 {len(result.errors)} 处错误，整批未写入：{result.errors[0]['message']}",
                                field="lines", details=result.errors)
     return {"ok": True, "added": result.added, "unchanged": result.unchanged, "errors": []}
+
+
+class ReasonIn(Schema):
+    reason: str = Field(max_length=MAX_REASON)
+
+
+class ChargeLineOut(Schema):
+    line_no: int
+    facility_item_code: str
+    item_name: str
+    charged_on: dt.date
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    catalogue_code: str
+    catalogue_class: str
+    withdrawn: bool
+    withdrawn_reason: str
+
+
+def _line_out(c: ChargeLine) -> dict:
+    return {"line_no": c.line_no, "facility_item_code": c.facility_item_code, "item_name": c.item_name,
+            "charged_on": c.charged_on, "quantity": c.quantity, "unit_price": c.unit_price, "amount": c.amount,
+            "catalogue_code": c.catalogue_code, "catalogue_class": c.catalogue_class, "withdrawn": c.withdrawn,
+            "withdrawn_reason": c.withdrawn_reason}
+
+
+@router.get("/episodes/{serial}/charges", response={200: list[ChargeLineOut], **ERRORS},
+            summary="费用明细（含已撤销的明细，withdrawn=true 的不计入结算）")
+def charge_list(request, serial: str):
+    episode = _episode(request, serial)
+    return [_line_out(c) for c in ChargeLine.with_withdrawn.filter(episode=episode).order_by("line_no")]
+
+
+@router.post("/episodes/{serial}/charges/{line_no}/withdraw", response={200: ChargeLineOut, **ERRORS},
+             summary="撤销一行费用明细（须填原因；仅限未结算或已冲正的就诊；原行保留并注明，不计入结算；"
+             "更正后的明细用新的明细序号上传）")
+def charge_withdraw_api(request, serial: str, line_no: int, payload: ReasonIn):
+    line = charge_withdraw(actor=request.user, episode=_episode(request, serial), line_no=line_no,
+                           reason=payload.reason)
+    return _line_out(line)
+
+
+@router.post("/episodes/{serial}/cancel", response={200: EpisodeOut, **ERRORS},
+             summary="撤销登记错误的就诊（须填原因；仅限未结算或已冲正的就诊；流水号不能再用）")
+def episode_cancel_api(request, serial: str, payload: ReasonIn):
+    return _out(episode_cancel(actor=request.user, episode=_episode(request, serial), reason=payload.reason))
 
 
 class DischargeIn(Schema):
@@ -222,7 +280,7 @@ def _settlement(request, number: str) -> Settlement:
 
 
 class ReverseIn(Schema):
-    reason: str
+    reason: str = Field(max_length=MAX_REASON)
 
 
 @router.post("/settlements/{number}/reverse", response={200: SettlementOut, **ERRORS}, summary="冲正（须填原因）")

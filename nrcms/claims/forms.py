@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from .models import EpisodeKind
@@ -21,12 +23,12 @@ class AdmissionForm(forms.Form):
 
 
 class ChargeLineForm(forms.Form):
-    line_no = forms.IntegerField(label="明细序号", min_value=1)
+    line_no = forms.IntegerField(label="明细序号", min_value=1, max_value=2_147_483_647)
     facility_item_code = forms.CharField(label="院内编码", max_length=40)
     item_name = forms.CharField(label="项目名称", max_length=120)
     charged_on = forms.DateField(label="费用日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    quantity = forms.DecimalField(label="数量", max_digits=12, decimal_places=4)
-    unit_price = forms.DecimalField(label="单价", max_digits=14, decimal_places=4)
+    quantity = forms.DecimalField(label="数量", max_digits=12, decimal_places=4, min_value=Decimal("0.0001"))
+    unit_price = forms.DecimalField(label="单价", max_digits=14, decimal_places=4, min_value=0)
     amount = forms.DecimalField(label="金额", max_digits=14, decimal_places=2)
 
 

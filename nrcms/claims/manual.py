@@ -48,9 +48,10 @@ from .models import (
     PersonYear,
     Referral,
 )
+from .referral import FILE_DAYS, referral_check
 from .settlement import AMOUNT_FIELDS, YTD_FIELDS, _compute, _locked_year_row, _number
 
-REFERRAL_DAYS = 7
+REFERRAL_DAYS = FILE_DAYS  # the shared referral rule lives in referral.py
 PAPERS_DAYS = 20
 NOTICE_DAYS = 15
 CLASSES = {"A": "甲类", "B": "乙类", "C": "丙类"}
@@ -130,25 +131,12 @@ def _referral(person: Person, facility: Facility, data: ManualClaimInput) -> tup
             return None, False
         raise ValidationFailed("no_referral", "县外住院须有转诊备案：请填写转诊单号；确无转诊的，勾选“按未转诊报销”"
                                "按方案的未转诊标准计算", field="referral_number")
-    referral = Referral.objects.filter(number=data.referral_number.strip()).first()
-    if referral is None:
-        raise ValidationFailed("not_found", f"转诊单号 {data.referral_number} 不存在", field="referral_number")
-    if referral.person_id != person.pk:
-        raise ValidationFailed("invalid", f"转诊单 {referral.number} 不是{person.name}的", field="referral_number")
-    if referral.to_facility_id and referral.to_facility_id != facility.pk:
-        raise ValidationFailed("invalid", f"转诊单 {referral.number} 转往{referral.to_facility.name}，不是{facility.name}",
+    referral, problem = referral_check(number=data.referral_number, person=person, facility=facility,
+                                       admission_date=data.admission_date)
+    if problem is not None and not data.unreferred:
+        raise ValidationFailed("referral_late", problem.message + "；如按未转诊报销，请勾选“按未转诊报销”",
                                field="referral_number")
-    problem = ""
-    limit = data.admission_date + dt.timedelta(days=REFERRAL_DAYS)
-    if referral.approved_on > limit:
-        problem = (f"转诊备案 {referral.approved_on} 晚于入院（{data.admission_date}）后 {REFERRAL_DAYS} 天"
-                   f"（最迟 {limit}）")
-    elif referral.valid_until < data.admission_date:
-        problem = f"转诊单有效期至 {referral.valid_until}，入院 {data.admission_date} 时已过期"
-    if problem and not data.unreferred:
-        raise ValidationFailed("referral_late", problem + "；如按未转诊报销，请勾选“按未转诊报销”",
-                               field="referral_number")
-    return referral, not problem and not data.unreferred
+    return referral, problem is None and not data.unreferred
 
 
 def _line(n: int, line: ReceiptLine, on: dt.date) -> dict:

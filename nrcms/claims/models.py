@@ -31,15 +31,31 @@ class Referral(models.Model):
     valid_until = models.DateField("有效期至")
     approved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField("转诊原因", max_length=200, blank=True)
+    # 作废: a cancelled referral stays on file (it may be printed already) but no longer counts for any admission.
+    cancelled_at = models.DateTimeField("作废时间", null=True, blank=True)
+    cancelled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="作废人")
+    cancel_reason = models.CharField("作废原因", max_length=300, blank=True)
 
     class Meta:
         ordering = ["-approved_on", "number"]
         constraints = [
             models.CheckConstraint(name="referral_validity_ordered", condition=Q(valid_until__gte=F("approved_on"))),
+            models.CheckConstraint(name="referral_cancel_has_reason",
+                                   condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason="")),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def destination(self) -> str:
+        return self.to_facility.name if self.to_facility_id else self.to_name
 
 
 class Episode(models.Model):
@@ -62,6 +78,10 @@ class Episode(models.Model):
     status = models.CharField("状态", max_length=12, choices=EpisodeStatus.choices, default=EpisodeStatus.ADMITTED)
     created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="撤销人")
+    cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    cancel_reason = models.CharField("撤销原因", max_length=300, blank=True)
 
     class Meta:
         ordering = ["-admission_date", "-id"]
@@ -75,15 +95,36 @@ class Episode(models.Model):
         return f"{self.get_kind_display()} {self.serial}"
 
     @property
+    def status_label(self) -> str:
+        """The status as the desk reads it: an outpatient visit not yet settled is 就诊中, not 在院."""
+        if self.kind == EpisodeKind.OUTPATIENT and self.status == EpisodeStatus.ADMITTED:
+            return "就诊中"
+        return self.get_status_display()
+
+    @property
     def days(self) -> int | None:
         if self.discharge_date is None:
             return None
         return max((self.discharge_date - self.admission_date).days, 1)
 
 
+CLASS_SHORT = {"A": "甲", "B": "乙", "C": "丙"}
+MANUAL_CODE_PREFIX = "手工-"
+
+
+class CurrentChargeLines(models.Manager):
+    """The lines that count: a withdrawn line (撤销明细) is kept for the record but is no longer part of the
+    bill, so every reader through `ChargeLine.objects` or `episode.charges` — totals, the engine's input,
+    the voucher — leaves it out. `ChargeLine.with_withdrawn` sees every line."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class ChargeLine(models.Model):
     """One itemised line of the bill, as the facility sent it, with the catalogue entry it mapped to on the
-    charge date copied in: a settlement must be reproducible even after the catalogue changes."""
+    charge date copied in: a settlement must be reproducible even after the catalogue changes. A wrong line
+    is withdrawn (with who, when and why) and the corrected one uploaded under a new line number."""
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="charges")
     line_no = models.PositiveIntegerField("明细序号")
@@ -98,6 +139,13 @@ class ChargeLine(models.Model):
     first_self_pay_share = models.DecimalField("先行自付比例", max_digits=5, decimal_places=4)
     price_limit = models.DecimalField("限价", max_digits=14, decimal_places=2, null=True, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="撤销人")
+    withdrawn_reason = models.CharField("撤销原因", max_length=300, blank=True)
+
+    objects = CurrentChargeLines()
+    with_withdrawn = models.Manager()  # noqa: DJ012 (a second manager, not a field)
 
     class Meta:
         ordering = ["episode", "line_no"]
@@ -105,10 +153,36 @@ class ChargeLine(models.Model):
             models.UniqueConstraint(fields=["episode", "line_no"], name="charge_line_unique_per_episode"),
             models.CheckConstraint(name="charge_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(name="charge_quantity_positive", condition=Q(quantity__gt=0)),
+            models.CheckConstraint(name="charge_withdrawal_has_who_and_why",
+                                   condition=Q(withdrawn_at__isnull=True)
+                                   | (Q(withdrawn_by__isnull=False) & ~Q(withdrawn_reason=""))),
         ]
 
     def __str__(self) -> str:
         return f"{self.line_no} {self.item_name} {self.amount}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def class_label(self) -> str:
+        """甲 / 乙 / 丙 for the catalogue class A / B / C."""
+        return CLASS_SHORT.get(self.catalogue_class, self.catalogue_class)
+
+    @property
+    def catalogue_label(self) -> str:
+        """The catalogue code, or for a manual claim's class total (手工-A) the words 甲类费用合计."""
+        if self.catalogue_code.startswith(MANUAL_CODE_PREFIX):
+            return f"{self.class_label}类费用合计"
+        return self.catalogue_code
+
+    @property
+    def first_self_pay_percent(self) -> str:
+        """先行自付比例 as a percentage: 0.2000 → 20%, 0.0750 → 7.5%; empty when there is none."""
+        if not self.first_self_pay_share:
+            return ""
+        return f"{(self.first_self_pay_share * 100).normalize():f}%"
 
 
 HALF_FEN = Decimal("0.005")

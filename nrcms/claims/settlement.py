@@ -3,7 +3,12 @@ the retries), reverse (冲正, with a reason) — all through the benefit engine
 
 Year-to-date totals live in PersonYear and are read with SELECT … FOR UPDATE in the settling transaction:
 two desks settling the same person at the same moment queue on that row, so the annual cap holds. Settling
-an admission that already has an active settlement returns that settlement, never a second payment."""
+an admission that already has an active settlement returns that settlement, never a second payment.
+
+Under load (many desks and hospital systems at once) nothing shared by all settlements is locked before the
+very end: the settlement number comes from a PostgreSQL sequence (a rolled-back settlement leaves a gap in
+the numbering), and the audit record — whose chain head every writer locks until it commits — is written
+last, so only that insert and the commit run one settlement at a time."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from nrcms.accounts.audit import audit_record
@@ -71,18 +76,22 @@ def _ytd_from(row: PersonYear | None, today_paid: Decimal = Decimal("0")) -> Yea
 
 
 def _outpatient_paid_today(episode: Episode) -> Decimal:
-    rows = Settlement.objects.filter(episode__person=episode.person, episode__kind=EpisodeKind.OUTPATIENT,
+    rows = Settlement.objects.filter(episode__person_id=episode.person_id, episode__kind=EpisodeKind.OUTPATIENT,
                                      episode__admission_date=episode.admission_date).exclude(episode=episode)
     return sum((r.basic for r in rows), Decimal("0"))
 
 
-def engine_input(episode: Episode) -> tuple[EngineEpisode, Person]:
+def _charge_lines(episode: Episode) -> list:
+    return list(episode.charges.order_by("line_no"))
+
+
+def engine_input(episode: Episode, lines: list | None = None) -> tuple[EngineEpisode, Person]:
     on = episode.discharge_date or episode.admission_date
     facility = episode.facility
     charges = tuple(
         ChargeItem(code=c.catalogue_code, name=c.item_name, amount=c.amount, catalogue_class=c.catalogue_class,
                    first_self_pay_share=c.first_self_pay_share, quantity=c.quantity, price_limit=c.price_limit)
-        for c in episode.charges.order_by("line_no")
+        for c in (_charge_lines(episode) if lines is None else lines)
     )
     engine_episode = EngineEpisode(
         kind=episode.kind, facility_level=facility.level, admission_date=episode.admission_date,
@@ -93,13 +102,13 @@ def engine_input(episode: Episode) -> tuple[EngineEpisode, Person]:
     return engine_episode, Person(_categories_on(episode.person_id, on))
 
 
-def _check_ready(episode: Episode) -> None:
+def _check_ready(episode: Episode, lines: list | None = None) -> None:
     if episode.status == EpisodeStatus.CANCELLED:
         raise ValidationFailed("episode_closed", "该就诊已撤销，不能结算", field="episode")
     if episode.kind == EpisodeKind.INPATIENT and episode.discharge_date is None:
         raise ValidationFailed("not_discharged", "住院尚未办理出院，不能结算；如需中途结算请先登记出院日期",
                                field="discharge_date")
-    if not episode.charges.exists():
+    if not (episode.charges.exists() if lines is None else lines):
         raise ValidationFailed("no_charges", "没有费用明细，不能结算", field="charges")
 
 
@@ -110,8 +119,9 @@ def _desk_episode(actor: User, episode: Episode) -> None:
         raise NotFound("就诊记录", episode.serial)
 
 
-def _compute(episode: Episode, ytd_row: PersonYear | None) -> tuple[EngineSettlement, dict]:
-    engine_episode, person = engine_input(episode)
+def _compute(episode: Episode, ytd_row: PersonYear | None, lines: list | None = None
+             ) -> tuple[EngineSettlement, dict]:
+    engine_episode, person = engine_input(episode, lines)
     today = _outpatient_paid_today(episode) if episode.kind == EpisodeKind.OUTPATIENT else Decimal("0")
     ytd = _ytd_from(ytd_row, today)
     scheme_file = county_scheme()
@@ -150,9 +160,10 @@ def _with_family_account(episode, ytd, scheme_file, engine_episode) -> YearToDat
 def settlement_trial(*, actor: User, episode: Episode) -> EngineSettlement:
     """试算: the whole answer with this year's totals as they stand; nothing is written or locked."""
     _desk_episode(actor, episode)
-    _check_ready(episode)
-    row = PersonYear.objects.filter(person=episode.person, scheme_year=episode.scheme_year).first()
-    result, _ = _compute(episode, row)
+    lines = _charge_lines(episode)
+    _check_ready(episode, lines)
+    row = PersonYear.objects.filter(person_id=episode.person_id, scheme_year=episode.scheme_year).first()
+    result, _ = _compute(episode, row, lines)
     return result
 
 
@@ -161,16 +172,17 @@ def _locked_year_row(episode: Episode) -> PersonYear:
     row = PersonYear.objects.select_for_update().filter(**key).first()
     if row is not None:
         return row
-    try:
-        with transaction.atomic():
-            PersonYear.objects.create(**key)
-    except IntegrityError:
-        pass  # another desk created it a moment ago; lock theirs
+    # INSERT … ON CONFLICT DO NOTHING: if another desk created it a moment ago, lock theirs.
+    PersonYear.objects.bulk_create([PersonYear(**key)], ignore_conflicts=True)
     return PersonYear.objects.select_for_update().get(**key)
 
 
-def _number(prefix: str, year: int) -> str:
-    return f"{prefix}{year}{sequence_take(f'{prefix.lower()}-{year}'):07d}"
+def _number(prefix: str, year: int, *, gaps: bool = False) -> str:
+    """A document number: prefix, year, 7-digit counter (JS20260000001). gaps=True (settlements and their
+    reversals): on PostgreSQL the counter is a database sequence, never locked, so desks settling at the same
+    moment do not queue on it; a transaction that rolls back after taking its number leaves that number
+    unused (see sequence_take). Numbers stay unique and increase in the order they were taken."""
+    return f"{prefix}{year}{sequence_take(f'{prefix.lower()}-{year}', gaps=gaps):07d}"
 
 
 @transaction.atomic
@@ -184,18 +196,23 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
             if earlier.episode_id != episode.pk:
                 raise Conflict("idempotency_key_reused", "幂等键已用于另一笔结算", field="idempotency_key")
             return earlier, False
-    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    # Only the admission's own row is locked (of=self); its facility and household come along for the
+    # engine, the ledger and the audit record.
+    episode = (Episode.objects.select_for_update(of=("self",)).select_related("facility", "household__region")
+               .get(pk=episode.pk))
     active = episode.settlements.filter(kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE).first()
     if active is not None:
         return active, False
-    _check_ready(episode)
+    lines = _charge_lines(episode)
+    _check_ready(episode, lines)
     row = _locked_year_row(episode)
-    result, inputs = _compute(episode, row)
+    result, inputs = _compute(episode, row, lines)
     if result.refused:
-        raise ValidationFailed("refused", "不予补偿：" + "；".join(line.text for line in result.lines
-                                                              if line.step == "refused"), field="episode")
+        from .voucher import refusal_text  # the one wording of a refusal, shared with the trial page
+
+        raise ValidationFailed("refused", refusal_text(episode, result), field="episode")
     settlement = Settlement.objects.create(
-        episode=episode, number=_number("JS", episode.scheme_year), scheme_id=result.scheme_id,
+        episode=episode, number=_number("JS", episode.scheme_year, gaps=True), scheme_id=result.scheme_id,
         scheme_version=result.scheme_version, scheme_effective=result.scheme_effective, inputs=inputs,
         result=result.to_dict(), idempotency_key=idempotency_key or None, settled_by=actor,
         **{name: getattr(result, name) for name in AMOUNT_FIELDS},
@@ -206,6 +223,7 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     ledger.settlement_post(settlement=settlement, actor=actor)
     episode.status = EpisodeStatus.SETTLED
     episode.save(update_fields=["status"])
+    # Last, right before the commit: the audit chain head is one row every writer locks until it commits.
     audit_record(actor=actor, action="settlement.settle", obj=settlement, facility_code=episode.facility.code,
                  region_code=episode.household.region.code,
                  after={"episode": episode.serial, "scheme_version": result.scheme_version,
@@ -233,7 +251,8 @@ def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> S
         setattr(row, name, getattr(row, name) - (int(delta) if name == "admissions" else delta))
     row.save()
     reversal = Settlement.objects.create(
-        episode=episode, kind=SettlementKind.REVERSAL, reverses=settlement, number=_number("CZ", episode.scheme_year),
+        episode=episode, kind=SettlementKind.REVERSAL, reverses=settlement,
+        number=_number("CZ", episode.scheme_year, gaps=True),
         scheme_id=settlement.scheme_id, scheme_version=settlement.scheme_version,
         scheme_effective=settlement.scheme_effective, inputs=settlement.inputs, result=settlement.result,
         reason=reason, settled_by=actor, **{name: -getattr(settlement, name) for name in AMOUNT_FIELDS},

@@ -21,14 +21,16 @@ from .desk import (
     AdmissionInput,
     ChargeInput,
     admission_register,
+    charge_withdraw,
     charges_upload,
+    episode_cancel,
     episode_discharge,
     member_lookup,
 )
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
-from .models import Episode, EpisodeKind, EpisodeStatus, Settlement
+from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus, Settlement
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
-from .voucher import voucher_pdf
+from .voucher import refusal_text, voucher_pdf
 
 
 def _episode(request, pk: int) -> Episode:
@@ -104,11 +106,13 @@ def desk_admit(request):
 
 def desk_episode(request, pk: int):
     episode = _episode(request, pk)
-    charges = episode.charges.order_by("line_no")
+    charges = episode.charges.order_by("line_no")  # the current lines; withdrawn ones are shown, not counted
+    all_lines = list(ChargeLine.with_withdrawn.filter(episode=episode).select_related("withdrawn_by")
+                     .order_by("line_no"))
     totals = charges.aggregate(total=Sum("amount"))
+    last_no = max((c.line_no for c in all_lines), default=0)
     upload_errors = []
-    line_form = ChargeLineForm(initial={"charged_on": episode.admission_date,
-                                        "line_no": (charges.last().line_no + 1) if charges else 1})
+    line_form = ChargeLineForm(initial={"charged_on": episode.admission_date, "line_no": last_no + 1})
     file_form = ChargeFileForm()
     discharge_form = DischargeForm(initial={"discharge_date": episode.discharge_date or timezone.localdate()})
     action = request.POST.get("action") if request.method == "POST" else None
@@ -135,6 +139,19 @@ def desk_episode(request, pk: int):
                 episode_discharge(actor=request.user, episode=episode, **discharge_form.cleaned_data)
                 messages.success(request, "已登记出院")
                 return redirect("desk_episode", pk=episode.pk)
+        elif action == "withdraw":
+            line_no = request.POST.get("line_no", "")
+            if not line_no.isdigit():
+                raise NotFound("费用明细", line_no)
+            line = charge_withdraw(actor=request.user, episode=episode, line_no=int(line_no),
+                                   reason=request.POST.get("reason", ""))
+            messages.success(request, f"已撤销明细 {line.line_no}（{line.item_name} {line.amount} 元）；"
+                             "更正后的明细请用新的明细序号上传")
+            return redirect("desk_episode", pk=episode.pk)
+        elif action == "cancel":
+            episode_cancel(actor=request.user, episode=episode, reason=request.POST.get("reason", ""))
+            messages.success(request, f"已撤销{episode.get_kind_display()}登记 {episode.serial}")
+            return redirect("desk_episode", pk=episode.pk)
         elif action == "settle":
             settlement, created = settlement_settle(actor=request.user, episode=episode,
                                                     idempotency_key=request.POST.get("idempotency_key") or None)
@@ -144,7 +161,9 @@ def desk_episode(request, pk: int):
     except NrcmsError as exc:
         messages.error(request, exc.message)
     return render(request, "claims/desk_episode.html", {
-        "episode": episode, "charges": charges, "total": totals["total"], "line_form": line_form,
+        "episode": episode, "charges": charges, "lines": all_lines, "total": totals["total"], "line_form": line_form,
+        "withdrawn_count": sum(1 for c in all_lines if c.withdrawn),
+        "editable": episode.status not in (EpisodeStatus.SETTLED, EpisodeStatus.CANCELLED),
         "file_form": file_form, "discharge_form": discharge_form, "upload_errors": upload_errors,
         "settlements": episode.settlements.select_related("settled_by", "reverses"), "reverse_form": ReverseForm(),
         "idempotency_key": uuid.uuid4().hex,
@@ -159,6 +178,8 @@ def desk_trial(request, pk: int):
         result, error = settlement_trial(actor=request.user, episode=episode), None
     except NrcmsError as exc:
         result, error = None, exc.message
+    if result is not None and result.refused:
+        error = refusal_text(episode, result)
     return render(request, "claims/_trial.html", {"result": result, "error": error})
 
 

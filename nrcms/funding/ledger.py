@@ -104,21 +104,37 @@ def settlement_post(*, settlement, actor) -> JournalEntry:
     """The payable a settlement (or its reversal, with negative amounts) creates towards the facility."""
     episode = settlement.episode
     sign = -1 if settlement.fund_total < 0 else 1
-    parts = [(account(POOLED_FUND), settlement.basic + settlement.fixed_fee + settlement.subsidy),
-             (family_account_of(episode.household), settlement.family_account)]
-    parts += [(account(code), getattr(settlement, layer)) for layer, code in LAYER_RECEIVABLE.items()]
-    parts = [(acct, amount * sign) for acct, amount in parts if amount]
+    parts = [(POOLED_FUND, settlement.basic + settlement.fixed_fee + settlement.subsidy),
+             (f"3102-{episode.household.number}", settlement.family_account)]
+    parts += [(code, getattr(settlement, layer)) for layer, code in LAYER_RECEIVABLE.items()]
+    parts = [(code, amount * sign) for code, amount in parts if amount]
     payable = settlement.fund_total * sign
     if not parts:
         return None
+    payable_code = f"2201-{episode.facility.code}"
+    accounts = _accounts_by_code([code for code, _ in parts] + [payable_code], episode)
     what = "冲正" if sign < 0 else "结算"
-    lines = [(acct, amount, ZERO) if sign > 0 else (acct, ZERO, amount) for acct, amount in parts]
-    lines.append((payable_to(episode.facility), ZERO, payable) if sign > 0 else
-                 (payable_to(episode.facility), payable, ZERO))
+    lines = [(accounts[code], amount, ZERO) if sign > 0 else (accounts[code], ZERO, amount) for code, amount in parts]
+    lines.append((accounts[payable_code], ZERO, payable) if sign > 0 else (accounts[payable_code], payable, ZERO))
     return post(date=timezone.localdate(settlement.settled_at) if settlement.settled_at else timezone.localdate(),
                 kind="settlement" if sign > 0 else "settlement_reversal",
                 description=f"{what} {settlement.number}（{episode.facility.name}，{episode.serial}）",
                 lines=lines, actor=actor, source=settlement, idempotency_key=f"settlement-{settlement.pk}")
+
+
+def _accounts_by_code(codes: list[str], episode) -> dict[str, Account]:
+    """The accounts a settlement posts to, looked up together (one query on every settlement instead of one
+    per account); any not there yet is created as account(), family_account_of() and payable_to() do."""
+    found = {a.code: a for a in Account.objects.filter(code__in=codes)}
+    for code in codes:
+        if code not in found:
+            if code.startswith("3102-"):
+                found[code] = family_account_of(episode.household)
+            elif code.startswith("2201-"):
+                found[code] = payable_to(episode.facility)
+            else:
+                found[code] = account(code)
+    return found
 
 
 def family_account_lock(household) -> None:

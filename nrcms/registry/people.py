@@ -5,10 +5,11 @@ move out changes a person's status and leaves the history in place."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import F
 
 from nrcms.accounts.audit import audit_record, snapshot
@@ -55,11 +56,51 @@ class PersonInput:
 
 # --- numbers and scope -----------------------------------------------------------------------------
 
-def sequence_take(name: str, count: int = 1) -> int:
-    """Reserve `count` numbers from a named counter; returns the first. Call inside a transaction."""
+def sequence_take(name: str, count: int = 1, *, gaps: bool = False) -> int:
+    """Reserve `count` numbers from a named counter; returns the first. Call inside a transaction.
+
+    By default the counter is a NumberSequence row (UPDATE … SET last = last + n): no number is ever lost,
+    because a rolled-back transaction gives its numbers back — but the row stays locked until the caller's
+    transaction ends, so every transaction taking from the same counter runs one at a time from then on.
+
+    gaps=True (one number at a time) is for hot counters such as settlement numbers: on PostgreSQL the
+    number comes from a database sequence (nextval — unique, increasing, never locked, but *not* given back
+    when the transaction rolls back, so a failed or rolled-back settlement leaves a gap in the numbering).
+    The sequence is created on first use, starting after the NumberSequence row's value if there is one
+    (a database switched from the row carries on); from then on the row is no longer advanced, so a counter
+    must always be taken the same way. SQLite serialises writers anyway and keeps using the row (no gaps)."""
+    if gaps and connection.vendor == "postgresql":
+        if count != 1:
+            raise ValueError("gaps=True takes one number at a time")
+        return _pg_sequence_next(name)
     NumberSequence.objects.get_or_create(name=name)
     NumberSequence.objects.filter(name=name).update(last=F("last") + count)
     return NumberSequence.objects.get(name=name).last - count + 1
+
+
+def _pg_sequence_name(name: str) -> str:
+    slug = re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")[:30]
+    return f"nrcms_number_{slug}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def _pg_sequence_next(name: str) -> int:
+    seq = _pg_sequence_name(name)
+    with connection.cursor() as cursor:
+        for _attempt in range(3):
+            cursor.execute("SELECT nextval(to_regclass(%s))", [seq])  # NULL, not an error, while it is missing
+            value = cursor.fetchone()[0]
+            if value is not None:
+                return value
+            row = NumberSequence.objects.filter(name=name).values_list("last", flat=True).first()
+            try:
+                # Two first users at once: the second waits for the first's transaction, then fails on the
+                # catalogue's unique index and takes from the sequence the first created.
+                with transaction.atomic():
+                    cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {connection.ops.quote_name(seq)} "
+                                   f"AS bigint START WITH {int(row or 0) + 1}")
+            except (IntegrityError, ProgrammingError):
+                continue
+    raise RuntimeError(f"无法取得编号序列 {name}")
 
 
 def household_numbers(village_code: str, count: int) -> list[str]:

@@ -94,3 +94,34 @@ def test_openapi_describes_the_api(client, demo):
     spec = body(response)
     assert "/api/regions" in spec["paths"] and "/api/audit/verify" in spec["paths"]
     assert "新农合" in spec["info"]["title"]
+
+
+def test_validation_messages_are_chinese_and_name_the_field(client, demo):
+    _, key = api_token_create(actor=None, user=demo["desk_county"], name="HIS")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "content_type": "application/json"}
+
+    def post(payload, path="/api/desk/episodes"):
+        response = client.post(path, data=payload if isinstance(payload, str) else json.dumps(payload), **headers)
+        return response.status_code, body(response)
+
+    good = {"serial": "ZY-V", "id_number": "610125196203141011", "admission_date": "2026-05-10"}
+    cases = [
+        ({k: v for k, v in good.items() if k != "serial"}, "serial", "字段“serial”必须填写"),
+        ({**good, "serial": "Z" * 41}, "serial", "字段“serial”最长 40 个字符"),
+        ({**good, "admission_date": "2026-13-45"}, "admission_date", "字段“admission_date”应为日期，格式 YYYY-MM-DD"),
+    ]
+    for payload, field, words in cases:
+        status, error = post(payload)
+        assert status == 422 and error["field"] == field and words in error["message"], error
+        assert error["details"][0]["message"].startswith(f"字段“{field}”")
+    line = {"line_no": "x", "facility_item_code": "A", "item_name": "x", "charged_on": "2026-05-10",
+            "quantity": "Infinity", "unit_price": "1", "amount": "0"}
+    status, error = post({"lines": [line]}, "/api/desk/episodes/NONE/charges")
+    messages = {d["field"]: d["message"] for d in error["details"]}
+    assert status == 422 and messages == {
+        "lines.0.line_no": "字段“lines.0.line_no”应为整数",
+        "lines.0.quantity": "字段“lines.0.quantity”应为有限的数字",
+        "lines.0.amount": "字段“lines.0.amount”应大于 0",
+    } and "另有 2 处" in error["message"]
+    status, error = post("{not json")
+    assert status == 400 and error["message"] == "请求体不是有效的 JSON，无法解析"

@@ -135,7 +135,9 @@ def test_amounts_that_floats_cannot_add_are_settled(demo, family, desk):
 
 
 def test_a_chronic_disease_visit_is_paid_by_the_chronic_rule(demo, family, desk):
-    s, _ = settlement_settle(actor=desk, episode=visit(desk, family.head, "MZ1", diagnosis="I10"))
+    s, _ = settlement_settle(actor=desk, episode=visit(desk, family.head, "MZ1", diagnosis="i10.x"))
+    # the code is taken in the list's spelling, with its name
+    assert (s.episode.diagnosis_code, s.episode.diagnosis_name) == ("I10.X", "特发性（原发性）高血压")
     # hypertension I10 is listed: 100.00 × 65 % = 65.00 within the 3000.00 chronic cap, no pooling
     assert s.basic == Decimal("65.00")
     year = PersonYear.objects.get(person=family.head)

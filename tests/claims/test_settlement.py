@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from claims_factory import admitted
+from claims_factory import DISCHARGE, admitted
 
 from nrcms.accounts.models import AuditEntry
 from nrcms.claims.models import PersonYear, Settlement
@@ -51,7 +51,8 @@ def test_settling_twice_returns_the_first_settlement(demo, family):
 def test_second_admission_uses_the_year_to_date(demo, family):
     first = admitted(demo["desk_county"], family.head, "ZY1")
     settlement_settle(actor=demo["desk_county"], episode=first)
-    second = admitted(demo["desk_county"], family.head, "ZY2")
+    # the second stay begins the day the first ends (a stay may not overlap another)
+    second = admitted(demo["desk_county"], family.head, "ZY2", admit=DISCHARGE, discharge=dt.date(2026, 5, 30))
     s, _ = settlement_settle(actor=demo["desk_county"], episode=second)
     # second admission: deductible halved to 250 → (5100 − 250) × 75 % = 3637.50
     assert s.deductible == Decimal("250.00") and s.basic == Decimal("3637.50")
@@ -140,3 +141,19 @@ def test_settlement_and_reversal_post_the_payable_to_the_facility_in_the_ledger(
     settlement_reverse(actor=desk, settlement=settlement, reason="诊断录入错误")
     assert ledger.balance(payable) == before and ledger.balance("1303") == safety_net_before
     assert books_check().ok
+
+
+def test_a_stay_in_a_suspension_is_refused_at_settle_with_one_clear_reason(demo, family):
+    from nrcms.facilities.models import Facility
+    from nrcms.facilities.services import facility_set_status
+
+    desk = demo["desk_county"]
+    episode = admitted(desk, family.head)  # 2026-05-10 to 05-20, registered while designated
+    facility_set_status(actor=demo["reviewer"], facility=Facility.objects.get(code="H610125001"), status="suspended",
+                        effective_date=dt.date(2026, 5, 15), reason="专项检查暂停")
+    with pytest.raises(ValidationFailed) as exc:
+        settlement_settle(actor=desk, episode=episode)
+    message = exc.value.message
+    assert exc.value.code == "refused"
+    assert message.startswith("不予补偿：") and "不予补偿：不予补偿" not in message
+    assert "暂停定点" in message
