@@ -21,7 +21,8 @@ def test_two_desks_settling_one_person_at_once_never_break_the_cap(demo, family)
     from nrcms.claims.models import Episode
 
     PersonYear.objects.create(person=family.head, scheme_year=2026, admissions=2, basic_paid=Decimal("196000.00"))
-    county = admitted(demo["desk_county"], family.head, "A-1", discharge=dt.date(2026, 5, 20))
+    # two stays one after the other (a stay may not overlap another), settled at the same moment
+    county = admitted(demo["desk_county"], family.head, "A-1", admit=dt.date(2026, 5, 1), discharge=dt.date(2026, 5, 9))
     from nrcms.accounts.models import User
 
     ganting_desk = User.objects.get(username="desk_ganting")
