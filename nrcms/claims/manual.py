@@ -191,6 +191,9 @@ def manual_claim_record(*, actor: User, data: ManualClaimInput, idempotency_key:
     if enrollment is None:
         raise ValidationFailed("not_enrolled", f"{person.name}未参加 {year} 年度新农合，不能报销", field="id_number")
     referral, referred = _referral(person, facility, data)
+    from .desk import diagnosis_resolve  # one ICD-10 check for the desk and the county centre
+
+    diagnosis_code, diagnosis_name = diagnosis_resolve(data.diagnosis_code, data.diagnosis_name)
     if not data.lines:
         raise ValidationFailed("required", "请录入票据费用（逐项或按甲/乙/丙类合计）", field="lines")
     lines = [_line(n, line, data.admission_date) for n, line in enumerate(data.lines, start=1)]
@@ -203,8 +206,8 @@ def manual_claim_record(*, actor: User, data: ManualClaimInput, idempotency_key:
     episode = Episode.objects.create(
         facility=facility, serial=number, kind=EpisodeKind.INPATIENT, person=person, household=person.household,
         enrollment=enrollment, scheme_year=year, admission_date=data.admission_date,
-        discharge_date=data.discharge_date, diagnosis_code=data.diagnosis_code.strip(),
-        diagnosis_name=data.diagnosis_name.strip(), referral=referral if referred else None,
+        discharge_date=data.discharge_date, diagnosis_code=diagnosis_code,
+        diagnosis_name=diagnosis_name, referral=referral if referred else None,
         status=EpisodeStatus.DISCHARGED, created_by=actor)
     ChargeLine.objects.bulk_create([ChargeLine(episode=episode, **line) for line in lines])
     claim = ManualClaim.objects.create(

@@ -344,3 +344,11 @@ def test_the_reviewer_pages(client, login, family, referral, today):
     response = client.post(f"/manual/{claim.number}/", {"action": "settle"}, follow=True)
     assert "支付完成" in response.content.decode()
     assert client.get(f"/manual/{claim.number}/voucher.pdf").content[:5] == b"%PDF-"
+
+
+def test_the_diagnosis_is_checked_against_the_icd_list_and_named_from_it(demo, family, referral, today):
+    with pytest.raises(ValidationFailed) as exc:
+        recorded(demo, family, diagnosis_code="ZZZ.9")
+    assert exc.value.code == "unknown_diagnosis" and exc.value.field == "diagnosis_code"
+    claim = recorded(demo, family, diagnosis_code="i21.9", diagnosis_name="")
+    assert claim.episode.diagnosis_code == "I21.9" and claim.episode.diagnosis_name
