@@ -28,6 +28,7 @@ from .desk import (
     charges_upload,
     episode_cancel,
     episode_discharge,
+    episode_referral_attach,
     member_lookup,
 )
 from .models import ChargeLine, Episode, Settlement
@@ -219,6 +220,17 @@ def charge_withdraw_api(request, serial: str, line_no: int, payload: ReasonIn):
              summary="撤销登记错误的就诊（须填原因；仅限未结算或已冲正的就诊；流水号不能再用）")
 def episode_cancel_api(request, serial: str, payload: ReasonIn):
     return _out(episode_cancel(actor=request.user, episode=_episode(request, serial), reason=payload.reason))
+
+
+class ReferralAttachIn(Schema):
+    referral_number: str = Field(max_length=30)
+
+
+@router.post("/episodes/{serial}/referral", response={200: EpisodeOut, **ERRORS},
+             summary="补录转诊单号（先入院后转诊：转诊备案不晚于入院后 7 天；仅限未结算的住院）")
+def episode_referral_attach_api(request, serial: str, payload: ReferralAttachIn):
+    return _out(episode_referral_attach(actor=request.user, episode=_episode(request, serial),
+                                        referral_number=payload.referral_number))
 
 
 class DischargeIn(Schema):

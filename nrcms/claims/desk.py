@@ -504,3 +504,33 @@ def episode_cancel(*, actor: User, episode: Episode, reason: str) -> Episode:
                  region_code=episode.household.region.code, before={"status": before},
                  after={"status": EpisodeStatus.CANCELLED, "serial": episode.serial})
     return episode
+
+
+@transaction.atomic
+def episode_referral_attach(*, actor: User, episode: Episode, referral_number: str) -> Episode:
+    """补录转诊: an emergency patient is admitted first and referred afterwards (the referral may be filed up to
+    7 days after admission). The desk adds the referral number to the inpatient admission before settling;
+    the same shared rule as at registration decides whether it counts."""
+    facility, episode = _open_episode(actor, episode, "补录转诊单")
+    if episode.kind != EpisodeKind.INPATIENT:
+        raise ValidationFailed("invalid", "门诊就诊不需要转诊单", field="referral_number")
+    number = (referral_number or "").strip()
+    if not number:
+        raise ValidationFailed("required", "请填写转诊单号", field="referral_number")
+    if len(number) > MAX_LENGTHS["referral_number"][0]:
+        raise ValidationFailed("too_long", f"转诊单号最长 {MAX_LENGTHS['referral_number'][0]} 个字符",
+                               field="referral_number")
+    referral, problem = referral_check(number=number, person=episode.person, facility=facility,
+                                       admission_date=episode.admission_date)
+    if problem is not None:
+        raise ValidationFailed(problem.code, problem.message, field="referral_number")
+    before = episode.referral.number if episode.referral_id else ""
+    if before == referral.number:
+        return episode
+    episode.referral = referral
+    episode.save(update_fields=["referral"])
+    audit_record(actor=actor, action="episode.referral_attach", obj=episode, facility_code=facility.code,
+                 region_code=episode.household.region.code, before={"referral": before},
+                 after={"referral": referral.number, "serial": episode.serial})
+    return episode
+

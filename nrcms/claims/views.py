@@ -25,6 +25,7 @@ from .desk import (
     charges_upload,
     episode_cancel,
     episode_discharge,
+    episode_referral_attach,
     member_lookup,
 )
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
@@ -147,6 +148,11 @@ def desk_episode(request, pk: int):
                                    reason=request.POST.get("reason", ""))
             messages.success(request, f"已撤销明细 {line.line_no}（{line.item_name} {line.amount} 元）；"
                              "更正后的明细请用新的明细序号上传")
+            return redirect("desk_episode", pk=episode.pk)
+        elif action == "referral":
+            episode_referral_attach(actor=request.user, episode=episode,
+                                    referral_number=request.POST.get("referral_number", ""))
+            messages.success(request, "已补录转诊单号")
             return redirect("desk_episode", pk=episode.pk)
         elif action == "cancel":
             episode_cancel(actor=request.user, episode=episode, reason=request.POST.get("reason", ""))

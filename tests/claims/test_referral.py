@@ -364,3 +364,30 @@ def test_the_demo_has_referrals_recorded_by_their_offices(demo):
     assert Referral.objects.filter(approved_by__username="reviewer", to_facility=None,
                                    to_name="空军军医大学西京医院").count() == 1
     assert load_referrals() == []  # a second load writes nothing
+
+
+def test_an_emergency_admission_gets_its_referral_afterwards_at_the_desk(demo, family, client):
+    from nrcms.claims.desk import episode_referral_attach
+
+    episode = admit(demo, family, "")  # admitted first, in an emergency, without a referral
+    late = record(demo["ganting"], family.head, to=COUNTY, approved_on=ADMIT + dt.timedelta(days=FILE_DAYS + 1))
+    with pytest.raises(ValidationFailed) as exc:
+        episode_referral_attach(actor=demo["desk_county"], episode=episode, referral_number=late.number)
+    assert exc.value.code == "referral_late" and exc.value.field == "referral_number"
+    with pytest.raises(ValidationFailed) as exc:
+        episode_referral_attach(actor=demo["desk_county"], episode=episode, referral_number="")
+    assert exc.value.field == "referral_number"
+    ok = record(demo["ganting"], family.head, to=COUNTY, approved_on=ADMIT + dt.timedelta(days=3))
+    client.force_login(demo["desk_county"])
+    assert 'data-testid="attach-referral"' in client.get(f"/desk/episodes/{episode.pk}/").content.decode()
+    response = client.post(f"/desk/episodes/{episode.pk}/", {"action": "referral", "referral_number": ok.number})
+    assert response.status_code == 302
+    attached = episode_referral_attach(actor=demo["desk_county"], episode=episode, referral_number=ok.number)
+    assert attached.referral == ok  # attaching the same number again changes nothing
+    assert AuditEntry.objects.filter(action="episode.referral_attach", object_id=str(episode.pk)).count() == 1
+    # another facility's desk cannot touch it; the API answers in the one error format
+    with pytest.raises(NotFound):
+        episode_referral_attach(actor=demo["desk_ganting"], episode=episode, referral_number=ok.number)
+    response = client.post(f"/api/desk/episodes/{episode.serial}/referral", {"referral_number": "ZZ209900001"},
+                           content_type="application/json")
+    assert response.status_code == 422 and response.json()["field"] == "referral_number"
