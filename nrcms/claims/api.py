@@ -44,9 +44,10 @@ def _desk(request):
         raise Forbidden("只有定点医疗机构合疗科账号可以调用结算接口")
 
 
-def _episode(request, serial: str) -> Episode:
+def _episode(request, serial: str, related: tuple[str, ...] = ()) -> Episode:
     _desk(request)
-    episode = Episode.objects.filter(facility_id=request.user.facility_id, serial=serial).first()
+    episode = (Episode.objects.select_related(*related) if related else Episode.objects).filter(
+        facility_id=request.user.facility_id, serial=serial).first()
     if episode is None:
         raise NotFound("就诊记录", serial)
     return episode
@@ -245,7 +246,7 @@ def discharge(request, serial: str, payload: DischargeIn):
 
 @router.post("/episodes/{serial}/trial", response={200: dict, **ERRORS}, summary="试算：完整结果与计算说明，不入账")
 def trial(request, serial: str):
-    return settlement_trial(actor=request.user, episode=_episode(request, serial)).to_dict()
+    return settlement_trial(actor=request.user, episode=_episode(request, serial, ("facility",))).to_dict()
 
 
 class SettlementOut(Schema):

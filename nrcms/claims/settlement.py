@@ -64,8 +64,8 @@ def county_scheme():
 
 def _categories_on(person_id: int, on: dt.date) -> frozenset[str]:
     rows = PersonCategory.objects.filter(person_id=person_id, valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)).values_list("category", flat=True)
-    return frozenset(rows)
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)).order_by().values_list("category", flat=True)
+    return frozenset(rows)  # a set: no ORDER BY (the model's ordering by person would join person and household)
 
 
 def _ytd_from(row: PersonYear | None, today_paid: Decimal = Decimal("0")) -> YearToDate:
@@ -81,8 +81,14 @@ def _outpatient_paid_today(episode: Episode) -> Decimal:
     return sum((r.basic for r in rows), Decimal("0"))
 
 
+CHARGE_FIELDS = ("catalogue_code", "item_name", "amount", "catalogue_class", "first_self_pay_share", "quantity",
+                 "price_limit")
+
+
 def _charge_lines(episode: Episode) -> list:
-    return list(episode.charges.order_by("line_no"))
+    """The admission's current lines (withdrawn ones excluded by the manager), in line order, as named tuples of
+    what the engine reads: no model instances on the hot path."""
+    return list(episode.charges.order_by("line_no").values_list(*CHARGE_FIELDS, named=True))
 
 
 def engine_input(episode: Episode, lines: list | None = None) -> tuple[EngineEpisode, Person]:
@@ -119,8 +125,9 @@ def _desk_episode(actor: User, episode: Episode) -> None:
         raise NotFound("就诊记录", episode.serial)
 
 
-def _compute(episode: Episode, ytd_row: PersonYear | None, lines: list | None = None
-             ) -> tuple[EngineSettlement, dict]:
+def _compute(episode: Episode, ytd_row: PersonYear | None, lines: list | None = None, *, with_inputs: bool = True
+             ) -> tuple[EngineSettlement, dict | None]:
+    """The engine's answer and the inputs to store with it (None when with_inputs=False: a trial keeps none)."""
     engine_episode, person = engine_input(episode, lines)
     today = _outpatient_paid_today(episode) if episode.kind == EpisodeKind.OUTPATIENT else Decimal("0")
     ytd = _ytd_from(ytd_row, today)
@@ -128,6 +135,8 @@ def _compute(episode: Episode, ytd_row: PersonYear | None, lines: list | None = 
     if episode.kind == EpisodeKind.OUTPATIENT:
         ytd = _with_family_account(episode, ytd, scheme_file, engine_episode)
     result = settle(engine_episode, scheme_file, ytd, person=person)
+    if not with_inputs:
+        return result, None
     inputs = {"episode": jsonable({f.name: getattr(engine_episode, f.name) for f in fields(engine_episode)
                                    if f.name != "charges"}),
               "charges": [jsonable({f.name: getattr(c, f.name) for f in fields(c)}) for c in engine_episode.charges],
@@ -163,7 +172,7 @@ def settlement_trial(*, actor: User, episode: Episode) -> EngineSettlement:
     lines = _charge_lines(episode)
     _check_ready(episode, lines)
     row = PersonYear.objects.filter(person_id=episode.person_id, scheme_year=episode.scheme_year).first()
-    result, _ = _compute(episode, row, lines)
+    result, _ = _compute(episode, row, lines, with_inputs=False)
     return result
 
 
@@ -190,19 +199,25 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
                       ) -> tuple[Settlement, bool]:
     """Settle once. Returns (settlement, created); a repeat — same key or same admission — returns the first."""
     _desk_episode(actor, episode)
-    if idempotency_key:
-        earlier = Settlement.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            if earlier.episode_id != episode.pk:
-                raise Conflict("idempotency_key_reused", "幂等键已用于另一笔结算", field="idempotency_key")
-            return earlier, False
     # Only the admission's own row is locked (of=self); its facility and household come along for the
     # engine, the ledger and the audit record.
     episode = (Episode.objects.select_for_update(of=("self",)).select_related("facility", "household__region")
                .get(pk=episode.pk))
-    active = episode.settlements.filter(kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE).first()
-    if active is not None:
-        return active, False
+    # A repeat, in one look-up under the lock: the settlement carrying this idempotency key (first: it may be
+    # another admission's — refused — or this one's, even if reversed since) or else the admission's active
+    # settlement. Each matches at most one row (unique constraints) and usually none; the whole settlement is
+    # read only when there is one to return.
+    repeat = Q(episode=episode, kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE)
+    if idempotency_key:
+        repeat |= Q(idempotency_key=idempotency_key)
+    found = list(Settlement.objects.filter(repeat).order_by().values_list("pk", "episode_id", "idempotency_key"))
+    for pk, episode_id, key in found:
+        if idempotency_key and key == idempotency_key:
+            if episode_id != episode.pk:
+                raise Conflict("idempotency_key_reused", "幂等键已用于另一笔结算", field="idempotency_key")
+            return Settlement.objects.get(pk=pk), False
+    if found:
+        return Settlement.objects.get(pk=found[0][0]), False
     lines = _charge_lines(episode)
     _check_ready(episode, lines)
     row = _locked_year_row(episode)
@@ -219,8 +234,8 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     )
     for name in YTD_FIELDS:
         setattr(row, name, getattr(result.ytd_after, name))
-    row.save()
-    ledger.settlement_post(settlement=settlement, actor=actor)
+    row.save(update_fields=YTD_FIELDS)
+    ledger.settlement_post(settlement=settlement, actor=actor, created_here=True)
     episode.status = EpisodeStatus.SETTLED
     episode.save(update_fields=["status"])
     # Last, right before the commit: the audit chain head is one row every writer locks until it commits.
@@ -259,7 +274,7 @@ def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> S
     )
     settlement.status = SettlementStatus.REVERSED
     settlement.save(update_fields=["status"])
-    ledger.settlement_post(settlement=reversal, actor=actor)
+    ledger.settlement_post(settlement=reversal, actor=actor, created_here=True)
     episode.status = EpisodeStatus.DISCHARGED if episode.discharge_date else EpisodeStatus.ADMITTED
     episode.save(update_fields=["status"])
     audit_record(actor=actor, action="settlement.reverse", obj=settlement, reason=reason,

@@ -9,7 +9,14 @@ from enum import Enum
 
 
 def jsonable(value):
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)  # exact types first: the common cases without the isinstance chain (subclasses below)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is dt.date:
+        return value.isoformat()
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
         return format(value, "f")

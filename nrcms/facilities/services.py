@@ -164,9 +164,9 @@ def _status_cache_refresh(facility: Facility, today: dt.date) -> None:
 def facility_status_on(facility: Facility, on) -> str:
     """The designation status in force on a date: the latest change on or before it that was not withdrawn; a
     facility with no recorded change is as it was created (designated)."""
-    change = (_active_changes(facility).filter(effective_date__lte=on)
-              .order_by("-effective_date", "-id").first())
-    return change.status if change else DesignationStatus.DESIGNATED
+    status = (_active_changes(facility).filter(effective_date__lte=on)
+              .order_by("-effective_date", "-id").values_list("status", flat=True).first())
+    return status if status is not None else DesignationStatus.DESIGNATED
 
 
 def facilities_with_status(facilities, *, on: dt.date | None = None) -> list[Facility]:

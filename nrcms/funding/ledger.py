@@ -81,6 +81,14 @@ def post(*, date: dt.date, kind: str, description: str, lines: list[tuple[Accoun
         existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
+    return _post_new(date=date, kind=kind, description=description, lines=lines, actor=actor, source=source,
+                     idempotency_key=idempotency_key)
+
+
+def _post_new(*, date: dt.date, kind: str, description: str, lines: list[tuple[Account, Decimal, Decimal]],
+              actor=None, source=None, idempotency_key: str | None = None) -> JournalEntry:
+    """post() without the idempotency lookup or a transaction of its own: for a caller already in a
+    transaction that knows no entry can carry the key yet (the unique constraint still guards it)."""
     lines = [(a, Decimal(d), Decimal(c)) for a, d, c in lines if d or c]
     if not lines:
         raise ValidationFailed("empty_entry", "记账分录不能没有金额", field="lines")
@@ -100,8 +108,12 @@ def post(*, date: dt.date, kind: str, description: str, lines: list[tuple[Accoun
     return entry
 
 
-def settlement_post(*, settlement, actor) -> JournalEntry:
-    """The payable a settlement (or its reversal, with negative amounts) creates towards the facility."""
+def settlement_post(*, settlement, actor, created_here: bool = False) -> JournalEntry:
+    """The payable a settlement (or its reversal, with negative amounts) creates towards the facility.
+
+    created_here=True: the settlement row was inserted in the caller's still-open transaction, so no entry can
+    carry its key `settlement-<pk>` yet — the idempotency lookup and the savepoint (the caller's transaction
+    rolls back whole on any error) are left out: three statements fewer on every settlement."""
     episode = settlement.episode
     sign = -1 if settlement.fund_total < 0 else 1
     parts = [(POOLED_FUND, settlement.basic + settlement.fixed_fee + settlement.subsidy),
@@ -116,10 +128,11 @@ def settlement_post(*, settlement, actor) -> JournalEntry:
     what = "冲正" if sign < 0 else "结算"
     lines = [(accounts[code], amount, ZERO) if sign > 0 else (accounts[code], ZERO, amount) for code, amount in parts]
     lines.append((accounts[payable_code], ZERO, payable) if sign > 0 else (accounts[payable_code], payable, ZERO))
-    return post(date=timezone.localdate(settlement.settled_at) if settlement.settled_at else timezone.localdate(),
-                kind="settlement" if sign > 0 else "settlement_reversal",
-                description=f"{what} {settlement.number}（{episode.facility.name}，{episode.serial}）",
-                lines=lines, actor=actor, source=settlement, idempotency_key=f"settlement-{settlement.pk}")
+    write = _post_new if created_here and transaction.get_connection().in_atomic_block else post
+    return write(date=timezone.localdate(settlement.settled_at) if settlement.settled_at else timezone.localdate(),
+                 kind="settlement" if sign > 0 else "settlement_reversal",
+                 description=f"{what} {settlement.number}（{episode.facility.name}，{episode.serial}）",
+                 lines=lines, actor=actor, source=settlement, idempotency_key=f"settlement-{settlement.pk}")
 
 
 def _accounts_by_code(codes: list[str], episode) -> dict[str, Account]:

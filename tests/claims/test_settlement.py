@@ -157,3 +157,18 @@ def test_a_stay_in_a_suspension_is_refused_at_settle_with_one_clear_reason(demo,
     assert exc.value.code == "refused"
     assert message.startswith("不予补偿：") and "不予补偿：不予补偿" not in message
     assert "暂停定点" in message
+
+
+def test_an_idempotency_key_used_for_another_admission_is_refused(demo, family):
+    from nrcms.core.errors import Conflict
+    from nrcms.funding.models import JournalEntry
+
+    desk = demo["desk_county"]
+    first, _ = settlement_settle(actor=desk, episode=admitted(desk, family.head), idempotency_key="his-001")
+    other = admitted(desk, family.spouse, serial="ZY2")
+    with pytest.raises(Conflict) as exc:
+        settlement_settle(actor=desk, episode=other, idempotency_key="his-001")
+    assert exc.value.code == "idempotency_key_reused" and exc.value.field == "idempotency_key"
+    again, created = settlement_settle(actor=desk, episode=first.episode, idempotency_key="his-002")
+    assert not created and again.pk == first.pk  # the admission is settled once, whatever the key
+    assert JournalEntry.objects.filter(source_type="claims.settlement", source_id=str(first.pk)).count() == 1
