@@ -200,6 +200,36 @@ def _money(label: str):
     return models.DecimalField(label, max_digits=14, decimal_places=2, default=0)
 
 
+class LayerAmounts(models.Model):
+    """What one settlement (or a month of them) cost and who paid it, layer by layer: shared by desk
+    settlements, manual claims and facility statements so the three always speak of the same amounts."""
+
+    total_cost = _money("医疗总费用")
+    basic = _money("基本医疗补偿")
+    family_account = _money("家庭账户支付")
+    fixed_fee = _money("单病种定额")
+    subsidy = _money("定额补助")
+    catastrophic = _money("大病保险")
+    assistance = _money("医疗救助")
+    safety_net = _money("兜底保障")
+    fund_total = _money("基金支付合计")
+    self_pay = _money("个人自付")
+    facility_borne = _money("医疗机构承担")
+
+    class Meta:
+        abstract = True
+
+
+class SettlementAmounts(LayerAmounts):
+    """The amounts of one computed settlement: the layers plus the in-policy cost and the deductible."""
+
+    eligible_cost = _money("政策范围内费用")
+    deductible = _money("起付线")
+
+    class Meta:
+        abstract = True
+
+
 class PersonYear(models.Model):
     """A person's year-to-date totals, updated in the same transaction as each settlement and locked
     (SELECT … FOR UPDATE) while one is computed, so two desks can never break the annual cap together."""
@@ -239,7 +269,7 @@ class SettlementStatus(models.TextChoices):
     REVERSED = "reversed", "已冲正"
 
 
-class Settlement(models.Model):
+class Settlement(SettlementAmounts):
     """A settled episode: the engine's inputs, the scheme version, every amount and the explanation lines,
     so the number can be reproduced and explained years later. A reversal is a second row with negated
     amounts pointing at the first; nothing is updated in place but the original's status."""
@@ -254,19 +284,6 @@ class Settlement(models.Model):
     scheme_effective = models.DateField("方案生效日期")
     inputs = models.JSONField("计算输入")
     result = models.JSONField("计算结果与说明")
-    total_cost = _money("医疗总费用")
-    eligible_cost = _money("政策范围内费用")
-    deductible = _money("起付线")
-    basic = _money("基本医疗补偿")
-    family_account = _money("家庭账户支付")
-    fixed_fee = _money("单病种定额")
-    subsidy = _money("定额补助")
-    catastrophic = _money("大病保险")
-    assistance = _money("医疗救助")
-    safety_net = _money("兜底保障")
-    fund_total = _money("基金支付合计")
-    self_pay = _money("个人自付")
-    facility_borne = _money("医疗机构承担")
     idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
     reason = models.CharField("冲正原因", max_length=300, blank=True)
     settled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -297,7 +314,7 @@ class ManualClaimStatus(models.TextChoices):
     REJECTED = "rejected", "不予报销"
 
 
-class ManualClaim(models.Model):
+class ManualClaim(SettlementAmounts):
     """手工报销: out-of-county care the patient paid first, claimed at the county centre from receipts. The
     care itself is an Episode at the out-of-county facility with the receipts as its charge lines, so the
     engine settles it like any admission; this row carries the claim's own life: checks of the referral and
@@ -319,19 +336,6 @@ class ManualClaim(models.Model):
     scheme_effective = models.DateField("方案生效日期", null=True, blank=True)
     inputs = models.JSONField("计算输入", null=True, blank=True)
     result = models.JSONField("计算结果与说明", null=True, blank=True)
-    total_cost = _money("医疗总费用")
-    eligible_cost = _money("政策范围内费用")
-    deductible = _money("起付线")
-    basic = _money("基本医疗补偿")
-    family_account = _money("家庭账户支付")
-    fixed_fee = _money("单病种定额")
-    subsidy = _money("定额补助")
-    catastrophic = _money("大病保险")
-    assistance = _money("医疗救助")
-    safety_net = _money("兜底保障")
-    fund_total = _money("基金支付合计")
-    self_pay = _money("个人自付")
-    facility_borne = _money("医疗机构承担")
     idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="录入人")
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)

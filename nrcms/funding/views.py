@@ -127,13 +127,19 @@ def contribution_list(request):
         "ticked": set(data.getlist("person")) if data is not None else set()})
 
 
-def contribution_cadre_repaid(request, pk: int):
-    """干部垫付归还：the household has paid the cadre back; the ledger does not move (the fund was paid already)."""
+def _receipt(request, pk: int):
+    """A receipt the user may collect for and see (their jurisdiction), or 404."""
     if not _can_collect(request.user):
         need(request, Cap.CONTRIBUTION_COLLECT)
     c = selectors.contribution_list(actor=request.user).filter(pk=pk).first()
     if c is None:
         raise NotFound("收据", pk)
+    return c
+
+
+def contribution_cadre_repaid(request, pk: int):
+    """干部垫付归还：the household has paid the cadre back; the ledger does not move (the fund was paid already)."""
+    c = _receipt(request, pk)
     if request.method == "POST":
         try:
             raw = request.POST.get("repaid_on", "")
@@ -149,11 +155,7 @@ def contribution_cadre_repaid(request, pk: int):
 
 
 def contribution_reverse(request, pk: int):
-    if not _can_collect(request.user):
-        need(request, Cap.CONTRIBUTION_COLLECT)
-    c = selectors.contribution_list(actor=request.user).filter(pk=pk).first()
-    if c is None:
-        raise NotFound("收据", pk)
+    c = _receipt(request, pk)
     if request.method == "POST":
         try:
             reversal = services.contribution_reverse(actor=request.user, contribution=c,
@@ -165,11 +167,7 @@ def contribution_reverse(request, pk: int):
 
 
 def contribution_receipt(request, pk: int):
-    if not _can_collect(request.user):
-        need(request, Cap.CONTRIBUTION_COLLECT)
-    c = selectors.contribution_list(actor=request.user).filter(pk=pk).first()
-    if c is None:
-        raise NotFound("收据", pk)
+    c = _receipt(request, pk)
     return pdf_response(f"收据-{c.receipt_number}.pdf", receipt_pdf(c))
 
 

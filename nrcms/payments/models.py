@@ -6,6 +6,8 @@ a reversal posted in a later month lands on that later month's statement as a ne
 from django.db import models
 from django.db.models import Q
 
+from nrcms.claims.models import LayerAmounts
+
 
 def _money(label: str, **kw):
     return models.DecimalField(label, max_digits=14, decimal_places=2, default=0, **kw)
@@ -21,7 +23,7 @@ class StatementStatus(models.TextChoices):
 LAYERS = ("basic", "family_account", "fixed_fee", "subsidy", "catastrophic", "assistance", "safety_net")
 
 
-class FacilityStatement(models.Model):
+class FacilityStatement(LayerAmounts):
     """月结算单: one facility, one calendar month, the settlements (and later reversals) settled in it."""
 
     number = models.CharField("结算单号", max_length=40, unique=True)
@@ -36,17 +38,6 @@ class FacilityStatement(models.Model):
     outpatient_total_cost = _money("门诊总费用")
     outpatient_fund_total = _money("门诊基金支付")
     reversal_count = models.IntegerField("跨月冲正笔数", default=0)
-    total_cost = _money("医疗总费用")
-    basic = _money("基本医疗补偿")
-    family_account = _money("家庭账户支付")
-    fixed_fee = _money("单病种定额")
-    subsidy = _money("定额补助")
-    catastrophic = _money("大病保险")
-    assistance = _money("医疗救助")
-    safety_net = _money("兜底保障")
-    fund_total = _money("基金支付合计")
-    self_pay = _money("个人自付")
-    facility_borne = _money("医疗机构承担")
     deduction_total = _money("违规扣款合计")
     approved_amount = models.DecimalField("审定应拨付", max_digits=14, decimal_places=2, null=True, blank=True)
     disbursed_amount = models.DecimalField("实际拨付", max_digits=14, decimal_places=2, null=True, blank=True)
