@@ -69,7 +69,7 @@ def tree_cpu(root: int | None) -> float:
             try:
                 procs[int(entry.name)] = _ticks(int(entry.name))
             except (OSError, IndexError, ValueError):
-                pass
+                continue  # the process ended while we read /proc: nothing to count
     if root not in procs:
         return 0.0
     total, seen, todo = procs[root][1], set(), [root]
@@ -268,7 +268,7 @@ def wait_ready(port: int, token: str, proc, seconds: float = 60) -> None:
             if conn.getresponse().status == 200:
                 return
         except OSError:
-            pass
+            pass  # not listening yet: try again until the deadline
         time.sleep(0.2)
     raise SystemExit("gunicorn 未在规定时间内就绪")
 

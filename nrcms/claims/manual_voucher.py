@@ -13,20 +13,19 @@ from nrcms.registry.models import CertificateStatus
 
 from .manual import payable_from
 from .models import ManualClaim, ManualClaimStatus, PersonYear
-from .voucher import _address, _office
+from .voucher import _address, _office, categories_label, tier_rates
 
 
 def manual_voucher_context(claim: ManualClaim) -> dict:
     episode = claim.episode
     person, household = episode.person, episode.household
     head = household.members.filter(relation="head", status="active").first()
-    tiers = (claim.result or {}).get("tiers", [])
     return {
         "c": claim, "episode": episode, "person": person, "household": household, "head": head,
         "certificate": household.certificates.filter(status=CertificateStatus.VALID).first(),
         "office": _office(episode), "facility": episode.facility, "address": _address(household),
         "masked_id": mask_id_number(person.id_number), "head_id": mask_id_number(head.id_number) if head else "",
-        "rate": "、".join(f"{float(t['rate']) * 100:.0f}%" for t in tiers) or "—",
+        "rate": tier_rates(claim.result), "categories": categories_label(episode),
         "fund_capital": chinese_capital(claim.fund_total), "self_pay_capital": chinese_capital(claim.self_pay),
         "year": PersonYear.objects.filter(person=person, scheme_year=episode.scheme_year).first(),
         "payable_from": payable_from(claim), "lines": (claim.result or {}).get("lines", []),

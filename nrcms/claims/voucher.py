@@ -68,6 +68,20 @@ def refusal_text(episode, result) -> str:
     return "不予补偿：" + "；".join(reasons)
 
 
+def tier_rates(result: dict | None) -> str:
+    """The tiers' rates as the slip prints them (75%、80%), read from the stored result as Decimal."""
+    tiers = (result or {}).get("tiers", [])
+    return "、".join(f"{Decimal(str(t['rate'])) * 100:.0f}%" for t in tiers) or "—"
+
+
+def categories_label(episode) -> str:
+    """The patient's identity categories on the day of care (五保、低保 …), or 一般."""
+    on = episode.discharge_date or episode.admission_date
+    categories = [Category(c).label for c in episode.person.categories.filter(valid_from__lte=on)
+                  .values_list("category", flat=True)]
+    return "、".join(categories) or "一般"
+
+
 def _office(episode) -> str:
     county = Region.objects.filter(level="county").first()
     return f"{county.name if county else ''}新型农村合作医疗管理办公室"
@@ -85,9 +99,6 @@ def voucher_context(settlement: Settlement) -> dict:
     person, household = episode.person, episode.household
     head = household.members.filter(relation="head", status="active").first()
     certificate = household.certificates.filter(status=CertificateStatus.VALID).first()
-    on = episode.discharge_date or episode.admission_date
-    categories = [Category(c).label for c in person.categories.filter(valid_from__lte=on)
-                  .values_list("category", flat=True)]
     year = PersonYear.objects.filter(person=person, scheme_year=episode.scheme_year).first()
     paid_in_year = round_amount(Settlement.objects.filter(episode__person=person, episode__scheme_year=episode.scheme_year)
                     .aggregate(total=Sum("fund_total"))["total"] or Decimal("0"))
@@ -98,12 +109,11 @@ def voucher_context(settlement: Settlement) -> dict:
     else:  # the version is no longer at hand: show the family account only if it paid
         has_family_account = bool(settlement.family_account)
     family_balance = settlement.result.get("ytd_after", {}).get("family_account_balance")
-    tiers = settlement.result.get("tiers", [])
-    rate = "、".join(f"{Decimal(t['rate']) * 100:.0f}%" for t in tiers) or "—"
     return {
         "s": settlement, "episode": episode, "person": person, "household": household, "head": head,
         "certificate": certificate, "office": _office(episode), "facility": episode.facility,
-        "categories": "、".join(categories) or "一般", "rate": rate, "printed_at": timezone.localtime(),
+        "categories": categories_label(episode), "rate": tier_rates(settlement.result),
+        "printed_at": timezone.localtime(),
         "masked_id": mask_id_number(person.id_number), "head_id": mask_id_number(head.id_number) if head else "",
         "fund_capital": chinese_capital(settlement.fund_total), "self_pay_capital": chinese_capital(settlement.self_pay),
         "year": year, "paid_in_year": paid_in_year, "is_reversal": settlement.kind == SettlementKind.REVERSAL,

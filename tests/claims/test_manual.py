@@ -111,6 +111,10 @@ def test_the_whole_claim_record_trial_notice_settle(demo, family, referral, toda
     again, created = manual_claim_settle(actor=demo["director"], claim=claim)
     assert not created and again.pk == claim.pk
     assert ledger.balance(ledger.account(ledger.FUND_ACCOUNT)) == cash_before - Decimal("3600.00")
+    from nrcms.claims.manual_voucher import manual_voucher_context
+
+    slip = manual_voucher_context(claim)  # prefecture hospital, referred: one tier at 60 %; an ordinary member
+    assert slip["rate"] == "60%" and slip["categories"] == "一般"
 
 
 def test_settlement_before_fifteen_days_of_notice_is_refused(demo, family, referral, today):
