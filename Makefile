@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# pytest-xdist workers: one per core (each loads the demo county once into its own test database)
+TEST_WORKERS ?= auto
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint bench install migrate serve clean e2e
@@ -24,7 +26,7 @@ demo: migrate
 	$(BIN)/nrcms runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
