@@ -330,7 +330,7 @@ def _settlement_out(s: Settlement) -> dict:
 
 
 @router.post("/episodes/{serial}/settle", response={200: SettlementOut, 201: SettlementOut, **ERRORS},
-             summary="结算（同一就诊只结算一次；带 Idempotency-Key 重试返回第一次的结果）")
+             summary="结算（同一就诊只结算一次；带 Idempotency-Key 重试返回第一次的结果；该结算单冲正后原幂等键被拒绝（409），重新结算须用新的幂等键）")
 def settle(request, serial: str, idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")):
     settlement, created = settlement_settle(actor=request.user, episode=_episode(request, serial),
                                             idempotency_key=idempotency_key)
