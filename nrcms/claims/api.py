@@ -136,13 +136,19 @@ class EpisodeOut(Schema):
         description="结算后为本次就诊有效的结算单（单号与各项金额）；未结算或已冲正时为 null")
 
 
+def _in_force():
+    """Settlements in force, without the stored engine inputs and explanation (only the amounts are shown)."""
+    return Settlement.objects.filter(kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE).defer(
+        "inputs", "result")
+
+
 def _active_settlement(e: Episode) -> Settlement | None:
     if e.status != EpisodeStatus.SETTLED:
         return None
     prefetched = getattr(e, "active_settlements", None)
     if prefetched is not None:
         return prefetched[0] if prefetched else None
-    return Settlement.objects.filter(episode=e, kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE).first()
+    return _in_force().filter(episode=e).first()
 
 
 def _episode_settlement_out(s: Settlement | None) -> dict | None:
@@ -176,9 +182,8 @@ class EpisodePage(PageOut):
 @router.get("/episodes", response={200: EpisodePage, **ERRORS}, summary="本机构就诊列表")
 def episodes(request, status: coded_query(EpisodeStatus) = "", offset: int = 0, limit: int = 50):
     _desk(request)
-    active = Settlement.objects.filter(kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE)
     qs = (Episode.objects.filter(facility_id=request.user.facility_id).select_related("person", "referral")
-          .prefetch_related(Prefetch("settlements", queryset=active, to_attr="active_settlements")))
+          .prefetch_related(Prefetch("settlements", queryset=_in_force(), to_attr="active_settlements")))
     if status:
         qs = qs.filter(status=status)
     items, page = paginate(qs, offset, limit)
