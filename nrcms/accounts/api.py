@@ -5,13 +5,14 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.facilities.models import Facility
 from nrcms.registry.models import Region
 
 from . import selectors, services
 from .audit import audit_verify
-from .roles import Cap
+from .roles import Cap, Role
 
 router = Router(tags=["账号与审计"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -20,7 +21,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 class MeOut(Schema):
     username: str
     display_name: str
-    role: str
+    role: coded(Role)
     role_label: str
     jurisdiction: str
     region_code: str | None
@@ -43,7 +44,7 @@ def me(request):
 class UserOut(Schema):
     username: str
     display_name: str
-    role: str
+    role: coded(Role)
     region_code: str | None
     facility_code: str | None
     phone: str
@@ -61,7 +62,7 @@ class UserPage(PageOut):
 
 
 @router.get("/users", response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员）")
-def users(request, search: str = "", role: str = "", offset: int = 0, limit: int = 50):
+def users(request, search: str = "", role: coded_query(Role) = "", offset: int = 0, limit: int = 50):
     services.require(request.user, Cap.USERS_MANAGE)
     items, page = paginate(selectors.user_list(actor=request.user, search=search, role=role), offset, limit)
     return {**page, "items": [_user_out(u) for u in items]}
@@ -70,7 +71,7 @@ def users(request, search: str = "", role: str = "", offset: int = 0, limit: int
 class UserIn(Schema):
     username: str
     password: str
-    role: str
+    role: coded(Role, description="角色")
     display_name: str = ""
     region_code: str | None = None
     facility_code: str | None = None

@@ -7,13 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
+from nrcms.facilities.models import CatalogueClass
+from nrcms.registry.models import Sex
 
 from .desk import (
     MAX_LINE_NO,
@@ -31,7 +35,15 @@ from .desk import (
     episode_referral_attach,
     member_lookup,
 )
-from .models import ChargeLine, Episode, Settlement
+from .models import (
+    ChargeLine,
+    Episode,
+    EpisodeKind,
+    EpisodeStatus,
+    Settlement,
+    SettlementKind,
+    SettlementStatus,
+)
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
@@ -55,7 +67,7 @@ def _episode(request, serial: str, related: tuple[str, ...] = ()) -> Episode:
 
 class MemberOut(Schema):
     name: str
-    sex: str
+    sex: coded(Sex)
     birth_date: dt.date
     id_number: str
     certificate_number: str | None
@@ -77,7 +89,7 @@ def member(request, certificate_number: str = "", id_number: str = "", on: dt.da
 
 class EpisodeIn(Schema):
     serial: str = Field(min_length=1, max_length=40)
-    kind: str = Field("inpatient", max_length=12)
+    kind: coded(EpisodeKind, description="就诊类别（门诊：就诊日期即结算日期，不办出院）") = "inpatient"
     id_number: str = Field(max_length=18)
     admission_date: dt.date
     diagnosis_code: str = Field("", max_length=20, description="ICD-10 编码，须在本县诊断目录中（不区分大小写）")
@@ -86,10 +98,30 @@ class EpisodeIn(Schema):
     department: str = Field("", max_length=40)
 
 
+class EpisodeSettlementOut(Schema):
+    """The admission's settlement in force (none before settlement and after a reversal)."""
+
+    number: str
+    settled_at: dt.datetime
+    total_cost: Decimal
+    eligible_cost: Decimal
+    deductible: Decimal
+    basic: Decimal
+    family_account: Decimal
+    fixed_fee: Decimal
+    subsidy: Decimal
+    catastrophic: Decimal
+    assistance: Decimal
+    safety_net: Decimal
+    fund_total: Decimal
+    self_pay: Decimal
+    facility_borne: Decimal
+
+
 class EpisodeOut(Schema):
     serial: str
-    kind: str
-    status: str
+    kind: coded(EpisodeKind)
+    status: coded(EpisodeStatus)
     status_label: str
     person_name: str
     id_number: str
@@ -100,6 +132,30 @@ class EpisodeOut(Schema):
     diagnosis_name: str
     referral_number: str | None
     cancel_reason: str
+    settlement: EpisodeSettlementOut | None = Field(
+        description="结算后为本次就诊有效的结算单（单号与各项金额）；未结算或已冲正时为 null")
+
+
+def _in_force():
+    """Settlements in force, without the stored engine inputs and explanation (only the amounts are shown)."""
+    return Settlement.objects.filter(kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE).defer(
+        "inputs", "result")
+
+
+def _active_settlement(e: Episode) -> Settlement | None:
+    if e.status != EpisodeStatus.SETTLED:
+        return None
+    prefetched = getattr(e, "active_settlements", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return _in_force().filter(episode=e).first()
+
+
+def _episode_settlement_out(s: Settlement | None) -> dict | None:
+    if s is None:
+        return None
+    return {"number": s.number, "settled_at": s.settled_at,
+            **{name: getattr(s, name) for name in EpisodeSettlementOut.model_fields if name not in ("number", "settled_at")}}
 
 
 def _out(e: Episode) -> dict:
@@ -107,7 +163,8 @@ def _out(e: Episode) -> dict:
             "person_name": e.person.name, "id_number": e.person.id_number, "scheme_year": e.scheme_year,
             "admission_date": e.admission_date, "discharge_date": e.discharge_date,
             "diagnosis_code": e.diagnosis_code, "diagnosis_name": e.diagnosis_name,
-            "referral_number": e.referral.number if e.referral else None, "cancel_reason": e.cancel_reason}
+            "referral_number": e.referral.number if e.referral else None, "cancel_reason": e.cancel_reason,
+            "settlement": _episode_settlement_out(_active_settlement(e))}
 
 
 @router.post("/episodes", response={200: EpisodeOut, 201: EpisodeOut, **ERRORS},
@@ -123,9 +180,10 @@ class EpisodePage(PageOut):
 
 
 @router.get("/episodes", response={200: EpisodePage, **ERRORS}, summary="本机构就诊列表")
-def episodes(request, status: str = "", offset: int = 0, limit: int = 50):
+def episodes(request, status: coded_query(EpisodeStatus) = "", offset: int = 0, limit: int = 50):
     _desk(request)
-    qs = Episode.objects.filter(facility_id=request.user.facility_id).select_related("person", "referral")
+    qs = (Episode.objects.filter(facility_id=request.user.facility_id).select_related("person", "referral")
+          .prefetch_related(Prefetch("settlements", queryset=_in_force(), to_attr="active_settlements")))
     if status:
         qs = qs.filter(status=status)
     items, page = paginate(qs, offset, limit)
@@ -176,7 +234,7 @@ def charges(request, serial: str, payload: ChargesIn):
     return {"ok": True, "added": result.added, "unchanged": result.unchanged, "errors": []}
 
 
-class ReasonIn(Schema):
+class DeskReasonIn(Schema):
     reason: str = Field(max_length=MAX_REASON)
 
 
@@ -189,7 +247,7 @@ class ChargeLineOut(Schema):
     unit_price: Decimal
     amount: Decimal
     catalogue_code: str
-    catalogue_class: str
+    catalogue_class: coded(CatalogueClass)
     withdrawn: bool
     withdrawn_reason: str
 
@@ -211,7 +269,7 @@ def charge_list(request, serial: str):
 @router.post("/episodes/{serial}/charges/{line_no}/withdraw", response={200: ChargeLineOut, **ERRORS},
              summary="撤销一行费用明细（须填原因；仅限未结算或已冲正的就诊；原行保留并注明，不计入结算；"
              "更正后的明细用新的明细序号上传）")
-def charge_withdraw_api(request, serial: str, line_no: int, payload: ReasonIn):
+def charge_withdraw_api(request, serial: str, line_no: int, payload: DeskReasonIn):
     line = charge_withdraw(actor=request.user, episode=_episode(request, serial), line_no=line_no,
                            reason=payload.reason)
     return _line_out(line)
@@ -219,7 +277,7 @@ def charge_withdraw_api(request, serial: str, line_no: int, payload: ReasonIn):
 
 @router.post("/episodes/{serial}/cancel", response={200: EpisodeOut, **ERRORS},
              summary="撤销登记错误的就诊（须填原因；仅限未结算或已冲正的就诊；流水号不能再用）")
-def episode_cancel_api(request, serial: str, payload: ReasonIn):
+def episode_cancel_api(request, serial: str, payload: DeskReasonIn):
     return _out(episode_cancel(actor=request.user, episode=_episode(request, serial), reason=payload.reason))
 
 
@@ -251,8 +309,8 @@ def trial(request, serial: str):
 
 class SettlementOut(Schema):
     number: str
-    kind: str
-    status: str
+    kind: coded(SettlementKind)
+    status: coded(SettlementStatus)
     episode_serial: str
     scheme_id: str
     scheme_version: str
@@ -277,7 +335,7 @@ def _settlement_out(s: Settlement) -> dict:
 
 
 @router.post("/episodes/{serial}/settle", response={200: SettlementOut, 201: SettlementOut, **ERRORS},
-             summary="结算（同一就诊只结算一次；带 Idempotency-Key 重试返回第一次的结果）")
+             summary="结算（同一就诊只结算一次；带 Idempotency-Key 重试返回第一次的结果；该结算单冲正后原幂等键被拒绝（409），重新结算须用新的幂等键）")
 def settle(request, serial: str, idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")):
     settlement, created = settlement_settle(actor=request.user, episode=_episode(request, serial),
                                             idempotency_key=idempotency_key)

@@ -10,7 +10,9 @@ from django.http import HttpResponse
 from ninja import Header, Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
 from nrcms.core.pdf import pdf_response
+from nrcms.facilities.models import CatalogueClass
 
 from .manual import (
     ManualClaimInput,
@@ -26,16 +28,16 @@ from .manual import (
     payable_from,
 )
 from .manual_voucher import manual_voucher_pdf
-from .models import ManualClaim
+from .models import ManualClaim, ManualClaimStatus
 
 router = Router(tags=["手工报销"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class LineIn(Schema):
+class ReceiptLineIn(Schema):
     item_name: str
     amount: Decimal
-    catalogue_class: str = ""
+    catalogue_class: coded(CatalogueClass, blank="按目录编码确定", description="目录分类；填写目录编码时须与目录一致") = ""
     first_self_pay_share: Decimal | None = None
     catalogue_code: str = ""
 
@@ -51,12 +53,12 @@ class ClaimIn(Schema):
     referral_number: str = ""
     unreferred: bool = False
     note: str = ""
-    lines: list[LineIn]
+    lines: list[ReceiptLineIn]
 
 
 class ClaimOut(Schema):
     number: str
-    status: str
+    status: coded(ManualClaimStatus)
     person_name: str
     id_number: str
     facility_code: str
@@ -96,7 +98,7 @@ class ClaimPage(PageOut):
 
 
 @router.get("", response={200: ClaimPage, **ERRORS}, summary="手工报销单列表（q 按单号、姓名或身份证号；status 按状态）")
-def claims(request, q: str = "", status: str = "", offset: int = 0, limit: int = 50):
+def claims(request, q: str = "", status: coded_query(ManualClaimStatus) = "", offset: int = 0, limit: int = 50):
     items, page = paginate(manual_claims(actor=request.user, q=q.strip(), status=status), offset, limit)
     return {**page, "items": [_out(c) for c in items]}
 
@@ -134,18 +136,18 @@ def settle(request, number: str):
     return Status(201 if created else 200, _out(claim))
 
 
-class ReasonIn(Schema):
+class ManualClaimReasonIn(Schema):
     reason: str
 
 
 @router.post("/{number}/reverse", response={200: ClaimOut, **ERRORS}, summary="冲正已支付的报销（须填原因）")
-def reverse(request, number: str, payload: ReasonIn):
+def reverse(request, number: str, payload: ManualClaimReasonIn):
     return _out(manual_claim_reverse(actor=request.user, claim=manual_claim_get(actor=request.user, number=number),
                                      reason=payload.reason))
 
 
 @router.post("/{number}/reject", response={200: ClaimOut, **ERRORS}, summary="不予报销（支付前，须填原因）")
-def reject(request, number: str, payload: ReasonIn):
+def reject(request, number: str, payload: ManualClaimReasonIn):
     return _out(manual_claim_reject(actor=request.user, claim=manual_claim_get(actor=request.user, number=number),
                                     reason=payload.reason))
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import TextChoices
 from ninja import Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded_query
 from nrcms.core.errors import ValidationFailed
 from nrcms.facilities.models import Facility
 
@@ -15,6 +17,13 @@ from .referral import referral_cancel, referral_get, referral_list, referral_per
 
 router = Router(tags=["转诊备案"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class ReferralState(TextChoices):
+    """The list's filter: a referral has no status column, only `cancelled`."""
+
+    ACTIVE = "active", "有效"
+    CANCELLED = "cancelled", "已作废"
 
 
 class ReferralIn(Schema):
@@ -51,7 +60,7 @@ class ReferralPage(PageOut):
     items: list[ReferralOut]
 
 
-class CancelIn(Schema):
+class ReferralCancelIn(Schema):
     reason: str
 
 
@@ -78,7 +87,7 @@ def _facility(code: str, field: str) -> Facility | None:
 
 @router.get("", response={200: ReferralPage, **ERRORS},
             summary="转诊备案列表（本辖区；q 按转诊单号、姓名、拼音首字母或身份证号；status：active 有效 / cancelled 已作废）")
-def referrals(request, q: str = "", status: str = "", offset: int = 0, limit: int = 50):
+def referrals(request, q: str = "", status: coded_query(ReferralState) = "", offset: int = 0, limit: int = 50):
     items, page = paginate(referral_list(actor=request.user, q=q, status=status), offset, limit)
     return {**page, "items": [_out(r) for r in items]}
 
@@ -103,7 +112,7 @@ def referral(request, number: str):
 
 @router.post("/{number}/cancel", response={200: ReferralOut, **ERRORS},
              summary="作废转诊单（须填原因；已用于住院或手工报销的不能作废）")
-def cancel(request, number: str, payload: CancelIn):
+def cancel(request, number: str, payload: ReferralCancelIn):
     referral = referral_cancel(actor=request.user, referral=referral_get(actor=request.user, number=number),
                                reason=payload.reason)
     return _out(referral_get(actor=request.user, number=referral.number))

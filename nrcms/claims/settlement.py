@@ -194,6 +194,17 @@ def _number(prefix: str, year: int, *, gaps: bool = False) -> str:
     return f"{prefix}{year}{sequence_take(f'{prefix.lower()}-{year}', gaps=gaps):07d}"
 
 
+def _refuse_reversed_key(pk: int, key: str) -> None:
+    """A key answers with its own settlement only while that stands: once reversed, returning it would tell
+    the client "settled" for an admission that is not, and settling anew under the same key would make one key
+    mean two settlements. A resettlement after a reversal therefore needs a new key."""
+    reversed_one = Settlement.objects.select_related("reversal").get(pk=pk)
+    raise Conflict("idempotency_key_reversed",
+                   f"幂等键（Idempotency-Key）“{key}”对应的结算单 {reversed_one.number} 已冲正"
+                   f"（冲正单 {reversed_one.reversal.number}），不能再用于结算；重新结算须使用新的幂等键",
+                   field="idempotency_key")
+
+
 @transaction.atomic
 def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | None = None
                       ) -> tuple[Settlement, bool]:
@@ -204,17 +215,20 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     episode = (Episode.objects.select_for_update(of=("self",)).select_related("facility", "household__region")
                .get(pk=episode.pk))
     # A repeat, in one look-up under the lock: the settlement carrying this idempotency key (first: it may be
-    # another admission's — refused — or this one's, even if reversed since) or else the admission's active
-    # settlement. Each matches at most one row (unique constraints) and usually none; the whole settlement is
-    # read only when there is one to return.
+    # another admission's or a reversed one — both refused — or this one's in force) or else the admission's
+    # active settlement. Each matches at most one row (unique constraints) and usually none; the whole
+    # settlement is read only when there is one to return.
     repeat = Q(episode=episode, kind=SettlementKind.SETTLEMENT, status=SettlementStatus.ACTIVE)
     if idempotency_key:
         repeat |= Q(idempotency_key=idempotency_key)
-    found = list(Settlement.objects.filter(repeat).order_by().values_list("pk", "episode_id", "idempotency_key"))
-    for pk, episode_id, key in found:
+    found = list(Settlement.objects.filter(repeat).order_by()
+                 .values_list("pk", "episode_id", "idempotency_key", "status"))
+    for pk, episode_id, key, status in found:
         if idempotency_key and key == idempotency_key:
             if episode_id != episode.pk:
                 raise Conflict("idempotency_key_reused", "幂等键已用于另一笔结算", field="idempotency_key")
+            if status == SettlementStatus.REVERSED:
+                _refuse_reversed_key(pk, idempotency_key)
             return Settlement.objects.get(pk=pk), False
     if found:
         return Settlement.objects.get(pk=found[0][0]), False

@@ -9,10 +9,11 @@ from pydantic import Field
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound
 
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
-from .models import ChargeMapping
+from .models import CatalogueClass, ChargeMapping, DesignationStatus, FacilityLevel, IcdEdition, ItemKind
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"])
@@ -21,7 +22,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 class ScheduledOut(Schema):
     id: int
-    status: str
+    status: coded(DesignationStatus)
     effective_date: dt.date
     reason: str
 
@@ -29,10 +30,10 @@ class ScheduledOut(Schema):
 class FacilityOut(Schema):
     code: str
     name: str
-    level: str
+    level: coded(FacilityLevel, description="机构级别")
     region_code: str | None
     in_county: bool
-    status: str = Field(description="今天生效的定点状态")
+    status: coded(DesignationStatus, description="今天生效的定点状态")
     scheduled: list[ScheduledOut] = Field(description="已排定、尚未生效的变更（可撤回）")
 
 
@@ -61,7 +62,7 @@ def facility(request, code: str):
 
 
 class StatusIn(Schema):
-    status: str = Field(max_length=12)
+    status: coded(DesignationStatus, description="变更后的定点状态")
     effective_date: dt.date
     reason: str = Field(max_length=300)
     authority: str = Field("", max_length=200)
@@ -139,7 +140,7 @@ class ResolvedOut(Schema):
     facility_item_code: str
     catalogue_code: str
     name: str
-    catalogue_class: str
+    catalogue_class: coded(CatalogueClass)
     first_self_pay_share: Decimal
     price_limit: Decimal | None
 
@@ -168,8 +169,8 @@ catalogue_router = Router(tags=["补偿目录与诊断"])
 class CatalogueOut(Schema):
     code: str
     name: str
-    kind: str
-    catalogue_class: str
+    kind: coded(ItemKind)
+    catalogue_class: coded(CatalogueClass)
     first_self_pay_share: Decimal
     price_limit: Decimal | None
     unit: str
@@ -182,7 +183,8 @@ class CataloguePage(PageOut):
 
 
 @catalogue_router.get("/items", response={200: CataloguePage, **ERRORS}, summary="补偿目录查询")
-def catalogue_items(request, search: str = "", catalogue_class: str = "", kind: str = "", on: dt.date | None = None,
+def catalogue_items(request, search: str = "", catalogue_class: coded_query(CatalogueClass) = "",
+                    kind: coded_query(ItemKind) = "", on: dt.date | None = None,
                     offset: int = 0, limit: int = 100):
     if not request.user.can(Cap.FACILITY_VIEW):
         raise Forbidden()
@@ -192,7 +194,7 @@ def catalogue_items(request, search: str = "", catalogue_class: str = "", kind: 
 
 
 class DiagnosisOut(Schema):
-    edition: str
+    edition: coded(IcdEdition)
     code: str
     name: str
     is_chronic: bool
@@ -203,7 +205,7 @@ class DiagnosisPage(PageOut):
 
 
 @catalogue_router.get("/diagnoses", response={200: DiagnosisPage, **ERRORS}, summary="ICD-10 诊断查询")
-def diagnoses(request, search: str = "", edition: str = "", offset: int = 0, limit: int = 100):
+def diagnoses(request, search: str = "", edition: coded_query(IcdEdition) = "", offset: int = 0, limit: int = 100):
     if not request.user.can(Cap.FACILITY_VIEW):
         raise Forbidden()
     items, page = paginate(diagnosis_search(search=search, edition=edition), offset, limit)

@@ -7,13 +7,14 @@ from ninja import Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import Household, Person
 
 from . import ledger, selectors, services
 from .checks import books_check
-from .models import ContributionStandard
+from .models import ContributionStandard, ContributionStatus, PayerKind
 from .receipt import receipt_pdf
 
 router = Router(tags=["筹资与基金"])
@@ -46,7 +47,7 @@ def standard_set(request, payload: StandardIO):
 class ContributionIn(Schema):
     household_number: str
     scheme_year: int
-    payer_kind: str
+    payer_kind: coded(PayerKind, description="缴费方")
     payer_name: str = ""
     paid_on: dt.date
     id_numbers: list[str] | None = None
@@ -54,7 +55,7 @@ class ContributionIn(Schema):
     idempotency_key: str | None = None
 
 
-class LineOut(Schema):
+class ContributionLineOut(Schema):
     name: str
     id_number: str
     amount: Decimal
@@ -64,13 +65,13 @@ class ContributionOut(Schema):
     receipt_number: str
     scheme_year: int
     household_number: str
-    payer_kind: str
+    payer_kind: coded(PayerKind, description="缴费方")
     payer_name: str
     paid_on: dt.date
     total: Decimal
-    status: str
+    status: coded(ContributionStatus)
     cadre_repaid_on: dt.date | None = None
-    lines: list[LineOut]
+    lines: list[ContributionLineOut]
 
 
 def _out(c) -> dict:
@@ -117,13 +118,13 @@ def _contribution(request, receipt: str):
     return c
 
 
-class ReasonIn(Schema):
+class ContributionReverseIn(Schema):
     reason: str
 
 
 @router.post("/contributions/{receipt}/reverse", response={200: ContributionOut, **ERRORS},
              summary="冲销（须由收款人以外的人员办理）")
-def contribution_reverse(request, receipt: str, payload: ReasonIn):
+def contribution_reverse(request, receipt: str, payload: ContributionReverseIn):
     return _out(services.contribution_reverse(actor=request.user, contribution=_contribution(request, receipt),
                                               reason=payload.reason))
 

@@ -12,11 +12,19 @@ from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
+from nrcms.claims.models import EpisodeKind, SettlementKind
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.core.pdf import pdf_response
 
 from . import selectors
-from .models import DailyReconciliation, FacilityStatement
+from .models import (
+    DailyReconciliation,
+    FacilityStatement,
+    ReconciliationResult,
+    StatementStatus,
+    ViolationKind,
+)
 from .printout import statement_pdf
 from .reconciliation import ReconciliationInput, differences_to_fen, reconciliation_submit, totals_to_fen
 from .services import (
@@ -43,7 +51,7 @@ def _statement(request, number: str) -> FacilityStatement:
 
 
 class DeductionOut(Schema):
-    kind: str
+    kind: coded(ViolationKind, description="违规性质")
     settlement_number: str | None
     base_amount: Decimal
     multiplier: Decimal
@@ -58,7 +66,7 @@ class StatementOut(Schema):
     facility_code: str
     facility_name: str
     month: str
-    status: str
+    status: coded(StatementStatus)
     inpatient_count: int
     inpatient_total_cost: Decimal
     inpatient_fund_total: Decimal
@@ -125,7 +133,7 @@ class StatementPage(PageOut):
 
 @router.get("/statements", response={200: StatementPage, **ERRORS},
             summary="月结算单列表（医疗机构只见本机构；month 形如 2026-10）")
-def statements(request, month: str = "", facility_code: str = "", status: str = "", offset: int = 0,
+def statements(request, month: str = "", facility_code: str = "", status: coded_query(StatementStatus) = "", offset: int = 0,
                limit: int = 50):
     _reader(request)
     qs = selectors.statement_list(actor=request.user, month=month_parse(month) if month else None,
@@ -153,23 +161,23 @@ def statement(request, number: str):
     return _out(_statement(request, number))
 
 
-class LineOut(Schema):
+class StatementLineOut(Schema):
     number: str
-    kind: str
+    kind: coded(SettlementKind)
     reverses: str | None
     episode_serial: str
-    episode_kind: str
+    episode_kind: coded(EpisodeKind)
     settled_at: dt.datetime
     total_cost: Decimal
     fund_total: Decimal
     self_pay: Decimal
 
 
-class LinePage(PageOut):
-    items: list[LineOut]
+class StatementLinePage(PageOut):
+    items: list[StatementLineOut]
 
 
-@router.get("/statements/{number}/settlements", response={200: LinePage, **ERRORS},
+@router.get("/statements/{number}/settlements", response={200: StatementLinePage, **ERRORS},
             summary="月结算单所列结算单（含跨月冲正，冲正为负数）")
 def statement_settlements(request, number: str, offset: int = 0, limit: int = 200):
     items, page = paginate(selectors.statement_lines(_statement(request, number)), offset, limit, max_limit=1000)
@@ -193,7 +201,7 @@ def review(request, number: str):
 
 
 class DeductionIn(Schema):
-    kind: str = Field(max_length=8)
+    kind: coded(ViolationKind, description="违规性质")
     base_amount: Decimal
     multiplier: Decimal
     reason: str = Field(max_length=300)
@@ -255,7 +263,7 @@ class ReconciliationOut(Schema):
     id: int
     facility_code: str
     date: dt.date
-    result: str
+    result: coded(ReconciliationResult)
     facility_totals: dict
     system_totals: dict
     differences: list[DifferenceOut]
@@ -286,7 +294,8 @@ class ReconciliationPage(PageOut):
 
 
 @router.get("/reconciliations", response={200: ReconciliationPage, **ERRORS}, summary="对账记录（医疗机构只见本机构）")
-def reconciliations(request, date: dt.date | None = None, facility_code: str = "", result: str = "",
+def reconciliations(request, date: dt.date | None = None, facility_code: str = "",
+                    result: coded_query(ReconciliationResult) = "",
                     offset: int = 0, limit: int = 50):
     _reader(request)
     qs = selectors.reconciliation_list(actor=request.user, date=date, facility_code=facility_code, result=result)

@@ -4,6 +4,9 @@ from ninja import Router, Schema
 
 from nrcms.accounts import selectors
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
+
+from .models import RegionLevel
 
 router = Router(tags=["行政区划"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -12,7 +15,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 class RegionOut(Schema):
     code: str
     name: str
-    level: str
+    level: coded(RegionLevel)
     parent_code: str | None
     agricultural_population: int | None
 
@@ -27,7 +30,7 @@ class RegionPage(PageOut):
 
 
 @router.get("", response={200: RegionPage, **ERRORS}, summary="管辖范围内的行政区划")
-def regions(request, search: str = "", level: str = "", offset: int = 0, limit: int = 100):
+def regions(request, search: str = "", level: coded_query(RegionLevel) = "", offset: int = 0, limit: int = 100):
     items, page = paginate(selectors.region_list(actor=request.user, search=search, level=level), offset, limit)
     return {**page, "items": [region_out(r) for r in items]}
 

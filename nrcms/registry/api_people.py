@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from nrcms.accounts.selectors import region_list
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import ValidationFailed
 
 from . import enrollment, people
 from . import roster_import as importer
 from . import selectors_people as sel
-from .models import Household, Person, RegionLevel
+from .models import (
+    Category,
+    CertificateStatus,
+    EventKind,
+    ExemptionReason,
+    Household,
+    ImportStatus,
+    Person,
+    PersonStatus,
+    RegionLevel,
+    Relation,
+    Sex,
+)
 
 router = Router(tags=["家庭户与参合"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -25,11 +37,11 @@ class PersonOut(Schema):
     id: int
     name: str
     id_number: str
-    sex: str
+    sex: coded(Sex)
     birth_date: dt.date
-    relation: str
+    relation: coded(Relation, description="与户主关系")
     phone: str
-    status: str
+    status: coded(PersonStatus)
     household_number: str
 
 
@@ -66,7 +78,7 @@ class HouseholdPage(PageOut):
 class EnrollmentYear(Schema):
     scheme_year: int
     enrolled: list[int]
-    exempt: dict[int, str]
+    exempt: dict[int, coded(ExemptionReason, description="未参合原因")]
 
 
 class HouseholdDetail(HouseholdOut):
@@ -95,7 +107,7 @@ def household(request, pk: int):
 class PersonIn(Schema):
     name: str
     id_number: str
-    relation: str = "other"
+    relation: coded(Relation, description="与户主关系（户主本人按 head 登记）") = "other"
     phone: str = ""
 
 
@@ -126,7 +138,7 @@ def household_create(request, payload: HouseholdIn):
 
 
 class MemberIn(PersonIn):
-    kind: Literal["birth", "marriage_in", "move_in"]
+    kind: coded(EventKind, only=("birth", "marriage_in", "move_in"), description="增员事由")
     date: dt.date
     note: str = ""
 
@@ -144,23 +156,30 @@ class PersonPage(PageOut):
 
 
 @router.get("/persons", response={200: PersonPage, **ERRORS}, summary="人员查询（姓名、拼音首字母、身份证号、证号、村）")
-def persons(request, search: str = "", region: str = "", status: str = "", offset: int = 0, limit: int = 50):
+def persons(request, search: str = "", region: str = "", status: coded_query(PersonStatus) = "", offset: int = 0,
+            limit: int = 50):
     qs = sel.person_search(actor=request.user, search=search, region_code=region, status=status)
     items, page = paginate(qs, offset, limit)
     return {**page, "items": [person_out(p) for p in items]}
 
 
 class EventOut(Schema):
-    kind: str
+    kind: coded(EventKind)
     date: dt.date
     from_household: str | None
     to_household: str | None
     note: str
 
 
+class PersonCategoryOut(Schema):
+    category: coded(Category, description="人员类别")
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
 class PersonDetail(PersonOut):
     events: list[EventOut]
-    categories: list[dict]
+    categories: list[PersonCategoryOut]
 
 
 @router.get("/persons/{pk}", response={200: PersonDetail, **ERRORS}, summary="人员详情与变动记录")
@@ -174,10 +193,10 @@ def person(request, pk: int):
 
 
 class EventIn(Schema):
-    kind: Literal["death", "marriage_out", "move_out", "move"]
+    kind: coded(EventKind, only=("death", "marriage_out", "move_out", "move"), description="减员或迁移事由")
     date: dt.date
     to_household: str | None = None
-    relation: str = "other"
+    relation: coded(Relation, description="户间迁移时在迁入户中与户主的关系") = "other"
     new_head_id: int | None = None
     reason: str = ""
     authority: str = ""
@@ -207,7 +226,8 @@ def person_event(request, pk: int, payload: EventIn):
 class EnrollIn(Schema):
     scheme_year: int
     person_ids: list[int] | None = None
-    exemptions: dict[int, tuple[str, str]] = {}
+    exemptions: dict[int, tuple[coded(ExemptionReason), str]] = Field(
+        {}, description="未参合成员：{人员 id: [未参合原因, 说明]}；原因为 other 时须填说明")
     authority: str = ""
 
 
@@ -228,7 +248,7 @@ def enroll(request, pk: int, payload: EnrollIn):
 
 class CertificateOut(Schema):
     number: str
-    status: str
+    status: coded(CertificateStatus)
     replaces: str | None
 
 
@@ -255,7 +275,7 @@ def certificate_reissue(request, pk: int, payload: ReissueIn):
 
 class ImportJobOut(Schema):
     id: int
-    status: str
+    status: coded(ImportStatus)
     township: str
     scheme_year: int | None
     file_name: str
