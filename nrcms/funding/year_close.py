@@ -216,3 +216,19 @@ def open_date_for(date: dt.date, lines) -> tuple[dt.date, str]:
         return date, ""
     first_open = closed + dt.timedelta(days=1)
     return first_open, f"（原日期 {date}，家庭账户已结账至 {closed}，记入 {first_open}）"
+
+
+def close_facts_and_problems() -> tuple[list[str], list[str]]:
+    """For the books check: 3109 is back at zero, and each year's closing entries carry what its close says."""
+    facts, problems = [], []
+    left = ledger.balance(CARRY_FORWARD)
+    if left:
+        problems.append(f"家庭账户结转科目 {CARRY_FORWARD} 余额 {left} 不为零")
+    for close in YearClose.objects.order_by("scheme_year"):
+        sums = (JournalLine.objects.filter(entry__kind="family_account_close", entry__source_id=str(close.pk),
+                                           account__code=CARRY_FORWARD).aggregate(d=Sum("debit"), c=Sum("credit")))
+        carried = ledger.fen_sum(sums["c"]) - ledger.fen_sum(sums["d"])
+        facts.append(f"{close.scheme_year} 年度家庭账户结转 {close.households} 户，合计 {close.total}，分录 {carried}")
+        if carried != close.total:
+            problems.append(f"{close.scheme_year} 年度家庭账户结转记录合计 {close.total} 与结转分录 {carried} 不符")
+    return facts, problems

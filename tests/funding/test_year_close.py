@@ -246,3 +246,14 @@ def test_the_cli_closes_with_progress_and_a_dry_run_writes_nothing(demo, househo
     assert close.closed_by.username == "finance" and close.authority == "县合管办〔2027〕1号"
     assert AuditEntry.objects.get(action="family_account.year_close").authority == "县合管办〔2027〕1号"
     assert books_check().ok
+
+
+def test_the_books_check_sees_a_close_that_does_not_match_its_entries(demo, household, clock, finance):
+    clock(2026, 3, 1)
+    pay_year(demo, household, 2026, dt.date(2026, 3, 1))
+    clock(2027, 1, 5)
+    close = year_close(year=2026, actor=finance)
+    report = books_check()
+    assert report.ok and any(f.startswith("2026 年度家庭账户结转") for f in report.facts)
+    YearClose.objects.filter(pk=close.pk).update(total=close.total + Decimal("1.00"))
+    assert any("与结转分录" in p for p in books_check().problems)
