@@ -231,4 +231,12 @@ def close_facts_and_problems() -> tuple[list[str], list[str]]:
         facts.append(f"{close.scheme_year} 年度家庭账户结转 {close.households} 户，合计 {close.total}，分录 {carried}")
         if carried != close.total:
             problems.append(f"{close.scheme_year} 年度家庭账户结转记录合计 {close.total} 与结转分录 {carried} 不符")
+        # after the close every family account reads zero on the closing date; one that does not took an entry
+        # into the closed period after the close read its balance (written around ledger.post, or in a race)
+        left = (JournalLine.objects.filter(account__household__isnull=False, entry__date__lte=close.closing_date)
+                .values("account__code").annotate(d=Sum("debit"), c=Sum("credit")))
+        open_accounts = [r["account__code"] for r in left if ledger.fen_sum(r["c"]) != ledger.fen_sum(r["d"])]
+        if open_accounts:
+            problems.append(f"{close.scheme_year} 年度结账后仍有 {len(open_accounts)} 个家庭账户在结账日余额不为零"
+                            f"（如 {open_accounts[0]}），结账后有分录记入了已结账期间")
     return facts, problems
