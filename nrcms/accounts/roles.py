@@ -31,6 +31,7 @@ class Cap:
     SCHEME_MANAGE = "scheme.manage"
     SCHEME_APPROVE = "scheme.approve"
     FUND_DISBURSE = "fund.disburse"
+    FUND_YEAR_CLOSE = "fund.year_close"  # 年终结账: carry the family accounts into the next year
     FUND_VIEW = "fund.view"
     ASSISTANCE_MANAGE = "assistance.manage"
     AUDIT_VIEW = "audit.view"
@@ -52,7 +53,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                                     Cap.REFERRAL_RECORD}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
-    Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.REPORTS_VIEW}),
+    Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW}),
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_MANAGE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW}),

@@ -16,14 +16,22 @@ from .jsonable import jsonable
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell(value):
-    if isinstance(value, Decimal | int | str) or value is None:
-        if isinstance(value, str) and value[:1] in "=+-@":
-            return "'" + value  # never let user text become a formula
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): = + - @, and a leading tab or
+# carriage return, which some programs strip before looking at the next character.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_value(value):
+    """Numbers stay numbers, None and "" stay empty cells; any other value is written as text, and text that a
+    spreadsheet would read as a formula is kept literal with a leading apostrophe."""
+    if value is None or isinstance(value, Decimal | int):
         return value
-    if isinstance(value, dict | list):
-        return str(jsonable(value))
-    return str(jsonable(value))
+    text = value if isinstance(value, str) else str(jsonable(value))
+    if not text:
+        return None  # no cell at all rather than an empty string, which counts as filled in Excel (COUNTA)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text  # never let user text become a formula
+    return text
 
 
 def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -34,7 +42,7 @@ def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> 
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append([cell_value(v) for v in row])
     for idx, _ in enumerate(headers, start=1):
         ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = 18
     buffer = io.BytesIO()

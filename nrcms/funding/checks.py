@@ -43,6 +43,7 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
         report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
     _check_settlements(report)
     _check_disbursements(report)
+    _check_year_closes(report)
     if scheme_year is not None:
         _check_year(report, scheme_year)
     return report
@@ -73,6 +74,14 @@ def _check_year(report: BooksReport, year: int) -> None:
         if posted > due:
             report.problems.append(f"{ledger.LEVEL_LABELS[level]}财政补助应收已记 {posted}，超过参合人数 × 标准 {due}")
         report.facts.append(f"{ledger.LEVEL_LABELS[level]}财政补助：应补 {due}，已记应收 {posted}")
+
+
+def _check_year_closes(report: BooksReport) -> None:
+    from .year_close import close_facts_and_problems
+
+    facts, problems = close_facts_and_problems()
+    report.facts += facts
+    report.problems += problems
 
 
 def _check_settlements(report: BooksReport) -> None:

@@ -6,6 +6,7 @@ Chart of accounts (fixed codes; per-household and per-facility accounts are crea
   3101              统筹基金 (fund)                 the pooled fund
   3102-<户编号>      家庭账户 (fund)                 one per household, rolls over
   3103              风险基金 (fund)                 reserve
+  3109              家庭账户结转 (fund)             year-end carry-forward of the family accounts, nets to zero
   2201-<机构编码>    应付医疗机构 (liability)         what the fund owes each facility
   1301/1302/1303    应收大病保险/医疗救助/兜底 (asset) layers advanced at the one-stop window
 
@@ -14,7 +15,8 @@ mirror image. Subsidy due — Dr 120x / Cr 3101; subsidy received — Dr 1001 / 
 Dr 3101 (pooled payments) + Dr 3102-户 (family account) + Dr 1301/1302/1303 (catastrophic insurance,
 medical assistance, safety net: advanced at the one-stop window, due from their payers) / Cr 2201-机构; a
 reversal posts the same lines the other way round. Violation deduction — Dr 2201 / Cr 3101.
-Disbursement — Dr 2201 / Cr 1001. Refund to a patient by a facility — Dr 2201 / Cr 1001 on the patient's behalf
+Disbursement — Dr 2201 / Cr 1001. Year-end close of the family accounts (year_close.py) — Dr 3102-户 / Cr 3109
+on the closing date, Dr 3109 / Cr 3102-户 the day after; no family-account entry is dated in a closed year. Refund to a patient by a facility — Dr 2201 / Cr 1001 on the patient's behalf
 is outside the fund; a refund *by the fund* — Dr 3101 / Cr 1001."""
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ FIXED = {
     "1203": ("应收县级财政补助", AccountKind.ASSET),
     POOLED_FUND: ("统筹基金", AccountKind.FUND),
     RISK_RESERVE: ("风险基金", AccountKind.FUND),
+    "3109": ("家庭账户结转", AccountKind.FUND),
     "1301": ("应收大病保险赔付", AccountKind.ASSET),
     "1302": ("应收医疗救助资金", AccountKind.ASSET),
     "1303": ("应收兜底保障资金", AccountKind.ASSET),
@@ -100,6 +103,10 @@ def _post_new(*, date: dt.date, kind: str, description: str, lines: list[tuple[A
     debit, credit = sum(d for _, d, _ in lines), sum(c for _, _, c in lines)
     if debit != credit:
         raise ValidationFailed("unbalanced", f"借贷不平：借方 {debit}，贷方 {credit}", field="lines")
+    from .year_close import open_date_for
+
+    date, note = open_date_for(date, lines)
+    description = description[:200 - len(note)] + note if note else description
     entry = JournalEntry.objects.create(
         date=date, kind=kind, description=description, idempotency_key=idempotency_key, created_by=actor,
         source_type=source._meta.label_lower if source is not None else "",

@@ -157,3 +157,29 @@ class JournalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} 借{self.debit} 贷{self.credit}"
+
+
+class YearClose(models.Model):
+    """年终结账 of the family accounts: each household's balance on the closing date carried into the next year
+    (one closing and one opening entry per household through account 3109). Once a year is closed, nothing more
+    is posted to a family account on or before its closing date — see nrcms/funding/year_close.py."""
+
+    scheme_year = models.PositiveSmallIntegerField("结账年度", unique=True)
+    closing_date = models.DateField("结账日期")
+    households = models.PositiveIntegerField("结转户数")
+    total = _money("结转金额合计")
+    negative_households = models.PositiveIntegerField("负余额户数", default=0)
+    authority = models.CharField("依据", max_length=200)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("结账时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheme_year"]
+        constraints = [
+            models.CheckConstraint(name="year_close_not_negative_counts",
+                                   condition=Q(negative_households__lte=F("households"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_year} 年度家庭账户年终结账"

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
@@ -114,7 +115,7 @@ def contribution_record(*, actor: User, household: Household, scheme_year: int, 
     if payer_kind not in PayerKind.values:
         raise ValidationFailed("invalid", f"缴费方“{payer_kind}”不是有效选项", field="payer_kind")
     _may_collect(actor, household, payer_kind)
-    if paid_on > dt.date.today():
+    if paid_on > timezone.localdate():
         raise ValidationFailed("invalid", f"缴费日期 {paid_on} 晚于今天", field="paid_on")
     standard = standard_for(scheme_year)
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -192,7 +193,7 @@ def contribution_reverse(*, actor: User, contribution: Contribution, reason: str
     number = f"{contribution.receipt_number}-C"
     reversal = Contribution.objects.create(
         receipt_number=number, scheme_year=contribution.scheme_year, household=contribution.household,
-        payer_kind=contribution.payer_kind, payer_name=contribution.payer_name, paid_on=dt.date.today(),
+        payer_kind=contribution.payer_kind, payer_name=contribution.payer_name, paid_on=timezone.localdate(),
         total=-contribution.total, reverses=contribution, reason=reason, recorded_by=actor)
     lines = list(contribution.lines.all())
     ContributionLine.objects.bulk_create([ContributionLine(contribution=reversal, person_id=line.person_id,
@@ -223,7 +224,7 @@ def cadre_advance_repay(*, actor: User, contribution: Contribution, repaid_on: d
         raise ValidationFailed("already_repaid", f"已于 {contribution.cadre_repaid_on} 登记归还", field="repaid_on")
     if repaid_on < contribution.paid_on:
         raise ValidationFailed("invalid", "归还日期不能早于垫付日期", field="repaid_on")
-    if repaid_on > dt.date.today():
+    if repaid_on > timezone.localdate():
         raise ValidationFailed("invalid", f"归还日期 {repaid_on} 晚于今天", field="repaid_on")
     contribution.cadre_repaid_on = repaid_on
     contribution.save(update_fields=["cadre_repaid_on"])
@@ -254,7 +255,7 @@ def subsidy_receivable_post(*, actor: User, scheme_year: int) -> list:
         if difference <= 0:
             continue
         entries.append(ledger.post(
-            date=dt.date.today(), kind=f"subsidy_due_{scheme_year}", actor=actor,
+            date=timezone.localdate(), kind=f"subsidy_due_{scheme_year}", actor=actor,
             description=f"{scheme_year} 年度{ledger.LEVEL_LABELS[level]}财政补助应收（{claim['enrolled']} 人）",
             lines=[(acct, difference, ZERO), (ledger.account(ledger.POOLED_FUND), ZERO, difference)],
             idempotency_key=f"subsidy-due-{scheme_year}-{level}-{due}"))

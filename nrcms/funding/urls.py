@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_year_close
 
 urlpatterns = [
     path("contributions/", views.contribution_list, name="contribution_list"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("standards/", views.contribution_standard_list, name="contribution_standard_list"),
     path("subsidies/", views.subsidy_claim, name="subsidy_claim"),
     path("ledger/", views.ledger_view, name="ledger"),
+    path("year-close/", views_year_close.year_close_page, name="year_close"),
 ]

@@ -40,6 +40,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("筹资标准"), "contribution_standard_list", Cap.FUND_VIEW),
         MenuItem(_("补助资金申报"), "subsidy_claim", Cap.FUND_VIEW),
         MenuItem(_("基金账簿"), "ledger", Cap.FUND_VIEW),
+        MenuItem(_("年终结账"), "year_close", Cap.FUND_VIEW),
     )),
     MenuGroup(_("医院结算"), (
         MenuItem(_("结算台"), "desk_home", Cap.DESK_SETTLE),

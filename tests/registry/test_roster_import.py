@@ -242,3 +242,20 @@ def test_person_registered_between_check_and_write_fails_only_that_household(dem
     assert Person.objects.get(id_number=rows[1][4]).household == other
     assert Enrollment.objects.filter(person__id_number=rows[3][4], scheme_year=2026).exists()
     assert AuditEntry.objects.filter(action="roster.import_batch", object_id=str(job.pk)).count() == 1
+
+
+def test_the_error_report_leaves_empty_fields_empty_and_guards_formulas(demo):
+    from openpyxl import load_workbook
+
+    rows = good_rows()
+    rows[0][3] = "=HYPERLINK(\"http://x.example\",\"点我\")"  # a name that would run as a formula
+    rows[0][4] = rows[0][4][:-1] + ("1" if rows[0][4][-1] != "1" else "2")  # bad checksum: the household fails
+    job = run(demo["ganting"], csv_bytes(rows))
+    ws = load_workbook(io.BytesIO(job.error_report.read())).active
+    header = [c.value for c in ws[1]]
+    first = dict(zip(header, [c.value for c in ws[2]], strict=True))
+    second = dict(zip(header, [c.value for c in ws[3]], strict=True))
+    assert first["姓名"] == "'" + rows[0][3]
+    # the file left these blank: blank in the report too, not "'"
+    assert second["详细地址"] is None and second["联系电话"] is None
+    assert all(c.value != "'" for row in ws.iter_rows() for c in row)
