@@ -3,6 +3,7 @@
     nrcms calc --scheme FILE --episode FILE [--ytd FILE] [--json]   settle one episode (no database)
     nrcms scheme check FILE                                         validate and summarise a scheme file
     nrcms audit verify | demo load | token create USER --name N     two words name one task
+    nrcms token list | token revoke ID --reason R | regions load FILE
     nrcms migrate | runserver | ...                                 any Django management command
 """
 
