@@ -38,7 +38,8 @@ class UserCreateForm(JurisdictionForm):
     username = forms.CharField(label="用户名", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=40)
     phone = forms.CharField(label="电话", max_length=20, required=False)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, min_length=8)
+    password = forms.CharField(label="初始密码", min_length=8,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     authority = forms.CharField(label="依据（文件或审批单号）", max_length=200, required=False)
 
     field_order = ["username", "display_name", "role", "region_code", "facility_code", "phone", "password",
@@ -56,7 +57,7 @@ class UserEditForm(JurisdictionForm):
 
 class PasswordResetForm(forms.Form):
     new_password = forms.CharField(
-        label="临时密码", required=False, widget=forms.PasswordInput(render_value=False),
+        label="临时密码", required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="留空则由系统生成 12 位临时密码；用户下次登录必须先修改密码")
     reason = forms.CharField(label="原因", max_length=500, help_text="如“本人电话申请，已核实身份”")
 

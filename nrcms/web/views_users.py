@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from nrcms.accounts import selectors, services
@@ -87,6 +88,7 @@ def user_detail(request, username: str):
     })
 
 
+@never_cache  # the temporary password must not stay in a cache
 @require_POST
 def user_reset_password(request, username: str):
     need(request, Cap.USERS_MANAGE)
@@ -128,6 +130,7 @@ def user_unlock(request, username: str):
     return redirect("user_list")
 
 
+@never_cache  # the new key must not stay in a cache
 def token_list(request):
     """All tokens of the users the admin manages; creating one shows its key on this response only."""
     need(request, Cap.USERS_MANAGE)
