@@ -289,7 +289,8 @@ def api_token_revoke(*, actor: User | None, token: ApiToken, reason: str) -> Api
         raise ValidationFailed("required", "吊销令牌必须填写原因", field="reason")
     if len(reason) > 200:
         raise ValidationFailed("too_long", "吊销原因最长 200 个字符", field="reason")
-    token = ApiToken.objects.select_for_update().select_related("user__region", "user__facility").get(pk=token.pk)
+    token = (ApiToken.objects.select_for_update(of=("self",)).select_related("user__region", "user__facility")
+             .get(pk=token.pk))
     if token.revoked_at is not None:
         raise ValidationFailed("invalid", f"令牌“{token.name}”已于 {timezone.localtime(token.revoked_at):%Y-%m-%d %H:%M}"
                                " 吊销", field="token")
