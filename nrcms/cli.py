@@ -4,6 +4,7 @@
     nrcms scheme check FILE                                         validate and summarise a scheme file
     nrcms audit verify | demo load | token create USER --name N     two words name one task
     nrcms ledger check | year close --year Y                        (the command ledger_check, year_close)
+    nrcms token list | token revoke ID --reason R | regions load FILE
     nrcms migrate | runserver | ...                                 any Django management command
 """
 

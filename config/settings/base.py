@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nrcms.accounts.middleware.LoginRequiredMiddleware",
+    "nrcms.accounts.middleware.PasswordChangeRequiredMiddleware",
     "nrcms.web.middleware.NrcmsErrorPageMiddleware",
 ]
 

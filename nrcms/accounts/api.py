@@ -7,8 +7,6 @@ from ninja import Router, Schema, Status
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, ValidationFailed
-from nrcms.facilities.models import Facility
-from nrcms.registry.models import Region
 
 from . import selectors, services
 from .audit import audit_verify
@@ -49,12 +47,33 @@ class UserOut(Schema):
     facility_code: str | None
     phone: str
     is_active: bool
+    must_change_password: bool
+    locked_until: dt.datetime | None = None
 
 
-def _user_out(u) -> dict:
+def _user_out(u, locked: dict | None = None) -> dict:
+    if locked is None:
+        locked = selectors.locked_until([u.username])
     return {"username": u.username, "display_name": u.display_name, "role": u.role,
             "region_code": u.region.code if u.region else None,
-            "facility_code": u.facility.code if u.facility else None, "phone": u.phone, "is_active": u.is_active}
+            "facility_code": u.facility.code if u.facility else None, "phone": u.phone, "is_active": u.is_active,
+            "must_change_password": u.must_change_password, "locked_until": locked.get(u.username)}
+
+
+def _jurisdiction(actor, region_code: str | None, facility_code: str | None):
+    """The region and facility named by code, each within the actor's own jurisdiction."""
+    region = facility = None
+    if region_code:
+        region = selectors.region_list(actor=actor).filter(code=region_code).first()
+        if region is None:
+            raise ValidationFailed("not_found", f"区划代码“{region_code}”不存在或不在您的管辖范围内",
+                                   field="region_code")
+    if facility_code:
+        facility = selectors.facility_list(actor=actor).filter(code=facility_code).first()
+        if facility is None:
+            raise ValidationFailed("not_found", f"机构编码“{facility_code}”不存在或不在您的管辖范围内",
+                                   field="facility_code")
+    return region, facility
 
 
 class UserPage(PageOut):
@@ -65,7 +84,8 @@ class UserPage(PageOut):
 def users(request, search: str = "", role: coded_query(Role) = "", offset: int = 0, limit: int = 50):
     services.require(request.user, Cap.USERS_MANAGE)
     items, page = paginate(selectors.user_list(actor=request.user, search=search, role=role), offset, limit)
-    return {**page, "items": [_user_out(u) for u in items]}
+    locked = selectors.locked_until(u.username for u in items)
+    return {**page, "items": [_user_out(u, locked) for u in items]}
 
 
 class UserIn(Schema):
@@ -82,15 +102,7 @@ class UserIn(Schema):
 @router.post("/users", response={201: UserOut, **ERRORS}, summary="新建用户")
 def user_create(request, payload: UserIn):
     services.require(request.user, Cap.USERS_MANAGE)
-    region = facility = None
-    if payload.region_code:
-        region = Region.objects.filter(code=payload.region_code).first()
-        if region is None:
-            raise ValidationFailed("not_found", f"区划代码“{payload.region_code}”不存在", field="region_code")
-    if payload.facility_code:
-        facility = Facility.objects.filter(code=payload.facility_code).first()
-        if facility is None:
-            raise ValidationFailed("not_found", f"机构编码“{payload.facility_code}”不存在", field="facility_code")
+    region, facility = _jurisdiction(request.user, payload.region_code, payload.facility_code)
     user = services.user_create(
         actor=request.user, username=payload.username, password=payload.password, role=payload.role,
         display_name=payload.display_name, region=region, facility=facility, phone=payload.phone,
@@ -109,6 +121,58 @@ def user_active(request, username: str, payload: ActiveIn):
     target = selectors.user_get(actor=request.user, username=username)
     user = services.user_set_active(actor=request.user, user=target, active=payload.active, reason=payload.reason)
     return _user_out(user)
+
+
+class UserUpdateIn(Schema):
+    role: str
+    region_code: str | None = None
+    facility_code: str | None = None
+    phone: str = ""
+    display_name: str | None = None
+    reason: str
+    authority: str = ""
+
+
+@router.put("/users/{username}", response={200: UserOut, **ERRORS},
+            summary="修改用户的角色、辖区（区划或机构）与电话（记审计：原值 → 新值）")
+def user_update(request, username: str, payload: UserUpdateIn):
+    target = selectors.user_get(actor=request.user, username=username)
+    region, facility = _jurisdiction(request.user, payload.region_code, payload.facility_code)
+    user = services.user_update(actor=request.user, user=target, role=payload.role, region=region,
+                                facility=facility, phone=payload.phone, display_name=payload.display_name,
+                                reason=payload.reason, authority=payload.authority)
+    return _user_out(user)
+
+
+class PasswordResetIn(Schema):
+    new_password: str = ""
+    reason: str = ""
+
+
+class PasswordResetOut(Schema):
+    username: str
+    temporary_password: str
+    must_change_password: bool
+
+
+@router.post("/users/{username}/password-reset", response={200: PasswordResetOut, **ERRORS},
+             summary="重置密码：设置或生成临时密码（只返回这一次），用户下次登录须先修改")
+def user_password_reset(request, username: str, payload: PasswordResetIn):
+    target = selectors.user_get(actor=request.user, username=username)
+    user, password = services.user_reset_password(actor=request.user, user=target,
+                                                  new_password=payload.new_password, reason=payload.reason)
+    return {"username": user.username, "temporary_password": password, "must_change_password": True}
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+@router.post("/users/{username}/unlock", response={200: UserOut, **ERRORS}, summary="解除登录锁定")
+def user_unlock(request, username: str, payload: ReasonIn):
+    target = selectors.user_get(actor=request.user, username=username)
+    services.user_unlock(actor=request.user, user=target, reason=payload.reason)
+    return _user_out(target)
 
 
 class AuditOut(Schema):

@@ -19,6 +19,8 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField("电话", max_length=20, blank=True)
+    # Set when an administrator resets the password: the temporary password opens only the password page.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"
@@ -67,6 +69,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoke_reason = models.CharField("吊销原因", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"

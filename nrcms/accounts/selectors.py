@@ -3,6 +3,7 @@ township clerk never sees another township's rows and a hospital desk only its o
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -11,7 +12,7 @@ from nrcms.core.errors import NotFound
 from nrcms.facilities.models import Facility
 from nrcms.registry.models import Region
 
-from .models import AuditEntry, User
+from .models import ApiToken, AuditEntry, User
 from .roles import Cap, Role
 
 
@@ -105,6 +106,65 @@ def user_get(*, actor: User, username: str) -> User:
     if user is None:
         raise NotFound("用户", username)
     return user
+
+
+def locked_until(usernames) -> dict:
+    """username → when its lockout ends, for those of `usernames` locked now (one query for a page of users;
+    the same rule as services.login_locked_until: enough failures since the last success, within the window)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models import LoginAttempt
+
+    window = dt.timedelta(minutes=settings.NRCMS_LOGIN_LOCK_MINUTES)
+    attempts = (LoginAttempt.objects.filter(username__in=list(usernames), at__gte=timezone.now() - window)
+                .order_by("username", "-at").values_list("username", "succeeded", "at"))
+    failures: dict[str, list] = {}
+    closed: set[str] = set()
+    for username, succeeded, at in attempts:
+        if username in closed:
+            continue
+        if succeeded:
+            closed.add(username)
+        else:
+            failures.setdefault(username, []).append(at)
+    limit = settings.NRCMS_LOGIN_MAX_FAILURES
+    return {u: ats[0] + window for u, ats in failures.items() if len(ats) >= limit}
+
+
+def token_list(*, actor: User, username: str = "", include_revoked: bool = True) -> QuerySet[ApiToken]:
+    """API tokens of the users the actor manages, newest first."""
+    users = user_list(actor=actor)
+    qs = ApiToken.objects.filter(user__in=users).select_related("user", "revoked_by")
+    if username:
+        qs = qs.filter(user__username=username)
+    if not include_revoked:
+        qs = qs.filter(revoked_at__isnull=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def token_get(*, actor: User, token_id: int) -> ApiToken:
+    token = token_list(actor=actor).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("API 令牌", token_id)
+    return token
+
+
+def region_choices(*, actor: User) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The region tree down to villages as grouped select options: the county, then each township with its
+    villages ("甘亭镇 / 东韩村"). Village groups are never a jurisdiction."""
+    regions = list(region_list(actor=actor).exclude(level="group").values_list("code", "name", "level", "parent__code"))
+    county = [(code, f"{name}（县）") for code, name, level, _ in regions if level == "county"]
+    groups: list[tuple[str, list[tuple[str, str]]]] = [("县", county)] if county else []
+    villages: dict[str, list[tuple[str, str]]] = {}
+    for code, name, level, parent in regions:
+        if level == "village":
+            villages.setdefault(parent, []).append((code, name))
+    for t_code, t_name, level, _ in regions:
+        if level == "township":
+            groups.append((t_name, [(t_code, f"{t_name}（乡镇）"),
+                                    *((c, f"{t_name} / {n}") for c, n in villages.get(t_code, []))]))
+    return groups
 
 
 def audit_list(

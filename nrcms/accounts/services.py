@@ -117,26 +117,97 @@ def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> Us
     return user
 
 
+EDITABLE_FIELDS = ["display_name", "role", "region", "facility", "phone"]
+
+
+def _editable(user: User) -> dict:
+    """What user_update may change, with the region and facility by code so the audit row reads by itself."""
+    return {"display_name": user.display_name, "role": user.role, "phone": user.phone,
+            "region": user.region.code if user.region else None,
+            "facility": user.facility.code if user.facility else None}
+
+
 @transaction.atomic
-def user_reset_password(*, actor: User, user: User, new_password: str, reason: str = "") -> User:
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    region: Region | None,
+    facility: Facility | None,
+    phone: str = "",
+    display_name: str | None = None,
+    reason: str,
+    authority: str = "",
+) -> User:
+    """Change an account's role, jurisdiction, phone or name; audited with the old and the new values.
+    Unchanged input writes nothing."""
     require(actor, Cap.USERS_MANAGE)
-    _check_password(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    if not reason.strip():
+        raise ValidationFailed("required", "修改用户的角色、辖区或电话必须填写原因", field="reason")
+    if user.pk == actor.pk and role != user.role:
+        raise ValidationFailed("invalid", "不能修改自己的角色（请由另一位系统管理员操作）", field="role")
+    _check_binding(role, region, facility)
+    phone = phone.strip()
+    if len(phone) > 20:
+        raise ValidationFailed("too_long", "电话最长 20 个字符", field="phone")
+    before = _editable(user)
+    if display_name is not None and not display_name.strip():
+        raise ValidationFailed("required", "姓名不能为空", field="display_name")
+    user.role, user.region, user.facility, user.phone = role, region, facility, phone
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    after = _editable(user)
+    if after == before:
+        return user
+    user.save(update_fields=EDITABLE_FIELDS)
+    region_code, facility_code = _scope_code(user)
+    audit_record(actor=actor, action="user.update", obj=user, before=before, after=after, reason=reason,
+                 authority=authority, region_code=region_code, facility_code=facility_code)
+    return user
+
+
+def temporary_password() -> str:
+    """Twelve characters a clerk can read over the phone: no 0/O or 1/l/I to confuse, always a digit and a
+    letter of each case, so Django's validators accept it."""
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz"
+    digits = "23456789"
+    while True:
+        text = "".join(secrets.choice(letters + digits) for _ in range(12))
+        if any(c in digits for c in text) and any(c.isupper() for c in text) and any(c.islower() for c in text):
+            return text
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user: User, new_password: str = "", reason: str = "") -> tuple[User, str]:
+    """Give the user a temporary password (generated when none is given) that must be changed at the next
+    login; clears a lockout. Returns the user and the temporary password, which is shown once and never
+    recorded in the audit trail."""
+    require(actor, Cap.USERS_MANAGE)
+    if user.pk == actor.pk:
+        raise ValidationFailed("invalid", "不能重置自己的密码，请在“修改密码”页面修改", field="password")
+    password = new_password or temporary_password()
+    _check_password(password, user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
     LoginAttempt.objects.filter(username=user.username, succeeded=False).delete()
     region_code, facility_code = _scope_code(user)
-    audit_record(actor=actor, action="user.reset_password", obj=user, reason=reason or "管理员重置密码",
-                 region_code=region_code, facility_code=facility_code)
-    return user
+    audit_record(actor=actor, action="user.reset_password", obj=user, after={"must_change_password": True},
+                 reason=reason.strip() or "管理员重置密码", region_code=region_code, facility_code=facility_code)
+    return user, password
 
 
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> User:
     if not user.check_password(old_password):
         raise ValidationFailed("wrong_password", "原密码不正确", field="old_password")
+    if new_password == old_password:
+        raise ValidationFailed("invalid", "新密码不能与原密码相同", field="new_password")
     _check_password(new_password, user)
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
     region_code, facility_code = _scope_code(user)
     audit_record(actor=user, action="user.change_password", obj=user, region_code=region_code,
                  facility_code=facility_code)
@@ -194,6 +265,11 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
         require(actor, Cap.USERS_MANAGE)
     if not name.strip():
         raise ValidationFailed("required", "请填写令牌用途", field="name")
+    if len(name.strip()) > 80:
+        raise ValidationFailed("too_long", "令牌用途最长 80 个字符", field="name")
+    if not user.is_active:
+        raise ValidationFailed("invalid", f"账号“{user.username}”已停用，不能为其创建令牌", field="user")
+    name = name.strip()
     key = "nr_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=key[:8], key_hash=token_hash(key))
     region_code, facility_code = _scope_code(user)
@@ -203,11 +279,29 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken, reason: str) -> ApiToken:
-    require(actor, Cap.USERS_MANAGE)
+def api_token_revoke(*, actor: User | None, token: ApiToken, reason: str) -> ApiToken:
+    """Revoke for good (a revoked token is never revived; create a new one). actor=None only for the
+    installation's own command line."""
+    if actor is not None:
+        require(actor, Cap.USERS_MANAGE)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("required", "吊销令牌必须填写原因", field="reason")
+    if len(reason) > 200:
+        raise ValidationFailed("too_long", "吊销原因最长 200 个字符", field="reason")
+    token = (ApiToken.objects.select_for_update(of=("self",)).select_related("user__region", "user__facility")
+             .get(pk=token.pk))
+    if token.revoked_at is not None:
+        raise ValidationFailed("invalid", f"令牌“{token.name}”已于 {timezone.localtime(token.revoked_at):%Y-%m-%d %H:%M}"
+                               " 吊销", field="token")
     token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action="token.revoke", obj=token, reason=reason)
+    token.revoked_by = actor
+    token.revoke_reason = reason
+    token.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    region_code, facility_code = _scope_code(token.user)
+    audit_record(actor=actor, action="token.revoke", obj=token, before={"revoked": False},
+                 after={"revoked": True, "user": token.user.username, "name": token.name}, reason=reason,
+                 region_code=region_code, facility_code=facility_code)
     return token
 
 

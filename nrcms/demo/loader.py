@@ -14,6 +14,7 @@ from nrcms.accounts.services import user_create
 from nrcms.facilities.models import Facility
 from nrcms.facilities.services import facility_upsert
 from nrcms.registry.models import Region, RegionLevel
+from nrcms.registry.region_load import read_division_file, regions_load
 from nrcms.registry.services import region_upsert
 
 DATA = Path(__file__).parent / "data" / "county.yaml"
@@ -35,22 +36,32 @@ def load_data() -> dict:
 
 @transaction.atomic
 def load_regions(data: dict) -> Region:
-    c = data["county"]
-    county, _ = region_upsert(actor=None, code=c["code"], name=c["name"], level=RegionLevel.COUNTY, parent=None,
-                              agricultural_population=c.get("agricultural_population"), authority=AUTHORITY)
-    for t in data["townships"]:
-        villages = t.get("villages", [])
-        population = sum(v.get("agricultural_population") or 0 for v in villages) or None
-        township, _ = region_upsert(actor=None, code=t["code"], name=t["name"], level=RegionLevel.TOWNSHIP,
-                                    parent=county, agricultural_population=population, authority=AUTHORITY)
-        for v in villages:
-            village, _ = region_upsert(actor=None, code=v["code"], name=v["name"], level=RegionLevel.VILLAGE,
-                                       parent=township, agricultural_population=v.get("agricultural_population"),
-                                       authority=AUTHORITY)
-            for n in range(1, v.get("groups", 0) + 1):
-                region_upsert(actor=None, code=f"{v['code']}{n:03d}", name=f"{_chinese_ordinal(n)}组",
+    """The division list through the same service as `nrcms regions load`, then what the list does not carry:
+    populations (a township's is its villages' sum) and village groups."""
+    path = DATA.parent / data["divisions"]
+    report = regions_load(actor=None, rows=read_division_file(path.read_bytes(), path.name), file_name=path.name,
+                          authority=AUTHORITY)
+    if report.refused:
+        raise ValueError(f"演示区划文件 {path.name} 有错误：" + "；".join(d["message"] for d in report.refused))
+    county = Region.objects.get(level=RegionLevel.COUNTY)
+    _set_population(county, data.get("county_agricultural_population"))
+    villages = data.get("villages", {})
+    for township in county.children.order_by("code"):
+        total = 0
+        for village in township.children.filter(level=RegionLevel.VILLAGE).order_by("code"):
+            extra = villages.get(village.code, {})
+            total += extra.get("agricultural_population") or 0
+            _set_population(village, extra.get("agricultural_population"))
+            for n in range(1, extra.get("groups", 0) + 1):
+                region_upsert(actor=None, code=f"{village.code}{n:03d}", name=f"{_chinese_ordinal(n)}组",
                               level=RegionLevel.GROUP, parent=village, authority=AUTHORITY)
+        _set_population(township, total or None)
     return county
+
+
+def _set_population(region: Region, population: int | None) -> None:
+    region_upsert(actor=None, code=region.code, name=region.name, level=region.level, parent=region.parent,
+                  agricultural_population=population, authority=AUTHORITY)
 
 
 def _chinese_ordinal(n: int) -> str:

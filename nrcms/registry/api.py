@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
 
 from nrcms.accounts import selectors
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.core.errors import ValidationFailed
 
 from .models import RegionLevel
+from .region_load import MAX_UPLOAD, read_division_file, regions_load
 
 router = Router(tags=["行政区划"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -37,6 +40,39 @@ def regions(request, search: str = "", level: coded_query(RegionLevel) = "", off
 
 class RegionDetail(RegionOut):
     children: list[RegionOut]
+
+
+class RegionRowOut(Schema):
+    row: int | None = None
+    code: str
+    name: str = ""
+    level: str = ""
+    old: str = ""
+    new: str = ""
+    message: str = ""
+
+
+class RegionLoadOut(Schema):
+    summary: str
+    file_name: str
+    rows_total: int
+    dry_run: bool
+    unchanged: int
+    added: list[RegionRowOut]
+    renamed: list[RegionRowOut]
+    refused: list[RegionRowOut]
+    not_in_file: list[RegionRowOut]
+
+
+@router.post("/load", response={200: RegionLoadOut, **ERRORS},
+             summary="载入统计用区划代码文件（.xlsx/.csv）：报告新增、改名、拒绝；可重复载入")
+def regions_load_upload(request, file: File[UploadedFile], authority: Form[str] = "", dry_run: Form[bool] = False):
+    if file.size > MAX_UPLOAD:
+        raise ValidationFailed("too_large", "文件过大：区划代码文件不应超过 5 MB", field="file")
+    rows = read_division_file(file.read(), file.name or "")
+    report = regions_load(actor=request.user, rows=rows, file_name=file.name or "", authority=authority,
+                          dry_run=dry_run)
+    return report.as_dict()
 
 
 @router.get("/{code}", response={200: RegionDetail, **ERRORS}, summary="一个区划及其下级")

@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import views_people as v
+from .views_regions import regions_load_page
 
 urlpatterns = [
+    path("regions/load/", regions_load_page, name="regions_load"),
     path("households/", v.household_list, name="household_list"),
     path("households/new/", v.household_new, name="household_new"),
     path("households/<int:pk>/", v.household_detail, name="household_detail"),

@@ -43,25 +43,6 @@ class LockoutAuthenticationForm(AuthenticationForm):
         )
 
 
-class UserCreateForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
-    display_name = forms.CharField(label="姓名", max_length=40)
-    role = forms.ChoiceField(label="角色")
-    region_code = forms.CharField(label="管辖区划代码", max_length=15, required=False,
-                                  help_text="医疗机构账号留空")
-    facility_code = forms.CharField(label="所属机构编码", max_length=20, required=False,
-                                    help_text="仅医疗机构合疗科账号填写")
-    phone = forms.CharField(label="电话", max_length=20, required=False)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, min_length=8)
-    authority = forms.CharField(label="依据（文件或审批单号）", max_length=200, required=False)
-
-    def __init__(self, *args, **kwargs):
-        from nrcms.accounts.roles import Role
-
-        super().__init__(*args, **kwargs)
-        self.fields["role"].choices = Role.choices
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=500)
 

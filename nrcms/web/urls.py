@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import views
+from . import views, views_users
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,8 +14,12 @@ urlpatterns = [
     path("facilities/", views.facility_list, name="facility_list"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify_view, name="audit_verify"),
-    path("users/", views.user_list, name="user_list"),
-    path("users/new/", views.user_create, name="user_create"),
-    path("users/<str:username>/active/", views.user_set_active, name="user_set_active"),
-    path("users/<str:username>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/", views_users.user_list, name="user_list"),
+    path("users/new/", views_users.user_create, name="user_create"),
+    path("users/<str:username>/", views_users.user_detail, name="user_detail"),
+    path("users/<str:username>/active/", views_users.user_set_active, name="user_set_active"),
+    path("users/<str:username>/unlock/", views_users.user_unlock, name="user_unlock"),
+    path("users/<str:username>/password/", views_users.user_reset_password, name="user_reset_password"),
+    path("tokens/", views_users.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", views_users.token_revoke, name="token_revoke"),
 ]

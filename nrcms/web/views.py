@@ -9,18 +9,16 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
-from django.views.decorators.http import require_POST
 
 from nrcms.accounts import selectors, services
 from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
-from nrcms.facilities.models import Facility
 from nrcms.facilities.services import facilities_with_status
 from nrcms.registry.models import Region, RegionLevel
 
-from .forms import LockoutAuthenticationForm, PasswordChangeForm, ReasonForm, UserCreateForm
+from .forms import LockoutAuthenticationForm, PasswordChangeForm
 
 PAGE_SIZE = 30
 
@@ -138,68 +136,6 @@ def audit_verify_view(request):
     need(request, Cap.AUDIT_VIEW)
     report = audit_verify()
     return render(request, "web/_audit_verify.html", {"report": report})
-
-
-def user_list(request):
-    need(request, Cap.USERS_MANAGE)
-    search = request.GET.get("q", "").strip()
-    role = request.GET.get("role", "")
-    qs = selectors.user_list(actor=request.user, search=search, role=role)
-    return render(request, "web/user_list.html", {
-        "page": paged(request, qs), "q": search, "role": role, "roles": Role.choices,
-    })
-
-
-def user_create(request):
-    need(request, Cap.USERS_MANAGE)
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            region = Region.objects.filter(code=data["region_code"]).first() if data["region_code"] else None
-            facility = (Facility.objects.filter(code=data["facility_code"]).first()
-                        if data["facility_code"] else None)
-            if data["region_code"] and region is None:
-                form.add_error("region_code", f"区划代码“{data['region_code']}”不存在")
-            elif data["facility_code"] and facility is None:
-                form.add_error("facility_code", f"机构编码“{data['facility_code']}”不存在")
-            else:
-                user = services.user_create(
-                    actor=request.user, username=data["username"], password=data["password"], role=data["role"],
-                    display_name=data["display_name"], region=region, facility=facility, phone=data["phone"],
-                    authority=data["authority"],
-                )
-                messages.success(request, f"已创建用户 {user.username}")
-                return redirect("user_list")
-        except NrcmsError as exc:
-            field = exc.field if exc.field in form.fields else None
-            if exc.field == "region":
-                field = "region_code"
-            elif exc.field == "facility":
-                field = "facility_code"
-            form.add_error(field, exc.message)
-    return render(request, "web/user_form.html", {"form": form})
-
-
-@require_POST
-def user_set_active(request, username: str):
-    target = selectors.user_get(actor=request.user, username=username)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写原因")
-        return redirect("user_list")
-    active = request.POST.get("active") == "1"
-    services.user_set_active(actor=request.user, user=target, active=active, reason=form.cleaned_data["reason"])
-    messages.success(request, f"已{'启用' if active else '停用'}用户 {target.username}")
-    return redirect("user_list")
-
-
-@require_POST
-def user_unlock(request, username: str):
-    target = selectors.user_get(actor=request.user, username=username)
-    services.user_unlock(actor=request.user, user=target, reason=request.POST.get("reason", ""))
-    messages.success(request, f"已解锁用户 {target.username}")
-    return redirect("user_list")
 
 
 def password_change(request):

@@ -1,0 +1,74 @@
+"""API tokens for machine clients: list, create (the key is returned once), revoke with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema, Status
+
+from nrcms.api.base import ErrorOut, PageOut, paginate
+
+from . import selectors, services
+from .roles import Cap
+
+router = Router(tags=["账号与审计"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class TokenOut(Schema):
+    id: int
+    username: str
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    revoke_reason: str
+
+
+def _token_out(t) -> dict:
+    return {"id": t.pk, "username": t.user.username, "name": t.name, "prefix": t.prefix,
+            "created_at": t.created_at, "last_used_at": t.last_used_at, "revoked_at": t.revoked_at,
+            "revoked_by": t.revoked_by.username if t.revoked_by else None, "revoke_reason": t.revoke_reason}
+
+
+class TokenPage(PageOut):
+    items: list[TokenOut]
+
+
+@router.get("", response={200: TokenPage, **ERRORS}, summary="API 令牌列表（系统管理员；不含令牌本身）")
+def tokens(request, username: str = "", active: bool = False, offset: int = 0, limit: int = 50):
+    services.require(request.user, Cap.USERS_MANAGE)
+    qs = selectors.token_list(actor=request.user, username=username, include_revoked=not active)
+    items, page = paginate(qs, offset, limit)
+    return {**page, "items": [_token_out(t) for t in items]}
+
+
+class TokenIn(Schema):
+    username: str
+    name: str
+
+
+class TokenCreatedOut(TokenOut):
+    key: str
+
+
+@router.post("", response={201: TokenCreatedOut, **ERRORS},
+             summary="创建 API 令牌；key 只在此响应中出现一次，系统只保存其哈希")
+def token_create(request, payload: TokenIn):
+    services.require(request.user, Cap.USERS_MANAGE)
+    owner = selectors.user_get(actor=request.user, username=payload.username)
+    token, key = services.api_token_create(actor=request.user, user=owner, name=payload.name)
+    return Status(201, {**_token_out(token), "key": key})
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+@router.post("/{token_id}/revoke", response={200: TokenOut, **ERRORS}, summary="吊销 API 令牌（须填原因）")
+def token_revoke(request, token_id: int, payload: RevokeIn):
+    services.require(request.user, Cap.USERS_MANAGE)
+    token = selectors.token_get(actor=request.user, token_id=token_id)
+    return _token_out(services.api_token_revoke(actor=request.user, token=token, reason=payload.reason))

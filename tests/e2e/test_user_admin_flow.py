@@ -1,0 +1,78 @@
+"""Issue #9 in a browser: the administrator resets a user's password; the user logs in with the temporary
+password and is made to choose a new one before anything else."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SHOTS = Path("/tmp/h6-shots")
+
+
+def _keep(path: Path) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    shutil.copy(path, SHOTS / path.name)
+
+
+def test_admin_resets_a_password_and_the_user_must_change_it(page, live_server, browser_login, shot):
+    browser_login("admin")
+    page.click("[data-menu=user_list]")
+    assert "ganting" in page.get_by_test_id("user-table").inner_text()
+    _keep(shot(page, "users-list-admin"))
+    page.click("[data-user=ganting] >> text=修改")
+    page.wait_for_url(f"{live_server.url}/users/ganting/")
+    # the jurisdiction is chosen from the tree, not typed
+    assert page.locator("select[name=region_code] optgroup[label=余下镇]").count() == 1
+    _keep(shot(page, "user-detail-admin"))
+    form = page.get_by_test_id("reset-password")
+    form.locator("input[name=reason]").fill("本人电话申请，已核实身份")
+    form.get_by_role("button", name="重置密码").click()
+    temporary = page.get_by_test_id("temporary-password").inner_text().strip()
+    assert len(temporary) == 12
+    _keep(shot(page, "user-password-reset"))
+    page.locator("form[action='/logout/'] button").click()
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "ganting")
+    page.fill("input[name=password]", temporary)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/account/password/")
+    assert "管理员已重置您的密码" in page.get_by_test_id("must-change").inner_text()
+    page.goto(f"{live_server.url}/registry/households/")  # any other page leads back
+    page.wait_for_url(f"{live_server.url}/account/password/")
+    _keep(shot(page, "password-must-change"))
+    page.fill("input[name=old_password]", temporary)
+    page.fill("input[name=new_password]", "Ganting-own-2026")
+    page.fill("input[name=new_password2]", "Ganting-own-2026")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_test_id("jurisdiction").inner_text() == "甘亭镇"
+    page.goto(f"{live_server.url}/registry/households/")
+    assert page.url == f"{live_server.url}/registry/households/"
+
+
+def test_admin_creates_and_revokes_a_token_and_loads_regions(page, live_server, browser_login, shot, tmp_path):
+    browser_login("admin")
+    page.click("[data-menu=token_list]")
+    page.select_option("select[name=username]", "desk_county")
+    page.fill("input[name=name]", "户县医院HIS对接")
+    page.get_by_role("button", name="创建令牌").click()
+    assert page.get_by_test_id("token-key").inner_text().startswith("nr_")
+    _keep(shot(page, "tokens-created"))
+    row = page.get_by_test_id("token-table").locator("tr", has_text="户县医院HIS对接")
+    row.locator("input[name=reason]").fill("合同到期")
+    row.get_by_role("button", name="吊销").click()
+    assert "合同到期" in page.get_by_test_id("token-table").inner_text()
+    _keep(shot(page, "tokens-revoked"))
+
+    csv = tmp_path / "户县区划.csv"
+    csv.write_text("统计用区划代码,名称,城乡分类代码\n610125100203,南关社区,111\n610125199201,错村,220\n",
+                   encoding="utf-8")
+    page.click("[data-menu=regions_load]")
+    page.set_input_files("input[name=file]", str(csv))
+    page.get_by_role("button", name="载入").click()
+    summary = page.get_by_test_id("regions-load-summary").inner_text()
+    assert "改名 1" in summary and "拒绝 1" in summary
+    assert "南关社区" in page.get_by_test_id("regions-renamed").inner_text()
+    _keep(shot(page, "regions-load-report"))
