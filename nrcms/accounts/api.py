@@ -124,7 +124,7 @@ def user_active(request, username: str, payload: ActiveIn):
 
 
 class UserUpdateIn(Schema):
-    role: str
+    role: coded(Role, description="角色")
     region_code: str | None = None
     facility_code: str | None = None
     phone: str = ""

@@ -46,7 +46,7 @@ class RegionRowOut(Schema):
     row: int | None = None
     code: str
     name: str = ""
-    level: str = ""
+    level: coded(RegionLevel, blank="未定") = ""
     old: str = ""
     new: str = ""
     message: str = ""
