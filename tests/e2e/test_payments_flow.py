@@ -75,6 +75,11 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     assert page.get_by_test_id("deduction-total").inner_text() == "600.00"
     shot(page, "payments-review")
     page.get_by_role("button", name="审定通过").click()
+    confirm = page.get_by_test_id("approve-confirm")  # approving asks once more, naming the amount
+    assert "应拨付 6300.00 元" in confirm.inner_text()
+    assert page.get_by_test_id("statement-status").inner_text() == "审核中"
+    shot(page, "payments-approve-confirm")
+    confirm.get_by_role("button", name="确认审定").click()
     assert "已审定，应拨付 6300.00 元" in page.content()  # 6900.00 − 600.00
     assert page.get_by_test_id("statement-status").inner_text() == "已审核待拨付"
     _logout(page)
