@@ -37,6 +37,10 @@ def test_the_village_clerk_opens_her_unpaid_list_and_goes_to_collect(page, live_
     table = page.get_by_test_id("outstanding-table").inner_text()
     assert "西街村" not in table and "余下镇" not in table  # only her village
     _save(page, shot, "clerk-outstanding-list")
+    row.get_by_role("link", name=household.number).click()  # the household page says the same
+    assert "已参合未缴费" in page.get_by_test_id("payment-status").inner_text()
+    _save(page, shot, "clerk-household-payment")
+    page.go_back()
     row.get_by_role("link", name="收缴费").click()
     page.wait_for_url("**/funding/contributions/**")
     assert page.locator("input[name=household_number]").input_value() == household.number
