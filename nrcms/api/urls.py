@@ -8,6 +8,7 @@ from nrcms.claims.api_referral import router as referral_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
+from nrcms.funding.api_outstanding import router as outstanding_router
 from nrcms.funding.api_year_close import router as year_close_router
 from nrcms.payments.api import router as payments_router
 from nrcms.registry.api import router as registry_router
@@ -24,6 +25,7 @@ api.add_router("/catalogue", catalogue_router)
 api.add_router("/registry", people_router)
 api.add_router("/funding", funding_router)
 api.add_router("/funding", year_close_router)
+api.add_router("/funding/outstanding-households", outstanding_router)
 api.add_router("/desk", desk_router)
 api.add_router("/manual-claims", manual_router)
 api.add_router("/referrals", referral_router)

@@ -195,6 +195,9 @@ def desk_reverse(request, pk: int):
     if settlement is None:
         raise NotFound("结算单", pk)
     form = ReverseForm(request.POST)
+    if request.method == "POST" and form.is_valid() and request.POST.get("confirm") != "1":
+        # the confirm step: a reversal undoes the payment and posts a negative line, so ask once more
+        return render(request, "claims/desk_reverse_confirm.html", {"s": settlement, "reason": form.cleaned_data["reason"]})
     if request.method == "POST" and form.is_valid():
         try:
             reversal = settlement_reverse(actor=request.user, settlement=settlement, reason=form.cleaned_data["reason"])

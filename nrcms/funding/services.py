@@ -16,7 +16,15 @@ from nrcms.accounts.selectors import jurisdiction_of
 from nrcms.accounts.services import require, require_separation
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.core.money import ZERO, money
-from nrcms.registry.models import Enrollment, EnrollmentStatus, Household, Person, PersonCategory
+from nrcms.registry.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Household,
+    Person,
+    PersonCategory,
+    PersonStatus,
+    Relation,
+)
 from nrcms.registry.people import sequence_take
 
 from . import ledger
@@ -101,6 +109,13 @@ def _categories_on(person_ids, on: dt.date) -> dict[int, set[str]]:
     return out
 
 
+def _head_name(household: Household, chosen: list[Person]) -> str:
+    """Who pays for several members when nobody is named: the household's head (by name, as the receipt
+    must name a person), else the first member paid for."""
+    head = household.members.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE).first()
+    return head.name if head is not None else chosen[0].name
+
+
 @transaction.atomic
 def contribution_record(*, actor: User, household: Household, scheme_year: int, payer_kind: str, payer_name: str = "",
                         paid_on: dt.date, persons: list[Person] | None = None, amount_per_person=None,
@@ -153,7 +168,7 @@ def contribution_record(*, actor: User, household: Household, scheme_year: int, 
     if not lines:
         raise ValidationFailed("already_paid", f"户 {household.number} 的参合人员均已缴清", field="persons")
     if not payer_name:
-        payer_name = {PayerKind.SELF: chosen[0].name if len(chosen) == 1 else "户主",
+        payer_name = {PayerKind.SELF: chosen[0].name if len(chosen) == 1 else _head_name(household, chosen),
                       PayerKind.COLLECTIVE: household.region.parent.name + "村委会" if household.region.parent else "村委会",
                       PayerKind.CIVIL_AFFAIRS: "县民政局", PayerKind.CADRE_ADVANCE: ""}[payer_kind]
     if payer_kind == PayerKind.CADRE_ADVANCE and not payer_name.strip():

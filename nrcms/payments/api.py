@@ -27,6 +27,7 @@ from .models import (
 )
 from .printout import statement_pdf
 from .reconciliation import ReconciliationInput, differences_to_fen, reconciliation_submit, totals_to_fen
+from .review import statement_deduction_withdraw, statement_resubmit, statement_return
 from .services import (
     month_parse,
     statement_approve,
@@ -51,6 +52,7 @@ def _statement(request, number: str) -> FacilityStatement:
 
 
 class DeductionOut(Schema):
+    id: int
     kind: coded(ViolationKind, description="违规性质")
     settlement_number: str | None
     base_amount: Decimal
@@ -59,6 +61,10 @@ class DeductionOut(Schema):
     reason: str
     created_by: str
     created_at: dt.datetime
+    withdrawn: bool
+    withdrawn_by: str | None
+    withdrawn_at: dt.datetime | None
+    withdrawal_reason: str
 
 
 class StatementOut(Schema):
@@ -97,6 +103,11 @@ class StatementOut(Schema):
     approved_at: dt.datetime | None
     disbursed_by: str | None
     disbursed_at: dt.datetime | None
+    return_reason: str
+    returned_by: str | None
+    returned_at: dt.datetime | None
+    resubmission_note: str
+    resubmitted_at: dt.datetime | None
     deductions: list[DeductionOut]
 
 
@@ -120,10 +131,14 @@ def _out(st: FacilityStatement) -> dict:
         "reviewed_by": _name(st.reviewed_by), "reviewed_at": st.reviewed_at,
         "approved_by": _name(st.approved_by), "approved_at": st.approved_at,
         "disbursed_by": _name(st.disbursed_by), "disbursed_at": st.disbursed_at,
-        "deductions": [{"kind": d.kind, "settlement_number": d.settlement.number if d.settlement else None,
+        "return_reason": st.return_reason, "returned_by": _name(st.returned_by), "returned_at": st.returned_at,
+        "resubmission_note": st.resubmission_note, "resubmitted_at": st.resubmitted_at,
+        "deductions": [{"id": d.pk, "kind": d.kind, "settlement_number": d.settlement.number if d.settlement else None,
                         "base_amount": d.base_amount, "multiplier": d.multiplier, "amount": d.amount,
-                        "reason": d.reason, "created_by": d.created_by.username, "created_at": d.created_at}
-                       for d in st.deductions.select_related("settlement", "created_by")],
+                        "reason": d.reason, "created_by": d.created_by.username, "created_at": d.created_at,
+                        "withdrawn": d.withdrawn_at is not None, "withdrawn_by": _name(d.withdrawn_by),
+                        "withdrawn_at": d.withdrawn_at, "withdrawal_reason": d.withdrawal_reason}
+                       for d in st.deductions.select_related("settlement", "created_by", "withdrawn_by")],
     }
 
 
@@ -220,6 +235,34 @@ def deduct(request, number: str, payload: DeductionIn):
              summary="审定（扣款记账；应拨付 = 基金支付合计 − 违规扣款）")
 def approve(request, number: str):
     return _out(statement_approve(actor=request.user, statement=_statement(request, number)))
+
+
+class ReasonIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+@router.post("/statements/{number}/deductions/{deduction_id}/withdraw", response={200: StatementOut, **ERRORS},
+             summary="审核中撤销一笔违规扣款（须填原因；扣款合计重算，记审计）")
+def deduction_withdraw(request, number: str, deduction_id: int, payload: ReasonIn):
+    st = _statement(request, number)
+    statement_deduction_withdraw(actor=request.user, statement=st, deduction_id=deduction_id, reason=payload.reason)
+    return _out(selectors.statement_get(actor=request.user, pk=st.pk))
+
+
+@router.post("/statements/{number}/return", response={200: StatementOut, **ERRORS},
+             summary="退回医院（已生成待审核或审核中的月结算单；须填退回原因，医院可见）")
+def send_back(request, number: str, payload: ReasonIn):
+    return _out(statement_return(actor=request.user, statement=_statement(request, number), reason=payload.reason))
+
+
+class ResubmitIn(Schema):
+    note: str = Field(max_length=300)
+
+
+@router.post("/statements/{number}/resubmit", response={200: StatementOut, **ERRORS},
+             summary="医院重新报送被退回的月结算单（按本月结算重新生成，须填报送说明）")
+def resubmit(request, number: str, payload: ResubmitIn):
+    return _out(statement_resubmit(actor=request.user, statement=_statement(request, number), note=payload.note))
 
 
 class DisburseIn(Schema):

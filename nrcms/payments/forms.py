@@ -17,13 +17,28 @@ class DeductionForm(forms.Form):
     reason = forms.CharField(label="扣款原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}))
 
 
+class WithdrawForm(forms.Form):
+    deduction = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="撤销原因", max_length=300)
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+                             help_text="医院合疗科可见；写明需要医院核实或补充的内容")
+
+
+class ResubmitForm(forms.Form):
+    note = forms.CharField(label="报送说明", max_length=300, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+                           help_text="答复退回原因：已核实、已补充的材料或已冲正重结的结算单")
+
+
 class DisburseForm(forms.Form):
     reference = forms.CharField(label="拨付凭证号（银行回单号）", max_length=60)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class ReconciliationForm(forms.Form):
-    date = forms.DateField(label="对账日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="对账日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     settlement_count = forms.IntegerField(label="结算笔数", min_value=0)
     reversal_count = forms.IntegerField(label="冲正笔数", min_value=0, initial=0)
     total_cost = forms.DecimalField(label="医疗总费用", max_digits=14, decimal_places=2)

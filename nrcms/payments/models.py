@@ -16,6 +16,7 @@ def _money(label: str, **kw):
 class StatementStatus(models.TextChoices):
     SUBMITTED = "submitted", "已生成待审核"
     IN_REVIEW = "in_review", "审核中"
+    RETURNED = "returned", "已退回医院"
     APPROVED = "approved", "已审核待拨付"
     DISBURSED = "disbursed", "已拨付"
 
@@ -39,6 +40,12 @@ class FacilityStatement(LayerAmounts):
     outpatient_fund_total = _money("门诊基金支付")
     reversal_count = models.IntegerField("跨月冲正笔数", default=0)
     deduction_total = _money("违规扣款合计")
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    returned_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="退回人")
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    resubmission_note = models.CharField("医院重新报送说明", max_length=300, blank=True)
+    resubmitted_at = models.DateTimeField("重新报送时间", null=True, blank=True)
     approved_amount = models.DecimalField("审定应拨付", max_digits=14, decimal_places=2, null=True, blank=True)
     disbursed_amount = models.DecimalField("实际拨付", max_digits=14, decimal_places=2, null=True, blank=True)
     disbursement_reference = models.CharField("拨付凭证号", max_length=60, blank=True)
@@ -62,8 +69,10 @@ class FacilityStatement(LayerAmounts):
             models.UniqueConstraint(fields=["facility", "month"], name="one_statement_per_facility_month"),
             models.CheckConstraint(name="statement_deductions_not_negative", condition=Q(deduction_total__gte=0)),
             models.CheckConstraint(name="statement_approved_has_approver",
-                                   condition=Q(status__in=["submitted", "in_review"])
+                                   condition=Q(status__in=["submitted", "in_review", "returned"])
                                    | Q(approved_by__isnull=False, approved_amount__isnull=False)),
+            models.CheckConstraint(name="statement_returned_has_reason",
+                                   condition=~Q(status="returned") | ~Q(return_reason="")),
             models.CheckConstraint(name="statement_disbursed_has_disburser",
                                    condition=~Q(status="disbursed")
                                    | Q(disbursed_by__isnull=False, disbursed_amount__isnull=False)),
@@ -100,7 +109,8 @@ MULTIPLIER_RANGE = {ViolationKind.LOSS: ("1", "2"), ViolationKind.FRAUD: ("2", "
 
 class StatementDeduction(models.Model):
     """违规扣款: base amount × multiplier (the fund-supervision regulation's 1–2× or 2–5×), with a reason.
-    Posted to the ledger (Dr 2201-机构 / Cr 3101) when the statement is approved."""
+    Posted to the ledger (Dr 2201-机构 / Cr 3101) when the statement is approved. While the statement is in
+    review a deduction can be withdrawn (with a reason); the row stays, marked, and no longer counts."""
 
     statement = models.ForeignKey(FacilityStatement, on_delete=models.PROTECT, related_name="deductions")
     settlement = models.ForeignKey("claims.Settlement", null=True, blank=True, on_delete=models.PROTECT,
@@ -112,6 +122,10 @@ class StatementDeduction(models.Model):
     reason = models.CharField("扣款原因", max_length=300)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="撤销人")
+    withdrawal_reason = models.CharField("撤销原因", max_length=300, blank=True)
 
     class Meta:
         ordering = ["statement", "id"]
@@ -121,6 +135,9 @@ class StatementDeduction(models.Model):
                                    | Q(kind="fraud", multiplier__gte=2, multiplier__lte=5)),
             models.CheckConstraint(name="deduction_reason_required", condition=~Q(reason="")),
             models.CheckConstraint(name="deduction_amounts_positive", condition=Q(base_amount__gt=0, amount__gt=0)),
+            models.CheckConstraint(name="deduction_withdrawal_has_reason",
+                                   condition=Q(withdrawn_at__isnull=True)
+                                   | (Q(withdrawn_by__isnull=False) & ~Q(withdrawal_reason=""))),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ def statement_context(statement: FacilityStatement) -> dict:
     return {
         "st": statement, "office": f"{county.name if county else ''}新型农村合作医疗管理办公室",
         "layers": [(label, getattr(statement, name)) for name, label in LAYER_LABELS],
-        "deductions": statement.deductions.select_related("settlement", "created_by"),
+        "deductions": statement.deductions.filter(withdrawn_at__isnull=True).select_related("settlement", "created_by"),
         "lines": statement_lines(statement), "net": net, "net_capital": chinese_capital(net),
         "fund_capital": chinese_capital(statement.fund_total),
         "disbursed_capital": chinese_capital(statement.disbursed_amount)

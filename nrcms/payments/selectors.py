@@ -56,7 +56,7 @@ def statement_facility(*, actor: User, facility_code: str = "") -> Facility:
 
 def statement_get(*, actor: User, pk: int | None = None, number: str | None = None) -> FacilityStatement:
     key = {"pk": pk} if pk is not None else {"number": number}
-    statement = statement_list(actor=actor).select_related("reviewed_by", "facility__region").filter(**key).first()
+    statement = statement_list(actor=actor).select_related("reviewed_by", "returned_by", "facility__region").filter(**key).first()
     if statement is None:
         raise NotFound("月结算单", pk if pk is not None else number)
     return statement

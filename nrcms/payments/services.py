@@ -244,7 +244,7 @@ def statement_approve(*, actor: User, statement: FacilityStatement) -> FacilityS
     if statement.status != StatementStatus.IN_REVIEW:
         raise ValidationFailed("invalid_status", f"月结算单 {statement.number} 当前为“{statement.get_status_display()}”，"
                                "只有审核中的月结算单可以审定", field="status")
-    for d in statement.deductions.all():
+    for d in statement.deductions.filter(withdrawn_at__isnull=True):
         ledger.violation_deduction_post(
             facility=statement.facility, amount=d.amount, actor=actor, source=d,
             description=f"违规扣款 {statement.number}（{statement.facility.name}）：{d.reason}",

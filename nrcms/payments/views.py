@@ -3,6 +3,7 @@ finance disburses) and the daily reconciliation."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -16,7 +17,15 @@ from nrcms.core.pdf import pdf_response
 from nrcms.web.views import paged
 
 from . import selectors
-from .forms import DeductionForm, DisburseForm, GenerateForm, ReconciliationForm
+from .forms import (
+    DeductionForm,
+    DisburseForm,
+    GenerateForm,
+    ReconciliationForm,
+    ResubmitForm,
+    ReturnForm,
+    WithdrawForm,
+)
 from .models import ReconciliationResult, StatementStatus, ViolationKind
 from .printout import statement_context, statement_pdf
 from .reconciliation import (
@@ -26,6 +35,7 @@ from .reconciliation import (
     reconciliation_submit,
     totals_to_fen,
 )
+from .review import statement_deduction_withdraw, statement_resubmit, statement_return
 from .services import (
     month_parse,
     statement_approve,
@@ -36,7 +46,8 @@ from .services import (
 )
 
 ACTIONS = {"statement.generate": "生成", "statement.review": "开始审核", "statement.deduct": "违规扣款",
-           "statement.approve": "审定", "statement.disburse": "拨付"}
+           "statement.deduction_withdraw": "撤销扣款", "statement.return": "退回医院",
+           "statement.resubmit": "医院重新报送", "statement.approve": "审定", "statement.disburse": "拨付"}
 
 
 HISTORY_FIELDS = {"month": "月份", "lines": "笔数", "total_cost": "医疗总费用", "fund_total": "基金支付",
@@ -89,48 +100,77 @@ def statement_list(request):
         "is_desk": user.can(Cap.DESK_SETTLE)})
 
 
+def _statement_action(request, statement, action: str, forms: dict):
+    """Run the posted action through its one service; a redirect when done, None to show the page again."""
+    user, pk = request.user, statement.pk
+    form = forms.get(action)
+    if action == "review":
+        statement_review_start(actor=user, statement=statement)
+        messages.success(request, "已开始审核")
+    elif action == "deduct" and form.is_valid():
+        d = statement_deduct(actor=user, statement=statement, **form.cleaned_data)
+        messages.success(request, f"已登记违规扣款 {d.amount} 元（{d.base_amount} × {d.multiplier}）")
+    elif action == "withdraw" and form.is_valid():
+        d = statement_deduction_withdraw(actor=user, statement=statement, deduction_id=form.cleaned_data["deduction"],
+                                         reason=form.cleaned_data["reason"])
+        messages.success(request, f"已撤销违规扣款 {d.amount} 元，扣款合计已重算")
+    elif action == "return" and form.is_valid():
+        statement_return(actor=user, statement=statement, reason=form.cleaned_data["reason"])
+        messages.success(request, f"已退回 {statement.facility.name}，医院可见退回原因")
+    elif action == "resubmit" and form.is_valid():
+        statement_resubmit(actor=user, statement=statement, note=form.cleaned_data["note"])
+        messages.success(request, "已重新报送，等待县合管办审核")
+    elif action == "approve":
+        if request.POST.get("confirm") != "1":  # the confirm step: show what approving fixes, ask again
+            return None
+        statement = statement_approve(actor=user, statement=statement)
+        messages.success(request, f"已审定，应拨付 {statement.approved_amount} 元")
+    elif action == "disburse" and form.is_valid():
+        statement, created = statement_disburse(
+            actor=user, statement=statement, reference=form.cleaned_data["reference"],
+            idempotency_key=form.cleaned_data["idempotency_key"] or None)
+        messages.success(request, f"已拨付 {statement.disbursed_amount} 元" if created else "该月结算单已拨付，未重复拨付")
+    else:
+        return None
+    return redirect("statement_detail", pk=pk)
+
+
 def statement_detail(request, pk: int):
     _need_reader(request)
     user = request.user
     statement = selectors.statement_get(actor=user, pk=pk)
-    deduction_form = DeductionForm(request.POST if request.POST.get("action") == "deduct" else None)
-    disburse_form = DisburseForm(request.POST if request.POST.get("action") == "disburse" else None,
-                                 initial={"idempotency_key": uuid.uuid4().hex})
     action = request.POST.get("action") if request.method == "POST" else None
-    try:
-        if action == "review":
-            statement_review_start(actor=user, statement=statement)
-            messages.success(request, "已开始审核")
-            return redirect("statement_detail", pk=pk)
-        if action == "deduct" and deduction_form.is_valid():
-            d = statement_deduct(actor=user, statement=statement, **deduction_form.cleaned_data)
-            messages.success(request, f"已登记违规扣款 {d.amount} 元（{d.base_amount} × {d.multiplier}）")
-            return redirect("statement_detail", pk=pk)
-        if action == "approve":
-            statement = statement_approve(actor=user, statement=statement)
-            messages.success(request, f"已审定，应拨付 {statement.approved_amount} 元")
-            return redirect("statement_detail", pk=pk)
-        if action == "disburse" and disburse_form.is_valid():
-            statement, created = statement_disburse(
-                actor=user, statement=statement, reference=disburse_form.cleaned_data["reference"],
-                idempotency_key=disburse_form.cleaned_data["idempotency_key"] or None)
-            messages.success(request, f"已拨付 {statement.disbursed_amount} 元" if created else "该月结算单已拨付，未重复拨付")
-            return redirect("statement_detail", pk=pk)
-    except NrcmsError as exc:
-        if action == "deduct" and exc.field in deduction_form.fields:
-            deduction_form.add_error(exc.field, exc.message)
-        elif action == "disburse" and exc.field in disburse_form.fields:
-            disburse_form.add_error(exc.field, exc.message)
-        else:
-            messages.error(request, exc.message)
+
+    def bound(name):
+        return request.POST if action == name else None
+
+    forms = {"deduct": DeductionForm(bound("deduct")), "withdraw": WithdrawForm(bound("withdraw")),
+             "return": ReturnForm(bound("return")), "resubmit": ResubmitForm(bound("resubmit")),
+             "disburse": DisburseForm(bound("disburse"), initial={"idempotency_key": uuid.uuid4().hex})}
+    if action:
+        try:
+            done = _statement_action(request, statement, action, forms)
+            if done is not None:
+                return done
+        except NrcmsError as exc:
+            form = forms.get(action)
+            if form is not None and exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.error(request, exc.message)
+            statement = selectors.statement_get(actor=user, pk=pk)
     context = statement_context(statement)
     history = [{"at": h.at, "action": ACTIONS.get(h.action, h.action), "who": h.actor.display_name if h.actor
                 else (h.actor_username or "系统（命令行）"), "text": _history_text(h.after or {}), "reason": h.reason}
                for h in AuditEntry.objects.filter(object_type="payments.facilitystatement",
                                                   object_id=str(statement.pk)).select_related("actor").order_by("seq")]
     context.update({
-        "page": paged(request, context["lines"]), "deduction_form": deduction_form, "disburse_form": disburse_form,
+        "page": paged(request, context["lines"]), "deduction_form": forms["deduct"], "disburse_form": forms["disburse"],
+        "return_form": forms["return"], "resubmit_form": forms["resubmit"], "withdraw_form": forms["withdraw"],
+        "all_deductions": statement.deductions.select_related("settlement", "created_by", "withdrawn_by"),
+        "confirm_approve": action == "approve" and statement.status == StatementStatus.IN_REVIEW,
         "can_review": user.can(Cap.CLAIMS_REVIEW), "can_disburse": user.can(Cap.FUND_DISBURSE), "history": history,
+        "is_own_desk": user.can(Cap.DESK_SETTLE) and user.facility_id == statement.facility_id,
     })
     return render(request, "payments/statement_detail.html", context)
 
@@ -151,7 +191,8 @@ def reconciliation_list(request):
     _need_reader(request)
     user = request.user
     is_desk = user.can(Cap.DESK_SETTLE) and user.facility_id is not None
-    form = ReconciliationForm(request.POST or None, initial={"date": timezone.localdate()})
+    # a desk reconciles the day that has closed: yesterday, written ISO so the date input shows it
+    form = ReconciliationForm(request.POST or None, initial={"date": timezone.localdate() - dt.timedelta(days=1)})
     if request.method == "POST" and is_desk and form.is_valid():
         try:
             row = reconciliation_submit(actor=user, data=ReconciliationInput(**form.cleaned_data))

@@ -17,6 +17,7 @@ from nrcms.accounts.selectors import region_list
 from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.export import XLSX, xlsx_response
 from nrcms.core.pdf import pdf_response
+from nrcms.funding.outstanding import household_payment
 from nrcms.web.views import need, paged
 
 from . import enrollment, people
@@ -26,7 +27,15 @@ from .certificate_pdf import certificate_pdf
 from .models import Category, ExemptionReason, ImportStatus, PersonStatus, Region, RegionLevel, Relation
 from .roster_template import template_xlsx
 
-MEMBER_SLOTS = 6
+MEMBER_SLOTS = 6  # rows the new-household form starts with; "增加一行" (or ?rows=N) adds more
+MAX_MEMBERS = 40  # a household register (户口簿) page count no real household reaches
+
+
+def _member_slots(request) -> int:
+    """As many rows as were posted (a household of any size up to MAX_MEMBERS), at least MEMBER_SLOTS."""
+    posted = [int(k[5:]) + 1 for k in request.POST if k.startswith("name_") and k[5:].isdigit()]
+    asked = request.GET.get("rows", "")
+    return max([MEMBER_SLOTS, *posted, min(int(asked), MAX_MEMBERS) if asked.isdigit() else 0])
 
 
 def current_year() -> int:
@@ -83,6 +92,8 @@ def household_detail(request, pk: int):
         "relations": [r for r in Relation.choices if r[0] != Relation.HEAD], "reasons": ExemptionReason.choices,
         "categories": Category.choices, "can_edit": request.user.can(Cap.REGISTRY_EDIT),
         "add_kinds": [(k, v) for k, v in people.ADD_KINDS.items()], "today": timezone.localdate(),
+        "payment": household_payment(household=household, scheme_year=year),
+        "can_collect": request.user.can(Cap.CONTRIBUTION_COLLECT),
     })
 
 
@@ -94,10 +105,13 @@ def household_new(request):
     need(request, Cap.REGISTRY_EDIT)
     post = request.POST
     rows = [{"name": post.get(f"name_{i}", ""), "id_number": post.get(f"id_number_{i}", ""),
-             "relation": post.get(f"relation_{i}", "")} for i in range(MEMBER_SLOTS)]
+             "relation": post.get(f"relation_{i}", "")} for i in range(_member_slots(request))]
     error_field = None
     if request.method == "POST":
         try:
+            if len(rows) > MAX_MEMBERS:
+                raise ValidationFailed("too_many", f"家庭成员一次最多登记 {MAX_MEMBERS} 人，现有 {len(rows)} 行",
+                                       field="members")
             region = Region.objects.filter(code=post.get("region", "")).first()
             if region is None:
                 raise ValidationFailed("required", "请选择住址（村民小组）", field="region")
@@ -118,7 +132,7 @@ def household_new(request):
             return redirect("household_detail", pk=household.pk)
     return render(request, "registry/household_new.html", {
         "rows": rows, "groups": _group_choices(request.user), "relations": Relation.choices, "post": post,
-        "error_field": error_field,
+        "error_field": error_field, "max_members": MAX_MEMBERS, "more_rows": min(len(rows) + 4, MAX_MEMBERS),
     })
 
 

@@ -35,6 +35,7 @@ MENU: tuple[MenuGroup, ...] = (
     )),
     MenuGroup(_("筹资"), (
         MenuItem(_("缴费登记"), "contribution_list", Cap.CONTRIBUTION_COLLECT),
+        MenuItem(_("未参合、未缴费户"), "outstanding_list", Cap.CONTRIBUTION_COLLECT),
         MenuItem(_("民政代缴"), "contribution_list", Cap.ASSISTANCE_MANAGE),
         MenuItem(_("筹资进度"), "collection_progress", (Cap.REGISTRY_VIEW, Cap.FUND_VIEW)),
         MenuItem(_("筹资标准"), "contribution_standard_list", Cap.FUND_VIEW),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from nrcms.accounts import selectors, services
@@ -57,6 +58,11 @@ def home(request):
         )
         context["region_count"] = selectors.region_list(actor=user).count()
         context["facility_count"] = selectors.facility_list(actor=user).count()
+        if user.can(Cap.CONTRIBUTION_COLLECT):  # the clerk's to-do: households still to enrol or to collect from
+            from nrcms.funding.outstanding import outstanding_count
+
+            context["year"] = timezone.localdate().year
+            context["outstanding"] = outstanding_count(actor=user, scheme_year=context["year"])
     return render(request, "web/home.html", context)
 
 

@@ -75,6 +75,11 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     assert page.get_by_test_id("deduction-total").inner_text() == "600.00"
     shot(page, "payments-review")
     page.get_by_role("button", name="审定通过").click()
+    confirm = page.get_by_test_id("approve-confirm")  # approving asks once more, naming the amount
+    assert "应拨付 6300.00 元" in confirm.inner_text()
+    assert page.get_by_test_id("statement-status").inner_text() == "审核中"
+    shot(page, "payments-approve-confirm")
+    confirm.get_by_role("button", name="确认审定").click()
     assert "已审定，应拨付 6300.00 元" in page.content()  # 6900.00 − 600.00
     assert page.get_by_test_id("statement-status").inner_text() == "已审核待拨付"
     _logout(page)
@@ -95,3 +100,47 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     (artifacts / "facility-statement.pdf").write_bytes(response.body())
+
+
+def test_reviewer_sends_a_statement_back_and_the_desk_resubmits_it(page, live_server, browser_login, shot, september):
+    from nrcms.claims.models import Settlement
+    from nrcms.payments.services import statement_generate
+
+    statement, _ = statement_generate(actor=None, facility=Settlement.objects.filter(
+        episode__serial="ZY-E2E-1").get().episode.facility, month="2026-09")
+    browser_login("reviewer")
+    page.goto(f"{live_server.url}/payments/statements/{statement.pk}/")
+    page.locator("summary", has_text="退回医院").click()
+    page.get_by_test_id("return-form").locator("textarea[name=reason]").fill("马秀珍住院病历缺出院小结，请补充后报送")
+    page.get_by_test_id("return-form").get_by_role("button", name="退回医院").click()
+    assert page.get_by_test_id("statement-status").inner_text() == "已退回医院"
+    _logout(page)
+
+    browser_login("desk_county")
+    page.click("[data-menu=statement_list]")
+    assert "退回原因：马秀珍住院病历缺出院小结" in page.get_by_test_id("statement-table").inner_text()
+    page.get_by_role("link", name=statement.number).click()
+    assert "缺出院小结" in page.get_by_test_id("return-notice").inner_text()
+    _shot_tmp(page, shot, "payments-returned-desk")
+    page.get_by_test_id("resubmit-form").locator("textarea[name=note]").fill("已补充出院小结")
+    page.get_by_test_id("resubmit-form").get_by_role("button", name="重新报送").click()
+    assert page.get_by_test_id("statement-status").inner_text() == "已生成待审核"
+    assert "已补充出院小结" in page.get_by_test_id("resubmission-note").inner_text()
+
+    # the desk's reversal asks once more before it reverses
+    settlement = Settlement.objects.get(episode__serial="ZY-E2E-2")
+    page.goto(f"{live_server.url}/desk/episodes/{settlement.episode_id}/")
+    page.locator("input[name=reason]").last.fill("费用录入错误")
+    page.get_by_role("button", name="冲正").click()
+    confirm = page.get_by_test_id("reverse-confirm")
+    assert settlement.number in confirm.inner_text() and "3450.00" in confirm.inner_text()
+    _shot_tmp(page, shot, "desk-reverse-confirm")
+    assert Settlement.objects.get(pk=settlement.pk).status == "active"
+    confirm.get_by_role("button", name="确认冲正").click()
+    assert "已冲正" in page.content()
+
+
+def _shot_tmp(page, shot, name):
+    Path("/tmp/h5-shots").mkdir(exist_ok=True)
+    page.screenshot(path=f"/tmp/h5-shots/{name}.png", full_page=True)
+    shot(page, name)

@@ -144,7 +144,11 @@ def test_the_reviewer_and_finance_pages(client, login, month):
     assert response.status_code == 200 and "1 至 2 倍" in response.content.decode()
     client.post(url, {"action": "deduct", "kind": "fraud", "base_amount": "100.10", "multiplier": "2.5",
                       "reason": "挂床住院"})
-    client.post(url, {"action": "approve"})
+    confirm = client.post(url, {"action": "approve"})  # first the confirm step: nothing approved yet
+    st.refresh_from_db()
+    assert confirm.status_code == 200 and 'data-testid="approve-confirm"' in confirm.content.decode()
+    assert "应拨付 3199.75 元" in confirm.content.decode() and st.status == "in_review"
+    client.post(url, {"action": "approve", "confirm": "1"})
     st.refresh_from_db()
     assert st.status == "approved" and st.approved_amount == Decimal("3199.75")  # 3450.00 − 250.25
     detail = client.get(url).content.decode()
