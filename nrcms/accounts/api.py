@@ -164,12 +164,12 @@ def user_password_reset(request, username: str, payload: PasswordResetIn):
     return {"username": user.username, "temporary_password": password, "must_change_password": True}
 
 
-class ReasonIn(Schema):
+class UserReasonIn(Schema):
     reason: str = ""
 
 
 @router.post("/users/{username}/unlock", response={200: UserOut, **ERRORS}, summary="解除登录锁定")
-def user_unlock(request, username: str, payload: ReasonIn):
+def user_unlock(request, username: str, payload: UserReasonIn):
     target = selectors.user_get(actor=request.user, username=username)
     services.user_unlock(actor=request.user, user=target, reason=payload.reason)
     return _user_out(target)

@@ -9,9 +9,16 @@ from ninja import Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden
 
-from .outstanding import STATUSES, outstanding_households, outstanding_rows, personal_amount
+from .outstanding import (
+    STATUSES,
+    OutstandingStatus,
+    outstanding_households,
+    outstanding_rows,
+    personal_amount,
+)
 
 router = Router(tags=["筹资与基金"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -22,7 +29,7 @@ class OutstandingOut(Schema):
     head: str
     address: str
     village_code: str
-    status: str
+    status: coded(OutstandingStatus, description="未参合或未缴费的情形")
     status_label: str
     members: int
     enrolled: int
@@ -38,7 +45,7 @@ class OutstandingPage(PageOut):
 
 @router.get("", response={200: OutstandingPage, **ERRORS},
             summary="未参合、未缴费户（按辖区；status: not_enrolled 未参合 / unpaid 已参合未缴费 / partial 未缴清）")
-def outstanding(request, year: int | None = None, village: str = "", status: str = "", q: str = "",
+def outstanding(request, year: int | None = None, village: str = "", status: coded_query(OutstandingStatus) = "", q: str = "",
                 offset: int = 0, limit: int = 100):
     if not request.user.can(Cap.REGISTRY_VIEW):
         raise Forbidden("您的角色无权查看家庭户的参合与缴费情况")

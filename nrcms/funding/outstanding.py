@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import (
     Case,
     CharField,
@@ -37,7 +38,14 @@ from nrcms.registry.selectors_people import household_list
 
 from .models import ContributionLine
 
-STATUSES = {"not_enrolled": "未参合", "unpaid": "已参合未缴费", "partial": "未缴清"}
+
+class OutstandingStatus(models.TextChoices):
+    NOT_ENROLLED = "not_enrolled", "未参合"
+    UNPAID = "unpaid", "已参合未缴费"
+    PARTIAL = "partial", "未缴清"
+
+
+STATUSES = {member.value: str(member.label) for member in OutstandingStatus}
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 

@@ -237,13 +237,13 @@ def approve(request, number: str):
     return _out(statement_approve(actor=request.user, statement=_statement(request, number)))
 
 
-class ReasonIn(Schema):
+class StatementReasonIn(Schema):
     reason: str = Field(max_length=300)
 
 
 @router.post("/statements/{number}/deductions/{deduction_id}/withdraw", response={200: StatementOut, **ERRORS},
              summary="审核中撤销一笔违规扣款（须填原因；扣款合计重算，记审计）")
-def deduction_withdraw(request, number: str, deduction_id: int, payload: ReasonIn):
+def deduction_withdraw(request, number: str, deduction_id: int, payload: StatementReasonIn):
     st = _statement(request, number)
     statement_deduction_withdraw(actor=request.user, statement=st, deduction_id=deduction_id, reason=payload.reason)
     return _out(selectors.statement_get(actor=request.user, pk=st.pk))
@@ -251,7 +251,7 @@ def deduction_withdraw(request, number: str, deduction_id: int, payload: ReasonI
 
 @router.post("/statements/{number}/return", response={200: StatementOut, **ERRORS},
              summary="退回医院（已生成待审核或审核中的月结算单；须填退回原因，医院可见）")
-def send_back(request, number: str, payload: ReasonIn):
+def send_back(request, number: str, payload: StatementReasonIn):
     return _out(statement_return(actor=request.user, statement=_statement(request, number), reason=payload.reason))
 
 
