@@ -1,12 +1,22 @@
+from urllib.parse import urlencode, urlsplit
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# The login page shows "登录已过期，请重新登录" when it is opened with this query parameter.
+SESSION_EXPIRED_PARAM = "expired"
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every page needs a login unless marked @login_not_required. The API answers 401 in its own
-    error format instead of redirecting, and static files are public."""
+    error format instead of redirecting, and static files are public.
+
+    An HTMX request whose session has expired must not get the login page back as a fragment (htmx would
+    draw it inside the current page): it gets 401 with HX-Redirect, so htmx navigates the whole window to
+    the login page, which says the login expired and returns to the page the user was on."""
 
     open_prefixes = ("/api/", "/static/")
 
@@ -14,6 +24,32 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if request.path.startswith(self.open_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(self, request, view_func):
+        if request.headers.get("HX-Request") != "true":
+            return super().handle_no_permission(request, view_func)
+        query = {SESSION_EXPIRED_PARAM: "1"}
+        next_path = htmx_current_path(request)
+        if next_path:
+            query[self.get_redirect_field_name(view_func)] = next_path
+        login_url = f"{resolve_url(self.get_login_url(view_func))}?{urlencode(query)}"
+        response = HttpResponse("登录已过期，请重新登录", status=401, content_type="text/plain; charset=utf-8")
+        response["HX-Redirect"] = login_url
+        return response
+
+
+def htmx_current_path(request) -> str:
+    """The page the user was on (htmx sends its full URL in HX-Current-URL) as a path with its query, only
+    when it is on this site; "" otherwise, so the login never sends anyone to another host."""
+    current = request.headers.get("HX-Current-URL", "")
+    if not current or not url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(current)
+    if not parts.path.startswith("/"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class PasswordChangeRequiredMiddleware:

@@ -34,7 +34,8 @@ class ChargeLineForm(forms.Form):
 
 class ChargeFileForm(forms.Form):
     file = forms.FileField(label="费用明细文件（.xlsx 或 .csv）",
-                           help_text="列：明细序号、院内编码、项目名称、费用日期、数量、单价、金额")
+                           help_text="列：明细序号、院内编码、项目名称、费用日期、数量、单价、金额；"
+                           "日期、金额按 Excel 的格式即可（如 2026/11/23、￥1,250.00）")
 
 
 class DischargeForm(forms.Form):

@@ -33,6 +33,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.accounts.services import require_separation
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.core.money import round_amount
+from nrcms.core.parsing import where
 from nrcms.facilities.models import CatalogueItem, Facility
 from nrcms.funding import ledger
 from nrcms.policy import Settlement as EngineSettlement
@@ -143,30 +144,31 @@ def _line(n: int, line: ReceiptLine, on: dt.date) -> dict:
     try:
         amount = Decimal(str(line.amount))
     except (InvalidOperation, TypeError) as exc:
-        raise ValidationFailed("invalid", f"第 {n} 行金额“{line.amount}”不是数字", field="lines") from exc
+        raise ValidationFailed("invalid", where(n, "金额", f"“{line.amount}”不是数字"), field="lines") from exc
     if amount <= 0 or amount != round_amount(amount):
-        raise ValidationFailed("invalid", f"第 {n} 行金额 {amount} 应为大于 0、精确到分的数", field="lines")
+        raise ValidationFailed("invalid", where(n, "金额", f"{amount} 应为大于 0、精确到分的数"), field="lines")
     if not (line.item_name or "").strip():
-        raise ValidationFailed("required", f"第 {n} 行项目名称不能为空", field="lines")
+        raise ValidationFailed("required", where(n, "项目名称", "不能为空"), field="lines")
     code, cls, share = (line.catalogue_code or "").strip(), (line.catalogue_class or "").strip().upper(), None
     if code:
         item = (CatalogueItem.objects.filter(code=code, valid_from__lte=on)
                 .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).order_by("-valid_from").first())
         if item is None:
-            raise ValidationFailed("not_found", f"第 {n} 行目录编码 {code} 在 {on} 不存在", field="lines")
+            raise ValidationFailed("not_found", where(n, "目录编码", f"{code} 在 {on} 不存在"), field="lines")
         if cls and cls != item.catalogue_class:
-            raise ValidationFailed("invalid", f"第 {n} 行分类{CLASSES.get(cls, cls)}与目录 {code} 的"
-                                   f"{CLASSES[item.catalogue_class]}不符", field="lines")
+            raise ValidationFailed("invalid", where(n, "目录分类", f"{CLASSES.get(cls, cls)}与目录 {code} 的"
+                                   f"{CLASSES[item.catalogue_class]}不符"), field="lines")
         cls, share = item.catalogue_class, item.first_self_pay_share
     elif cls not in CLASSES:
-        raise ValidationFailed("invalid", f"第 {n} 行须选择目录分类（甲/乙/丙）或填写目录编码", field="lines")
+        raise ValidationFailed("invalid", where(n, "目录分类", "须选择甲/乙/丙，或填写目录编码"), field="lines")
     if share is None:
         share = Decimal(str(line.first_self_pay_share)) if line.first_self_pay_share not in (None, "") else None
         if cls == "B" and share is None:
-            raise ValidationFailed("required", f"第 {n} 行为乙类，须填写先行自付比例（如 0.2）", field="lines")
+            raise ValidationFailed("required", where(n, "先行自付比例", "乙类须填写先行自付比例（如 0.2）"),
+                                   field="lines")
         share = share if cls == "B" else Decimal("0")
         if not Decimal("0") <= share <= Decimal("1"):
-            raise ValidationFailed("invalid", f"第 {n} 行先行自付比例应在 0 与 1 之间", field="lines")
+            raise ValidationFailed("invalid", where(n, "先行自付比例", "应在 0 与 1 之间"), field="lines")
     return {"line_no": n, "facility_item_code": "票据", "item_name": line.item_name.strip()[:120], "charged_on": on,
             "quantity": Decimal("1"), "unit_price": amount, "amount": amount,
             "catalogue_code": code or f"手工-{cls}", "catalogue_class": cls, "first_self_pay_share": share}

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from nrcms.accounts.roles import Cap
-from nrcms.core.errors import NrcmsError
+from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.idnumber import mask_id_number
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis, Facility
@@ -34,6 +34,7 @@ from .manual import (
     manual_claims,
     payable_from,
 )
+from .manual_bill import COLUMNS, MAX_FILE_LINES, parse_receipt_file, receipt_line
 from .manual_voucher import manual_voucher_pdf
 from .models import ManualClaimStatus
 
@@ -55,31 +56,52 @@ def manual_list(request):
 
 
 def _rows(post) -> tuple[list[dict], list[ReceiptLine], list[str]]:
+    """The page's receipt rows (as many as the page drew) and the lines read from them."""
+    try:
+        count = min(max(int(post.get("line_count") or RECEIPT_ROWS), RECEIPT_ROWS), MAX_FILE_LINES)
+    except ValueError:
+        count = RECEIPT_ROWS
     rows, lines, errors = [], [], []
-    for i in range(RECEIPT_ROWS):
+    for i in range(count):
         row = {name: (post.get(f"line-{i}-{name}") or "").strip() for name in LINE_FIELDS}
         rows.append(row)
         if not row["amount"] and not row["item_name"]:
             continue
-        try:
-            amount = Decimal(row["amount"])
-            share = Decimal(row["first_self_pay_share"]) if row["first_self_pay_share"] else None
-        except InvalidOperation:
-            errors.append(f"票据第 {i + 1} 行金额或先行自付比例不是数字")
-            continue
-        lines.append(ReceiptLine(item_name=row["item_name"], amount=amount, catalogue_class=row["catalogue_class"],
-                                 first_self_pay_share=share, catalogue_code=row["catalogue_code"]))
+        line = receipt_line(i + 1, {label: row[name] for label, name in COLUMNS.items()}, errors, prefix="票据")
+        if line is not None:
+            lines.append(line)
     return rows, lines, errors
+
+
+def _bill_rows(lines: list[ReceiptLine]) -> list[dict]:
+    """Lines read from a bill file as the page's rows, for the reviewer to check before recording."""
+    rows = [{"item_name": line.item_name, "catalogue_class": line.catalogue_class,
+             "first_self_pay_share": "" if line.first_self_pay_share is None else str(line.first_self_pay_share),
+             "amount": str(line.amount), "catalogue_code": line.catalogue_code} for line in lines]
+    return rows + [dict.fromkeys(LINE_FIELDS, "") for _ in range(RECEIPT_ROWS - len(rows))]
 
 
 def manual_new(request):
     need(request, Cap.CLAIMS_REVIEW)
     facilities = Facility.objects.filter(in_county=False).order_by("level", "code")
-    form = ManualClaimForm(request.POST or None, facilities=facilities,
-                           initial={"papers_received_on": timezone.localdate()})
+    bill = request.method == "POST" and request.POST.get("action") == "bill"
+    form = ManualClaimForm(None if bill else request.POST or None, facilities=facilities,
+                           initial=request.POST.dict() if bill else {"papers_received_on": timezone.localdate()})
     rows = [dict.fromkeys(LINE_FIELDS, "") for _ in range(RECEIPT_ROWS)]
     errors: list[str] = []
-    if request.method == "POST":
+    if bill:  # 读入票据文件: fill the rows from the file; nothing is recorded until 录入
+        rows = _rows(request.POST)[0]
+        upload = request.FILES.get("bill")
+        try:
+            if upload is None:
+                raise ValidationFailed("required", "请选择票据明细文件（.xlsx 或 .csv）", field="file")
+            lines = parse_receipt_file(upload.name, upload.read())
+        except NrcmsError as exc:
+            errors = [d["message"] for d in exc.details] or [exc.message]
+        else:
+            rows = _bill_rows(lines)
+            messages.info(request, f"已从 {upload.name} 读入 {len(lines)} 行票据明细，请核对后点“录入”")
+    elif request.method == "POST":
         rows, lines, errors = _rows(request.POST)
         if form.is_valid() and not errors:
             try:

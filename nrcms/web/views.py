@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date
 
 from nrcms.accounts import selectors, services
 from nrcms.accounts.audit import audit_verify
+from nrcms.accounts.middleware import SESSION_EXPIRED_PARAM
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
@@ -44,6 +45,11 @@ class NrcmsLoginView(LoginView):
     form_class = LockoutAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Set by LoginRequiredMiddleware when an HTMX action found the session gone.
+        expired = self.request.GET.get(SESSION_EXPIRED_PARAM) == "1"
+        return super().get_context_data(session_expired=expired, **kwargs)
 
 
 def home(request):

@@ -183,7 +183,7 @@ def test_a_gbk_csv_from_excel_is_read():
     ("费用.xlsx", b"PK\x03\x04 this is not a workbook", "无法读取该 Excel 文件"),
     ("费用.csv", "明细序号,院内编码,项目名称,费用日期,数量,单价,金额\n".encode("gbk"), "只有列名"),
     ("费用.csv", b"", "空"),
-    ("费用.csv", (CSV + "2,5001-ZL0001,x,2026-05-10,nan,1,1.00\n").encode(), "格式不正确"),
+    ("费用.csv", (CSV + "2,5001-ZL0001,x,2026-05-10,nan,1,1.00\n").encode(), "第 3 行“数量”列：“nan”不是有效的数量"),
 ])
 def test_bad_charge_files_are_refused_with_a_message(name, content, words):
     with pytest.raises(ValidationFailed) as exc:

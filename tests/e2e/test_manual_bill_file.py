@@ -1,0 +1,60 @@
+"""A reviewer reads a manual claim's receipts from the CSV Excel saved (GBK, ￥1,250.00, full-width digits),
+checks the rows the file filled, and records the claim."""
+
+import datetime as dt
+
+import pytest
+
+from nrcms.core.idnumber import make_id_number
+from nrcms.registry.models import Certificate, Enrollment, Household, Person, Region
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TODAY = dt.date.today()
+BILL = "\r\n".join(["项目名称,目录分类,先行自付比例,金额", '甲类费用合计,甲类,,"￥3,000.00"',
+                    "乙类费用合计,乙类,20%,５０００．００", '丙类费用合计,丙类,,"1,000.00"']) + "\r\n"
+
+
+@pytest.fixture
+def patient(demo):
+    region = Region.objects.get(code="610125100201001")
+    household = Household.objects.create(number="E2E0003", region=region, address="东韩村一组 6 号")
+    person = Person.objects.create(id_number=make_id_number("610125", dt.date(1957, 3, 4), 341, "M"), name="张秋生",
+                                   sex="M", birth_date=dt.date(1957, 3, 4), household=household, relation="head")
+    Enrollment.objects.create(person=person, household=household, scheme_year=TODAY.year)
+    Certificate.objects.create(household=household, number="61012599990999")
+    return person
+
+
+def test_a_reviewer_reads_the_receipts_from_an_excel_csv(page, live_server, browser_login, shot, patient, demo,
+                                                         tmp_path):
+    from nrcms.claims.models import Referral
+    from nrcms.facilities.models import Facility
+
+    admit = TODAY - dt.timedelta(days=20)
+    Referral.objects.create(number="ZZ-E2E-3", person=patient, to_facility=Facility.objects.get(code="H610000001"),
+                            approved_on=admit - dt.timedelta(days=1), valid_until=admit + dt.timedelta(days=60),
+                            approved_by=demo["ganting"])
+    browser_login("reviewer")
+    page.goto(f"{live_server.url}/manual/new/")
+    page.fill("input[name=id_number]", patient.id_number)
+    page.select_option("select[name=facility_code]", "H610000001")
+    page.fill("input[name=admission_date]", admit.isoformat())
+    page.fill("input[name=discharge_date]", (TODAY - dt.timedelta(days=12)).isoformat())
+    page.fill("input[name=papers_received_on]", (TODAY - dt.timedelta(days=5)).isoformat())
+    page.fill("input[name=diagnosis_code]", "I21.9")
+    page.fill("input[name=diagnosis_name]", "急性心肌梗死")
+    page.fill("input[name=referral_number]", "ZZ-E2E-3")
+    bill = tmp_path / "票据.csv"
+    bill.write_bytes(BILL.encode("gbk"))
+    page.set_input_files("input[name=bill]", str(bill))
+    page.get_by_role("button", name="读入").click()
+    assert "读入 3 行票据明细" in page.content()
+    assert page.input_value("input[name=line-1-amount]") == "5000.00"
+    assert page.input_value("input[name=line-1-first_self_pay_share]") == "0.2"
+    assert page.input_value("input[name=id_number]") == patient.id_number
+    shot(page, "manual-bill-read")
+    page.get_by_role("button", name="录入", exact=True).click()
+    page.wait_for_url("**/manual/SG*/")
+    trial = page.get_by_test_id("trial-result").inner_text()
+    assert "3025.00" in trial and "9000.00" in trial
