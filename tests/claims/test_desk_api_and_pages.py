@@ -113,6 +113,6 @@ def test_voucher_carries_the_fields_a_patient_needs(demo, family):
 
     settlement, _ = settlement_settle(actor=demo["desk_county"], episode=admitted(demo["desk_county"], family.head))
     ctx = voucher_context(settlement)
-    assert ctx["fund_capital"] == "叁仟肆佰伍拾元整" and ctx["certificate"] == family.certificate
-    assert ctx["head"] == family.head and ctx["year"].admissions == 1 and ctx["rate"] == "75%"
+    assert ctx["fund_capital"] == "叁仟肆佰伍拾元整" and ctx["holder"]["certificate"] == family.certificate.number
+    assert ctx["holder"]["head"] == family.head.name and ctx["year"]["admissions"] == 1 and ctx["rate"] == "75%"
     assert "****" in ctx["masked_id"] and ctx["office"].startswith("户县")
