@@ -187,9 +187,8 @@ def category_end(request, pk: int, category_pk: int):
     person = sel.person_get(actor=request.user, pk=pk)
     p = request.POST
     try:
-        row = sel.person_category_get(person=person, pk=category_pk)
-        people.person_category_end(actor=request.user, category=row, valid_to=_date(p.get("valid_to"), "valid_to"),
-                                   reason=p.get("reason", ""))
+        row = people.person_category_end(actor=request.user, category=sel.person_category_get(person=person, pk=category_pk),
+                                         valid_to=_date(p.get("valid_to"), "valid_to"), reason=p.get("reason", ""))
         messages.success(request, f"已终止 {person.name} 的{row.get_category_display()}认定（{row.valid_to} 为最后一天）")
     except NrcmsError as exc:
         _fail(request, exc)
