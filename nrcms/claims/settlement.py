@@ -201,7 +201,8 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     _desk_episode(actor, episode)
     # Only the admission's own row is locked (of=self); its facility and household come along for the
     # engine, the ledger and the audit record.
-    episode = (Episode.objects.select_for_update(of=("self",)).select_related("facility", "household__region")
+    episode = (Episode.objects.select_for_update(of=("self",))
+               .select_related("facility", "household__region__parent__parent__parent")  # the voucher's address
                .get(pk=episode.pk))
     # A repeat, in one look-up under the lock: the settlement carrying this idempotency key (first: it may be
     # another admission's — refused — or this one's, even if reversed since) or else the admission's active
