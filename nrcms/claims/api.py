@@ -74,6 +74,7 @@ class MemberOut(Schema):
     scheme_year: int
     enrolled: bool
     family_account_balance: Decimal
+    categories: list[str]  # identity categories held on the day asked for (wubao, dibao, registered_poor …)
 
 
 @router.get("/members", response={200: MemberOut, **ERRORS}, summary="按合作医疗证号或身份证号查询参合人员（精确匹配）")
@@ -84,7 +85,7 @@ def member(request, certificate_number: str = "", id_number: str = "", on: dt.da
     return {"name": p.name, "sex": p.sex, "birth_date": p.birth_date, "id_number": p.id_number,
             "certificate_number": card.certificate.number if card.certificate else None,
             "scheme_year": card.scheme_year, "enrolled": card.enrolled,
-            "family_account_balance": card.family_account_balance}
+            "family_account_balance": card.family_account_balance, "categories": card.categories}
 
 
 class EpisodeIn(Schema):

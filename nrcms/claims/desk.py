@@ -82,10 +82,24 @@ class MemberCard:
     certificate: Certificate | None
     enrollment: Enrollment | None
     scheme_year: int
+    on: dt.date | None = None  # the day looked up for: the categories shown are those held that day
 
     @property
     def enrolled(self) -> bool:
         return self.enrollment is not None
+
+    @property
+    def categories(self) -> list[str]:
+        """Identity categories held on the day looked up (one ended before it is not shown)."""
+        if self.on is None:
+            return []
+        return list(self.person.categories.held_on(self.on).order_by("category").values_list("category", flat=True))
+
+    @property
+    def categories_label(self) -> str:
+        from .voucher import label_of
+
+        return label_of(self.categories)
 
     @property
     def family_account_balance(self) -> Decimal:
@@ -128,7 +142,7 @@ def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_
                                    details=[{"name": m.name, "id_number": m.id_number} for m in members])
         person = members[0]
     enrollment = person.enrollments.filter(scheme_year=on.year, status=EnrollmentStatus.ENROLLED).first()
-    return MemberCard(person, certificate, enrollment, on.year)
+    return MemberCard(person, certificate, enrollment, on.year, on)
 
 
 @dataclass(frozen=True)

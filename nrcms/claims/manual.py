@@ -39,6 +39,7 @@ from nrcms.funding import ledger
 from nrcms.policy import Settlement as EngineSettlement
 from nrcms.registry.models import EnrollmentStatus, Person
 
+from .issued import holder_particulars
 from .models import (
     ChargeLine,
     Episode,
@@ -293,6 +294,7 @@ def manual_claim_settle(*, actor: User, claim: ManualClaim) -> tuple[ManualClaim
     claim.scheme_id, claim.scheme_version = result.scheme_id, result.scheme_version
     claim.scheme_effective, claim.inputs, claim.result = result.scheme_effective, inputs, result.to_dict()
     claim.status, claim.paid_by, claim.paid_at = ManualClaimStatus.PAID, actor, timezone.now()
+    claim.issued = holder_particulars(episode.household)
     claim.save()
     for name in YTD_FIELDS:
         setattr(row, name, getattr(result.ytd_after, name))

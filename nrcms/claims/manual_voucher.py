@@ -9,29 +9,33 @@ from nrcms.core.errors import ValidationFailed
 from nrcms.core.idnumber import mask_id_number
 from nrcms.core.money import chinese_capital
 from nrcms.core.pdf import render_pdf
-from nrcms.registry.models import CertificateStatus
 
 from .manual import payable_from
-from .models import ManualClaim, ManualClaimStatus, PersonYear
-from .voucher import _address, _office, categories_label, tier_rates
+from .models import ManualClaim, ManualClaimStatus
+from .voucher import _office, applied_categories_label, particulars, printed_totals, tier_rates
 
 
 def manual_voucher_context(claim: ManualClaim) -> dict:
+    """The slip as it stood when the claim was paid: the categories and year-to-date totals of that payment's
+    computation, the certificate, head and address stored with it (today's for claims paid before they were)."""
     episode = claim.episode
     person, household = episode.person, episode.household
-    head = household.members.filter(relation="head", status="active").first()
+    holder = particulars(claim, household)
     return {
-        "c": claim, "episode": episode, "person": person, "household": household, "head": head,
-        "certificate": household.certificates.filter(status=CertificateStatus.VALID).first(),
-        "office": _office(episode), "facility": episode.facility, "address": _address(household),
-        "masked_id": mask_id_number(person.id_number), "head_id": mask_id_number(head.id_number) if head else "",
-        "rate": tier_rates(claim.result), "categories": categories_label(episode),
+        "c": claim, "episode": episode, "person": person, "household": household, "holder": holder,
+        "office": _office(episode), "facility": episode.facility, "address": holder["address"],
+        "masked_id": mask_id_number(person.id_number),
+        "rate": tier_rates(claim.result), "categories": applied_categories_label(claim.inputs, episode),
         "fund_capital": chinese_capital(claim.fund_total), "self_pay_capital": chinese_capital(claim.self_pay),
-        "year": PersonYear.objects.filter(person=person, scheme_year=episode.scheme_year).first(),
-        "payable_from": payable_from(claim), "lines": (claim.result or {}).get("lines", []),
+        "year": _year_after(claim), "payable_from": payable_from(claim), "lines": (claim.result or {}).get("lines", []),
         "charges": episode.charges.order_by("line_no"), "printed_at": timezone.localtime(),
         "is_reversed": claim.status == ManualClaimStatus.REVERSED,
     }
+
+
+def _year_after(claim: ManualClaim) -> dict:
+    """本年度累计 right after this payment (the payment's own ytd_after), whatever was settled since."""
+    return printed_totals((claim.result or {}).get("ytd_after", {}))
 
 
 def manual_voucher_pdf(claim: ManualClaim) -> bytes:

@@ -284,6 +284,8 @@ class Settlement(SettlementAmounts):
     scheme_effective = models.DateField("方案生效日期")
     inputs = models.JSONField("计算输入")
     result = models.JSONField("计算结果与说明")
+    issued = models.JSONField("开具时的凭据信息", null=True, blank=True,
+                              help_text="证号、户主、住址与结算后的本年度累计，重打凭据时照此打印")
     idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
     reason = models.CharField("冲正原因", max_length=300, blank=True)
     settled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
@@ -336,6 +338,8 @@ class ManualClaim(SettlementAmounts):
     scheme_effective = models.DateField("方案生效日期", null=True, blank=True)
     inputs = models.JSONField("计算输入", null=True, blank=True)
     result = models.JSONField("计算结果与说明", null=True, blank=True)
+    issued = models.JSONField("支付时的凭据信息", null=True, blank=True,
+                              help_text="证号、户主、住址与支付后的本年度累计，重打凭据时照此打印")
     idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="录入人")
     recorded_at = models.DateTimeField("录入时间", auto_now_add=True)

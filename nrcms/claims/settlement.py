@@ -36,6 +36,7 @@ from nrcms.policy import Settlement as EngineSettlement
 from nrcms.registry.models import PersonCategory
 from nrcms.registry.people import sequence_take
 
+from .issued import holder_particulars, year_totals
 from .models import (
     Episode,
     EpisodeKind,
@@ -63,8 +64,7 @@ def county_scheme():
 
 
 def _categories_on(person_id: int, on: dt.date) -> frozenset[str]:
-    rows = PersonCategory.objects.filter(person_id=person_id, valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)).order_by().values_list("category", flat=True)
+    rows = PersonCategory.objects.held_on(on).filter(person_id=person_id).order_by().values_list("category", flat=True)
     return frozenset(rows)  # a set: no ORDER BY (the model's ordering by person would join person and household)
 
 
@@ -212,7 +212,8 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     _desk_episode(actor, episode)
     # Only the admission's own row is locked (of=self); its facility and household come along for the
     # engine, the ledger and the audit record.
-    episode = (Episode.objects.select_for_update(of=("self",)).select_related("facility", "household__region")
+    episode = (Episode.objects.select_for_update(of=("self",))
+               .select_related("facility", "household__region__parent__parent__parent")  # the voucher's address
                .get(pk=episode.pk))
     # A repeat, in one look-up under the lock: the settlement carrying this idempotency key (first: it may be
     # another admission's or a reversed one — both refused — or this one's in force) or else the admission's
@@ -243,7 +244,8 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     settlement = Settlement.objects.create(
         episode=episode, number=_number("JS", episode.scheme_year, gaps=True), scheme_id=result.scheme_id,
         scheme_version=result.scheme_version, scheme_effective=result.scheme_effective, inputs=inputs,
-        result=result.to_dict(), idempotency_key=idempotency_key or None, settled_by=actor,
+        result=result.to_dict(), issued=holder_particulars(episode.household),
+        idempotency_key=idempotency_key or None, settled_by=actor,
         **{name: getattr(result, name) for name in AMOUNT_FIELDS},
     )
     for name in YTD_FIELDS:
@@ -284,7 +286,7 @@ def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> S
         number=_number("CZ", episode.scheme_year, gaps=True),
         scheme_id=settlement.scheme_id, scheme_version=settlement.scheme_version,
         scheme_effective=settlement.scheme_effective, inputs=settlement.inputs, result=settlement.result,
-        reason=reason, settled_by=actor, **{name: -getattr(settlement, name) for name in AMOUNT_FIELDS},
+        issued={**holder_particulars(episode.household), "year_to_date": year_totals(row)}, reason=reason, settled_by=actor, **{name: -getattr(settlement, name) for name in AMOUNT_FIELDS},
     )
     settlement.status = SettlementStatus.REVERSED
     settlement.save(update_fields=["status"])

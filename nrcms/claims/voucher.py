@@ -15,11 +15,14 @@ from nrcms.core.pdf import render_pdf
 from nrcms.facilities.models import DesignationStatus
 from nrcms.facilities.services import facility_status_on
 from nrcms.policy import Refusal, load_scheme_file
-from nrcms.registry.models import Category, CertificateStatus, Region
+from nrcms.registry.models import Category, Region
 
-from .models import PersonYear, Settlement, SettlementKind
+from .issued import holder_particulars
+from .models import Settlement, SettlementKind
 
 FAMILY_ACCOUNT_MODES = ("family_account", "family_account_then_pooling")
+YEAR_FIELDS = ("admissions", "inpatient_cost", "basic_paid", "outpatient_pooling_paid", "chronic_paid",
+               "catastrophic_paid", "assistance_paid", "safety_net_paid")
 SHIPPED_SCHEMES = Path(__file__).resolve().parent.parent / "policy" / "schemes"
 
 
@@ -75,11 +78,23 @@ def tier_rates(result: dict | None) -> str:
 
 
 def categories_label(episode) -> str:
-    """The patient's identity categories on the day of care (五保、低保 …), or 一般."""
+    """The patient's identity categories held on the day of care (五保、低保 …), or 一般: a category that
+    began after that day or ended before it is not the patient's for that care."""
     on = episode.discharge_date or episode.admission_date
-    categories = [Category(c).label for c in episode.person.categories.filter(valid_from__lte=on)
-                  .values_list("category", flat=True)]
-    return "、".join(categories) or "一般"
+    codes = episode.person.categories.held_on(on).order_by("category").values_list("category", flat=True)
+    return label_of(codes)
+
+
+def label_of(codes) -> str:
+    return "、".join(Category(c).label if c in Category.values else c for c in codes) or "一般"
+
+
+def applied_categories_label(inputs: dict | None, episode) -> str:
+    """The categories a settlement was computed with (stored in its inputs), so a reprint says what the
+    settlement applied; rows without them fall back to the categories held on the day of care."""
+    if inputs and "categories" in inputs:
+        return label_of(inputs["categories"])
+    return categories_label(episode)
 
 
 def _office(episode) -> str:
@@ -87,21 +102,48 @@ def _office(episode) -> str:
     return f"{county.name if county else ''}新型农村合作医疗管理办公室"
 
 
-def _address(household) -> str:
-    region = household.region
-    if household.address and region.name in household.address:
-        return (region.parent.full_name if region.parent else "") + household.address
-    return region.full_name + household.address
+def particulars(row, household) -> dict:
+    """Certificate, head and address as stored when the row was issued; today's for rows issued before
+    they were stored."""
+    stored = row.issued or {}
+    if all(key in stored for key in ("certificate", "head", "head_id", "address")):
+        return stored
+    return holder_particulars(household)
+
+
+def year_to_date(settlement: Settlement) -> dict:
+    """本年度累计 as it stood right after this row: a settlement's own ytd_after; a reversal's stored totals
+    (its result is the original's). Old reversals without them show the totals before the reversed
+    settlement (what the reversal gave back to), the nearest the stored inputs allow."""
+    issued = settlement.issued or {}
+    if "year_to_date" in issued:
+        totals = issued["year_to_date"]
+    elif settlement.kind == SettlementKind.REVERSAL:
+        totals = settlement.inputs.get("year_to_date", {})
+    else:
+        totals = settlement.result.get("ytd_after", {})
+    return printed_totals(totals)
+
+
+def printed_totals(totals: dict) -> dict:
+    """Stored year-to-date totals (text or numbers) as the voucher prints them: admissions whole, money to the fen."""
+    return {name: (int(Decimal(str(value))) if name == "admissions" else round_amount(Decimal(str(value))))
+            for name, value in totals.items() if name in YEAR_FIELDS}
+
+
+def paid_in_year(settlement: Settlement) -> Decimal:
+    """各项补偿合计 for the year up to and including this row (later settlements and reversals excluded):
+    rows of one person are written one at a time under the person's year lock, so their ids are in order."""
+    episode = settlement.episode
+    total = (Settlement.objects.filter(episode__person_id=episode.person_id, episode__scheme_year=episode.scheme_year,
+                                       pk__lte=settlement.pk).aggregate(total=Sum("fund_total"))["total"])
+    return round_amount(total or Decimal("0"))
 
 
 def voucher_context(settlement: Settlement) -> dict:
     episode = settlement.episode
     person, household = episode.person, episode.household
-    head = household.members.filter(relation="head", status="active").first()
-    certificate = household.certificates.filter(status=CertificateStatus.VALID).first()
-    year = PersonYear.objects.filter(person=person, scheme_year=episode.scheme_year).first()
-    paid_in_year = round_amount(Settlement.objects.filter(episode__person=person, episode__scheme_year=episode.scheme_year)
-                    .aggregate(total=Sum("fund_total"))["total"] or Decimal("0"))
+    holder = particulars(settlement, household)
     scheme_file, scheme = scheme_version_of(settlement.scheme_id, settlement.scheme_version)
     outpatient = scheme.params.outpatient if scheme is not None else None
     if outpatient is not None or scheme is not None:
@@ -110,14 +152,14 @@ def voucher_context(settlement: Settlement) -> dict:
         has_family_account = bool(settlement.family_account)
     family_balance = settlement.result.get("ytd_after", {}).get("family_account_balance")
     return {
-        "s": settlement, "episode": episode, "person": person, "household": household, "head": head,
-        "certificate": certificate, "office": _office(episode), "facility": episode.facility,
-        "categories": categories_label(episode), "rate": tier_rates(settlement.result),
-        "printed_at": timezone.localtime(),
-        "masked_id": mask_id_number(person.id_number), "head_id": mask_id_number(head.id_number) if head else "",
+        "s": settlement, "episode": episode, "person": person, "household": household, "holder": holder,
+        "office": _office(episode), "facility": episode.facility,
+        "categories": applied_categories_label(settlement.inputs, episode), "rate": tier_rates(settlement.result),
+        "printed_at": timezone.localtime(), "masked_id": mask_id_number(person.id_number),
         "fund_capital": chinese_capital(settlement.fund_total), "self_pay_capital": chinese_capital(settlement.self_pay),
-        "year": year, "paid_in_year": paid_in_year, "is_reversal": settlement.kind == SettlementKind.REVERSAL,
-        "lines": settlement.result.get("lines", []), "address": _address(household),
+        "year": year_to_date(settlement), "paid_in_year": paid_in_year(settlement),
+        "is_reversal": settlement.kind == SettlementKind.REVERSAL,
+        "lines": settlement.result.get("lines", []), "address": holder["address"],
         "has_family_account": has_family_account,
         "family_balance": Decimal(str(family_balance)) if family_balance not in (None, "") else None,
         "scheme_name": scheme_file.name if scheme_file is not None else settlement.scheme_id,

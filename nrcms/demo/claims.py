@@ -248,8 +248,10 @@ class Planner:
 def claims_plan() -> list[Planned]:
     people = _people()
     enrolled = {p.id_number for p in people}
-    poor = sorted(n for n in PersonCategory.objects.filter(category=Category.REGISTERED_POOR)
-                  .values_list("person__id_number", flat=True) if n in enrolled)
+    # registered poor for the whole demo window, so the poor patient's admissions all take the category
+    poor = sorted(n for n in PersonCategory.objects.held_on(FIRST_DAY).held_on(LAST_DAY)
+                  .filter(category=Category.REGISTERED_POOR).values_list("person__id_number", flat=True)
+                  if n in enrolled)
     planner = Planner(people, poor)
     if poor:
         planner.poor_admissions(poor[0])

@@ -37,7 +37,7 @@ def load_contributions() -> None:
     if Contribution.objects.filter(scheme_year=YEAR).exists():
         return  # already loaded: the receipts below are only written once
     users = {u.username: u for u in User.objects.filter(username__in=[*CLERKS.values(), "civil", "donghan", "finance"])}
-    on_behalf = set(PersonCategory.objects.filter(category__in=ON_BEHALF_CATEGORIES, valid_from__lte=_day(0))
+    on_behalf = set(PersonCategory.objects.held_on(_day(0)).filter(category__in=ON_BEHALF_CATEGORIES)
                     .values_list("person_id", flat=True))
     households = (Household.objects.filter(enrollments__scheme_year=YEAR).distinct().select_related("region")
                   .order_by("number"))

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
@@ -102,8 +102,7 @@ def paid_by_person(scheme_year: int, person_ids) -> dict[int, Decimal]:
 
 def _categories_on(person_ids, on: dt.date) -> dict[int, set[str]]:
     out: dict[int, set[str]] = {}
-    rows = PersonCategory.objects.filter(person_id__in=list(person_ids), valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)).values_list("person_id", "category")
+    rows = PersonCategory.objects.held_on(on).filter(person_id__in=list(person_ids)).values_list("person_id", "category")
     for pid, cat in rows:
         out.setdefault(pid, set()).add(cat)
     return out

@@ -1,5 +1,12 @@
 """The printed monthly statement (月结算单): totals by kind and by layer, deductions, the amount to pay in
-figures and Chinese capitals, the settlement list, and who prepared, reviewed, approved and paid it."""
+figures and Chinese capitals, the settlement list, and who prepared, reviewed, approved and paid it.
+
+What a printout of it means: the statement is a document that moves through review, so each print shows it
+as it stands at the print time (the status and print time are on the page). Its settlements and amounts were
+copied when it was generated and never change — a settlement reversed later lands on a later month's
+statement, so a reprint lists the same settlements with the same amounts. What review adds (deductions, each
+with its date; the approved amount; the disbursement) appears on the next print; until the statement is
+approved the page says so, and the approved print is the one a facility is paid on."""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from nrcms.core.money import chinese_capital
 from nrcms.core.pdf import render_pdf
 from nrcms.registry.models import Region
 
-from .models import FacilityStatement
+from .models import FacilityStatement, StatementStatus
 from .selectors import statement_lines
 
 LAYER_LABELS = [("basic", "基本医疗补偿"), ("family_account", "家庭账户支付"), ("fixed_fee", "单病种定额"),
@@ -29,6 +36,7 @@ def statement_context(statement: FacilityStatement) -> dict:
         "disbursed_capital": chinese_capital(statement.disbursed_amount)
         if statement.disbursed_amount is not None else "",
         "printed_at": timezone.localtime(),
+        "settled_review": statement.status in (StatementStatus.APPROVED, StatementStatus.DISBURSED),
     }
 
 

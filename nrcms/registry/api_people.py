@@ -172,9 +172,18 @@ class EventOut(Schema):
 
 
 class PersonCategoryOut(Schema):
+    id: int
     category: coded(Category, description="人员类别")
+    label: str
     valid_from: dt.date
     valid_to: dt.date | None
+    authority: str
+    held_today: bool
+
+
+def category_out(c) -> dict:
+    return {"id": c.pk, "category": c.category, "label": c.get_category_display(), "valid_from": c.valid_from,
+            "valid_to": c.valid_to, "authority": c.authority, "held_today": c.held_today}
 
 
 class PersonDetail(PersonOut):
@@ -188,8 +197,47 @@ def person(request, pk: int):
     events = [{"kind": e.kind, "date": e.date, "from_household": e.from_household.number if e.from_household else None,
                "to_household": e.to_household.number if e.to_household else None, "note": e.note}
               for e in p.events.select_related("from_household", "to_household").order_by("date", "id")]
-    cats = [{"category": c.category, "valid_from": c.valid_from, "valid_to": c.valid_to} for c in p.categories.all()]
-    return {**person_out(p), "events": events, "categories": cats}
+    return {**person_out(p), "events": events, "categories": [category_out(c) for c in sel.person_categories(p)]}
+
+
+@router.get("/persons/{pk}/categories", response={200: list[PersonCategoryOut], **ERRORS},
+            summary="人员类别认定（五保、低保、建档立卡等）及起止日期")
+def person_categories(request, pk: int):
+    return [category_out(c) for c in sel.person_categories(sel.person_get(actor=request.user, pk=pk))]
+
+
+class PersonCategoryIn(Schema):
+    category: coded(Category, description="人员类别")
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    authority: str
+
+
+@router.post("/persons/{pk}/categories", response={201: PersonCategoryOut, **ERRORS}, summary="认定人员类别（须填依据）")
+def person_category_add(request, pk: int, payload: PersonCategoryIn):
+    person = sel.person_get(actor=request.user, pk=pk)
+    row = people.person_category_grant(actor=request.user, person=person, category=payload.category,
+                                       valid_from=payload.valid_from, valid_to=payload.valid_to,
+                                       authority=payload.authority)
+    return Status(201, category_out(_with_state(row)))
+
+
+class PersonCategoryEndIn(Schema):
+    valid_to: dt.date  # the last day the category is held
+    reason: str
+
+
+@router.post("/persons/{pk}/categories/{category_id}/end", response={200: PersonCategoryOut, **ERRORS},
+             summary="终止人员类别认定（终止日期为享受的最后一天，须填原因）")
+def person_category_end(request, pk: int, category_id: int, payload: PersonCategoryEndIn):
+    person = sel.person_get(actor=request.user, pk=pk)
+    row = people.person_category_end(actor=request.user, category=sel.person_category_get(person=person, pk=category_id),
+                                     valid_to=payload.valid_to, reason=payload.reason)
+    return category_out(_with_state(row))
+
+
+def _with_state(row):
+    return next(c for c in sel.person_categories(row.person) if c.pk == row.pk)
 
 
 class EventIn(Schema):

@@ -456,17 +456,25 @@ def person_category_grant(*, actor: User, person: Person, category: str, valid_f
 
 @transaction.atomic
 def person_category_end(*, actor: User, category: PersonCategory, valid_to: dt.date, reason: str) -> PersonCategory:
+    """End a category: valid_to is the last day it is held. Care after that day is settled and printed
+    without it; settlements already made keep what they applied (their inputs record it)."""
+    category = PersonCategory.objects.select_for_update().select_related("person__household").get(pk=category.pk)
     person = category.person
     require_household_edit(actor, person.household)
-    if not reason.strip():
-        raise ValidationFailed("required", "终止人员类别须填写原因", field="reason")
+    label = category.get_category_display()
+    if not (reason or "").strip():
+        raise ValidationFailed("required", f"终止{label}认定须填写原因（如：脱贫退出、低保停发）", field="reason")
+    if len(reason.strip()) > 300:
+        raise ValidationFailed("too_long", f"终止原因最多 300 个字，现有 {len(reason.strip())} 个字", field="reason")
     if category.valid_to is not None:
-        raise ValidationFailed("invalid", f"该认定已于 {category.valid_to} 终止", field="valid_to")
+        raise ValidationFailed("already_ended", f"{person.name}的{label}认定已于 {category.valid_to} 终止，不能再次终止",
+                               field="valid_to")
     if valid_to < category.valid_from:
-        raise ValidationFailed("invalid", f"终止日期 {valid_to} 早于起始日期 {category.valid_from}", field="valid_to")
+        raise ValidationFailed("invalid", f"终止日期 {valid_to} 早于{label}认定的起始日期 {category.valid_from}",
+                               field="valid_to")
     category.valid_to = valid_to
     category.save(update_fields=["valid_to"])
-    _audit(actor, "person.category_end", person, person.household, reason=reason,
+    _audit(actor, "person.category_end", person, person.household, reason=reason.strip(),
            before={"category": category.category, "valid_to": None},
            after={"category": category.category, "valid_to": valid_to})
     return category

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from nrcms.accounts.models import User
 from nrcms.accounts.roles import Cap
@@ -19,6 +21,7 @@ from .models import (
     Household,
     ImportJob,
     Person,
+    PersonCategory,
     PersonStatus,
     Region,
     Relation,
@@ -98,8 +101,9 @@ def person_search(*, actor: User, search: str = "", region_code: str = "", statu
         qs = qs.filter(household__region__code__startswith=region_prefix(region_code))
     if status:
         qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(categories__category=category, categories__valid_to__isnull=True)
+    if category:  # holding it today: not one that has ended or not yet begun
+        held = PersonCategory.objects.held_on(timezone.localdate()).filter(category=category)
+        qs = qs.filter(pk__in=held.values("person_id"))
     return qs.select_related("household", "household__region").distinct().order_by("household__number", "id")
 
 
@@ -112,6 +116,30 @@ def person_get(*, actor: User, pk: int) -> Person:
 
 def household_members(household: Household) -> list[Person]:
     return list(household.members.prefetch_related("categories", "events").order_by("id"))
+
+
+def mark_categories_held(members: list[Person], on: dt.date) -> None:
+    """Set each member's `held_categories`: those held on the day (from the prefetched rows, no query)."""
+    for m in members:
+        m.held_categories = [c for c in m.categories.all()
+                             if c.valid_from <= on and (c.valid_to is None or c.valid_to >= on)]
+
+
+def person_categories(person: Person) -> list[PersonCategory]:
+    """A person's identity categories, oldest first, each marked `held_today` (in force today or not)."""
+    today = timezone.localdate()
+    rows = list(person.categories.order_by("valid_from", "id"))
+    for c in rows:
+        c.held_today = c.valid_from <= today and (c.valid_to is None or c.valid_to >= today)
+        c.state = "现行" if c.held_today else ("未开始" if c.valid_from > today else "已终止")
+    return rows
+
+
+def person_category_get(*, person: Person, pk: int) -> PersonCategory:
+    row = person.categories.filter(pk=pk).first()
+    if row is None:
+        raise NotFound("人员类别认定", pk)
+    return row
 
 
 def household_enrollments(household: Household) -> dict[int, dict]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("persons/<int:pk>/", v.person_detail, name="person_detail"),
     path("persons/<int:pk>/event/", v.member_event, name="member_event"),
     path("persons/<int:pk>/category/", v.category_grant, name="category_grant"),
+    path("persons/<int:pk>/category/<int:category_pk>/end/", v.category_end, name="category_end"),
     path("import/", v.roster_import, name="roster_import"),
     path("import/template.xlsx", v.roster_template, name="roster_template"),
     path("import/<int:pk>/", v.import_job, name="import_job"),

@@ -78,6 +78,7 @@ def household_detail(request, pk: int):
     household = sel.household_get(actor=request.user, pk=pk)
     year = int(request.GET.get("year") or current_year())
     members = sel.household_members(household)
+    sel.mark_categories_held(members, timezone.localdate())
     years = sel.household_enrollments(household)
     this_year = years.get(year, {"enrolled": set(), "exempt": {}})
     for m in members:
@@ -195,6 +196,19 @@ def category_grant(request, pk: int):
     return redirect("person_detail", pk=person.pk)
 
 
+@require_POST
+def category_end(request, pk: int, category_pk: int):
+    person = sel.person_get(actor=request.user, pk=pk)
+    p = request.POST
+    try:
+        row = people.person_category_end(actor=request.user, category=sel.person_category_get(person=person, pk=category_pk),
+                                         valid_to=_date(p.get("valid_to"), "valid_to"), reason=p.get("reason", ""))
+        messages.success(request, f"已终止 {person.name} 的{row.get_category_display()}认定（{row.valid_to} 为最后一天）")
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect("person_detail", pk=person.pk)
+
+
 # --- enrollment and certificates -------------------------------------------------------------------
 
 @require_POST
@@ -266,7 +280,7 @@ def person_detail(request, pk: int):
     person = sel.person_get(actor=request.user, pk=pk)
     return render(request, "registry/person_detail.html", {
         "p": person, "events": person.events.select_related("from_household", "to_household").order_by("date", "id"),
-        "cats": person.categories.all(), "enrollments": person.enrollments.order_by("-scheme_year"),
+        "cats": sel.person_categories(person), "enrollments": person.enrollments.order_by("-scheme_year"),
         "exemptions": person.exemptions.order_by("-scheme_year"), "categories": Category.choices,
         "can_edit": request.user.can(Cap.REGISTRY_EDIT), "today": timezone.localdate(),
     })

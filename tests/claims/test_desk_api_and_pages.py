@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 
 import pytest
@@ -113,6 +114,24 @@ def test_voucher_carries_the_fields_a_patient_needs(demo, family):
 
     settlement, _ = settlement_settle(actor=demo["desk_county"], episode=admitted(demo["desk_county"], family.head))
     ctx = voucher_context(settlement)
-    assert ctx["fund_capital"] == "叁仟肆佰伍拾元整" and ctx["certificate"] == family.certificate
-    assert ctx["head"] == family.head and ctx["year"].admissions == 1 and ctx["rate"] == "75%"
+    assert ctx["fund_capital"] == "叁仟肆佰伍拾元整" and ctx["holder"]["certificate"] == family.certificate.number
+    assert ctx["holder"]["head"] == family.head.name and ctx["year"]["admissions"] == 1 and ctx["rate"] == "75%"
     assert "****" in ctx["masked_id"] and ctx["office"].startswith("户县")
+
+
+def test_the_member_card_shows_the_categories_held_on_the_day_asked_for(his, family, demo):
+    from nrcms.registry.people import person_category_end, person_category_grant
+
+    clerk = demo["ganting"]
+    row = person_category_grant(actor=clerk, person=family.head, category="dibao", valid_from=dt.date(2025, 1, 1),
+                                authority="民政低保证 2025-08")
+    person_category_end(actor=clerk, category=row, valid_to=dt.date(2026, 4, 30), reason="低保停发")
+    person_category_grant(actor=clerk, person=family.head, category="disabled", valid_from=dt.date(2020, 1, 1),
+                          authority="残疾证 61012519620314")
+    ask = f"/members?id_number={family.head.id_number}"
+    assert his("get", f"{ask}&on=2026-04-30")[1]["categories"] == ["dibao", "disabled"]
+    assert his("get", f"{ask}&on=2026-05-10")[1]["categories"] == ["disabled"]
+    from nrcms.claims.desk import member_lookup
+
+    card = member_lookup(actor=demo["desk_county"], on=dt.date(2026, 5, 10), id_number=family.head.id_number)
+    assert card.categories_label == "残疾人"

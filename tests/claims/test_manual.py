@@ -356,3 +356,29 @@ def test_the_diagnosis_is_checked_against_the_icd_list_and_named_from_it(demo, f
     assert exc.value.code == "unknown_diagnosis" and exc.value.field == "diagnosis_code"
     claim = recorded(demo, family, diagnosis_code="i21.9", diagnosis_name="")
     assert claim.episode.diagnosis_code == "I21.9" and claim.episode.diagnosis_name
+
+
+def test_a_reprinted_slip_shows_the_year_as_it_stood_when_the_claim_was_paid(demo, family, referral, today):
+    from claims_factory import admitted
+
+    from nrcms.claims.manual_voucher import manual_voucher_context
+    from nrcms.claims.settlement import settlement_settle
+    from nrcms.registry.enrollment import certificate_reissue
+    from nrcms.registry.people import person_category_grant
+
+    claim = manual_claim_notice(actor=demo["reviewer"], claim=recorded(demo, family))
+    today.set(dt.date(2026, 6, 16))
+    claim, _ = manual_claim_settle(actor=demo["director"], claim=claim)
+    # afterwards: a desk admission in August, a reissued certificate, a category granted back-dated
+    desk = demo["desk_county"]
+    later, _ = settlement_settle(actor=desk, episode=admitted(desk, family.head, serial="ZY-AUG",
+                                                              admit=dt.date(2026, 8, 1), discharge=dt.date(2026, 8, 9)))
+    certificate_reissue(actor=demo["ganting"], household=family.household, reason="损坏")
+    person_category_grant(actor=demo["ganting"], person=family.head, category="wubao", valid_from=dt.date(2025, 1, 1),
+                          authority="五保供养证 2026-补")
+    assert PersonYear.objects.get(person=family.head, scheme_year=2026).admissions == 2
+    slip = manual_voucher_context(claim)
+    assert slip["year"]["admissions"] == 1 and slip["year"]["basic_paid"] == Decimal("3600.00")
+    assert slip["year"]["inpatient_cost"] == Decimal("9000.00")
+    assert slip["holder"]["certificate"] == family.certificate.number and slip["categories"] == "一般"
+    assert later.fund_total > 0
