@@ -159,6 +159,13 @@ FIELD_LABELS: dict[str, str] = {
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
+# The same key meaning different things on different objects.
+FIELD_LABELS_BY_TYPE: dict[tuple[str, str], str] = {
+    ("funding.contribution", "persons"): "缴费人员",
+    ("registry.household", "enrolled"): "参合人员",
+    ("payments.facilitystatement", "amount"): "拨付金额",
+}
+
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 NO_VALUE = "—"
 
@@ -207,6 +214,8 @@ def _field(object_type: str, key: str):
 
 def field_label(object_type: str, key: str) -> str:
     """The model field's verbose_name where it is Chinese, else the registry's word, else the key itself."""
+    if (object_type, key) in FIELD_LABELS_BY_TYPE:
+        return FIELD_LABELS_BY_TYPE[(object_type, key)]
     field = _field(object_type, key)
     verbose = str(getattr(field, "verbose_name", "") or "")
     if has_chinese(verbose):
@@ -229,10 +238,37 @@ def _choice_label(object_type: str, key: str, value) -> str | None:
     return str(label) if label is not None else None
 
 
-def value_text(object_type: str, key: str, value) -> str:
-    """A recorded value as an auditor reads it: choices by their Chinese name, yes/no, lists joined."""
+class RelatedNames:
+    """Names of the rows a snapshot recorded by id (a user's region, a facility …), looked up once each."""
+
+    LIMIT = 2000  # a huge export touching thousands of households shows ids past this rather than query each
+
+    def __init__(self):
+        self._cache: dict[tuple[str, object], str] = {}
+
+    def name(self, object_type: str, key: str, value) -> str | None:
+        field = _field(object_type, key)
+        if field is None or not getattr(field, "many_to_one", False) or not isinstance(value, int):
+            return None
+        model = field.related_model
+        cache_key = (model._meta.label_lower, value)
+        if cache_key not in self._cache:
+            if len(self._cache) >= self.LIMIT:
+                return f"#{value}"
+            row = model._default_manager.filter(pk=value).first()
+            self._cache[cache_key] = str(row) if row is not None else f"#{value}"
+        return self._cache[cache_key]
+
+
+def value_text(object_type: str, key: str, value, names: RelatedNames | None = None) -> str:
+    """A recorded value as an auditor reads it: choices by their Chinese name, yes/no, lists joined, and (given
+    names) a related row by its name rather than its id."""
     if value is None or value == "":
         return NO_VALUE
+    if names is not None:
+        name = names.name(object_type, key, value)
+        if name is not None:
+            return name
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
@@ -246,7 +282,7 @@ def value_text(object_type: str, key: str, value) -> str:
     return str(value)
 
 
-def change_rows(entry) -> list[tuple[str, str | None, str]]:
+def change_rows(entry, names: RelatedNames | None = None) -> list[tuple[str, str | None, str]]:
     """(field label, old text or None when nothing was recorded before, new text): only the fields that
     changed when both sides were recorded, every field otherwise."""
     before, after = entry.before, entry.after
@@ -257,11 +293,11 @@ def change_rows(entry) -> list[tuple[str, str | None, str]]:
     if before and after:
         keys = [k for k in keys if before.get(k) != after.get(k)]
     t = entry.object_type
-    return [(field_label(t, k), value_text(t, k, before.get(k)) if before else None, value_text(t, k, after.get(k)))
-            for k in keys]
+    return [(field_label(t, k), value_text(t, k, before.get(k), names) if before else None,
+             value_text(t, k, after.get(k), names)) for k in keys]
 
 
-def changes_text(entry) -> str:
+def changes_text(entry, names: RelatedNames | None = None) -> str:
     """The change rows on one line each, for the Excel export."""
     return "\n".join(f"{label}：{old} → {new}" if old is not None else f"{label}：{new}"
-                     for label, old, new in change_rows(entry))
+                     for label, old, new in change_rows(entry, names))

@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from nrcms.accounts.audit_labels import action_label, change_rows, changes_text, object_type_label
+from nrcms.accounts.audit_labels import (
+    RelatedNames,
+    action_label,
+    change_rows,
+    changes_text,
+    object_type_label,
+)
 from nrcms.accounts.roles import Role
 from nrcms.core.xlsx_stream import xlsx_stream_response
 
@@ -54,22 +60,23 @@ def operator_name(entry) -> str:
 
 def decorate(entries) -> list:
     """The page's rows with their Chinese words attached (entries are already loaded with their actor)."""
-    rows = list(entries)
+    rows, names = list(entries), RelatedNames()
     for e in rows:
         e.action_label = action_label(e.action)
         e.object_type_label = object_type_label(e.object_type)
         e.operator_name = operator_name(e)
         e.role_label = ROLE_LABELS.get(e.actor_role, e.actor_role)
-        e.changes = change_rows(e)
+        e.changes = change_rows(e, names)
     return rows
 
 
 def _export_rows(qs):
+    names = RelatedNames()  # a few regions and facilities, each looked up once for the whole export
     for e in qs.iterator(chunk_size=2000):
         yield (e.seq, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, operator_name(e),
                ROLE_LABELS.get(e.actor_role, e.actor_role), action_label(e.action), e.action,
                object_type_label(e.object_type), e.object_id, e.object_repr, e.region_code, e.facility_code,
-               e.authority, e.reason, changes_text(e), e.before, e.after, e.hash)
+               e.authority, e.reason, changes_text(e, names), e.before, e.after, e.hash)
 
 
 def audit_export(qs):

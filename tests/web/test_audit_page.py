@@ -53,6 +53,15 @@ def test_old_and_new_values_are_shown_with_labels_and_choices_in_chinese(client,
     assert admin.display_name in table
 
 
+def test_a_related_row_recorded_by_id_is_shown_by_its_name(client, login, demo):
+    desk = demo["desk_county"]
+    login("auditor")
+    table = _table(client.get("/audit/", {"action": "user.create", "object_ref": "desk_county",
+                                          "object_type": "accounts.user"}).content.decode())
+    assert f"所属机构</span> {desk.facility}" in table  # the facility's name, not its id
+    assert f"所属机构</span> {desk.facility_id}<" not in table
+
+
 def test_search_by_person_name_or_id_number_finds_the_persons_settlement_and_not_others(client, login):
     login("auditor")
     s = _settlement()
