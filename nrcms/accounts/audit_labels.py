@@ -178,7 +178,7 @@ def action_label(code: str) -> str:
     return ACTION_LABELS.get(code, code)
 
 
-def _model(object_type: str):
+def model_of(object_type: str):
     try:
         return apps.get_model(object_type) if "." in object_type else None
     except LookupError:
@@ -188,7 +188,7 @@ def _model(object_type: str):
 def object_type_label(object_type: str) -> str:
     if object_type in OBJECT_TYPE_LABELS:
         return OBJECT_TYPE_LABELS[object_type]
-    model = _model(object_type)
+    model = model_of(object_type)
     if model is not None and has_chinese(str(model._meta.verbose_name)):
         return str(model._meta.verbose_name)
     return object_type
@@ -203,7 +203,7 @@ def action_choices() -> list[tuple[str, str]]:
 
 
 def _field(object_type: str, key: str):
-    model = _model(object_type)
+    model = model_of(object_type)
     if model is None:
         return None
     try:

@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 
-from .audit_labels import _model
+from .audit_labels import model_of
 from .models import AuditEntry, User
 from .roles import Cap
 from .selectors import jurisdiction_of
@@ -67,7 +67,7 @@ def object_q(*, object_type: str, ref: str) -> Q:
     """One object by its database id or its number (证号, 结算单号, 户编号 …); the keyword box searches the
     description."""
     q = Q(object_id=ref)
-    model = _model(object_type)
+    model = model_of(object_type)
     if model is not None:
         for name in NUMBER_FIELDS:
             try:
