@@ -3,9 +3,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from nrcms.api.urls import api
+from nrcms.web.favicon import favicon
 
 urlpatterns = [
     path("api/", api.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("registry/", include("nrcms.registry.urls")),
     path("funding/", include("nrcms.funding.urls")),

@@ -10,6 +10,7 @@ from nrcms.core.errors import Forbidden, ValidationFailed
 
 from . import selectors, services
 from .audit import audit_verify
+from .audit_labels import action_label, object_type_label
 from .roles import Cap, Role
 
 router = Router(tags=["账号与审计"])
@@ -179,9 +180,12 @@ class AuditOut(Schema):
     seq: int
     at: dt.datetime
     actor_username: str
+    actor_name: str
     actor_role: str
     action: str
+    action_label: str
     object_type: str
+    object_type_label: str
     object_id: str
     object_repr: str
     region_code: str
@@ -192,18 +196,35 @@ class AuditOut(Schema):
     reason: str
     hash: str
 
+    @staticmethod
+    def resolve_actor_name(obj) -> str:
+        return obj.actor.display_name if obj.actor_id else ""
+
+    @staticmethod
+    def resolve_action_label(obj) -> str:
+        return action_label(obj.action)
+
+    @staticmethod
+    def resolve_object_type_label(obj) -> str:
+        return object_type_label(obj.object_type)
+
 
 class AuditPage(PageOut):
     items: list[AuditOut]
 
 
-@router.get("/audit", response={200: AuditPage, **ERRORS}, summary="检索审计记录（审计、监督）")
-def audit(request, search: str = "", action: str = "", object_type: str = "", username: str = "",
-          date_from: dt.date | None = None, date_to: dt.date | None = None, offset: int = 0, limit: int = 50):
+@router.get("/audit", response={200: AuditPage, **ERRORS}, summary="检索审计记录（审计、监督）",
+            description="person：人员姓名或身份证号（本人、所在户及其就诊、结算、报销、转诊、缴费）；"
+                        "object_type + object_ref：对象类型与编号（数据库编号、户编号、结算单号等）；"
+                        "username：操作人账号或姓名。每条记录带操作、对象类型的中文名称。")
+def audit(request, search: str = "", action: str = "", object_type: str = "", object_ref: str = "",
+          person: str = "", username: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
+          offset: int = 0, limit: int = 50):
     if not request.user.can(Cap.AUDIT_VIEW):
         raise Forbidden()
     qs = selectors.audit_list(actor=request.user, search=search, action=action, object_type=object_type,
-                              username=username, date_from=date_from, date_to=date_to)
+                              object_ref=object_ref.strip(), person=person.strip(), username=username,
+                              date_from=date_from, date_to=date_to).select_related("actor")
     items, page = paginate(qs, offset, limit)
     return {**page, "items": items}
 

@@ -1,4 +1,6 @@
-"""PDF from a Django template with WeasyPrint. Fonts: Noto CJK (Debian fonts-noto-cjk) for Chinese."""
+"""PDF from a Django template with WeasyPrint. Fonts: Noto CJK (Debian fonts-noto-cjk) for Chinese, then
+HanaMin (Debian fonts-hanazono) for the rare characters Noto CJK lacks: names written with CJK Extension B and
+later (𠀀 U+20000 …) would otherwise print as empty boxes on certificates, receipts and vouchers."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-PDF_CSS = """
-@page { size: A4; margin: 14mm; }
-body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif; font-size: 10.5pt; }
+# HanaMinB covers Extensions B–F (the supplementary plane), HanaMinA the BMP ones Noto lacks.
+PDF_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Serif CJK SC", "HanaMinB", "HanaMinA", sans-serif'
+PDF_CSS = f"""
+@page {{ size: A4; margin: 14mm; }}
+body {{ font-family: {PDF_FONT_FAMILY}; font-size: 10.5pt; }}
 """
 
 

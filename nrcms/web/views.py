@@ -9,10 +9,11 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from nrcms.accounts import selectors, services
 from nrcms.accounts.audit import audit_verify
+from nrcms.accounts.audit_labels import action_choices, object_type_choices
+from nrcms.accounts.audit_selectors import PERSON_MATCH_LIMIT
 from nrcms.accounts.middleware import SESSION_EXPIRED_PARAM
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
@@ -20,6 +21,7 @@ from nrcms.core.export import xlsx_response
 from nrcms.facilities.services import facilities_with_status
 from nrcms.registry.models import Region, RegionLevel
 
+from .audit_page import audit_export, audit_filters, decorate
 from .forms import LockoutAuthenticationForm, PasswordChangeForm
 
 PAGE_SIZE = 30
@@ -106,42 +108,19 @@ def facility_list(request):
 
 
 
-AUDIT_HEADERS = ["序号", "时间", "操作人", "角色", "操作", "对象类型", "对象", "区划", "机构", "依据", "原因",
-                 "变更前", "变更后", "哈希"]
-
-
-def _query_date(g, name: str, label: str, errors: list[str]):
-    """A date filter from the query string; a malformed one is reported and ignored, never a 500."""
-    text = (g.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = parse_date(text)
-    except ValueError:
-        value = None
-    if value is None:
-        errors.append(f"{label}“{text}”不是有效日期，应写成 YYYY-MM-DD；已忽略此条件")
-    return value
-
-
 def audit_list(request):
     need(request, Cap.AUDIT_VIEW)
-    g = request.GET
-    errors: list[str] = []
-    filters = {
-        "search": g.get("q", "").strip(), "action": g.get("action", "").strip(),
-        "object_type": g.get("object_type", "").strip(), "username": g.get("username", "").strip(),
-        "date_from": _query_date(g, "date_from", "起始日期", errors),
-        "date_to": _query_date(g, "date_to", "截止日期", errors),
-    }
+    filters, errors = audit_filters(request.GET)
     qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
-    if g.get("export") == "xlsx":
-        rows = ((e.seq, e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, e.actor_role,
-                 e.action, e.object_type, e.object_repr, e.region_code, e.facility_code, e.authority, e.reason,
-                 e.before, e.after, e.hash) for e in qs.iterator())
-        return xlsx_response("审计记录.xlsx", "审计记录", AUDIT_HEADERS, rows)
-    return render(request, "web/audit_list.html", {"page": paged(request, qs), "f": g, "filter_errors": errors},
-                  status=400 if errors else 200)
+    if request.GET.get("export") == "xlsx":
+        return audit_export(qs)
+    page = paged(request, qs)
+    page.object_list = decorate(page.object_list)
+    return render(request, "web/audit_list.html", {
+        "page": page, "f": request.GET, "filter_errors": errors, "actions": action_choices(),
+        "object_types": object_type_choices(),
+        "person_limit": PERSON_MATCH_LIMIT if filters["person"] else None,
+    }, status=400 if errors else 200)
 
 
 def audit_verify_view(request):

@@ -34,9 +34,10 @@ def test_hospital_desk_sees_only_own_facility(page, live_server, browser_login, 
 def test_auditor_verifies_the_chain_from_the_page(page, live_server, browser_login, shot):
     browser_login("auditor")
     page.click("[data-menu=audit_list]")
-    page.fill("input[name=action]", "user.create")
+    page.select_option("select[name=action]", label="新建用户")  # actions are chosen by their Chinese name
     page.get_by_role("button", name="查询").click()
-    assert "user.create" in page.get_by_test_id("audit-table").inner_text()
+    table = page.get_by_test_id("audit-table").inner_text()
+    assert "新建用户" in table and "user.create" in table
     page.get_by_role("button", name="校验哈希链").click()
     assert "哈希链完整" in page.get_by_test_id("verify-ok").inner_text()
     shot(page, "audit-auditor")
