@@ -17,6 +17,7 @@ from nrcms.accounts.selectors import region_list
 from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.export import XLSX, xlsx_response
 from nrcms.core.pdf import pdf_response
+from nrcms.web.params import int_list_param, int_param, parse_int, year_param
 from nrcms.web.views import need, paged
 
 from . import enrollment, people
@@ -34,7 +35,10 @@ def current_year() -> int:
 
 
 def _date(value: str, field: str = "date") -> dt.date:
-    parsed = parse_date(value or "")
+    try:
+        parsed = parse_date(value or "")
+    except ValueError:  # well formed but no such day, e.g. 2026-02-30
+        parsed = None
     if parsed is None:
         raise ValidationFailed("invalid", f"日期“{value}”格式不正确，应为 YYYY-MM-DD", field=field)
     return parsed
@@ -49,7 +53,7 @@ def _fail(request, exc: NrcmsError) -> None:
 def household_list(request):
     need(request, Cap.REGISTRY_VIEW)
     g = request.GET
-    year = int(g.get("year") or current_year())
+    year = year_param(g, default=current_year())
     qs = sel.household_list(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
                             scheme_year=year)
     if g.get("export") == "xlsx":
@@ -67,7 +71,7 @@ def household_list(request):
 def household_detail(request, pk: int):
     need(request, Cap.REGISTRY_VIEW)
     household = sel.household_get(actor=request.user, pk=pk)
-    year = int(request.GET.get("year") or current_year())
+    year = year_param(request.GET, default=current_year())
     members = sel.household_members(household)
     years = sel.household_enrollments(household)
     this_year = years.get(year, {"enrolled": set(), "exempt": {}})
@@ -149,7 +153,8 @@ def member_event(request, pk: int):
     person = sel.person_get(actor=request.user, pk=pk)
     p = request.POST
     try:
-        new_head = sel.person_get(actor=request.user, pk=int(p["new_head"])) if p.get("new_head") else None
+        new_head_pk = int_param(p, "new_head", "新户主")
+        new_head = sel.person_get(actor=request.user, pk=new_head_pk) if new_head_pk is not None else None
         action = p.get("action", "")
         if action == "move":
             target = sel.household_by_number(actor=request.user, number=p.get("to_household", "").strip())
@@ -187,12 +192,14 @@ def category_grant(request, pk: int):
 def household_enroll(request, pk: int):
     household = sel.household_get(actor=request.user, pk=pk)
     p = request.POST
-    year = int(p.get("year") or current_year())
-    chosen = [int(v) for v in p.getlist("enroll")]
+    year = year_param(p, default=current_year())
+    chosen = int_list_param(p.getlist("enroll"), "enroll", "参合人员")
     exemptions = {}
     for key, reason in p.items():
-        if key.startswith("reason_") and reason and int(key[7:]) not in chosen:
-            exemptions[int(key[7:])] = (reason, p.get(f"note_{key[7:]}", ""))
+        if key.startswith("reason_") and reason:
+            person_pk = parse_int(key[7:], field=key, label="未参合人员")
+            if person_pk not in chosen:
+                exemptions[person_pk] = (reason, p.get(f"note_{key[7:]}", ""))
     try:
         result = enrollment.household_enroll(actor=request.user, household=household, scheme_year=year,
                                              person_ids=chosen, exemptions=exemptions,
@@ -224,7 +231,7 @@ def certificate_print(request, pk: int):
     cert = sel.valid_certificate(household)
     if cert is None:
         raise ValidationFailed("invalid", f"户 {household.number} 没有有效的合作医疗证", field="household")
-    year = int(request.GET.get("year") or current_year())
+    year = year_param(request.GET, default=current_year())
     return pdf_response(f"合作医疗证-{cert.number}.pdf", certificate_pdf(cert, scheme_year=year))
 
 
@@ -271,7 +278,7 @@ def roster_import(request):
             township = townships.filter(code=request.POST.get("township", "")).first()
             if township is None:
                 raise ValidationFailed("required", "请选择乡镇", field="township")
-            year = int(request.POST["year"]) if request.POST.get("year") else None
+            year = year_param(request.POST, default=None)
             job = importer.roster_import_create(actor=request.user, township=township, file_name=upload.name,
                                                      content=upload.read(), scheme_year=year)
             importer.roster_import_task.enqueue(job.pk)
