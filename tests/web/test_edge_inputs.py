@@ -306,3 +306,33 @@ def test_an_unexpected_error_in_the_api_answers_the_error_shape(client, login, m
     response = client.get("/api/regions")
     assert response.status_code == 500
     assert response.json()["code"] == "server_error" and "服务器内部错误" in response.json()["message"]
+
+
+# ------------------------------------------------------------------------------------------ the param helper
+
+def test_year_param_names_the_field_and_the_rule():
+    from nrcms.core.errors import NrcmsError
+    from nrcms.web.params import year_param
+
+    assert year_param({"year": " 2025 "}, default=2026) == 2025
+    assert year_param({}, default=2026) == 2026
+    for text in (NOT_A_NUMBER, HUGE, "１２３４", "1899", "-202"):
+        with pytest.raises(NrcmsError) as refused:
+            year_param({"year": text}, default=2026)
+        assert refused.value.field == "year" and "年度" in refused.value.message
+
+
+def test_int_and_date_params_refuse_what_is_not_a_number_or_a_day():
+    from nrcms.core.errors import NrcmsError
+    from nrcms.web.params import INT_MAX, date_param, int_param
+
+    assert int_param({"page": "3"}, "page", "页码") == 3
+    assert int_param({"page": ""}, "page", "页码", default=1) == 1
+    for text in ("3.5", "abc", str(INT_MAX + 1), "9" * 5000):
+        with pytest.raises(NrcmsError) as refused:
+            int_param({"page": text}, "page", "页码")
+        assert refused.value.field == "page" and "页码" in refused.value.message
+    assert str(date_param({"d": "2026-03-01"}, "d", "日期")) == "2026-03-01"
+    for text in ("2026-02-30", "2026-3-1", NOT_A_NUMBER):
+        with pytest.raises(NrcmsError, match="YYYY-MM-DD"):
+            date_param({"d": text}, "d", "日期")
