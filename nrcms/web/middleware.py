@@ -24,6 +24,9 @@ class NrcmsErrorPageMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code == 404
+                and response.get("Content-Type", "").startswith("text/html")):
+            return error_response(request, status_error(404))  # DEBUG's technical 404 page, too, is JSON here
         if response.status_code == 405 and not response.content and not request.path.startswith("/api/"):
             allowed = response.get("Allow", "")
             response = error_response(request, status_error(405))
