@@ -18,3 +18,9 @@ urlpatterns = [
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]
+
+# Last-resort answers in Chinese; JSON in the API's error shape under /api/.
+handler400 = "nrcms.web.errors.bad_request"
+handler403 = "nrcms.web.errors.permission_denied"
+handler404 = "nrcms.web.errors.page_not_found"
+handler500 = "nrcms.web.errors.server_error"

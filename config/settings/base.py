@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "nrcms.web.middleware.RejectNulMiddleware",  # a NUL byte anywhere: one Chinese 400, before the session looks
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nrcms.web.middleware.CookieLocaleMiddleware",  # Chinese unless chosen in the header; no Accept-Language
     "django.middleware.common.CommonMiddleware",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -11,8 +14,12 @@ from ninja.security import HttpBearer, django_auth
 
 from nrcms.accounts.services import api_token_user
 from nrcms.core.errors import NrcmsError
+from nrcms.web.errors import SERVER_ERROR
+from nrcms.web.params import INT_MAX
 
 from .docs import LocalSwagger
+
+log = logging.getLogger(__name__)
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -47,6 +54,8 @@ class PageOut(Schema):
 def paginate(qs, offset: int, limit: int, max_limit: int = 500) -> tuple[list, dict]:
     if offset < 0:
         raise NrcmsError("invalid", "offset 不能为负数", field="offset")
+    if offset > INT_MAX:  # the database cannot even be asked for rows that far; there are none
+        raise NrcmsError("invalid", f"offset 过大，应在 0 到 {INT_MAX} 之间", field="offset")
     if not 1 <= limit <= max_limit:
         raise NrcmsError("invalid", f"limit 应在 1 到 {max_limit} 之间", field="limit")
     return list(qs[offset: offset + limit]), {"total": qs.count(), "offset": offset, "limit": limit}
@@ -159,5 +168,21 @@ def build_api() -> NinjaAPI:
             message = "请求体不是有效的 JSON，无法解析"
         body = {"code": "http_error", "message": message, "field": None, "details": []}
         return api.create_response(request, body, status=exc.status_code)
+
+    @api.exception_handler(DataError)
+    @api.exception_handler(OverflowError)
+    def database_refused(request, exc):
+        # Schemas limit every field to its column; this is the net under a field someone forgot.
+        log.warning("input the database refused on %s", request.path, exc_info=exc)
+        body = {"code": "invalid", "message": "提交的内容超出允许的长度或范围（例如文字过长、数字过大），请检查后重新提交",
+                "field": None, "details": []}
+        return api.create_response(request, body, status=400)
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        """Anything unexpected: logged with its traceback, answered in the one error shape, never HTML."""
+        log.exception("unexpected error in %s %s", request.method, request.path, exc_info=exc)
+        body = {"code": "server_error", "message": SERVER_ERROR, "field": None, "details": []}
+        return api.create_response(request, body, status=500)
 
     return api

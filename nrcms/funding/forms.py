@@ -15,7 +15,7 @@ class PaymentForm(forms.Form):
     amount_per_person = forms.DecimalField(label="每人金额", max_digits=14, decimal_places=2, required=False,
                                            help_text="留空为每人尚欠金额；村集体部分扶持时填写")
     paid_on = forms.DateField(label="缴费日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
 
 class StandardForm(forms.Form):

@@ -15,6 +15,7 @@ from nrcms.core.export import xlsx_response
 from nrcms.core.money import ZERO
 from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import EnrollmentStatus, Household, Person
+from nrcms.web.params import year_param
 from nrcms.web.views import need, paged
 
 from . import ledger, selectors, services
@@ -27,10 +28,7 @@ FAMILY_PREFIX = "3102-"
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+    return year_param(request.GET, default=timezone.localdate().year)
 
 
 def _can_collect(user) -> bool:

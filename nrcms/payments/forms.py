@@ -34,7 +34,7 @@ class ResubmitForm(forms.Form):
 
 class DisburseForm(forms.Form):
     reference = forms.CharField(label="拨付凭证号（银行回单号）", max_length=60)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
 
 class ReconciliationForm(forms.Form):

@@ -18,6 +18,7 @@ from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.export import XLSX, xlsx_response
 from nrcms.core.pdf import pdf_response
 from nrcms.funding.outstanding import household_payment
+from nrcms.web.params import int_list_param, int_param, parse_int, year_param
 from nrcms.web.views import need, paged
 
 from . import enrollment, people
@@ -33,9 +34,11 @@ MAX_MEMBERS = 40  # a household register (户口簿) page count no real househol
 
 def _member_slots(request) -> int:
     """As many rows as were posted (a household of any size up to MAX_MEMBERS), at least MEMBER_SLOTS."""
-    posted = [int(k[5:]) + 1 for k in request.POST if k.startswith("name_") and k[5:].isdigit()]
-    asked = request.GET.get("rows", "")
-    return max([MEMBER_SLOTS, *posted, min(int(asked), MAX_MEMBERS) if asked.isdigit() else 0])
+    def number(text: str) -> int:  # ASCII digits only ("²".isdigit() is true but int("²") fails), capped
+        return min(int(text), MAX_MEMBERS) if text.isascii() and text.isdigit() else 0
+
+    posted = [number(k[5:]) + 1 for k in request.POST if k.startswith("name_")]
+    return max([MEMBER_SLOTS, *posted, number(request.GET.get("rows", ""))])
 
 
 def current_year() -> int:
@@ -43,7 +46,10 @@ def current_year() -> int:
 
 
 def _date(value: str, field: str = "date") -> dt.date:
-    parsed = parse_date(value or "")
+    try:
+        parsed = parse_date(value or "")
+    except ValueError:  # well formed but no such day, e.g. 2026-02-30
+        parsed = None
     if parsed is None:
         raise ValidationFailed("invalid", f"日期“{value}”格式不正确，应为 YYYY-MM-DD", field=field)
     return parsed
@@ -58,7 +64,7 @@ def _fail(request, exc: NrcmsError) -> None:
 def household_list(request):
     need(request, Cap.REGISTRY_VIEW)
     g = request.GET
-    year = int(g.get("year") or current_year())
+    year = year_param(g, default=current_year())
     qs = sel.household_list(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
                             scheme_year=year)
     if g.get("export") == "xlsx":
@@ -76,7 +82,7 @@ def household_list(request):
 def household_detail(request, pk: int):
     need(request, Cap.REGISTRY_VIEW)
     household = sel.household_get(actor=request.user, pk=pk)
-    year = int(request.GET.get("year") or current_year())
+    year = year_param(request.GET, default=current_year())
     members = sel.household_members(household)
     sel.mark_categories_held(members, timezone.localdate())
     years = sel.household_enrollments(household)
@@ -164,7 +170,8 @@ def member_event(request, pk: int):
     person = sel.person_get(actor=request.user, pk=pk)
     p = request.POST
     try:
-        new_head = sel.person_get(actor=request.user, pk=int(p["new_head"])) if p.get("new_head") else None
+        new_head_pk = int_param(p, "new_head", "新户主")
+        new_head = sel.person_get(actor=request.user, pk=new_head_pk) if new_head_pk is not None else None
         action = p.get("action", "")
         if action == "move":
             target = sel.household_by_number(actor=request.user, number=p.get("to_household", "").strip())
@@ -215,12 +222,14 @@ def category_end(request, pk: int, category_pk: int):
 def household_enroll(request, pk: int):
     household = sel.household_get(actor=request.user, pk=pk)
     p = request.POST
-    year = int(p.get("year") or current_year())
-    chosen = [int(v) for v in p.getlist("enroll")]
+    year = year_param(p, default=current_year())
+    chosen = int_list_param(p.getlist("enroll"), "enroll", "参合人员")
     exemptions = {}
     for key, reason in p.items():
-        if key.startswith("reason_") and reason and int(key[7:]) not in chosen:
-            exemptions[int(key[7:])] = (reason, p.get(f"note_{key[7:]}", ""))
+        if key.startswith("reason_") and reason:
+            person_pk = parse_int(key[7:], field=key, label="未参合人员")
+            if person_pk not in chosen:
+                exemptions[person_pk] = (reason, p.get(f"note_{key[7:]}", ""))
     try:
         result = enrollment.household_enroll(actor=request.user, household=household, scheme_year=year,
                                              person_ids=chosen, exemptions=exemptions,
@@ -252,7 +261,7 @@ def certificate_print(request, pk: int):
     cert = sel.valid_certificate(household)
     if cert is None:
         raise ValidationFailed("invalid", f"户 {household.number} 没有有效的合作医疗证", field="household")
-    year = int(request.GET.get("year") or current_year())
+    year = year_param(request.GET, default=current_year())
     return pdf_response(f"合作医疗证-{cert.number}.pdf", certificate_pdf(cert, scheme_year=year))
 
 
@@ -299,7 +308,7 @@ def roster_import(request):
             township = townships.filter(code=request.POST.get("township", "")).first()
             if township is None:
                 raise ValidationFailed("required", "请选择乡镇", field="township")
-            year = int(request.POST["year"]) if request.POST.get("year") else None
+            year = year_param(request.POST, default=None)
             job = importer.roster_import_create(actor=request.user, township=township, file_name=upload.name,
                                                      content=upload.read(), scheme_year=year)
             importer.roster_import_task.enqueue(job.pk)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import validators
 from django.utils import timezone
 
 from nrcms.accounts.services import login_locked_until, login_record
@@ -18,8 +19,14 @@ class LockoutAuthenticationForm(AuthenticationForm):
         "locked": "该账号因连续密码错误已被锁定，请于 %(until)s 后再试，或联系系统管理员解锁。",
     }
 
-    def clean(self):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field is built, so Django never checks
+        # it: a 151-character username reached the login record and PostgreSQL refused it (a 500).
+        field = self.fields["username"]
+        field.validators.append(validators.MaxLengthValidator(field.max_length))
 
+    def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         until = login_locked_until(username) if username else None
         if until is not None:

@@ -1,0 +1,71 @@
+"""Numbers, years and dates read from a request's query string or form, validated at the edge.
+
+A view never calls int() on what a user typed: `?year=2026年` or `?line_no=abc` becomes an NrcmsError naming the
+field and the rule, which the pages show as a Chinese 400 (web/error.html) and the API as its error shape.
+Pure helpers over any mapping (QueryDict, dict), so views of every app and the API can share them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from nrcms.core.errors import NrcmsError
+
+# The largest value a PostgreSQL integer (and so any id or count column) holds.
+INT_MAX = 2**31 - 1
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+def _text(data: Mapping, name: str) -> str:
+    value = data.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def parse_int(text: str, *, field: str, label: str, min_value: int = 0, max_value: int = INT_MAX) -> int:
+    """One whole number within [min_value, max_value], or an NrcmsError naming the field."""
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    if not (text.isascii() and text.lstrip("-").isdigit()):
+        raise NrcmsError("invalid", f"{label}“{shown}”不是整数，请只填写数字", field=field)
+    value = int(text) if len(text) <= 20 else max_value + 1  # int() of thousands of digits is slow on purpose
+    if not min_value <= value <= max_value:
+        raise NrcmsError("invalid", f"{label}“{shown}”超出范围，应在 {min_value} 到 {max_value} 之间", field=field)
+    return value
+
+
+def int_param(data: Mapping, name: str, label: str, *, default: int | None = None, min_value: int = 0,
+              max_value: int = INT_MAX) -> int | None:
+    """An optional whole number: `default` when the parameter is absent or blank."""
+    text = _text(data, name)
+    if not text:
+        return default
+    return parse_int(text, field=name, label=label, min_value=min_value, max_value=max_value)
+
+
+def year_param(data: Mapping, name: str = "year", label: str = "年度", *, default: int | None) -> int | None:
+    """A scheme year such as 2026 (four digits, 2000–2100); `default` when absent or blank."""
+    text = _text(data, name)
+    if not text:
+        return default
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise NrcmsError("invalid", f"{label}“{shown}”不是有效的年份，应为四位数字，如 2026", field=name)
+    return parse_int(text, field=name, label=label, min_value=YEAR_MIN, max_value=YEAR_MAX)
+
+
+def date_param(data: Mapping, name: str, label: str, *, default: dt.date | None = None) -> dt.date | None:
+    """A date written YYYY-MM-DD; `default` when absent or blank."""
+    text = _text(data, name)
+    if not text:
+        return default
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise NrcmsError("invalid", f"{label}“{shown}”不是有效日期，应写成 YYYY-MM-DD", field=name) from None
+
+
+def int_list_param(values, name: str, label: str) -> list[int]:
+    """Several whole numbers (checkbox values such as the persons to enroll)."""
+    return [parse_int(str(v).strip(), field=name, label=label) for v in values]
