@@ -66,6 +66,9 @@ def _from_float(value: float) -> Decimal:
     return Decimal(format(value, f".{EXCEL_SIGNIFICANT_DIGITS}g"))
 
 
+MAX_WHOLE_DIGITS = 15  # Excel keeps 15 significant digits; a longer number is a mistake in the file
+
+
 def parse_number(value, *, what: str = "数字") -> Decimal:
     """A number from a cell or text (see the module's list). `what` names the kind in the refusal."""
     if isinstance(value, bool):
@@ -96,9 +99,12 @@ def parse_number(value, *, what: str = "数字") -> Decimal:
     if not _NUMBER.fullmatch(text):
         raise ParseError(f"“{_shown(value)}”不是有效的{what}（{NUMBER_EXAMPLES}；千分位逗号须每三位一个）")
     try:
-        return Decimal(sign + text.replace(",", ""))
+        number = Decimal(sign + text.replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only plain decimals
         raise ParseError(f"“{_shown(value)}”不是有效的{what}") from exc
+    if number and number.adjusted() >= MAX_WHOLE_DIGITS:  # beyond Excel's 15 digits, and Decimal's precision
+        raise ParseError(f"{what}“{_shown(value)}”过大（整数部分最多 {MAX_WHOLE_DIGITS} 位）")
+    return number
 
 
 def parse_amount(value, *, what: str = "金额") -> Decimal:

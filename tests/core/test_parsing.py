@@ -168,3 +168,12 @@ def test_the_helper_imports_nothing_from_django():
 
     source = open(parsing.__file__, encoding="utf-8").read()
     assert "import django" not in source and "from django" not in source
+
+
+def test_a_number_longer_than_excel_keeps_is_refused_not_a_crash():
+    from nrcms.core.parsing import ParseError, parse_amount, parse_quantity, parse_whole
+
+    for reader in (parse_amount, parse_quantity, parse_whole):
+        with pytest.raises(ParseError, match="过大"):
+            reader("1" + "0" * 5000)
+    assert parse_amount("999,999,999,999,999.99") == Decimal("999999999999999.99")
