@@ -7,6 +7,25 @@ def _demo_present() -> bool:
     return User.objects.filter(username="desk_county").exists()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_lifts_the_audit_guard():
+    """Transactional tests end with a flush (DELETE or TRUNCATE of every table): let it past the audit tables'
+    append-only triggers the way `nrcms audit archive` does, inside the flush's own transaction."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from nrcms.accounts import audit_guard
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        vendor = self.connection.vendor
+        return original(self, [*audit_guard.lift_sql(vendor), *sql_list, *audit_guard.restore_sql(vendor)])
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo county once per test database (per xdist worker): each test then runs in a transaction

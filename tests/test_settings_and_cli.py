@@ -23,6 +23,16 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_production_settings_refuse_to_start_without_an_audit_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIT_HMAC_KEY")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x" * 50, NRCMS_VAR_DIR=str(tmp_path))
+    run = [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(len(settings.AUDIT_HMAC_KEY))"]
+    result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "AUDIT_HMAC_KEY" in result.stderr
+    result = subprocess.run(run, cwd=ROOT, env={**env, "AUDIT_HMAC_KEY": "k" * 40}, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "40", result.stderr[-500:]
+
+
 def test_database_url_selects_postgresql():
     code = ("import os; os.environ['DATABASE_URL']='postgres://u:p@db.example:5433/nrcms';"
             "from config.settings import base; d=base.database_from_env();"

@@ -3,6 +3,9 @@
 DATABASE_URL  SQLite file under var/ by default; postgres://... in production and CI
 CONN_MAX_AGE  seconds a database connection is kept between requests (default 0 here, 300 in production)
 SECRET_KEY    required in production; development keeps a generated one in var/secret_key
+AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) the audit chain's key: required in production; var/audit_hmac_key
+              in development
+AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_URL, AUDIT_ARCHIVE_DIR  where the audit trail's anchors go
 DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
 """
@@ -38,6 +41,34 @@ def development_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key()
+
+
+def development_audit_key() -> str:
+    """The audit chain's HMAC key for development, kept beside the secret key in var/ (never committed).
+    Production requires AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE (config/settings/production.py)."""
+    path = VAR_DIR / "audit_hmac_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def audit_key_from_env() -> str:
+    if os.environ.get("AUDIT_HMAC_KEY"):
+        return os.environ["AUDIT_HMAC_KEY"]
+    if os.environ.get("AUDIT_HMAC_KEY_FILE"):
+        return Path(os.environ["AUDIT_HMAC_KEY_FILE"]).read_text().strip()
+    return ""
+
+
+# The audit trail (docs/guide/audit.md): the chain's key lives outside the database; checkpoints of the
+# chain's head are written to a directory (and POSTed to AUDIT_CHECKPOINT_URL when set) by
+# `nrcms audit checkpoint`; `nrcms audit archive` writes rows older than the retention to AUDIT_ARCHIVE_DIR.
+AUDIT_HMAC_KEY = audit_key_from_env() or development_audit_key()
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
+AUDIT_CHECKPOINT_URL = os.environ.get("AUDIT_CHECKPOINT_URL", "")
+AUDIT_ARCHIVE_DIR = Path(os.environ.get("AUDIT_ARCHIVE_DIR") or VAR_DIR / "audit-archive")
+AUDIT_RETENTION_MONTHS = 6
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 

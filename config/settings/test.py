@@ -14,3 +14,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A fixed, public audit key (the suite must not depend on var/); no checkpoints unless a test sets a directory.
+AUDIT_HMAC_KEY = "test-audit-key-not-a-secret-0123456789abcdef"
+AUDIT_CHECKPOINT_DIR = VAR_DIR / "no-test-checkpoints"  # noqa: F405 — tests that write use tmp_path
+AUDIT_CHECKPOINT_URL = ""

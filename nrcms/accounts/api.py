@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
@@ -234,6 +234,8 @@ class VerifyOut(Schema):
     checked: int
     bad_seq: int | None
     problem: str
+    kind: str = Field("", description="edited | rehashed | link | deleted | cut_tail | checkpoint | marker")
+    checkpoints: int = Field(0, description="签名检查点的个数（均已核对）")
 
 
 @router.get("/audit/verify", response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")

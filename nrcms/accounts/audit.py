@@ -1,12 +1,15 @@
-"""The audit trail: written explicitly by services, chained by SHA-256, verifiable end to end."""
+"""The audit trail: written explicitly by services, chained by HMAC-SHA256 under a key kept outside the
+database (settings.AUDIT_HMAC_KEY), verifiable end to end and against signed checkpoints (audit_checkpoint)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -27,8 +30,41 @@ def _hashed_text(fields: dict) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def audit_key() -> bytes:
+    """The chain's HMAC key. It never enters the database: without it a rewritten row cannot be re-hashed."""
+    key = getattr(settings, "AUDIT_HMAC_KEY", "")
+    if not key:
+        raise RuntimeError("未配置审计链密钥 AUDIT_HMAC_KEY")
+    return key.encode()
+
+
+def key_id(key: bytes | None = None) -> str:
+    """A short public fingerprint of the key, written into checkpoints so a key change is visible."""
+    return hmac.new(key or audit_key(), b"nrcms audit key id", hashlib.sha256).hexdigest()[:12]
+
+
+def keyed_digest(text: str, key: bytes | None = None) -> str:
+    return hmac.new(key or audit_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def signature(payload: dict) -> str:
+    """The key's HMAC over a small record's canonical JSON (checkpoints, archive markers and manifests)."""
+    return keyed_digest(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
 def entry_digest(prev_hash: str, fields: dict) -> str:
-    return hashlib.sha256((prev_hash + _hashed_text(fields)).encode()).hexdigest()
+    """HMAC-SHA256(key, previous hash + the row's canonical JSON), in hex."""
+    return keyed_digest(prev_hash + _hashed_text(fields))
+
+
+@functools.lru_cache(maxsize=4)
+def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """(key XOR ipad, key XOR opad) as RFC 2104 defines them, so PostgreSQL can compute the HMAC with its
+    built-in sha256(): H((K^opad) || H((K^ipad) || m)). No pgcrypto needed, and the same digest as hmac.new."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
 def audit_record(
@@ -95,12 +131,15 @@ def _digest_prefix(fields: dict) -> str:
 
 
 def _append_pg(actor, fields: dict) -> AuditEntry | None:
-    """Append in one statement on PostgreSQL: lock the head, number and hash the entry (sha256 of the
-    previous hash + the text, exactly as entry_digest), insert it and move the head. The head stays locked
-    from this statement to the caller's commit and not a round trip longer. None if there is no head yet."""
+    """Append in one statement on PostgreSQL: lock the head, number and hash the entry (HMAC-SHA256 of the
+    previous hash + the text, exactly as entry_digest, from the key's two pads passed as parameters), insert
+    it and move the head. The head stays locked from this statement to the caller's commit and not a round
+    trip longer. None if there is no head yet."""
     columns = [f for f in AuditEntry._meta.concrete_fields if f.name not in ("seq", "prev_hash", "hash")]
     values = {**fields, "actor": actor.pk if actor else None}
-    params = [_digest_prefix(fields)] + [f.get_db_prep_save(values[f.name], connection) for f in columns]
+    inner, outer = _hmac_pads(audit_key())
+    params = [outer, inner, _digest_prefix(fields)]
+    params += [f.get_db_prep_save(values[f.name], connection) for f in columns]
     entry_table, head_table = AuditEntry._meta.db_table, AuditChainHead._meta.db_table
     names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
     # Typed placeholders: in INSERT … SELECT an untyped parameter would be taken for text.
@@ -110,7 +149,8 @@ def _append_pg(actor, fields: dict) -> AuditEntry | None:
         WITH head AS (
             SELECT last_seq + 1 AS seq, last_hash AS prev FROM {head_table} WHERE id = 1 FOR UPDATE
         ), numbered AS (
-            SELECT seq, prev, encode(sha256(convert_to(prev || %s || seq::text || '}}', 'UTF8')), 'hex') AS hash
+            SELECT seq, prev, encode(sha256(CAST(%s AS bytea) || sha256(CAST(%s AS bytea)
+                   || convert_to(prev || %s || seq::text || '}}', 'UTF8'))), 'hex') AS hash
             FROM head
         ), entry AS (
             INSERT INTO {entry_table} (seq, prev_hash, hash, {names})
@@ -139,29 +179,8 @@ def snapshot(obj, fields: list[str]) -> dict:
     return jsonable(out)
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    ok: bool
-    checked: int
-    bad_seq: int | None = None
-    problem: str = ""
+def audit_verify(progress=None, *, checkpoint_dir=None):
+    """Check the chain with the key and against the signed checkpoints; see audit_verification."""
+    from .audit_verification import chain_verify
 
-
-def audit_verify(progress=None) -> ChainReport:
-    """Recompute every hash in order. Any altered, removed or inserted row is reported by sequence."""
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
-    rows = AuditEntry.objects.order_by("seq").values(*HASHED_FIELDS, "prev_hash", "hash")
-    for row in rows.iterator(chunk_size=5000):
-        if row["seq"] != expected_seq:
-            return ChainReport(False, checked, expected_seq, f"第 {expected_seq} 条记录缺失")
-        if row["prev_hash"] != prev_hash:
-            return ChainReport(False, checked, row["seq"], f"第 {row['seq']} 条记录的前序哈希与上一条不符")
-        if entry_digest(prev_hash, row) != row["hash"]:
-            return ChainReport(False, checked, row["seq"], f"第 {row['seq']} 条记录的内容已被改动")
-        prev_hash, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
-        if progress:
-            progress(1)
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head and (head.last_seq != checked or head.last_hash != prev_hash):
-        return ChainReport(False, checked, checked + 1, f"链尾记录缺失：应有 {head.last_seq} 条，实有 {checked} 条")
-    return ChainReport(True, checked)
+    return chain_verify(progress=progress, checkpoint_dir=checkpoint_dir)

@@ -128,3 +128,26 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"审计链尾 #{self.last_seq}"
+
+
+class AuditArchive(models.Model):
+    """One archive run: rows first_seq..last_seq were exported to a file and removed. The latest run is the
+    chain's start marker: verification continues at last_seq + 1 from last_hash. Signed with the audit key,
+    so a marker moved to hide removed rows does not verify."""
+
+    first_seq = models.BigIntegerField("起始序号")
+    last_seq = models.BigIntegerField("截止序号", unique=True)
+    last_hash = models.CharField("截止哈希", max_length=64)
+    before = models.DateField("归档截止日期")
+    at = models.DateTimeField("归档时间")
+    file_name = models.CharField("归档文件", max_length=200)
+    file_sha256 = models.CharField("文件 SHA-256", max_length=64)
+    signature = models.CharField("签名", max_length=64)
+
+    class Meta:
+        ordering = ["-last_seq"]
+        verbose_name = "审计记录归档"
+        verbose_name_plural = "审计记录归档"
+
+    def __str__(self) -> str:
+        return f"审计归档 #{self.first_seq}–#{self.last_seq}"

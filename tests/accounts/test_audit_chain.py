@@ -9,10 +9,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def empty_chain(db):
+def empty_chain(db, guard_dropped):
     """These tests read the chain from its first link: start each (inside its rolled-back transaction) from
     an empty trail rather than the demo county's."""
-    AuditEntry.objects.all().delete()
+    with guard_dropped():
+        AuditEntry.objects.all().delete()
     AuditChainHead.objects.all().delete()
 
 
@@ -31,44 +32,49 @@ def test_each_entry_chains_to_the_previous_one():
     assert audit_verify().ok and audit_verify().checked == 3
 
 
-def test_altering_a_row_breaks_verification_at_that_row():
+def test_altering_a_row_breaks_verification_at_that_row(guard_dropped):
     _three_entries()
-    AuditEntry.objects.filter(seq=2).update(reason="改过的原因")
+    with guard_dropped():
+        AuditEntry.objects.filter(seq=2).update(reason="改过的原因")
     report = audit_verify()
     assert not report.ok
     assert report.bad_seq == 2
     assert "改动" in report.problem
 
 
-def test_altering_the_before_value_is_detected():
+def test_altering_the_before_value_is_detected(guard_dropped):
     _three_entries()
-    AuditEntry.objects.filter(seq=1).update(after={"v": 999})
+    with guard_dropped():
+        AuditEntry.objects.filter(seq=1).update(after={"v": 999})
     assert audit_verify().bad_seq == 1
 
 
-def test_deleting_a_middle_row_is_detected():
+def test_deleting_a_middle_row_is_detected(guard_dropped):
     _three_entries()
-    AuditEntry.objects.filter(seq=2).delete()
+    with guard_dropped():
+        AuditEntry.objects.filter(seq=2).delete()
     report = audit_verify()
     assert not report.ok and report.bad_seq == 2
 
 
-def test_deleting_the_last_row_is_detected_by_the_chain_head():
+def test_deleting_the_last_row_is_detected_by_the_chain_head(guard_dropped):
     _three_entries()
-    AuditEntry.objects.filter(seq=3).delete()
+    with guard_dropped():
+        AuditEntry.objects.filter(seq=3).delete()
     report = audit_verify()
     assert not report.ok
     assert AuditChainHead.objects.get().last_seq == 3
 
 
-def test_rehashing_a_forged_row_still_breaks_the_next_link():
+def test_rehashing_a_forged_row_still_breaks_the_next_link(guard_dropped):
     from nrcms.accounts.audit import entry_digest
 
     _three_entries()
     row = AuditEntry.objects.filter(seq=2).values().get()
     row["reason"] = "伪造"
     forged = entry_digest(row["prev_hash"], row)
-    AuditEntry.objects.filter(seq=2).update(reason="伪造", hash=forged)
+    with guard_dropped():
+        AuditEntry.objects.filter(seq=2).update(reason="伪造", hash=forged)
     report = audit_verify()
     assert not report.ok and report.bad_seq == 3
 
@@ -83,10 +89,11 @@ def test_entries_refuse_update_and_delete_through_the_model():
         entry.delete()
 
 
-def test_verify_command_fails_loudly_on_tampering():
+def test_verify_command_fails_loudly_on_tampering(guard_dropped):
     _three_entries()
     call_command("audit_verify")
-    AuditEntry.objects.filter(seq=3).update(action="test.other")
+    with guard_dropped():
+        AuditEntry.objects.filter(seq=3).update(action="test.other")
     with pytest.raises(CommandError, match="第 3 条"):
         call_command("audit_verify")
 
