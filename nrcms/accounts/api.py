@@ -11,6 +11,7 @@ from nrcms.core.errors import Forbidden, ValidationFailed
 from . import selectors, services
 from .audit import audit_verify
 from .audit_labels import action_label, object_type_label
+from .audit_verification import ProblemKind
 from .roles import Cap, Role
 
 router = Router(tags=["账号与审计"])
@@ -234,7 +235,7 @@ class VerifyOut(Schema):
     checked: int
     bad_seq: int | None
     problem: str
-    kind: str = Field("", description="edited | rehashed | link | deleted | cut_tail | checkpoint | marker")
+    kind: coded(ProblemKind, blank="无问题", description="发现的问题类型") = ""
     checkpoints: int = Field(0, description="签名检查点的个数（均已核对）")
 
 

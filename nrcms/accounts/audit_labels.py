@@ -14,6 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 ACTION_LABELS: dict[str, str] = {
     # accounts
     "user.create": "新建用户",
+    "audit.archive": "归档审计记录",
     "user.update": "修改用户（角色、辖区、电话）",
     "family_account.year_close": "家庭账户年终结账",
     "statement.deduction_withdraw": "撤回违规扣款",
@@ -135,6 +136,8 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
 FIELD_LABELS: dict[str, str] = {
+    "count": "条数", "file": "文件", "file_sha256": "文件校验和（SHA-256）", "first_seq": "起始序号",
+    "last_seq": "截止序号",
     "closing_date": "结账日期", "opening_date": "结转日期", "negative_households": "余额为负的户数",
     "deduction": "扣款", "must_change_password": "须修改密码", "refused": "拒绝", "renamed": "更名",
     "revoked": "已吊销",

@@ -15,8 +15,20 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
+from django.db.models import TextChoices
+
 from .audit import GENESIS, HASHED_FIELDS, entry_digest, signature
 from .models import AuditArchive, AuditChainHead, AuditEntry
+
+
+class ProblemKind(TextChoices):
+    EDITED = "edited", "记录内容被修改"
+    REHASHED = "rehashed", "记录被修改并重算哈希（未用密钥）"
+    LINK = "link", "前后衔接断开（插入或替换了记录）"
+    DELETED = "deleted", "中间记录被删除"
+    CUT_TAIL = "cut_tail", "链尾被截断"
+    CHECKPOINT = "checkpoint", "与检查点不符（或检查点被伪造）"
+    MARKER = "marker", "归档标记被伪造或次序不对"
 
 
 @dataclass(frozen=True)
