@@ -1,11 +1,16 @@
 from django.db import models
 from django.db.models import Q
 
+from . import levels
+
 
 class RegionLevel(models.TextChoices):
-    COUNTY = "county", "县（区、旗）"
-    TOWNSHIP = "township", "乡镇（苏木）"
-    VILLAGE = "village", "行政村（嘎查）"
+    """The codes are the same in every county; what a county calls them follows its province
+    (nrcms/registry/levels.py: 乡镇/行政村, or 苏木/嘎查 in Inner Mongolia). These labels are the common words."""
+
+    COUNTY = "county", "县（区）"
+    TOWNSHIP = "township", "乡镇"
+    VILLAGE = "village", "行政村"
     GROUP = "group", "村民小组"
 
 
@@ -50,6 +55,14 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    def get_level_display(self) -> str:
+        """The level in the words of this county: 乡镇 in Shaanxi, 苏木（乡镇） in Inner Mongolia. Replaces the
+        display Django would derive from the choices, so every page and export that shows a region's level
+        follows the county."""
+        return levels.level_label(self.code, self.level)
+
+    level_label = property(get_level_display)
 
     @property
     def prefix(self) -> str:
