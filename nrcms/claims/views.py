@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError
+from nrcms.core.money import format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis
 from nrcms.funding.ledger import family_account_balance
@@ -146,7 +147,7 @@ def desk_episode(request, pk: int):
                 raise NotFound("费用明细", line_no)
             line = charge_withdraw(actor=request.user, episode=episode, line_no=int(line_no),
                                    reason=request.POST.get("reason", ""))
-            messages.success(request, f"已撤销明细 {line.line_no}（{line.item_name} {line.amount} 元）；"
+            messages.success(request, f"已撤销明细 {line.line_no}（{line.item_name} {format_yuan(line.amount)} 元）；"
                              "更正后的明细请用新的明细序号上传")
             return redirect("desk_episode", pk=episode.pk)
         elif action == "referral":
@@ -161,7 +162,7 @@ def desk_episode(request, pk: int):
         elif action == "settle":
             settlement, created = settlement_settle(actor=request.user, episode=episode,
                                                     idempotency_key=request.POST.get("idempotency_key") or None)
-            messages.success(request, f"结算完成：结算单 {settlement.number}，补偿 {settlement.fund_total} 元" if created
+            messages.success(request, f"结算完成：结算单 {settlement.number}，补偿 {format_yuan(settlement.fund_total)} 元" if created
                              else f"该就诊已结算（{settlement.number}），未重复结算")
             return redirect("desk_episode", pk=episode.pk)
     except NrcmsError as exc:

@@ -17,7 +17,7 @@ from nrcms.web.views import need, paged
 from .outstanding import STATUSES, outstanding_households, outstanding_rows, personal_amount
 
 PRINT_LIMIT = 3000
-HEADERS = ["户编号", "户主", "住址", "状态", "在册人数", "参合人数", "已缴金额", "尚欠金额"]
+HEADERS = ["户编号", "户主", "住址", "状态", "在册人数", "参合人数", "已缴金额（元）", "尚欠金额（元）"]
 
 
 def _year(text: str) -> int:
