@@ -13,7 +13,7 @@ from nrcms.registry.models import CertificateStatus
 
 from .manual import payable_from
 from .models import ManualClaim, ManualClaimStatus, PersonYear
-from .voucher import _address, _office, categories_label, tier_rates
+from .voucher import _office, categories_label, tier_rates
 
 
 def manual_voucher_context(claim: ManualClaim) -> dict:
@@ -23,7 +23,7 @@ def manual_voucher_context(claim: ManualClaim) -> dict:
     return {
         "c": claim, "episode": episode, "person": person, "household": household, "head": head,
         "certificate": household.certificates.filter(status=CertificateStatus.VALID).first(),
-        "office": _office(episode), "facility": episode.facility, "address": _address(household),
+        "office": _office(episode), "facility": episode.facility, "address": household.full_address,
         "masked_id": mask_id_number(person.id_number), "head_id": mask_id_number(head.id_number) if head else "",
         "rate": tier_rates(claim.result), "categories": categories_label(episode),
         "fund_capital": chinese_capital(claim.fund_total), "self_pay_capital": chinese_capital(claim.self_pay),

@@ -87,13 +87,6 @@ def _office(episode) -> str:
     return f"{county.name if county else ''}新型农村合作医疗管理办公室"
 
 
-def _address(household) -> str:
-    region = household.region
-    if household.address and region.name in household.address:
-        return (region.parent.full_name if region.parent else "") + household.address
-    return region.full_name + household.address
-
-
 def voucher_context(settlement: Settlement) -> dict:
     episode = settlement.episode
     person, household = episode.person, episode.household
@@ -117,7 +110,7 @@ def voucher_context(settlement: Settlement) -> dict:
         "masked_id": mask_id_number(person.id_number), "head_id": mask_id_number(head.id_number) if head else "",
         "fund_capital": chinese_capital(settlement.fund_total), "self_pay_capital": chinese_capital(settlement.self_pay),
         "year": year, "paid_in_year": paid_in_year, "is_reversal": settlement.kind == SettlementKind.REVERSAL,
-        "lines": settlement.result.get("lines", []), "address": _address(household),
+        "lines": settlement.result.get("lines", []), "address": household.full_address,
         "has_family_account": has_family_account,
         "family_balance": Decimal(str(family_balance)) if family_balance not in (None, "") else None,
         "scheme_name": scheme_file.name if scheme_file is not None else settlement.scheme_id,

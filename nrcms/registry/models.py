@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from . import levels
+from . import addresses, levels
 
 
 class RegionLevel(models.TextChoices):
@@ -81,7 +81,9 @@ class Region(models.Model):
 
     @property
     def full_name(self) -> str:
-        return "".join(r.name for r in [*self.ancestors(), self] if r.level != RegionLevel.COUNTY) or self.name
+        """甘亭镇东韩村三组: the township down to this region, a name the next one repeats written once."""
+        names = [r.name for r in [*self.ancestors(), self] if r.level != RegionLevel.COUNTY]
+        return addresses.place_name(names) or self.name
 
 
 # --- households and persons (issue: households, enrollment, contributions) --------------------------
@@ -128,6 +130,14 @@ class Household(models.Model):
     def __str__(self) -> str:
         head = self.members.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE).first()
         return f"{self.number}（户主：{head.name if head else '未定'}）"
+
+    @property
+    def full_address(self) -> str:
+        """甘亭镇东韩村一组12 号: the region's place name and the detailed address, nothing written twice."""
+        chain = [*self.region.ancestors(), self.region]
+        county = next((r.name for r in chain if r.level == RegionLevel.COUNTY), "")
+        return addresses.address([r.name for r in chain if r.level != RegionLevel.COUNTY], self.address,
+                                 county=county)
 
 
 class Person(models.Model):
