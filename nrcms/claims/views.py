@@ -22,6 +22,7 @@ from .desk import (
     AdmissionInput,
     ChargeInput,
     admission_register,
+    certificate_members,
     charge_withdraw,
     charges_upload,
     episode_cancel,
@@ -47,14 +48,21 @@ def _episode(request, pk: int) -> Episode:
 def desk_home(request):
     need(request, Cap.DESK_SETTLE)
     form = LookupForm(request.GET or None)
-    card, lookup_error, choices = None, None, []
+    card, lookup_error, prompt, choices = None, None, None, []
     if request.GET.get("certificate_number") or request.GET.get("id_number"):
         try:
             card = member_lookup(actor=request.user, on=timezone.localdate(),
                                  certificate_number=request.GET.get("certificate_number", ""),
                                  id_number=request.GET.get("id_number", ""))
         except NrcmsError as exc:
-            lookup_error, choices = exc.message, exc.details
+            if exc.code == "choose_member":  # a question, not an error: which family member is the patient?
+                prompt, choices = exc.message, exc.details
+            else:
+                lookup_error, choices = exc.message, exc.details
+        else:
+            if request.GET.get("certificate_number") and card.certificate is not None:
+                choices = certificate_members(card.certificate)  # keep the family in view, the chosen one marked
+                choices = choices if len(choices) > 1 else []
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     search = request.GET.get("q", "").strip()
@@ -68,9 +76,9 @@ def desk_home(request):
                        | Q(person__id_number=search))
     if request.headers.get("HX-Request") and request.GET.get("part") == "card":
         return render(request, "claims/_member_card.html", {"card": card, "lookup_error": lookup_error,
-                                                            "choices": choices})
+                                                            "prompt": prompt, "choices": choices})
     return render(request, "claims/desk_home.html", {
-        "form": form, "card": card, "lookup_error": lookup_error, "choices": choices, "page": paged(request, qs), "status": status,
+        "form": form, "card": card, "lookup_error": lookup_error, "prompt": prompt, "choices": choices, "page": paged(request, qs), "status": status,
         "q": search, "statuses": EpisodeStatus.choices, "kind": kind, "kinds": EpisodeKind.choices,
     })
 
