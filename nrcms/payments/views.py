@@ -57,10 +57,20 @@ HISTORY_FIELDS = {"month": "月份", "lines": "笔数", "total_cost": "医疗总
                   "amount": "金额", "settlement": "涉及结算单", "deduction_total": "扣款合计",
                   "approved_amount": "审定应拨付", "reference": "凭证号"}
 LABELS = {**dict(StatementStatus.choices), **dict(ViolationKind.choices)}
+MONEY_FIELDS = {"total_cost", "fund_total", "base_amount", "amount", "deduction_total", "approved_amount"}
+
+
+def _history_value(key: str, value) -> str:
+    if key in MONEY_FIELDS:
+        try:
+            return f"{format_yuan(value)} 元"
+        except (TypeError, ValueError):
+            return str(value)
+    return str(LABELS.get(value, value))
 
 
 def _history_text(after: dict) -> str:
-    return "；".join(f"{HISTORY_FIELDS[k]} {LABELS.get(v, v)}" for k, v in after.items()
+    return "；".join(f"{HISTORY_FIELDS[k]} {_history_value(k, v)}" for k, v in after.items()
                     if k in HISTORY_FIELDS and v is not None)
 
 
