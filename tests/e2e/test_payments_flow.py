@@ -88,7 +88,7 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     page.click("[data-menu=statement_list]")
     page.get_by_role("link", name="YJ202609-H610125001").click()
     page.get_by_test_id("disburse-form").locator("input[name=reference]").fill("NS-20261008-0031")
-    page.get_by_role("button", name="确认拨付 6300.00 元").click()
+    page.get_by_role("button", name="确认拨付 6,300.00 元").click()
     assert "已拨付 6,300.00 元" in page.content()
     assert page.get_by_test_id("disbursed").inner_text() == "6,300.00"
     assert "陆仟叁佰元整" in page.get_by_test_id("statement-summary").inner_text()
