@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nrcms.web.context.menu",
             ],
+            # money and number filters (`|yuan`, `|plain`) in every template without a {% load %}
+            "builtins": ["nrcms.web.templatetags.numbers"],
         },
     }
 ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.facilities.models import Facility
+from nrcms.registry.levels import level_label
 from nrcms.registry.models import Region
 
 from .audit import audit_record, snapshot
@@ -49,7 +50,7 @@ def _check_binding(role: str, region: Region | None, facility: Facility | None) 
         raise ValidationFailed("required", "该角色必须指定管辖区域", field="region")
     allowed = ROLE_REGION_LEVELS.get(role, frozenset())
     if region.level not in allowed:
-        levels = "、".join(sorted(dict(Region._meta.get_field("level").choices)[lv] for lv in allowed))
+        levels = "、".join(sorted(level_label(region.code, lv) for lv in allowed))
         raise ValidationFailed(
             "invalid", f"角色“{Role(role).label}”只能绑定到{levels}，不能绑定到{region.get_level_display()}",
             field="region",

@@ -109,6 +109,12 @@ class MemberCard:
         return family_account_balance(self.person.household)
 
 
+def certificate_members(certificate: Certificate) -> list[dict]:
+    """The active members on a certificate, for the desk to choose the patient from: name and ID number."""
+    return [{"name": m.name, "id_number": m.id_number}
+            for m in certificate.household.members.filter(status=PersonStatus.ACTIVE).order_by("id")]
+
+
 def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_number: str = "") -> MemberCard:
     """Exact match only — a desk may find any enrollee by certificate or ID number, but cannot browse."""
     desk_facility(actor)
@@ -135,12 +141,11 @@ def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_
     else:
         raise ValidationFailed("required", "请输入合作医疗证号或身份证号", field="certificate_number")
     if person is None:
-        members = list(certificate.household.members.filter(status=PersonStatus.ACTIVE).order_by("id"))
+        members = certificate_members(certificate)
         if len(members) != 1:
             raise ValidationFailed("choose_member", f"合作医疗证 {certificate.number} 有 {len(members)} 名家庭成员，"
-                                   "请选择患者或输入身份证号", field="id_number",
-                                   details=[{"name": m.name, "id_number": m.id_number} for m in members])
-        person = members[0]
+                                   "请选择患者或输入身份证号", field="id_number", details=members)
+        person = certificate.household.members.get(id_number=members[0]["id_number"])
     enrollment = person.enrollments.filter(scheme_year=on.year, status=EnrollmentStatus.ENROLLED).first()
     return MemberCard(person, certificate, enrollment, on.year, on)
 

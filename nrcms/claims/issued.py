@@ -12,13 +12,6 @@ from nrcms.core.idnumber import mask_id_number
 from nrcms.registry.models import CertificateStatus
 
 
-def address_of(household) -> str:
-    region = household.region
-    if household.address and region.name in household.address:
-        return (region.parent.full_name if region.parent else "") + household.address
-    return region.full_name + household.address
-
-
 def holder_particulars(household) -> dict:
     """The household's certificate, head and address as they stand now: stored at issue time."""
     head = (household.members.filter(relation="head", status="active").order_by()
@@ -26,7 +19,7 @@ def holder_particulars(household) -> dict:
     certificate = (household.certificates.filter(status=CertificateStatus.VALID).order_by()
                    .values_list("number", flat=True).first())
     return {"certificate": certificate or "", "head": head[0] if head else "",
-            "head_id": mask_id_number(head[1]) if head else "", "address": address_of(household)}
+            "head_id": mask_id_number(head[1]) if head else "", "address": household.full_address}
 
 
 def year_totals(row) -> dict:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError
+from nrcms.core.money import format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis
 from nrcms.funding.ledger import family_account_balance
@@ -21,6 +22,7 @@ from .desk import (
     AdmissionInput,
     ChargeInput,
     admission_register,
+    certificate_members,
     charge_withdraw,
     charges_upload,
     episode_cancel,
@@ -46,14 +48,21 @@ def _episode(request, pk: int) -> Episode:
 def desk_home(request):
     need(request, Cap.DESK_SETTLE)
     form = LookupForm(request.GET or None)
-    card, lookup_error, choices = None, None, []
+    card, lookup_error, prompt, choices = None, None, None, []
     if request.GET.get("certificate_number") or request.GET.get("id_number"):
         try:
             card = member_lookup(actor=request.user, on=timezone.localdate(),
                                  certificate_number=request.GET.get("certificate_number", ""),
                                  id_number=request.GET.get("id_number", ""))
         except NrcmsError as exc:
-            lookup_error, choices = exc.message, exc.details
+            if exc.code == "choose_member":  # a question, not an error: which family member is the patient?
+                prompt, choices = exc.message, exc.details
+            else:
+                lookup_error, choices = exc.message, exc.details
+        else:
+            if request.GET.get("certificate_number") and card.certificate is not None:
+                choices = certificate_members(card.certificate)  # keep the family in view, the chosen one marked
+                choices = choices if len(choices) > 1 else []
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     search = request.GET.get("q", "").strip()
@@ -67,9 +76,9 @@ def desk_home(request):
                        | Q(person__id_number=search))
     if request.headers.get("HX-Request") and request.GET.get("part") == "card":
         return render(request, "claims/_member_card.html", {"card": card, "lookup_error": lookup_error,
-                                                            "choices": choices})
+                                                            "prompt": prompt, "choices": choices})
     return render(request, "claims/desk_home.html", {
-        "form": form, "card": card, "lookup_error": lookup_error, "choices": choices, "page": paged(request, qs), "status": status,
+        "form": form, "card": card, "lookup_error": lookup_error, "prompt": prompt, "choices": choices, "page": paged(request, qs), "status": status,
         "q": search, "statuses": EpisodeStatus.choices, "kind": kind, "kinds": EpisodeKind.choices,
     })
 
@@ -146,7 +155,7 @@ def desk_episode(request, pk: int):
                 raise NotFound("费用明细", line_no)
             line = charge_withdraw(actor=request.user, episode=episode, line_no=int(line_no),
                                    reason=request.POST.get("reason", ""))
-            messages.success(request, f"已撤销明细 {line.line_no}（{line.item_name} {line.amount} 元）；"
+            messages.success(request, f"已撤销明细 {line.line_no}（{line.item_name} {format_yuan(line.amount)} 元）；"
                              "更正后的明细请用新的明细序号上传")
             return redirect("desk_episode", pk=episode.pk)
         elif action == "referral":
@@ -161,7 +170,7 @@ def desk_episode(request, pk: int):
         elif action == "settle":
             settlement, created = settlement_settle(actor=request.user, episode=episode,
                                                     idempotency_key=request.POST.get("idempotency_key") or None)
-            messages.success(request, f"结算完成：结算单 {settlement.number}，补偿 {settlement.fund_total} 元" if created
+            messages.success(request, f"结算完成：结算单 {settlement.number}，补偿 {format_yuan(settlement.fund_total)} 元" if created
                              else f"该就诊已结算（{settlement.number}），未重复结算")
             return redirect("desk_episode", pk=episode.pk)
     except NrcmsError as exc:

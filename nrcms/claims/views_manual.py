@@ -14,6 +14,7 @@ from django.utils import timezone
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.idnumber import mask_id_number
+from nrcms.core.money import format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis, Facility
 from nrcms.web.views import need, paged
@@ -134,7 +135,7 @@ def manual_detail(request, number: str):
                 messages.success(request, f"已公示：{claim.notice_from} 起，{payable_from(claim)} 起可支付")
             elif action == "settle":
                 claim, created = manual_claim_settle(actor=request.user, claim=claim)
-                messages.success(request, f"支付完成：补偿 {claim.fund_total} 元" if created else "该报销已支付，未重复支付")
+                messages.success(request, f"支付完成：补偿 {format_yuan(claim.fund_total)} 元" if created else "该报销已支付，未重复支付")
             elif action == "reject":
                 manual_claim_reject(actor=request.user, claim=claim, reason=request.POST.get("reason", ""))
                 messages.success(request, "已不予报销")

@@ -1,4 +1,7 @@
-"""Excel export, the format county offices pass around. Cells hold text and numbers, never formulas."""
+"""Excel export, the format county offices pass around. Cells hold text and numbers, never formulas.
+
+A column whose header ends in "（元）" holds money: its cells stay numbers (so they can be summed) and are shown
+with thousands separators and two decimals (number format #,##0.00), as on the pages."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): = + - @, and a leading tab or
 # carriage return, which some programs strip before looking at the next character.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MONEY_HEADER_SUFFIX = "（元）"
+MONEY_FORMAT = "#,##0.00"
 
 
 def cell_value(value):
@@ -41,8 +46,11 @@ def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> 
     ws.append(list(headers))
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    money_columns = [i for i, header in enumerate(headers, start=1) if str(header).endswith(MONEY_HEADER_SUFFIX)]
     for row in rows:
         ws.append([cell_value(v) for v in row])
+        for column in money_columns:
+            ws.cell(row=ws.max_row, column=column).number_format = MONEY_FORMAT
     for idx, _ in enumerate(headers, start=1):
         ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = 18
     buffer = io.BytesIO()

@@ -147,3 +147,15 @@ def chinese_capital(amount: Decimal) -> str:
     elif not jiao:
         parts.append("整")  # 到元为止写“整”；到角为止可不写（人民银行票据填写规定）
     return "".join(parts)
+
+
+def format_yuan(amount) -> str:
+    """An amount as people read it on a page or a printout: thousands separators and two decimals, a minus sign
+    for a negative amount (a reversal): 1234.5 → 1,234.50; -380 → -380.00. Exact: the Decimal is rounded by
+    `round_amount` and formatted digit by digit, never through a float."""
+    if isinstance(amount, float):
+        raise TypeError("金额不得使用浮点数")
+    value = round_amount(parse_decimal(amount))
+    if value == 0:
+        value = ZERO  # never "-0.00"
+    return f"{value:,.2f}"

@@ -34,6 +34,7 @@ class FacilityOut(Schema):
     region_code: str | None
     in_county: bool
     status: coded(DesignationStatus, description="今天生效的定点状态")
+    status_since: dt.date | None = Field(description="该状态的生效日期（开始之日）；建档以来未变更时为空")
     scheduled: list[ScheduledOut] = Field(description="已排定、尚未生效的变更（可撤回）")
 
 
@@ -41,7 +42,7 @@ def facility_out(f) -> dict:
     if not hasattr(f, "status_today"):
         facilities_with_status([f])
     return {"code": f.code, "name": f.name, "level": f.level, "region_code": f.region.code if f.region else None,
-            "in_county": f.in_county, "status": f.status_today,
+            "in_county": f.in_county, "status": f.status_today, "status_since": f.status_since,
             "scheduled": [{"id": c.pk, "status": c.status, "effective_date": c.effective_date, "reason": c.reason}
                           for c in f.scheduled]}
 

@@ -170,17 +170,23 @@ def facility_status_on(facility: Facility, on) -> str:
 
 
 def facilities_with_status(facilities, *, on: dt.date | None = None) -> list[Facility]:
-    """Set `status_today` (code), `status_today_label` and `scheduled` (the changes not yet in force, not
-    withdrawn) on each facility, for lists and detail pages; two queries for any number of facilities."""
+    """Set on each facility, for lists and detail pages: `status_today` (code), `status_today_label`,
+    `status_since` (the effective date of the change that began the status in force: an unchanged run of the
+    same status counts from its first change; None when the status has never changed since the facility was
+    registered), `status_today_text` (定点（2024-03-01 起生效）) and `scheduled` (the changes not yet in force,
+    not withdrawn). One query for any number of facilities."""
     facilities = list(facilities)
     on = on or timezone.localdate()
     ids = [f.pk for f in facilities]
     rows = (DesignationChange.objects.filter(facility_id__in=ids, withdrawn_at__isnull=True)
             .order_by("facility_id", "effective_date", "id"))
     in_force: dict[int, str] = {}
+    since: dict[int, dt.date] = {}
     scheduled: dict[int, list[DesignationChange]] = {}
     for row in rows:
         if row.effective_date <= on:
+            if row.status != in_force.get(row.facility_id, DesignationStatus.DESIGNATED) or row.facility_id not in since:
+                since[row.facility_id] = row.effective_date
             in_force[row.facility_id] = row.status
         else:
             scheduled.setdefault(row.facility_id, []).append(row)
@@ -188,6 +194,9 @@ def facilities_with_status(facilities, *, on: dt.date | None = None) -> list[Fac
     for f in facilities:
         f.status_today = in_force.get(f.pk, DesignationStatus.DESIGNATED)
         f.status_today_label = labels[f.status_today]
+        f.status_since = since.get(f.pk)
+        f.status_today_text = (f"{f.status_today_label}（{f.status_since:%Y-%m-%d} 起生效）" if f.status_since
+                               else f"{f.status_today_label}（建档起生效）")
         f.scheduled = scheduled.get(f.pk, [])
     return facilities
 

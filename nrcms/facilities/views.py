@@ -140,7 +140,7 @@ def catalogue_list(request):
         rows = ((i.code, i.name, i.get_kind_display(), i.get_catalogue_class_display(), i.first_self_pay_share,
                  i.price_limit, i.unit, i.valid_from, i.valid_to, i.authority) for i in qs)
         return xlsx_response("补偿目录.xlsx", "补偿目录", ["目录编码", "名称", "类别", "分类", "先行自付比例",
-                             "最高限价", "单位", "生效日期", "失效日期", "依据"], rows)
+                             "最高限价（元）", "单位", "生效日期", "失效日期", "依据"], rows)
     return render(request, "facilities/catalogue_list.html", {
         "page": paged(request, qs), "f": g, "classes": CatalogueClass.choices, "kinds": ItemKind.choices,
     })

@@ -53,7 +53,7 @@ def outstanding(request, year: int | None = None, village: str = "", status: cod
     qs = outstanding_households(actor=request.user, scheme_year=year, region_code=village.strip(), status=status,
                                 search=q.strip())
     households, page = paginate(qs, offset, limit)
-    items = [{"household_number": r.household.number, "head": r.head, "address": r.village + r.household.address,
+    items = [{"household_number": r.household.number, "head": r.head, "address": r.address,
               "village_code": r.household.region.code[:12], "status": r.status, "status_label": STATUSES[r.status],
               "members": r.members, "enrolled": r.enrolled, "paid": r.paid, "owed": r.owed}
              for r in outstanding_rows(households)]

@@ -56,6 +56,7 @@ class OutstandingRow:
     household: Household
     head: str
     village: str
+    address: str  # 甘亭镇东韩村一组12 号 (Household.full_address)
     status: str
     status_label: str
     members: int
@@ -120,7 +121,7 @@ def outstanding_rows(households) -> list[OutstandingRow]:
         paid = round_amount(h.paid)
         owed = round_amount(h.expected - paid) if h.expected is not None else None
         out.append(OutstandingRow(
-            household=h, head=h.heads[0].name if h.heads else "", village=h.region.full_name,
+            household=h, head=h.heads[0].name if h.heads else "", village=h.region.full_name, address=h.full_address,
             status=h.outstanding_status, status_label=STATUSES[h.outstanding_status], members=h.member_count,
             enrolled=h.enrolled_n, paid=paid, owed=owed))
     return out

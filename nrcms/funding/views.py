@@ -12,7 +12,7 @@ from django.utils import timezone
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError, ValidationFailed
 from nrcms.core.export import xlsx_response
-from nrcms.core.money import ZERO
+from nrcms.core.money import ZERO, format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import EnrollmentStatus, Household, Person
 from nrcms.web.params import year_param
@@ -82,7 +82,7 @@ def contribution_list(request):
         rows = ((c.receipt_number, c.household.number, c.household.region.full_name, c.get_payer_kind_display(),
                  c.payer_name, c.paid_on, c.total, c.get_status_display(), c.recorded_by.username) for c in qs)
         return xlsx_response(f"{year}年度缴费.xlsx", "缴费", ["收据号", "户编号", "住址", "缴费方", "缴款人", "缴费日期",
-                                                         "金额", "状态", "收款人"], rows)
+                                                         "金额（元）", "状态", "收款人"], rows)
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and data.getlist("person"):
         # members ticked in the household's list become the comma-separated ID numbers the form expects
@@ -113,7 +113,7 @@ def contribution_list(request):
             field = {"household": "household_number", "persons": "person_ids"}.get(exc.field, exc.field)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"已收款 {c.total} 元，收据号 {c.receipt_number}")
+            messages.success(request, f"已收款 {format_yuan(c.total)} 元，收据号 {c.receipt_number}")
             return redirect(f"{request.path}?year={c.scheme_year}&q={c.receipt_number}")
     number = request.POST.get("household_number") if request.method == "POST" else request.GET.get("household", "")
     household = _household_in_reach(request.user, number)
@@ -179,7 +179,7 @@ def collection_progress(request):
         rows = [(r.get("township", ""), r["name"], r["code"], r["population"], r["enrolled"], r["enrollment_rate"],
                  r["paid"], r["payment_rate"], r["amount"]) for r in data["villages"]]
         return xlsx_response(f"{year}年度筹资进度.xlsx", "筹资进度", ["乡镇", "村", "区划代码", "农业人口", "参合人数",
-                             "参合率%", "缴清人数", "缴费率%", "已收金额"], rows)
+                             "参合率%", "缴清人数", "缴费率%", "已收金额（元）"], rows)
     template = "funding/_progress_table.html" if request.headers.get("HX-Request") else "funding/collection_progress.html"
     return render(request, template, {"data": data, "year": year, "now": timezone.localtime()})
 
@@ -215,7 +215,8 @@ def subsidy_claim(request):
         rows = [(r["township"], r["code"], r["enrolled"], r["central"], r["provincial"], r["county"]) for r in claim["rows"]]
         rows.append(("合计", "", claim["enrolled"], claim["totals"]["central"], claim["totals"]["provincial"],
                      claim["totals"]["county"]))
-        return xlsx_response(f"{year}年度财政补助申报.xlsx", "补助申报", ["乡镇", "区划代码", "参合人数", "中央", "省级", "县级"], rows)
+        return xlsx_response(f"{year}年度财政补助申报.xlsx", "补助申报", ["乡镇", "区划代码", "参合人数", "中央补助（元）",
+                             "省级补助（元）", "县级补助（元）"], rows)
     form = SubsidyReceiveForm(request.POST or None, initial={"received_on": timezone.localdate()})
     if request.method == "POST":
         try:

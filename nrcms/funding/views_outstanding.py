@@ -17,7 +17,7 @@ from nrcms.web.views import need, paged
 from .outstanding import STATUSES, outstanding_households, outstanding_rows, personal_amount
 
 PRINT_LIMIT = 3000
-HEADERS = ["户编号", "户主", "住址", "状态", "在册人数", "参合人数", "已缴金额", "尚欠金额"]
+HEADERS = ["户编号", "户主", "住址", "状态", "在册人数", "参合人数", "已缴金额（元）", "尚欠金额（元）"]
 
 
 def _year(text: str) -> int:
@@ -37,7 +37,7 @@ def outstanding_list(request):
                "search": g.get("q", "").strip()}
     qs = outstanding_households(actor=request.user, scheme_year=year, **filters)
     if g.get("export") == "xlsx":
-        rows = ((r.household.number, r.head, r.village + r.household.address, r.status_label, r.members, r.enrolled,
+        rows = ((r.household.number, r.head, r.address, r.status_label, r.members, r.enrolled,
                  r.paid, r.owed if r.owed is not None else "") for r in outstanding_rows(qs.iterator(chunk_size=2000)))
         return xlsx_response(f"{year}年度未参合未缴费户.xlsx", "未参合未缴费户", HEADERS, rows)
     query = urlencode({"q": filters["search"], "region": filters["region_code"], "status": filters["status"],

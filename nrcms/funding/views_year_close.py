@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NrcmsError
+from nrcms.core.money import format_yuan
 from nrcms.web.views import need
 
 from .models import YearClose
@@ -52,7 +53,7 @@ def year_close_page(request):
                     messages.error(request, exc.message)
                 else:
                     messages.success(request, f"{close.scheme_year} 年度家庭账户已结账：结转 {close.households} 户，"
-                                              f"合计 {close.total} 元")
+                                              f"合计 {format_yuan(close.total)} 元")
                     return redirect("year_close")
         else:
             form = YearCloseForm(request.POST)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from nrcms.accounts.models import AuditEntry
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Forbidden, NrcmsError
+from nrcms.core.money import format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.web.views import paged
 
@@ -29,6 +30,7 @@ from .forms import (
 from .models import ReconciliationResult, StatementStatus, ViolationKind
 from .printout import statement_context, statement_pdf
 from .reconciliation import (
+    COUNTS,
     TOTALS,
     ReconciliationInput,
     differences_to_fen,
@@ -55,10 +57,20 @@ HISTORY_FIELDS = {"month": "月份", "lines": "笔数", "total_cost": "医疗总
                   "amount": "金额", "settlement": "涉及结算单", "deduction_total": "扣款合计",
                   "approved_amount": "审定应拨付", "reference": "凭证号"}
 LABELS = {**dict(StatementStatus.choices), **dict(ViolationKind.choices)}
+MONEY_FIELDS = {"total_cost", "fund_total", "base_amount", "amount", "deduction_total", "approved_amount"}
+
+
+def _history_value(key: str, value) -> str:
+    if key in MONEY_FIELDS:
+        try:
+            return f"{format_yuan(value)} 元"
+        except (TypeError, ValueError):
+            return str(value)
+    return str(LABELS.get(value, value))
 
 
 def _history_text(after: dict) -> str:
-    return "；".join(f"{HISTORY_FIELDS[k]} {LABELS.get(v, v)}" for k, v in after.items()
+    return "；".join(f"{HISTORY_FIELDS[k]} {_history_value(k, v)}" for k, v in after.items()
                     if k in HISTORY_FIELDS and v is not None)
 
 
@@ -109,11 +121,11 @@ def _statement_action(request, statement, action: str, forms: dict):
         messages.success(request, "已开始审核")
     elif action == "deduct" and form.is_valid():
         d = statement_deduct(actor=user, statement=statement, **form.cleaned_data)
-        messages.success(request, f"已登记违规扣款 {d.amount} 元（{d.base_amount} × {d.multiplier}）")
+        messages.success(request, f"已登记违规扣款 {format_yuan(d.amount)} 元（{format_yuan(d.base_amount)} × {d.multiplier}）")
     elif action == "withdraw" and form.is_valid():
         d = statement_deduction_withdraw(actor=user, statement=statement, deduction_id=form.cleaned_data["deduction"],
                                          reason=form.cleaned_data["reason"])
-        messages.success(request, f"已撤销违规扣款 {d.amount} 元，扣款合计已重算")
+        messages.success(request, f"已撤销违规扣款 {format_yuan(d.amount)} 元，扣款合计已重算")
     elif action == "return" and form.is_valid():
         statement_return(actor=user, statement=statement, reason=form.cleaned_data["reason"])
         messages.success(request, f"已退回 {statement.facility.name}，医院可见退回原因")
@@ -124,12 +136,12 @@ def _statement_action(request, statement, action: str, forms: dict):
         if request.POST.get("confirm") != "1":  # the confirm step: show what approving fixes, ask again
             return None
         statement = statement_approve(actor=user, statement=statement)
-        messages.success(request, f"已审定，应拨付 {statement.approved_amount} 元")
+        messages.success(request, f"已审定，应拨付 {format_yuan(statement.approved_amount)} 元")
     elif action == "disburse" and form.is_valid():
         statement, created = statement_disburse(
             actor=user, statement=statement, reference=form.cleaned_data["reference"],
             idempotency_key=form.cleaned_data["idempotency_key"] or None)
-        messages.success(request, f"已拨付 {statement.disbursed_amount} 元" if created else "该月结算单已拨付，未重复拨付")
+        messages.success(request, f"已拨付 {format_yuan(statement.disbursed_amount)} 元" if created else "该月结算单已拨付，未重复拨付")
     else:
         return None
     return redirect("statement_detail", pk=pk)
@@ -215,6 +227,8 @@ def reconciliation_detail(request, pk: int):
     _need_reader(request)
     row = selectors.reconciliation_get(actor=request.user, pk=pk)
     theirs, ours = totals_to_fen(row.facility_totals), totals_to_fen(row.system_totals)
-    rows = [(label, theirs.get(key), ours.get(key)) for key, label in TOTALS.items()]
+    rows = [(label if key in COUNTS else f"{label}（元）", theirs.get(key), ours.get(key), key not in COUNTS)
+            for key, label in TOTALS.items()]
     return render(request, "payments/reconciliation_detail.html",
-                  {"r": row, "rows": rows, "differences": differences_to_fen(row.differences)})
+                  {"r": row, "rows": rows, "differences": [{**d, "money": d.get("item") not in COUNTS}
+                                                                 for d in differences_to_fen(row.differences)]})

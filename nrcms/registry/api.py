@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from nrcms.accounts import selectors
@@ -18,13 +18,14 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 class RegionOut(Schema):
     code: str
     name: str
-    level: coded(RegionLevel)
+    level: coded(RegionLevel, description="层级代码（各地相同）")
+    level_label: str = Field(description="本县对该层级的叫法：乡镇、行政村；内蒙古的旗县为苏木（乡镇）、嘎查（行政村）")
     parent_code: str | None
     agricultural_population: int | None
 
 
 def region_out(r) -> dict:
-    return {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent.code if r.parent else None,
+    return {"code": r.code, "name": r.name, "level": r.level, "level_label": r.get_level_display(), "parent_code": r.parent.code if r.parent else None,
             "agricultural_population": r.agricultural_population}
 
 

@@ -26,7 +26,7 @@ def certificate_context(cert: Certificate, scheme_year: int) -> dict:
         "number": cert.number,
         "household_number": household.number,
         "head": head.name if head else "",
-        "address": f"{household.region.full_name}{household.address}",
+        "address": household.full_address,
         "scheme_year": scheme_year,
         "office": issuing_office(household.region),
         "issued_at": timezone.localtime(cert.issued_at).date(),

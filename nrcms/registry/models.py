@@ -1,11 +1,16 @@
 from django.db import models
 from django.db.models import Q
 
+from . import addresses, levels
+
 
 class RegionLevel(models.TextChoices):
-    COUNTY = "county", "县（区、旗）"
-    TOWNSHIP = "township", "乡镇（苏木）"
-    VILLAGE = "village", "行政村（嘎查）"
+    """The codes are the same in every county; what a county calls them follows its province
+    (nrcms/registry/levels.py: 乡镇/行政村, or 苏木/嘎查 in Inner Mongolia). These labels are the common words."""
+
+    COUNTY = "county", "县（区）"
+    TOWNSHIP = "township", "乡镇"
+    VILLAGE = "village", "行政村"
     GROUP = "group", "村民小组"
 
 
@@ -51,6 +56,14 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
+    def get_level_display(self) -> str:
+        """The level in the words of this county: 乡镇 in Shaanxi, 苏木（乡镇） in Inner Mongolia. Replaces the
+        display Django would derive from the choices, so every page and export that shows a region's level
+        follows the county."""
+        return levels.level_label(self.code, self.level)
+
+    level_label = property(get_level_display)
+
     @property
     def prefix(self) -> str:
         return self.code[: PREFIX_LENGTH[RegionLevel(self.level)]]
@@ -68,7 +81,9 @@ class Region(models.Model):
 
     @property
     def full_name(self) -> str:
-        return "".join(r.name for r in [*self.ancestors(), self] if r.level != RegionLevel.COUNTY) or self.name
+        """甘亭镇东韩村三组: the township down to this region, a name the next one repeats written once."""
+        names = [r.name for r in [*self.ancestors(), self] if r.level != RegionLevel.COUNTY]
+        return addresses.place_name(names) or self.name
 
 
 # --- households and persons (issue: households, enrollment, contributions) --------------------------
@@ -115,6 +130,14 @@ class Household(models.Model):
     def __str__(self) -> str:
         head = self.members.filter(relation=Relation.HEAD, status=PersonStatus.ACTIVE).first()
         return f"{self.number}（户主：{head.name if head else '未定'}）"
+
+    @property
+    def full_address(self) -> str:
+        """甘亭镇东韩村一组12 号: the region's place name and the detailed address, nothing written twice."""
+        chain = [*self.region.ancestors(), self.region]
+        county = next((r.name for r in chain if r.level == RegionLevel.COUNTY), "")
+        return addresses.address([r.name for r in chain if r.level != RegionLevel.COUNTY], self.address,
+                                 county=county)
 
 
 class Person(models.Model):

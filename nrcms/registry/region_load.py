@@ -23,6 +23,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.accounts.services import require
 from nrcms.core.errors import ValidationFailed
 
+from .levels import level_label
 from .models import Region, RegionLevel
 from .services import region_upsert
 
@@ -36,7 +37,6 @@ URBAN_RURAL_CODES = {"111", "112", "121", "122", "123", "210", "220"}
 SEGMENT_MAX = 599
 MAX_UPLOAD = 5 * 1024 * 1024  # a county's list is a few hundred rows; a whole province's is under 5 MB
 LEVEL_ORDER = {RegionLevel.COUNTY: 0, RegionLevel.TOWNSHIP: 1, RegionLevel.VILLAGE: 2}
-LEVEL_WORD = {RegionLevel.COUNTY: "县", RegionLevel.TOWNSHIP: "乡镇", RegionLevel.VILLAGE: "村"}
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ def _load(actor, rows, report: RegionLoadReport, county_prefix: str, authority: 
                 where = (f"第 {first_row[p_code]} 行未能载入" if p_code in refused_codes
                          else "在文件和系统中都不存在")
                 report.refused.append({"row": r.row, "code": r.code, "name": r.name,
-                                       "message": f"{LEVEL_WORD[level]}“{r.name}”的上级 {p_code} {where}"})
+                                       "message": f"{level_label(r.code, level)}“{r.name}”的上级 {p_code} {where}"})
                 refused_codes.add(r.code)
                 continue
         report_row = _apply(actor, r, level, parent, existing.get(r.code), authority, report)

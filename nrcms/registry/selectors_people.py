@@ -46,7 +46,7 @@ def household_list(*, actor: User, search: str = "", region_code: str = "", sche
                    include_inactive: bool = False) -> QuerySet[Household]:
     """Households with their head; `search` matches a head's or member's name, pinyin initials, ID number,
     the certificate number or the household number."""
-    qs = Household.objects.filter(_visible(actor)).select_related("region", "region__parent")
+    qs = Household.objects.filter(_visible(actor)).select_related("region__parent__parent__parent")
     if not include_inactive:
         qs = qs.filter(is_active=True)
     if region_code:

@@ -12,6 +12,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.accounts.services import require
 from nrcms.core.errors import ValidationFailed
 
+from .levels import level_label
 from .models import CHILD_LEVEL, PREFIX_LENGTH, Region, RegionLevel
 
 REGION_FIELDS = ["code", "name", "level", "parent", "agricultural_population", "is_active"]
@@ -28,7 +29,7 @@ def validate_region_code(code: str, level: str, parent: Region | None) -> None:
             raise ValidationFailed("invalid", f"县级区划代码“{code}”后 6 位应为 0", field="code")
         return
     if CHILD_LEVEL.get(RegionLevel(parent.level)) != level:
-        raise ValidationFailed("invalid", f"{parent.name}的下级不能是{RegionLevel(level).label}", field="level")
+        raise ValidationFailed("invalid", f"{parent.name}的下级不能是{level_label(parent.code, level)}", field="level")
     if not code.startswith(parent.prefix):
         raise ValidationFailed("invalid", f"区划代码“{code}”应以上级代码前缀“{parent.prefix}”开头", field="code")
     own = PREFIX_LENGTH[RegionLevel(level)]

@@ -19,7 +19,8 @@ from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
 from nrcms.facilities.services import facilities_with_status
-from nrcms.registry.models import Region, RegionLevel
+from nrcms.registry.models import Region
+from nrcms.registry.selectors_regions import county_level_choices
 
 from .audit_page import audit_export, audit_filters, decorate
 from .forms import LockoutAuthenticationForm, PasswordChangeForm
@@ -84,7 +85,7 @@ def region_list(request):
                  r.agricultural_population) for r in qs)
         return xlsx_response("行政区划.xlsx", "行政区划", ["区划代码", "名称", "层级", "上级", "农业人口"], rows)
     return render(request, "web/region_list.html", {
-        "page": paged(request, qs), "q": search, "level": level, "levels": RegionLevel.choices,
+        "page": paged(request, qs), "q": search, "level": level, "levels": county_level_choices(),
     })
 
 

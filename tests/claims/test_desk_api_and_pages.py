@@ -117,6 +117,12 @@ def test_voucher_carries_the_fields_a_patient_needs(demo, family):
     assert ctx["fund_capital"] == "叁仟肆佰伍拾元整" and ctx["holder"]["certificate"] == family.certificate.number
     assert ctx["holder"]["head"] == family.head.name and ctx["year"]["admissions"] == 1 and ctx["rate"] == "75%"
     assert "****" in ctx["masked_id"] and ctx["office"].startswith("户县")
+    from django.template.loader import render_to_string
+
+    html = render_to_string("claims/voucher.html", ctx)  # 7000.00 total, 3450.00 from the fund: as 7,000.00 / 3,450.00
+    assert "<th>医疗总费用（元）</th><td class=\"num\">7,000.00</td>" in html
+    assert "<td class=\"num big\">3,450.00</td>" in html and "叁仟肆佰伍拾元整" in html
+    assert "甘亭镇东韩村一组8 号" in html and "东韩村一组东韩村" not in html  # the address names the group once
 
 
 def test_the_member_card_shows_the_categories_held_on_the_day_asked_for(his, family, demo):

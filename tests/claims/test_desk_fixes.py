@@ -132,7 +132,7 @@ def test_withdraw_and_cancel_on_the_desk_page(client, login, family):
     response = client.post(url, {"action": "withdraw", "line_no": "1", "reason": "床位天数录错"}, follow=True)
     html = response.content.decode()
     assert "已撤销明细 1" in html and "已撤销：床位天数录错" in html
-    assert "2 行，合计 6700.00 元；另有已撤销 1 行，不计入" in html
+    assert "2 行，合计 6,700.00 元；另有已撤销 1 行，不计入" in html
     html = client.post(url, {"action": "withdraw", "line_no": "2", "reason": ""}, follow=True).content.decode()
     assert "撤销明细必须填写原因" in html and ChargeLine.objects.filter(episode=episode).count() == 2
     html = client.post(url, {"action": "cancel", "reason": "登记错患者"}, follow=True).content.decode()
@@ -326,7 +326,7 @@ def test_the_desk_page_shows_amounts_to_the_fen_and_words_not_codes(client, logi
     episode = admitted(desk, family.head, lines=[("5001-ZL0001", "10", "25.5", "255.00"),
                                                  ("5001-YP0106", "1", "2180", "2180.00")], discharge=None)
     html = client.get(f"/desk/episodes/{episode.pk}/").content.decode()
-    assert "合计 2435.00 元" in html  # 255.00 + 2180.00
+    assert "合计 2,435.00 元" in html  # 255.00 + 2180.00
     assert ">25.5<" in html and ">2180<" in html and ">10<" in html and "25.5000" not in html
     assert "先行自付20%" in html and "0.2000" not in html
     assert "<td>甲</td>" in html and "<td>乙 先行自付20%</td>" in html
@@ -358,8 +358,8 @@ def test_manual_claim_lines_read_as_class_totals(demo):
     assert (line_.catalogue_label, line_.class_label, line_.first_self_pay_percent) == ("YP0106", "乙", "7.5%")
 
 
-def test_plain_and_fen_filters():
-    from nrcms.claims.templatetags.claims_tags import fen, plain
+def test_plain_and_yuan_filters():
+    from nrcms.web.templatetags.numbers import plain, yuan
 
     assert [plain(Decimal(x)) for x in ("25.5000", "15.0000", "0.0001", "100")] == ["25.5", "15", "0.0001", "100"]
-    assert [fen(x) for x in (Decimal("2435"), None, Decimal("0.5"))] == ["2435.00", "0.00", "0.50"]
+    assert [yuan(x) for x in (Decimal("2435"), None, Decimal("0.5"))] == ["2,435.00", "", "0.50"]

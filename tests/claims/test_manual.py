@@ -335,12 +335,12 @@ def test_the_reviewer_pages(client, login, family, referral, today):
     assert response.status_code == 302, response.content.decode()[:2000]
     claim = ManualClaim.objects.get(episode__person=family.head)
     detail = client.get(f"/manual/{claim.number}/").content.decode()
-    assert "3600.00" in detail and "9000.00" in detail  # the trial on the claim page
+    assert "3,600.00" in detail and "9,000.00" in detail  # the trial on the claim page
     refused = client.post("/manual/new/", {**post, "idempotency_key": "page-2"}).content.decode()
     assert "不能重复报销" in refused
     client.post(f"/manual/{claim.number}/", {"action": "notice"})
     notice = client.get("/manual/notice/").content.decode()
-    assert claim.number in notice and "3600.00" in notice and family.head.id_number not in notice
+    assert claim.number in notice and "3,600.00" in notice and family.head.id_number not in notice
     listing = client.get("/manual/?q=王德福").content.decode()
     assert claim.number in listing
     login("director")

@@ -41,3 +41,11 @@ def test_text_from_an_object_is_guarded_too():
             return "=cmd|' /C calc'!A0"
 
     assert read_back([["x", Named(), 1]])[0][1] == "'=cmd|' /C calc'!A0"
+
+
+def test_money_columns_stay_numbers_shown_with_thousands_and_two_decimals():
+    ws = load_workbook(io.BytesIO(xlsx_bytes("导出", ["姓名", "金额（元）", "人数"],
+                                             [["王德福", Decimal("1234.5"), 3], ["李四", Decimal("-380"), 1]]))).active
+    assert [ws["B2"].value, ws["B3"].value] == [1234.5, -380]
+    assert [ws["B2"].number_format, ws["B3"].number_format] == ["#,##0.00", "#,##0.00"]
+    assert ws["C2"].number_format == "General"  # a count is not money

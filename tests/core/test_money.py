@@ -59,3 +59,23 @@ def test_rounding_to_the_fen_is_identity_on_fen_amounts(amount):
 def test_capitals_name_every_amount_and_end_properly(fen):
     text = chinese_capital(from_fen(fen))
     assert text.endswith(("整", "分", "角")) and not text.startswith("零")
+
+
+def test_format_yuan_separates_thousands_and_keeps_two_decimals_exactly():
+    from nrcms.core.money import format_yuan
+
+    assert format_yuan(Decimal("1234.5")) == "1,234.50"
+    assert format_yuan(Decimal("1234567.895")) == "1,234,567.90"  # half up, through round_amount
+    assert format_yuan(Decimal("-380")) == "-380.00"
+    assert format_yuan(Decimal("-0.001")) == "0.00"  # never "-0.00"
+    assert format_yuan("4000.00") == "4,000.00"
+    assert format_yuan(999) == "999.00"
+    # exact beyond float precision: 12,345,678,901,234.57 would not survive a float
+    assert format_yuan(Decimal("12345678901234.565")) == "12,345,678,901,234.57"
+
+
+def test_format_yuan_refuses_floats():
+    from nrcms.core.money import format_yuan
+
+    with pytest.raises(TypeError):
+        format_yuan(0.1)

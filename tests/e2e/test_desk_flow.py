@@ -47,12 +47,12 @@ def test_desk_settles_an_admission_and_prints_the_voucher(page, live_server, bro
     page.get_by_role("button", name="试算").click()
     trial = page.get_by_test_id("trial-result")
     trial.wait_for()
-    assert "3450.00" in trial.inner_text()
+    assert "3,450.00" in trial.inner_text()
     shot(page, "desk-trial")
     page.get_by_role("button", name="结算", exact=True).click()
     assert "结算完成" in page.content()
     table = page.get_by_test_id("settlement-table").inner_text()
-    assert "3450.00" in table and "3550.00" in table
+    assert "3,450.00" in table and "3,550.00" in table
     shot(page, "desk-settled")
     from nrcms.claims.models import Settlement
 

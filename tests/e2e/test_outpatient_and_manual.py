@@ -91,7 +91,7 @@ def test_a_reviewer_records_a_manual_claim_and_posts_it_for_notice(page, live_se
     page.wait_for_url("**/manual/SG*/")
     # province hospital, referred: eligible 3000 + 4000 = 7000; deductible 1500; 5500 × 55 % = 3025.00
     trial = page.get_by_test_id("trial-result").inner_text()
-    assert "3025.00" in trial and "9000.00" in trial
+    assert "3,025.00" in trial and "9,000.00" in trial
     page.get_by_role("button", name="公示").click()
     assert "已公示" in page.content() and "公示中" in page.get_by_test_id("claim-status").inner_text()
     shot(page, "manual-noticed")
@@ -99,5 +99,5 @@ def test_a_reviewer_records_a_manual_claim_and_posts_it_for_notice(page, live_se
     assert "职责分离" in page.content()  # the recorder cannot approve their own claim
     page.goto(f"{live_server.url}/manual/notice/")
     notice = page.get_by_test_id("notice-table").inner_text()
-    assert "李＊＊" in notice and "3025.00" in notice and patient.id_number not in notice
+    assert "李＊＊" in notice and "3,025.00" in notice and patient.id_number not in notice
     shot(page, "manual-notice-list")

@@ -62,7 +62,7 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     page.fill("input[name=facility_code]", "H610125001")
     page.get_by_role("button", name="生成").click()
     page.wait_for_url("**/payments/statements/*/")
-    assert "6900.00" in page.get_by_test_id("statement-summary").inner_text()  # 3450.00 × 2
+    assert "6,900.00" in page.get_by_test_id("statement-summary").inner_text()  # 3450.00 × 2
     page.get_by_role("button", name="开始审核").click()
     assert "已开始审核" in page.content()
     form = page.get_by_test_id("deduction-form")
@@ -76,11 +76,11 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     shot(page, "payments-review")
     page.get_by_role("button", name="审定通过").click()
     confirm = page.get_by_test_id("approve-confirm")  # approving asks once more, naming the amount
-    assert "应拨付 6300.00 元" in confirm.inner_text()
+    assert "应拨付 6,300.00 元" in confirm.inner_text()
     assert page.get_by_test_id("statement-status").inner_text() == "审核中"
     shot(page, "payments-approve-confirm")
     confirm.get_by_role("button", name="确认审定").click()
-    assert "已审定，应拨付 6300.00 元" in page.content()  # 6900.00 − 600.00
+    assert "已审定，应拨付 6,300.00 元" in page.content()  # 6900.00 − 600.00
     assert page.get_by_test_id("statement-status").inner_text() == "已审核待拨付"
     _logout(page)
 
@@ -88,9 +88,9 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     page.click("[data-menu=statement_list]")
     page.get_by_role("link", name="YJ202609-H610125001").click()
     page.get_by_test_id("disburse-form").locator("input[name=reference]").fill("NS-20261008-0031")
-    page.get_by_role("button", name="确认拨付 6300.00 元").click()
-    assert "已拨付 6300.00 元" in page.content()
-    assert page.get_by_test_id("disbursed").inner_text() == "6300.00"
+    page.get_by_role("button", name="确认拨付 6,300.00 元").click()
+    assert "已拨付 6,300.00 元" in page.content()
+    assert page.get_by_test_id("disbursed").inner_text() == "6,300.00"
     assert "陆仟叁佰元整" in page.get_by_test_id("statement-summary").inner_text()
     shot(page, "payments-disbursed")
     statement = FacilityStatement.objects.get(number="YJ202609-H610125001")
@@ -133,7 +133,7 @@ def test_reviewer_sends_a_statement_back_and_the_desk_resubmits_it(page, live_se
     page.locator("input[name=reason]").last.fill("费用录入错误")
     page.get_by_role("button", name="冲正").click()
     confirm = page.get_by_test_id("reverse-confirm")
-    assert settlement.number in confirm.inner_text() and "3450.00" in confirm.inner_text()
+    assert settlement.number in confirm.inner_text() and "3,450.00" in confirm.inner_text()
     _shot_tmp(page, shot, "desk-reverse-confirm")
     assert Settlement.objects.get(pk=settlement.pk).status == "active"
     confirm.get_by_role("button", name="确认冲正").click()

@@ -36,7 +36,7 @@ def test_a_future_revocation_is_scheduled_and_the_pages_show_the_status_in_force
     listing = client.get("/facilities/?q=祖庵").content.decode()
     row = listing[listing.index(ZUAN):]
     row = row[:row.index("</tr>")]
-    assert "<td>定点<br>" in row and "已排定：2030-01-01 取消定点" in row
+    assert "<td>定点（建档起生效）<br>" in row and "已排定：2030-01-01 取消定点" in row
     # the desk goes by the date: still designated today, revoked from 2030-01-01
     today = timezone.localdate()
     assert facility_status_on(zuan(), today) == "designated"
@@ -52,7 +52,7 @@ def test_the_desks_own_home_shows_the_status_in_force_today(client, login, demo)
                         reason="年度考核不合格")
     login("desk_zuan")
     home = client.get("/").content.decode()
-    assert "定点（已排定：2030-01-01 取消定点）" in home
+    assert "定点（建档起生效）（已排定：2030-01-01 取消定点）" in home
 
 
 def test_an_earlier_change_is_refused_while_a_scheduled_one_stands_and_says_how_to_correct_it(demo):

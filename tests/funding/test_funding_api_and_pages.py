@@ -40,7 +40,7 @@ def test_payment_page_records_and_shows_the_receipt_link(client, login, househol
         "idempotency_key": "page-1"})
     assert response.status_code == 302
     html = client.get(response["Location"]).content.decode()
-    assert "1140.00" in html and "收据" in html
+    assert "1,140.00" in html and "收据" in html
     html = client.post("/funding/contributions/", {
         "household_number": "NOPE", "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02"}).content.decode()
     assert "未找到家庭户" in html

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from nrcms.accounts.models import AuditEntry
+from nrcms.core.money import format_yuan
 from nrcms.funding import ledger
 from nrcms.funding.checks import books_check
 from nrcms.funding.models import YearClose
@@ -49,7 +50,7 @@ def test_finance_previews_confirms_and_sees_the_year_closed(client, login, paid)
     assert ledger.balance(ledger.family_account_of(paid), until=dt.date(LAST_YEAR, 12, 31)) == Decimal("0.00")
     assert ledger.balance(ledger.family_account_of(paid)) == expected
     listed = client.get(done["Location"]).content.decode()
-    assert "家庭账户已结账" in listed and str(close.total) in listed and "县合管办通知" in listed
+    assert "家庭账户已结账" in listed and format_yuan(close.total) in listed and "县合管办通知" in listed
     # the same confirmation sent again (a double click): the first close, nothing more
     assert client.post("/funding/year-close/", form).status_code == 302
     assert YearClose.objects.count() == 1 and AuditEntry.objects.filter(action="family_account.year_close").count() == 1

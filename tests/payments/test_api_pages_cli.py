@@ -147,7 +147,7 @@ def test_the_reviewer_and_finance_pages(client, login, month):
     confirm = client.post(url, {"action": "approve"})  # first the confirm step: nothing approved yet
     st.refresh_from_db()
     assert confirm.status_code == 200 and 'data-testid="approve-confirm"' in confirm.content.decode()
-    assert "应拨付 3199.75 元" in confirm.content.decode() and st.status == "in_review"
+    assert "应拨付 3,199.75 元" in confirm.content.decode() and st.status == "in_review"
     client.post(url, {"action": "approve", "confirm": "1"})
     st.refresh_from_db()
     assert st.status == "approved" and st.approved_amount == Decimal("3199.75")  # 3450.00 − 250.25
@@ -155,7 +155,7 @@ def test_the_reviewer_and_finance_pages(client, login, month):
     assert "叁仟壹佰玖拾玖元柒角伍分" in detail and "审定" in detail and "确认拨付" not in detail
     login("finance")
     detail = client.get(url).content.decode()
-    assert "确认拨付 3199.75 元" in detail
+    assert "确认拨付 3,199.75 元" in detail
     client.post(url, {"action": "disburse", "reference": "YH-20261005-01", "idempotency_key": "p-1"})
     st.refresh_from_db()
     assert st.status == "disbursed" and st.disbursed_by.username == "finance"

@@ -76,7 +76,7 @@ def test_reconciliation_amounts_are_kept_and_shown_to_the_fen(api, client, login
     assert DailyReconciliation.objects.get(pk=row["id"]).facility_totals["fund_total"] == "3450.00"
     login("desk_county")
     html = client.get(f"/payments/reconciliation/{row['id']}/").content.decode()
-    assert '<td class="num">7000.00</td><td class="num">7000.00</td>' in html
+    assert '<td class="num">7,000.00</td><td class="num">7,000.00</td>' in html
     assert '<td class="num">1</td><td class="num">1</td>' in html  # counts stay counts
 
 
@@ -97,7 +97,7 @@ def test_a_row_stored_with_one_decimal_is_shown_to_the_fen(api, client, login, d
     assert out["differences"][0]["difference"] == "-3097.90"  # 352.10 − 3450.00
     login("desk_county")
     html = client.get(f"/payments/reconciliation/{row.pk}/").content.decode()
-    assert "2435.00" in html and "352.10" in html and "-3097.90" in html
+    assert "2,435.00" in html and "352.10" in html and "-3,097.90" in html
     assert "2435.0<" not in html and "352.1<" not in html
 
 
