@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from nrcms.claims.models import Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle
 from nrcms.claims.voucher import categories_label, voucher_context
+from nrcms.core.money import format_yuan
 from nrcms.registry.enrollment import certificate_reissue
 from nrcms.registry.models import PersonCategory
 from nrcms.registry.people import person_category_end, person_category_grant
@@ -34,7 +35,8 @@ def test_reprinting_an_earlier_voucher_after_a_later_settlement_shows_its_own_ye
     assert b_ctx["year"]["admissions"] == 2 and b_ctx["year"]["basic_paid"] == a.basic + b.basic
     assert b_ctx["paid_in_year"] == a.fund_total + b.fund_total
     html = render_to_string("claims/voucher.html", a_ctx)
-    assert f"住院 1 次，住院总费用 {a.total_cost} 元，基本医疗补偿 {a.basic} 元，各项补偿合计 {a.fund_total} 元" in html
+    y = format_yuan
+    assert f"住院 1 次，住院总费用 {y(a.total_cost)} 元，基本医疗补偿 {y(a.basic)} 元，各项补偿合计 {y(a.fund_total)} 元" in html
 
 
 def test_a_reversal_voucher_shows_the_totals_after_the_reversal_and_the_original_still_its_own(demo, family):
