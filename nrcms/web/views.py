@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +13,8 @@ from django.utils.dateparse import parse_date
 
 from nrcms.accounts import selectors, services
 from nrcms.accounts.audit import audit_verify
+from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.login import user_logout_record
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
@@ -44,6 +46,15 @@ class NrcmsLoginView(LoginView):
     form_class = LockoutAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class NrcmsLogoutView(LogoutView):
+    """Django's logout, recorded in the audit trail with the client's address."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            user_logout_record(user=request.user, ip=client_ip(request))
+        return super().post(request, *args, **kwargs)
 
 
 def home(request):
