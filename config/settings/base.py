@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its bundled Swagger UI for /api/docs, served from our static files (the CSP allows no CDN)
     "django_tasks",
     "django_tasks_db",
     "nrcms.core",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "nrcms.web.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nrcms.web.middleware.CookieLocaleMiddleware",  # Chinese unless chosen in the header; no Accept-Language
     "django.middleware.common.CommonMiddleware",
@@ -143,6 +145,9 @@ NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_LOCK_
 # For X-Forwarded-For, how many proxies of ours append to it.
 NRCMS_CLIENT_IP_HEADER = os.environ.get("NRCMS_CLIENT_IP_HEADER", "")
 NRCMS_TRUSTED_PROXY_COUNT = int(os.environ.get("NRCMS_TRUSTED_PROXY_COUNT", "1"))
+
+# /api/docs and /api/openapi.json: "public", "login" (signed in or a valid token) or "off". Production: login.
+NRCMS_API_DOCS = os.environ.get("NRCMS_API_DOCS", "public")
 
 # API tokens expire: by default this many days after creation, never more than the maximum.
 NRCMS_API_TOKEN_DAYS = int(os.environ.get("NRCMS_API_TOKEN_DAYS", "365"))

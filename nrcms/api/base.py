@@ -12,6 +12,8 @@ from ninja.security import HttpBearer, django_auth
 from nrcms.accounts.services import api_token_user
 from nrcms.core.errors import NrcmsError
 
+from .docs_access import api_docs_guard
+
 
 class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
@@ -122,6 +124,7 @@ def build_api() -> NinjaAPI:
         renderer=ChineseJSONRenderer(),
         auth=[TokenAuth(), django_auth],
         urls_namespace="api",
+        docs_decorator=api_docs_guard,
     )
 
     @api.exception_handler(NrcmsError)
