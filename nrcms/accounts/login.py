@@ -139,12 +139,6 @@ def login_locks(usernames) -> dict[str, list[LoginThrottle]]:
     return locks
 
 
-def account_locked(username: str) -> bool:
-    """Locked everywhere (the account-wide lock); API tokens stop while it lasts."""
-    return LoginThrottle.objects.filter(username=username, ip=LoginThrottle.ACCOUNT,
-                                        locked_until__gt=timezone.now()).exists()
-
-
 @transaction.atomic
 def user_unlock(*, actor: User, user: User, reason: str, ip: str | None = None) -> int:
     """Clear both kinds: the account's lock from every address and the account-wide lock, with their counts.

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from nrcms.core.errors import Forbidden, ValidationFailed
@@ -18,8 +19,8 @@ from nrcms.facilities.models import Facility
 from nrcms.registry.models import Region
 
 from .audit import audit_record, snapshot
-from .login import account_locked, login_counters_clear
-from .models import ApiToken, User
+from .login import login_counters_clear
+from .models import ApiToken, LoginThrottle, User
 from .roles import FACILITY_ROLES, ROLE_REGION_LEVELS, Cap, Role
 
 USER_FIELDS = ["username", "display_name", "role", "region", "facility", "phone", "is_active"]
@@ -301,13 +302,14 @@ def api_token_user(key: str) -> User | None:
     second, and every call rewriting the same row is a write (and a row lock) on the hot path for a "last
     seen" that a minute's precision serves as well."""
     now = timezone.now()
+    locked = LoginThrottle.objects.filter(username=OuterRef("user__username"), ip=LoginThrottle.ACCOUNT,
+                                          locked_until__gt=now)
     token = (ApiToken.objects.select_related("user", "user__facility", "user__region")
-             .filter(key_hash=token_hash(key), revoked_at__isnull=True, expires_at__gt=now).first())
-    if token is None or not token.user.is_active:
+             .filter(key_hash=token_hash(key), revoked_at__isnull=True, expires_at__gt=now)
+             .annotate(account_locked=Exists(locked)).first())  # one query on the hot path
+    if token is None or not token.user.is_active or token.account_locked:
         return None
     if (token.facility_id, token.region_id) != (token.user.facility_id, token.user.region_id):
-        return None
-    if account_locked(token.user.username):
         return None
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
