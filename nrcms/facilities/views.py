@@ -85,9 +85,10 @@ def mapping_list(request, code: str):
         qs = qs.filter(Q(facility_item_code__startswith=search) | Q(facility_item_name__contains=search)
                        | Q(catalogue_code__startswith=search))
     if request.GET.get("export") == "xlsx":
-        rows = ((m.facility_item_code, m.facility_item_name, m.catalogue_code, m.valid_from, m.valid_to) for m in qs)
+        rows = ((m.facility_item_code, m.facility_item_name, m.catalogue_code, m.valid_from, m.valid_to,
+                 m.get_status_display()) for m in qs)
         return xlsx_response(f"{facility.name}-项目对照.xlsx", "项目对照",
-                             ["院内编码", "院内名称", "目录编码", "生效日期", "失效日期"], rows)
+                             ["院内编码", "院内名称", "目录编码", "生效日期", "失效日期", "审批状态"], rows)
     today = timezone.localdate()
     form = MappingForm(initial={"valid_from": today})
     check = CodeCheckForm(initial={"on": today})
