@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its bundled Swagger UI for /api/docs, served from our static files (the CSP allows no CDN)
     "django_tasks",
     "django_tasks_db",
     "nrcms.core",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "nrcms.web.middleware.RejectNulMiddleware",  # a NUL byte anywhere: one Chinese 400, before the session looks
+    "nrcms.web.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nrcms.web.middleware.CookieLocaleMiddleware",  # Chinese unless chosen in the header; no Accept-Language
     "django.middleware.common.CommonMiddleware",
@@ -163,9 +165,27 @@ LOGOUT_REDIRECT_URL = "login"
 # The county's benefit scheme file (dated versions inside); see docs/guide/benefit-engine.md.
 NRCMS_SCHEME_FILE = os.environ.get("NRCMS_SCHEME_FILE", str(BASE_DIR / "nrcms" / "policy" / "schemes" / "demo-layered-2020.yaml"))
 
-# Lockout: this many failures for one username within the window lock it for the window.
-NRCMS_LOGIN_MAX_FAILURES = 5
-NRCMS_LOGIN_LOCK_MINUTES = 15
+# Lockout (docs/guide/login.md, nrcms/accounts/login.py): this many failed passwords for one account from one
+# address lock that account from that address for the minutes; the account-wide limit counts every address
+# together, much higher, and locks the account everywhere (its API tokens too).
+NRCMS_LOGIN_MAX_FAILURES = int(os.environ.get("NRCMS_LOGIN_MAX_FAILURES", "5"))
+NRCMS_LOGIN_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_LOCK_MINUTES", "15"))
+NRCMS_LOGIN_ACCOUNT_MAX_FAILURES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_MAX_FAILURES", "50"))
+NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES", "60"))
+NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES", "30"))
+
+# The client's address behind a reverse proxy (nrcms/accounts/client_ip.py): the META key of the one header
+# the proxy sets, e.g. HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR; empty = REMOTE_ADDR, headers never trusted.
+# For X-Forwarded-For, how many proxies of ours append to it.
+NRCMS_CLIENT_IP_HEADER = os.environ.get("NRCMS_CLIENT_IP_HEADER", "")
+NRCMS_TRUSTED_PROXY_COUNT = int(os.environ.get("NRCMS_TRUSTED_PROXY_COUNT", "1"))
+
+# /api/docs and /api/openapi.json: "public", "login" (signed in or a valid token) or "off". Production: login.
+NRCMS_API_DOCS = os.environ.get("NRCMS_API_DOCS", "public")
+
+# API tokens expire: by default this many days after creation, never more than the maximum.
+NRCMS_API_TOKEN_DAYS = int(os.environ.get("NRCMS_API_TOKEN_DAYS", "365"))
+NRCMS_API_TOKEN_MAX_DAYS = int(os.environ.get("NRCMS_API_TOKEN_MAX_DAYS", "730"))
 
 # Sessions end after 30 idle minutes and when the browser closes (shared office computers).
 SESSION_COOKIE_AGE = 30 * 60

@@ -8,10 +8,11 @@ from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, ValidationFailed
 
-from . import selectors, services
+from . import login, selectors, services
 from .audit import audit_verify
 from .audit_labels import action_label, object_type_label
 from .audit_verification import ProblemKind
+from .client_ip import client_ip
 from .roles import Cap, Role
 
 router = Router(tags=["账号与审计"])
@@ -170,10 +171,11 @@ class UserReasonIn(Schema):
     reason: str = ""
 
 
-@router.post("/users/{username}/unlock", response={200: UserOut, **ERRORS}, summary="解除登录锁定")
+@router.post("/users/{username}/unlock", response={200: UserOut, **ERRORS},
+             summary="解除登录锁定（按地址的锁定和账号全面锁定一并解除）")
 def user_unlock(request, username: str, payload: UserReasonIn):
     target = selectors.user_get(actor=request.user, username=username)
-    services.user_unlock(actor=request.user, user=target, reason=payload.reason)
+    login.user_unlock(actor=request.user, user=target, reason=payload.reason, ip=client_ip(request))
     return _user_out(target)
 
 

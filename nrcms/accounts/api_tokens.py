@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
 
@@ -21,6 +21,8 @@ class TokenOut(Schema):
     name: str
     prefix: str
     created_at: dt.datetime
+    expires_at: dt.datetime
+    bound_to: str | None
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
     revoked_by: str | None
@@ -29,7 +31,9 @@ class TokenOut(Schema):
 
 def _token_out(t) -> dict:
     return {"id": t.pk, "username": t.user.username, "name": t.name, "prefix": t.prefix,
-            "created_at": t.created_at, "last_used_at": t.last_used_at, "revoked_at": t.revoked_at,
+            "created_at": t.created_at, "expires_at": t.expires_at,
+            "bound_to": t.facility.code if t.facility_id else (t.region.code if t.region_id else None),
+            "last_used_at": t.last_used_at, "revoked_at": t.revoked_at,
             "revoked_by": t.revoked_by.username if t.revoked_by else None, "revoke_reason": t.revoke_reason}
 
 
@@ -48,6 +52,7 @@ def tokens(request, username: str = "", active: bool = False, offset: int = 0, l
 class TokenIn(Schema):
     username: str
     name: str
+    expires_on: dt.date | None = Field(None, description="到期日（含当日）；不填按系统默认有效期，最长有效期由系统设置限定")
 
 
 class TokenCreatedOut(TokenOut):
@@ -59,7 +64,8 @@ class TokenCreatedOut(TokenOut):
 def token_create(request, payload: TokenIn):
     services.require(request.user, Cap.USERS_MANAGE)
     owner = selectors.user_get(actor=request.user, username=payload.username)
-    token, key = services.api_token_create(actor=request.user, user=owner, name=payload.name)
+    token, key = services.api_token_create(actor=request.user, user=owner, name=payload.name,
+                                           expires_on=payload.expires_on)
     return Status(201, {**_token_out(token), "key": key})
 
 

@@ -59,6 +59,28 @@ class LoginAttempt(models.Model):
         return f"{self.username} {'成功' if self.succeeded else '失败'} {self.at:%Y-%m-%d %H:%M}"
 
 
+class LoginThrottle(models.Model):
+    """Failed password checks counted for one (account, source address) pair, and for the account over all
+    addresses (ip ""). Changed only under a row lock (select_for_update), so tries arriving in parallel are
+    each counted: see accounts/login.py."""
+
+    ACCOUNT = ""  # the ip of the row that counts the account's failures from every address
+
+    username = models.CharField(max_length=150)
+    ip = models.CharField(max_length=45, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["username", "ip"], name="one_login_throttle_per_account_and_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip or '全部地址'}：{self.failures}"
+
+
 class ApiToken(models.Model):
     """A machine client's credential (a hospital system). Only the SHA-256 of the key is stored."""
 
@@ -67,6 +89,13 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间")
+    # The scope: the owner's facility or region when the token was made. The token works only while the owner
+    # is still bound there (a desk moved to another hospital does not take its hospital system's token along).
+    facility = models.ForeignKey("facilities.Facility", verbose_name="绑定机构", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("registry.Region", verbose_name="绑定区划", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

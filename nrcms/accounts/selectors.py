@@ -3,7 +3,6 @@ township clerk never sees another township's rows and a hospital desk only its o
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -109,33 +108,28 @@ def user_get(*, actor: User, username: str) -> User:
 
 
 def locked_until(usernames) -> dict:
-    """username → when its lockout ends, for those of `usernames` locked now (one query for a page of users;
-    the same rule as services.login_locked_until: enough failures since the last success, within the window)."""
-    from django.conf import settings
+    """username → when its last lock in force ends (from one address or account-wide), for a page of users
+    in one query."""
+    from .login import login_locks
+
+    return {u: max(r.locked_until for r in rows) for u, rows in login_locks(usernames).items()}
+
+
+def lock_descriptions(username: str) -> list[str]:
+    """The locks in force on one account, in words: "账号全面锁定" or "地址 10.0.0.9" each with its end."""
     from django.utils import timezone
 
-    from .models import LoginAttempt
+    from .login import login_locks
 
-    window = dt.timedelta(minutes=settings.NRCMS_LOGIN_LOCK_MINUTES)
-    attempts = (LoginAttempt.objects.filter(username__in=list(usernames), at__gte=timezone.now() - window)
-                .order_by("username", "-at").values_list("username", "succeeded", "at"))
-    failures: dict[str, list] = {}
-    closed: set[str] = set()
-    for username, succeeded, at in attempts:
-        if username in closed:
-            continue
-        if succeeded:
-            closed.add(username)
-        else:
-            failures.setdefault(username, []).append(at)
-    limit = settings.NRCMS_LOGIN_MAX_FAILURES
-    return {u: ats[0] + window for u, ats in failures.items() if len(ats) >= limit}
+    return [f"{'账号全面锁定（所有地址）' if not r.ip else '地址 ' + r.ip}，"
+            f"{timezone.localtime(r.locked_until):%Y-%m-%d %H:%M} 自动解锁"
+            for r in login_locks([username]).get(username, [])]
 
 
 def token_list(*, actor: User, username: str = "", include_revoked: bool = True) -> QuerySet[ApiToken]:
     """API tokens of the users the actor manages, newest first."""
     users = user_list(actor=actor)
-    qs = ApiToken.objects.filter(user__in=users).select_related("user", "revoked_by")
+    qs = ApiToken.objects.filter(user__in=users).select_related("user", "revoked_by", "facility", "region")
     if username:
         qs = qs.filter(user__username=username)
     if not include_revoked:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from nrcms.core.errors import Forbidden, ValidationFailed
@@ -18,7 +20,8 @@ from nrcms.registry.levels import level_label
 from nrcms.registry.models import Region
 
 from .audit import audit_record, snapshot
-from .models import ApiToken, LoginAttempt, User
+from .login import login_counters_clear
+from .models import ApiToken, LoginThrottle, User
 from .roles import FACILITY_ROLES, ROLE_REGION_LEVELS, Cap, Role
 
 USER_FIELDS = ["username", "display_name", "role", "region", "facility", "phone", "is_active"]
@@ -192,7 +195,7 @@ def user_reset_password(*, actor: User, user: User, new_password: str = "", reas
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    LoginAttempt.objects.filter(username=user.username, succeeded=False).delete()
+    login_counters_clear(username=user.username)
     region_code, facility_code = _scope_code(user)
     audit_record(actor=actor, action="user.reset_password", obj=user, after={"must_change_password": True},
                  reason=reason.strip() or "管理员重置密码", region_code=region_code, facility_code=facility_code)
@@ -215,53 +218,33 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     return user
 
 
-# --- login lockout -------------------------------------------------------------------------------
-
-def login_locked_until(username: str):
-    """When the account unlocks, or None. Failures since the last success within the window count."""
-    window = timedelta(minutes=settings.NRCMS_LOGIN_LOCK_MINUTES)
-    since = timezone.now() - window
-    recent = LoginAttempt.objects.filter(username=username, at__gte=since).order_by("-at")
-    failures = []
-    for attempt in recent[: settings.NRCMS_LOGIN_MAX_FAILURES]:
-        if attempt.succeeded:
-            break
-        failures.append(attempt)
-    if len(failures) >= settings.NRCMS_LOGIN_MAX_FAILURES:
-        return failures[0].at + window
-    return None
-
-
-def login_record(*, username: str, succeeded: bool, ip: str | None) -> None:
-    LoginAttempt.objects.create(username=username, succeeded=succeeded, ip=ip)
-    if not succeeded and login_locked_until(username):
-        user = User.objects.filter(username=username).first()
-        if user is not None:
-            region_code, facility_code = _scope_code(user)
-            audit_record(actor=None, action="user.locked", obj=user, ip=ip, region_code=region_code,
-                         facility_code=facility_code,
-                         reason=f"连续 {settings.NRCMS_LOGIN_MAX_FAILURES} 次密码错误，锁定 "
-                         f"{settings.NRCMS_LOGIN_LOCK_MINUTES} 分钟")
-
-
-@transaction.atomic
-def user_unlock(*, actor: User, user: User, reason: str) -> None:
-    require(actor, Cap.USERS_MANAGE)
-    LoginAttempt.objects.filter(username=user.username, succeeded=False).delete()
-    region_code, facility_code = _scope_code(user)
-    audit_record(actor=actor, action="user.unlock", obj=user, reason=reason or "管理员解锁",
-                 region_code=region_code, facility_code=facility_code)
-
-
 # --- API tokens ----------------------------------------------------------------------------------
 
 def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def token_expiry(expires_on: dt.date | None, today: dt.date | None = None) -> dt.datetime:
+    """The end of the chosen day (Beijing time), by default NRCMS_API_TOKEN_DAYS from today; never past
+    today + NRCMS_API_TOKEN_MAX_DAYS and never in the past."""
+    today = today or timezone.localdate()
+    longest = settings.NRCMS_API_TOKEN_MAX_DAYS
+    if expires_on is None:
+        expires_on = today + timedelta(days=min(settings.NRCMS_API_TOKEN_DAYS, longest))
+    if expires_on <= today:
+        raise ValidationFailed("invalid", "令牌到期日必须晚于今天", field="expires_on")
+    if expires_on > today + timedelta(days=longest):
+        raise ValidationFailed("invalid", f"令牌有效期最长 {longest} 天（到 {today + timedelta(days=longest)}），"
+                               "到期后请创建新令牌", field="expires_on")
+    end_of_day = dt.datetime.combine(expires_on, dt.time(23, 59, 59))
+    return timezone.make_aware(end_of_day)
+
+
 @transaction.atomic
-def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the token row and the key, which is shown once and never stored."""
+def api_token_create(*, actor: User | None, user: User, name: str,
+                     expires_on: dt.date | None = None) -> tuple[ApiToken, str]:
+    """Returns the token row and the key, which is shown once and never stored. The token is bound to the
+    owner's facility or region of today and expires at the end of expires_on."""
     if actor is not None:
         require(actor, Cap.USERS_MANAGE)
     if not name.strip():
@@ -270,11 +253,15 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
         raise ValidationFailed("too_long", "令牌用途最长 80 个字符", field="name")
     if not user.is_active:
         raise ValidationFailed("invalid", f"账号“{user.username}”已停用，不能为其创建令牌", field="user")
+    expires_at = token_expiry(expires_on)
     name = name.strip()
     key = "nr_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[:8], key_hash=token_hash(key))
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:8], key_hash=token_hash(key),
+                                    expires_at=expires_at, facility_id=user.facility_id, region_id=user.region_id)
     region_code, facility_code = _scope_code(user)
-    audit_record(actor=actor, action="token.create", obj=token, after={"user": user.username, "name": name},
+    audit_record(actor=actor, action="token.create", obj=token,
+                 after={"user": user.username, "name": name, "expires_at": expires_at,
+                        "bound_to": facility_code or region_code},
                  region_code=region_code, facility_code=facility_code)
     return token, key
 
@@ -310,14 +297,21 @@ TOKEN_LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def api_token_user(key: str) -> User | None:
-    """The user behind an API key, or None. last_used_at is written at most once a minute per token: a
-    hospital system calls many times a second, and every call rewriting the same row is a write (and a row
-    lock) on the hot path for a "last seen" that a minute's precision serves as well."""
-    token = (ApiToken.objects.select_related("user", "user__facility", "user__region")
-             .filter(key_hash=token_hash(key), revoked_at__isnull=True).first())
-    if token is None or not token.user.is_active:
-        return None
+    """The user behind an API key, or None: when the token is revoked or expired, its account disabled or
+    locked (the account-wide lockout), or the account no longer bound to the facility or region the token was
+    made for. last_used_at is written at most once a minute per token: a hospital system calls many times a
+    second, and every call rewriting the same row is a write (and a row lock) on the hot path for a "last
+    seen" that a minute's precision serves as well."""
     now = timezone.now()
+    locked = LoginThrottle.objects.filter(username=OuterRef("user__username"), ip=LoginThrottle.ACCOUNT,
+                                          locked_until__gt=now)
+    token = (ApiToken.objects.select_related("user", "user__facility", "user__region")
+             .filter(key_hash=token_hash(key), revoked_at__isnull=True, expires_at__gt=now)
+             .annotate(account_locked=Exists(locked)).first())  # one query on the hot path
+    if token is None or not token.user.is_active or token.account_locked:
+        return None
+    if (token.facility_id, token.region_id) != (token.user.facility_id, token.user.region_id):
+        return None
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -18,6 +18,7 @@ from nrcms.web.errors import SERVER_ERROR
 from nrcms.web.params import INT_MAX
 
 from .docs import LocalSwagger
+from .docs_access import api_docs_guard
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ def build_api() -> NinjaAPI:
         auth=[TokenAuth(), django_auth],
         urls_namespace="api",
         docs=LocalSwagger(),  # Swagger UI from our static files, not a CDN (closed county networks)
+        docs_decorator=api_docs_guard,
     )
 
     @api.exception_handler(NrcmsError)

@@ -13,7 +13,16 @@ from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound
 
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
-from .models import CatalogueClass, ChargeMapping, DesignationStatus, FacilityLevel, IcdEdition, ItemKind
+from .mappings import mapping_approve, mapping_reject
+from .models import (
+    CatalogueClass,
+    ChargeMapping,
+    DesignationStatus,
+    FacilityLevel,
+    IcdEdition,
+    ItemKind,
+    MappingStatus,
+)
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"])
@@ -94,28 +103,40 @@ def facility_status_withdraw_api(request, code: str, change_id: int, payload: Wi
 
 
 class MappingOut(Schema):
+    id: int
     facility_item_code: str
     facility_item_name: str
     catalogue_code: str
     valid_from: dt.date
     valid_to: dt.date | None
+    status: coded(MappingStatus, description="审批状态：医院提交的对照经县合管办批准后才用于结算")
+    reject_reason: str
+
+
+def _mapping_out(m: ChargeMapping) -> dict:
+    return {"id": m.pk, "facility_item_code": m.facility_item_code, "facility_item_name": m.facility_item_name,
+            "catalogue_code": m.catalogue_code, "valid_from": m.valid_from, "valid_to": m.valid_to,
+            "status": m.status, "reject_reason": m.reject_reason}
 
 
 class MappingPage(PageOut):
     items: list[MappingOut]
 
 
-@router.get("/{code}/mappings", response={200: MappingPage, **ERRORS}, summary="本机构项目对照")
-def mappings(request, code: str, search: str = "", include_history: bool = False, offset: int = 0,
-             limit: int = 100):
+@router.get("/{code}/mappings", response={200: MappingPage, **ERRORS},
+            summary="本机构项目对照（不含历史时：在用的和待审批的）")
+def mappings(request, code: str, search: str = "", include_history: bool = False,
+             status: coded_query(MappingStatus) = "", offset: int = 0, limit: int = 100):
     facility = selectors.facility_get(actor=request.user, code=code)
     qs = ChargeMapping.objects.filter(facility=facility).order_by("facility_item_code", "-valid_from")
     if not include_history:
-        qs = qs.filter(valid_to__isnull=True)
+        qs = qs.filter(valid_to__isnull=True).exclude(status=MappingStatus.REJECTED)
+    if status:
+        qs = qs.filter(status=status)
     if search:
         qs = qs.filter(facility_item_code__startswith=search)
     items, page = paginate(qs, offset, limit)
-    return {**page, "items": items}
+    return {**page, "items": [_mapping_out(m) for m in items]}
 
 
 class MappingIn(Schema):
@@ -125,11 +146,42 @@ class MappingIn(Schema):
     valid_from: dt.date
 
 
-@router.post("/{code}/mappings", response={200: MappingOut, **ERRORS}, summary="新增或变更对照（幂等）")
+@router.post("/{code}/mappings", response={200: MappingOut, **ERRORS},
+             summary="新增或变更对照（幂等）；医院合疗科提交的为待审批申请，县合管办批准后生效")
 def mapping_put(request, code: str, payload: MappingIn):
     facility = selectors.facility_get(actor=request.user, code=code)
     mapping, _ = mapping_set(actor=request.user, facility=facility, **payload.dict())
+    return _mapping_out(mapping)
+
+
+def _mapping_get(request, code: str, mapping_id: int) -> ChargeMapping:
+    facility = selectors.facility_get(actor=request.user, code=code)
+    mapping = ChargeMapping.objects.filter(facility=facility, pk=mapping_id).first()
+    if mapping is None:
+        raise NotFound("项目对照", mapping_id)
     return mapping
+
+
+class MappingApproveIn(Schema):
+    authority: str = Field("", max_length=200, description="依据（如审批单号）")
+
+
+@router.post("/{code}/mappings/{mapping_id}/approve", response={200: MappingOut, **ERRORS},
+             summary="批准医院提交的对照申请（县合管办；申请人本人不能批准）")
+def mapping_approve_api(request, code: str, mapping_id: int, payload: MappingApproveIn):
+    return _mapping_out(mapping_approve(actor=request.user, mapping=_mapping_get(request, code, mapping_id),
+                                        authority=payload.authority))
+
+
+class MappingRejectIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+@router.post("/{code}/mappings/{mapping_id}/reject", response={200: MappingOut, **ERRORS},
+             summary="驳回医院提交的对照申请（须填原因）")
+def mapping_reject_api(request, code: str, mapping_id: int, payload: MappingRejectIn):
+    return _mapping_out(mapping_reject(actor=request.user, mapping=_mapping_get(request, code, mapping_id),
+                                       reason=payload.reason))
 
 
 class ResolveIn(Schema):

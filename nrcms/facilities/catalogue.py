@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record, snapshot
 from nrcms.accounts.models import User
@@ -18,7 +19,8 @@ from nrcms.accounts.roles import Cap
 from nrcms.accounts.services import require
 from nrcms.core.errors import Forbidden, ValidationFailed
 
-from .models import CatalogueClass, CatalogueItem, ChargeMapping, Diagnosis, Facility, ItemKind
+from .mappings import mapping_propose
+from .models import CatalogueClass, CatalogueItem, ChargeMapping, Diagnosis, Facility, ItemKind, MappingStatus
 from .services import text_bounded
 
 ITEM_FIELDS = ["code", "name", "kind", "catalogue_class", "first_self_pay_share", "price_limit", "unit",
@@ -169,8 +171,11 @@ def mapping_set(
     catalogue_code: str,
     valid_from: dt.date,
 ) -> tuple[ChargeMapping, bool]:
-    """Map a facility's charge code. Remapping closes the open row; the same mapping again changes nothing."""
+    """Map a facility's charge code. The county office (or the installation, actor=None) maps directly; a
+    hospital desk only proposes, and its proposal takes effect when the county office approves it
+    (facilities/mappings.py). Remapping closes the open row; the same mapping again changes nothing."""
     _may_map(actor, facility)
+    direct = actor is None or actor.can(Cap.FACILITY_MANAGE)
     facility_item_code = text_bounded(facility_item_code, field="facility_item_code", label="院内编码", max_length=40,
                                       required=True)
     facility_item_name = text_bounded(facility_item_name, field="facility_item_name", label="院内名称", max_length=120)
@@ -179,10 +184,15 @@ def mapping_set(
         raise ValidationFailed("not_found", f"目录编码“{catalogue_code}”在 {valid_from} 不存在或未生效",
                                field="catalogue_code")
     current = (ChargeMapping.objects.select_for_update()
-               .filter(facility=facility, facility_item_code=facility_item_code, valid_to__isnull=True).first())
+               .filter(facility=facility, facility_item_code=facility_item_code, valid_to__isnull=True,
+                       status=MappingStatus.APPROVED).first())
+    if current is not None and current.catalogue_code == catalogue_code:
+        return current, False
+    if not direct:
+        return mapping_propose(actor=actor, facility=facility, facility_item_code=facility_item_code,
+                               facility_item_name=facility_item_name, catalogue_code=catalogue_code,
+                               valid_from=valid_from, current=current), True
     if current is not None:
-        if current.catalogue_code == catalogue_code:
-            return current, False
         if valid_from <= current.valid_from:
             raise ValidationFailed("invalid", f"新对照的生效日期应晚于现有对照（{current.valid_from}）",
                                    field="valid_from")
@@ -190,7 +200,8 @@ def mapping_set(
         current.save(update_fields=["valid_to"])
     mapping = ChargeMapping.objects.create(
         facility=facility, facility_item_code=facility_item_code, facility_item_name=facility_item_name,
-        catalogue_code=catalogue_code, valid_from=valid_from, mapped_by=actor,
+        catalogue_code=catalogue_code, valid_from=valid_from, mapped_by=actor, status=MappingStatus.APPROVED,
+        decided_by=actor, decided_at=timezone.now(),
     )
     audit_record(actor=actor, action="mapping.set", obj=mapping, facility_code=facility.code,
                  before={"catalogue_code": current.catalogue_code} if current else None,
@@ -221,7 +232,8 @@ def charges_resolve(*, facility: Facility, facility_item_codes, on: dt.date) -> 
     codes = list(dict.fromkeys(facility_item_codes))
     mappings = {
         m.facility_item_code: m.catalogue_code
-        for m in ChargeMapping.objects.filter(facility=facility, facility_item_code__in=codes, valid_from__lte=on)
+        for m in ChargeMapping.objects.filter(facility=facility, facility_item_code__in=codes, valid_from__lte=on,
+                                              status=MappingStatus.APPROVED)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
     }
     items = catalogue_items_on(mappings.values(), on)

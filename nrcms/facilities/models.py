@@ -142,9 +142,16 @@ class Diagnosis(models.Model):
         return f"{self.code} {self.name}"
 
 
+class MappingStatus(models.TextChoices):
+    PROPOSED = "proposed", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已驳回"
+
+
 class ChargeMapping(models.Model):
     """对照: a facility's own charge code mapped to a catalogue code. An unmapped code is reported, never
-    guessed; a remapping ends the old row and adds a new one."""
+    guessed; a remapping ends the old row and adds a new one. A hospital desk only proposes: the county office
+    approves (or rejects, with a reason), and settlement uses approved mappings only."""
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="charge_mappings")
     facility_item_code = models.CharField("院内编码", max_length=40)
@@ -153,12 +160,20 @@ class ChargeMapping(models.Model):
     valid_from = models.DateField("生效日期")
     valid_to = models.DateField("失效日期", null=True, blank=True)
     mapped_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("审批状态", max_length=10, choices=MappingStatus.choices, default=MappingStatus.PROPOSED)
+    decided_by = models.ForeignKey("accounts.User", verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    reject_reason = models.CharField("驳回原因", max_length=200, blank=True)
 
     class Meta:
         ordering = ["facility", "facility_item_code", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["facility", "facility_item_code"], condition=models.Q(valid_to__isnull=True),
+            models.UniqueConstraint(fields=["facility", "facility_item_code"],
+                                    condition=models.Q(valid_to__isnull=True, status="approved"),
                                     name="one_open_mapping_per_facility_code"),
+            models.UniqueConstraint(fields=["facility", "facility_item_code"], condition=models.Q(status="proposed"),
+                                    name="one_pending_mapping_proposal_per_facility_code"),
         ]
 
     def __str__(self) -> str:

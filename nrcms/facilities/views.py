@@ -19,7 +19,8 @@ from nrcms.web.views import need, paged
 
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
 from .forms import CodeCheckForm, MappingForm, StatusForm, WithdrawForm
-from .models import CatalogueClass, ChargeMapping, IcdEdition, ItemKind
+from .mappings import mapping_approve, mapping_reject
+from .models import CatalogueClass, ChargeMapping, IcdEdition, ItemKind, MappingStatus
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw, facility_users
 
 
@@ -77,14 +78,17 @@ def mapping_list(request, code: str):
     search = request.GET.get("q", "").strip()
     qs = ChargeMapping.objects.filter(facility=facility).order_by("facility_item_code", "-valid_from")
     if request.GET.get("all") != "1":
-        qs = qs.filter(valid_to__isnull=True)
+        qs = qs.filter(valid_to__isnull=True).exclude(status=MappingStatus.REJECTED)
+    if request.GET.get("status") in MappingStatus.values:
+        qs = qs.filter(status=request.GET["status"])
     if search:
         qs = qs.filter(Q(facility_item_code__startswith=search) | Q(facility_item_name__contains=search)
                        | Q(catalogue_code__startswith=search))
     if request.GET.get("export") == "xlsx":
-        rows = ((m.facility_item_code, m.facility_item_name, m.catalogue_code, m.valid_from, m.valid_to) for m in qs)
+        rows = ((m.facility_item_code, m.facility_item_name, m.catalogue_code, m.valid_from, m.valid_to,
+                 m.get_status_display()) for m in qs)
         return xlsx_response(f"{facility.name}-项目对照.xlsx", "项目对照",
-                             ["院内编码", "院内名称", "目录编码", "生效日期", "失效日期"], rows)
+                             ["院内编码", "院内名称", "目录编码", "生效日期", "失效日期", "审批状态"], rows)
     today = timezone.localdate()
     form = MappingForm(initial={"valid_from": today})
     check = CodeCheckForm(initial={"on": today})
@@ -99,8 +103,15 @@ def mapping_list(request, code: str):
             except NrcmsError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, "已保存对照" if created else "对照未变化")
+                if not created:
+                    messages.success(request, "对照未变化")
+                elif request.user.can(Cap.FACILITY_MANAGE):
+                    messages.success(request, "已保存对照")
+                else:
+                    messages.success(request, "已提交对照申请，县合管办批准后生效；批准前结算仍按原对照（或视为未对照）")
                 return redirect("mapping_list", code=facility.code)
+    elif request.method == "POST" and request.POST.get("action") in ("approve", "reject"):
+        return _mapping_decide(request, facility)
     elif request.method == "POST" and request.POST.get("action") == "check":
         check = CodeCheckForm(request.POST)
         if check.is_valid():
@@ -109,7 +120,27 @@ def mapping_list(request, code: str):
     return render(request, "facilities/mapping_list.html", {
         "facility": facility, "page": paged(request, qs), "q": search, "form": form, "check": check,
         "report": report, "can_map": _may_map(request, facility),
+        "can_decide": request.user.can(Cap.FACILITY_MANAGE), "statuses": MappingStatus.choices,
     })
+
+
+def _mapping_decide(request, facility):
+    """The county office approves or rejects one proposal (the row's inline form)."""
+    need(request, Cap.FACILITY_MANAGE)
+    mapping = ChargeMapping.objects.filter(facility=facility, pk=request.POST.get("mapping") or 0).first()
+    if mapping is None:
+        messages.error(request, "未找到该对照申请")
+        return redirect("mapping_list", code=facility.code)
+    try:
+        if request.POST["action"] == "approve":
+            mapping_approve(actor=request.user, mapping=mapping, authority=request.POST.get("authority", ""))
+            messages.success(request, f"已批准对照 {mapping}，自 {mapping.valid_from} 起用于结算")
+        else:
+            mapping_reject(actor=request.user, mapping=mapping, reason=request.POST.get("reason", ""))
+            messages.success(request, f"已驳回对照申请 {mapping}")
+    except NrcmsError as exc:
+        messages.error(request, exc.message)
+    return redirect("mapping_list", code=facility.code)
 
 
 def _date_param(text: str, label: str) -> tuple[dt.date | None, str]:

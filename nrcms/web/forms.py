@@ -3,11 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core import validators
 from django.utils import timezone
 
-from nrcms.accounts.services import login_locked_until, login_record
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request else None
+from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.login import login_begin, login_finish
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -16,7 +13,8 @@ class LockoutAuthenticationForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码不正确。连续 %(max)s 次错误将锁定账号 %(minutes)s 分钟。",
         "inactive": "该账号已停用，请联系系统管理员。",
-        "locked": "该账号因连续密码错误已被锁定，请于 %(until)s 后再试，或联系系统管理员解锁。",
+        "locked": "该账号在本机所在地址因连续密码错误已被锁定，请于 %(until)s 后再试，或联系系统管理员解锁。",
+        "locked_account": "该账号因多次密码错误已被全面锁定，请于 %(until)s 后再试，或联系系统管理员解锁。",
     }
 
     def __init__(self, *args, **kwargs):
@@ -28,17 +26,19 @@ class LockoutAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
-        until = login_locked_until(username) if username else None
-        if until is not None:
-            local = timezone.localtime(until).strftime("%H:%M")
-            raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"until": local})
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()
+        charge = login_begin(username=username, ip=client_ip(self.request))
+        if not charge.allowed:
+            local = timezone.localtime(charge.locked_until).strftime("%H:%M")
+            code = "locked_account" if charge.lock_kind == "account" else "locked"
+            raise forms.ValidationError(self.error_messages[code], code=code, params={"until": local})
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if username:
-                login_record(username=username, succeeded=False, ip=client_ip(self.request))
+            login_finish(charge=charge, user=None)
             raise
-        login_record(username=username, succeeded=True, ip=client_ip(self.request))
+        login_finish(charge=charge, user=self.user_cache)
         return cleaned
 
     def get_invalid_login_error(self):

@@ -65,6 +65,9 @@ class PasswordResetForm(forms.Form):
 class TokenCreateForm(forms.Form):
     username = forms.ChoiceField(label="账号", help_text="令牌的权限与该账号相同（医院账号只能访问本机构数据）")
     name = forms.CharField(label="用途", max_length=80, help_text="如“县医院 HIS 接口”")
+    expires_on = forms.DateField(label="到期日", required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text="不填则按系统默认有效期；到期后令牌自动失效，请提前创建新令牌")
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +14,8 @@ from nrcms.accounts import selectors, services
 from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.audit_labels import action_choices, object_type_choices
 from nrcms.accounts.audit_selectors import PERSON_MATCH_LIMIT
+from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.login import user_logout_record
 from nrcms.accounts.middleware import SESSION_EXPIRED_PARAM
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
@@ -53,6 +55,15 @@ class NrcmsLoginView(LoginView):
         # Set by LoginRequiredMiddleware when an HTMX action found the session gone.
         expired = self.request.GET.get(SESSION_EXPIRED_PARAM) == "1"
         return super().get_context_data(session_expired=expired, **kwargs)
+
+
+class NrcmsLogoutView(LogoutView):
+    """Django's logout, recorded in the audit trail with the client's address."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            user_logout_record(user=request.user, ip=client_ip(request))
+        return super().post(request, *args, **kwargs)
 
 
 def home(request):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from nrcms.accounts import selectors, services
+from nrcms.accounts import login, selectors, services
+from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import NrcmsError
 from nrcms.facilities.models import Facility
@@ -83,7 +84,7 @@ def user_detail(request, username: str):
             return redirect("user_detail", username=target.username)
     return render(request, "web/user_detail.html", {
         "target": target, "form": form, "reset_form": PasswordResetForm(),
-        "locked_until": selectors.locked_until([target.username]).get(target.username),
+        "locks": selectors.lock_descriptions(target.username),
         "tokens": selectors.token_list(actor=request.user, username=target.username),
     })
 
@@ -123,8 +124,13 @@ def user_set_active(request, username: str):
 @require_POST
 def user_unlock(request, username: str):
     target = selectors.user_get(actor=request.user, username=username)
-    services.user_unlock(actor=request.user, user=target, reason=request.POST.get("reason", ""))
-    messages.success(request, f"已解锁用户 {target.username}")
+    try:
+        cleared = login.user_unlock(actor=request.user, user=target, reason=request.POST.get("reason", ""),
+                                    ip=client_ip(request))
+    except NrcmsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已解锁用户 {target.username}（解除 {cleared} 处锁定：按地址的锁定和账号全面锁定都已清除）")
     if request.POST.get("back") == "detail":
         return redirect("user_detail", username=target.username)
     return redirect("user_list")
@@ -140,9 +146,10 @@ def token_list(request):
     if request.method == "POST" and form.is_valid():
         owner = selectors.user_get(actor=request.user, username=form.cleaned_data["username"])
         try:
-            token, key = services.api_token_create(actor=request.user, user=owner, name=form.cleaned_data["name"])
+            token, key = services.api_token_create(actor=request.user, user=owner, name=form.cleaned_data["name"],
+                                                   expires_on=form.cleaned_data["expires_on"])
         except NrcmsError as exc:
-            form.add_error("name" if exc.field == "name" else "username", exc.message)
+            form.add_error(exc.field if exc.field in ("name", "expires_on") else "username", exc.message)
         else:
             created = {"token": token, "key": key}
             form = TokenCreateForm(actor=request.user)

@@ -50,3 +50,17 @@ def entries(empty_trail):
                              before={"v": i}, after={"v": i + 1}, reason=f"第{i}次") for i in range(start, start + n)]
 
     return append
+
+
+@pytest.fixture
+def fail_login():
+    """fail_login(username, ip): one wrong password, through the same two steps as the login form."""
+    from nrcms.accounts.login import login_begin, login_finish
+
+    def _fail(username: str, ip: str | None = "10.0.0.9"):
+        charge = login_begin(username=username, ip=ip)
+        if charge.allowed:
+            login_finish(charge=charge, user=None)
+        return charge
+
+    return _fail

@@ -3,8 +3,9 @@ user's role, jurisdiction and phone (audited old → new), and sees and lifts a 
 
 import pytest
 
+from nrcms.accounts.login import login_locks
 from nrcms.accounts.models import AuditEntry, LoginAttempt, User
-from nrcms.accounts.services import login_record, password_change, user_reset_password, user_update
+from nrcms.accounts.services import password_change, user_reset_password, user_update
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.facilities.models import Facility
 from nrcms.registry.models import Region
@@ -25,15 +26,16 @@ def test_reset_generates_a_temporary_password_that_must_be_changed_and_is_not_au
     assert not user.must_change_password and user.check_password("Own-choice-2026")
 
 
-def test_reset_with_a_chosen_password_checks_its_strength_and_clears_a_lockout(demo, settings):
+def test_reset_with_a_chosen_password_checks_its_strength_and_clears_a_lockout(demo, settings, fail_login):
     settings.NRCMS_LOGIN_MAX_FAILURES = 2
     for _ in range(2):
-        login_record(username="yuxia", succeeded=False, ip=None)
+        fail_login("yuxia")
     with pytest.raises(ValidationFailed) as exc:
         user_reset_password(actor=demo["admin"], user=demo["yuxia"], new_password="12345678")
     assert exc.value.field == "password" and "密码" in exc.value.message
     user_reset_password(actor=demo["admin"], user=demo["yuxia"], new_password="Temp-pass-2026")
-    assert not LoginAttempt.objects.filter(username="yuxia", succeeded=False).exists()
+    assert login_locks(["yuxia"]) == {}
+    assert LoginAttempt.objects.filter(username="yuxia", succeeded=False).count() == 2  # the log stays
 
 
 def test_only_the_admin_resets_and_not_their_own(demo):
@@ -129,10 +131,10 @@ def test_new_user_form_offers_facilities_to_choose(client, login):
     assert User.objects.get(username="desk2").facility == Facility.objects.get(code="H610125001")
 
 
-def test_the_list_shows_a_locked_account_and_the_detail_unlocks_it(client, login, demo, settings):
+def test_the_list_shows_a_locked_account_and_the_detail_unlocks_it(client, login, demo, settings, fail_login):
     settings.NRCMS_LOGIN_MAX_FAILURES = 2
     for _ in range(2):
-        login_record(username="yuxia", succeeded=False, ip=None)
+        fail_login("yuxia")
     login("admin")
     html = client.get("/users/?q=yuxia").content.decode()
     assert 'data-testid="locked"' in html and "已锁定至" in html

@@ -4,8 +4,6 @@ from nrcms.accounts.models import AuditEntry, User
 from nrcms.accounts.services import (
     api_token_create,
     api_token_user,
-    login_locked_until,
-    login_record,
     require_separation,
     user_create,
     user_set_active,
@@ -96,23 +94,6 @@ def test_deactivation_needs_a_reason_and_is_audited(demo):
     entry = AuditEntry.objects.get(action="user.deactivate")
     assert entry.before["is_active"] is True and entry.after["is_active"] is False
     assert entry.reason == "调离岗位"
-
-
-def test_five_failures_lock_the_account(demo, settings):
-    for _ in range(settings.NRCMS_LOGIN_MAX_FAILURES - 1):
-        login_record(username="ganting", succeeded=False, ip="127.0.0.1")
-    assert login_locked_until("ganting") is None
-    login_record(username="ganting", succeeded=False, ip="127.0.0.1")
-    assert login_locked_until("ganting") is not None
-    assert AuditEntry.objects.filter(action="user.locked", object_id=str(demo["ganting"].pk)).exists()
-
-
-def test_a_success_resets_the_failure_count(demo, settings):
-    for _ in range(settings.NRCMS_LOGIN_MAX_FAILURES - 1):
-        login_record(username="ganting", succeeded=False, ip=None)
-    login_record(username="ganting", succeeded=True, ip=None)
-    login_record(username="ganting", succeeded=False, ip=None)
-    assert login_locked_until("ganting") is None
 
 
 def test_api_token_is_stored_hashed_and_resolves_its_user(demo):

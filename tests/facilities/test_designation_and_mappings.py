@@ -5,6 +5,7 @@ import pytest
 from nrcms.accounts.models import AuditEntry
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.facilities.catalogue import charges_resolve, mapping_set
+from nrcms.facilities.mappings import mapping_approve
 from nrcms.facilities.models import ChargeMapping, Facility
 from nrcms.facilities.services import facility_set_status, facility_status_on
 
@@ -59,8 +60,9 @@ def test_codes_before_the_mapping_took_effect_are_unmapped(demo):
 
 def test_remapping_closes_the_old_row_and_past_bills_keep_the_old_mapping(demo):
     f = hospital()
-    mapping_set(actor=demo["desk_county"], facility=f, facility_item_code="5001-YP0001", facility_item_name="阿莫西林",
-                catalogue_code="YP0008", valid_from=dt.date(2026, 8, 1))
+    proposal, _ = mapping_set(actor=demo["desk_county"], facility=f, facility_item_code="5001-YP0001",
+                              facility_item_name="阿莫西林", catalogue_code="YP0008", valid_from=dt.date(2026, 8, 1))
+    mapping_approve(actor=demo["reviewer"], mapping=proposal)  # a desk only proposes (issue #10)
     assert charges_resolve(facility=f, facility_item_codes=["5001-YP0001"],
                            on=dt.date(2026, 7, 31)).resolved["5001-YP0001"].code == "YP0001"
     assert charges_resolve(facility=f, facility_item_codes=["5001-YP0001"],

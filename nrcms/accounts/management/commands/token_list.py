@@ -21,9 +21,10 @@ class Command(BaseCommand):
             qs = qs.filter(user__username=user)
         if active:
             qs = qs.filter(revoked_at__isnull=True)
-        self.stdout.write("编号\t账号\t用途\t前缀\t创建时间\t最近使用\t状态")
+        self.stdout.write("编号\t账号\t用途\t前缀\t创建时间\t到期\t最近使用\t状态")
         for t in qs:
-            state = f"已吊销 {_at(t.revoked_at)}：{t.revoke_reason}" if t.revoked_at else "有效"
+            state = (f"已吊销 {_at(t.revoked_at)}：{t.revoke_reason}" if t.revoked_at
+                     else "已过期" if t.expires_at <= timezone.now() else "有效")
             self.stdout.write(f"{t.pk}\t{t.user.username}\t{t.name}\t{t.prefix}…\t{_at(t.created_at)}\t"
-                              f"{_at(t.last_used_at)}\t{state}")
+                              f"{_at(t.expires_at)}\t{_at(t.last_used_at)}\t{state}")
         self.stdout.write(f"共 {qs.count()} 个令牌")
