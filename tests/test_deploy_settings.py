@@ -23,7 +23,8 @@ DEPLOY_ENV = {
 
 def _production(code: str, tmp_path, **extra) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "NRCMS_", "DJANGO_"))}
-    env.update(DEPLOY_ENV, SECRET_KEY=secrets.token_urlsafe(50), NRCMS_VAR_DIR=str(tmp_path), **extra)
+    env.update(DEPLOY_ENV, SECRET_KEY=secrets.token_urlsafe(50), AUDIT_HMAC_KEY=secrets.token_hex(32),
+               NRCMS_VAR_DIR=str(tmp_path), **extra)
     args = code.split() if code.startswith("manage.py") else ["-c", code]
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
 

@@ -14,6 +14,11 @@ from django.core.exceptions import FieldDoesNotExist
 ACTION_LABELS: dict[str, str] = {
     # accounts
     "user.create": "新建用户",
+    "user.login": "登录",
+    "user.logout": "退出登录",
+    "mapping.propose": "提出收费项目对照",
+    "mapping.approve": "批准收费项目对照",
+    "mapping.reject": "驳回收费项目对照",
     "audit.archive": "归档审计记录",
     "user.update": "修改用户（角色、辖区、电话）",
     "family_account.year_close": "家庭账户年终结账",
@@ -98,6 +103,7 @@ ACTION_LABELS: dict[str, str] = {
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
 OBJECT_TYPE_LABELS: dict[str, str] = {
     "accounts.user": "用户",
+    "accounts.loginthrottle": "登录失败计数",
     "funding.yearclose": "年终结账",
     "accounts.apitoken": "接口令牌",
     "registry.region": "行政区划",
@@ -136,6 +142,8 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
 FIELD_LABELS: dict[str, str] = {
+    "bound_to": "绑定机构或辖区", "expires_at": "到期时间", "ip": "客户端地址", "locked": "锁定",
+    "scope": "锁定范围",
     "count": "条数", "file": "文件", "file_sha256": "文件校验和（SHA-256）", "first_seq": "起始序号",
     "last_seq": "截止序号",
     "closing_date": "结账日期", "opening_date": "结转日期", "negative_households": "余额为负的户数",
