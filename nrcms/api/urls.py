@@ -7,6 +7,7 @@ from nrcms.claims.api_referral import router as referral_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
+from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
@@ -24,3 +25,4 @@ api.add_router("/desk", desk_router)
 api.add_router("/manual-claims", manual_router)
 api.add_router("/referrals", referral_router)
 api.add_router("/payments", payments_router)
+api.add_router("/ops", ops_router)

@@ -60,7 +60,10 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
-    MenuGroup(_("系统管理"), (MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),)),
+    MenuGroup(_("系统管理"), (
+        MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),
+        MenuItem(_("数据备份"), "backup_list", Cap.SYSTEM_BACKUP),
+    )),
 )
 
 
