@@ -51,7 +51,9 @@ def backup_verify(*, path: Path, step: Step | None = None) -> VerifyOut:
     try:
         step("核对校验值")
         with opened(path) as (directory, info):
-            out.lines.append(f"校验值一致：{len(info.get('files', {}))} 个文件（备份于 {info['created']}）")
+            created = _created(info)
+            shown = f"{timezone.localtime(created):%Y-%m-%d %H:%M:%S}" if created else info.get("created", "?")
+            out.lines.append(f"校验值一致：{len(info.get('files', {}))} 个文件（备份于 {shown}）")
             with scratch_database(info["database"]) as target:
                 step("恢复到临时数据库")
                 restore_database(directory, info, target)
@@ -70,7 +72,8 @@ def backup_verify(*, path: Path, step: Step | None = None) -> VerifyOut:
 
 
 def _run_check(label: str, args: list[str], target: Target, lines: list[str]) -> bool:
-    env = {**os.environ, "DATABASE_URL": target.url(), "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+    env = {**os.environ, "DATABASE_URL": target.url()}
+    env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE or "config.settings.dev")
     done = subprocess.run([sys.executable, "-m", "nrcms.cli", *args], env=env, capture_output=True, text=True,
                           cwd=str(settings.BASE_DIR))
     # the verdict is the command's last line: stdout when it passes, the CommandError on stderr when not
