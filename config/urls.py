@@ -15,6 +15,7 @@ urlpatterns = [
     path("manual/", include("nrcms.claims.urls_manual")),
     path("referrals/", include("nrcms.claims.urls_referral")),
     path("payments/", include("nrcms.payments.urls")),
+    path("ops/", include("nrcms.ops.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "nrcms.funding",
     "nrcms.claims",
     "nrcms.payments",
+    "nrcms.ops",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",
@@ -205,7 +206,16 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (roster imports): queued in the database, run by `nrcms db_worker` (one process per
+# machine is enough; see docs/guide/admin.md). dev.py and test.py run them at once instead.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running roster import with no progress for this long is marked 中断 (its process died) and can be resumed.
+NRCMS_IMPORT_STALE_MINUTES = int(os.environ.get("NRCMS_IMPORT_STALE_MINUTES", "15"))
+
+# Backups (`nrcms backup`, `nrcms backup verify`, `nrcms restore`): where they are written, and after how
+# many days without a verified backup the admin page warns.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+NRCMS_BACKUP_VERIFY_MAX_DAYS = int(os.environ.get("NRCMS_BACKUP_VERIFY_MAX_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

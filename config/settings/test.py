@@ -18,3 +18,5 @@ STORAGES = {
 AUDIT_HMAC_KEY = "test-audit-key-not-a-secret-0123456789abcdef"
 AUDIT_CHECKPOINT_DIR = VAR_DIR / "no-test-checkpoints"  # noqa: F405 — tests that write use tmp_path
 AUDIT_CHECKPOINT_URL = ""
+# background tasks run at once, in the test's transaction
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -36,6 +36,7 @@ class Cap:
     ASSISTANCE_MANAGE = "assistance.manage"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
+    SYSTEM_BACKUP = "system.backup"  # see the backups and their verification (the CLI makes them)
     REPORTS_VIEW = "reports.view"
 
 
@@ -56,7 +57,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW}),
-    Role.SYSTEM_ADMIN: frozenset({Cap.USERS_MANAGE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW}),
+    Role.SYSTEM_ADMIN: frozenset({Cap.USERS_MANAGE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW,
+                                  Cap.SYSTEM_BACKUP}),
 }
 
 # Roles whose jurisdiction is a facility rather than a region.

@@ -10,6 +10,7 @@ from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
 from nrcms.funding.api_outstanding import router as outstanding_router
 from nrcms.funding.api_year_close import router as year_close_router
+from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
@@ -30,3 +31,4 @@ api.add_router("/desk", desk_router)
 api.add_router("/manual-claims", manual_router)
 api.add_router("/referrals", referral_router)
 api.add_router("/payments", payments_router)
+api.add_router("/ops", ops_router)

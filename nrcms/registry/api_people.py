@@ -362,3 +362,10 @@ def import_upload(request, file: File[UploadedFile], township: Form[str], scheme
 @router.get("/imports/{pk}", response={200: ImportJobOut, **ERRORS}, summary="导入任务的进度与结果")
 def import_job(request, pk: int):
     return job_out(sel.import_job_get(actor=request.user, pk=pk))
+
+
+@router.post("/imports/{pk}/resume", response={202: ImportJobOut, **ERRORS},
+             summary="继续导入中断或失败的导入任务（同一文件重新处理，已写入的户不重复）")
+def import_resume(request, pk: int):
+    job = importer.roster_import_resume(actor=request.user, job=sel.import_job_get(actor=request.user, pk=pk))
+    return Status(202, job_out(job))

@@ -333,6 +333,7 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "导入中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+    STALE = "stale", "中断"  # running, but no progress for NRCMS_IMPORT_STALE_MINUTES: the process was killed
 
 
 class ImportJob(models.Model):
@@ -347,6 +348,8 @@ class ImportJob(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)  # set at start and after every batch
+    resumed_count = models.PositiveSmallIntegerField("续导次数", default=0)
     status = models.CharField("状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     rows_total = models.PositiveIntegerField("总行数", default=0)
     rows_done = models.PositiveIntegerField("已处理行数", default=0)

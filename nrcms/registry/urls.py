@@ -20,5 +20,6 @@ urlpatterns = [
     path("import/", v.roster_import, name="roster_import"),
     path("import/template.xlsx", v.roster_template, name="roster_template"),
     path("import/<int:pk>/", v.import_job, name="import_job"),
+    path("import/<int:pk>/resume/", v.import_job_resume, name="import_job_resume"),
     path("import/<int:pk>/errors.xlsx", v.import_error_report, name="import_error_report"),
 ]

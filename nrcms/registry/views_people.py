@@ -316,16 +316,29 @@ def roster_import(request):
             _fail(request, exc)
         else:
             return redirect("import_job", pk=job.pk)
+    importer.import_jobs_mark_stale()
     return render(request, "registry/roster_import.html", {
         "townships": townships, "jobs": sel.import_job_list(actor=request.user)[:20], "year": current_year(),
     })
 
 
 def import_job(request, pk: int):
+    importer.import_jobs_mark_stale()
     job = sel.import_job_get(actor=request.user, pk=pk)
     template = "registry/_import_progress.html" if request.headers.get("HX-Request") else "registry/import_job.html"
     running = job.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
-    return render(request, template, {"job": job, "running": running})
+    return render(request, template, {"job": job, "running": running, "resumable": job.status in importer.RESUMABLE
+                                      and request.user.can(Cap.REGISTRY_EDIT)})
+
+
+@require_POST
+def import_job_resume(request, pk: int):
+    job = sel.import_job_get(actor=request.user, pk=pk)
+    try:
+        importer.roster_import_resume(actor=request.user, job=job)
+    except NrcmsError as exc:
+        _fail(request, exc)
+    return redirect("import_job", pk=job.pk)
 
 
 def import_error_report(request, pk: int):

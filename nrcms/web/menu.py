@@ -66,6 +66,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),
         MenuItem(_("接口令牌"), "token_list", Cap.USERS_MANAGE),
         MenuItem(_("区划代码载入"), "regions_load", Cap.USERS_MANAGE),
+        MenuItem(_("数据备份"), "backup_list", Cap.SYSTEM_BACKUP),
     )),
 )
 

@@ -202,9 +202,9 @@ def test_cli_imports_a_file_and_saves_the_error_report(demo, tmp_path):
 
 
 def test_batches_of_whole_households_report_progress_and_an_audit_row_each(demo, monkeypatch):
-    from nrcms.registry import roster_import, roster_template
+    from nrcms.registry import roster_template, roster_write
 
-    monkeypatch.setattr(roster_import, "BATCH_HOUSEHOLDS", 1)
+    monkeypatch.setattr(roster_write, "BATCH_HOUSEHOLDS", 1)
     monkeypatch.setattr(roster_template, "READ_CHUNK", 2)  # the workbook is read two rows at a time
     job = roster_import_create(actor=demo["ganting"], township=Region.objects.get(code="610125100000"),
                                file_name="r.xlsx", content=xlsx(good_rows()), scheme_year=2026)
@@ -220,11 +220,11 @@ def test_batches_of_whole_households_report_progress_and_an_audit_row_each(demo,
 
 
 def test_person_registered_between_check_and_write_fails_only_that_household(demo, monkeypatch):
-    from nrcms.registry import roster_import
+    from nrcms.registry import roster_write
 
     rows = good_rows()
     other = family(demo["ganting"])
-    checked = roster_import.check_against_database
+    checked = roster_write.check_against_database
 
     def check_then_someone_registers(frame):
         out = checked(frame)
@@ -232,7 +232,7 @@ def test_person_registered_between_check_and_write_fails_only_that_household(dem
                               household=other, relation="other")
         return out
 
-    monkeypatch.setattr(roster_import, "check_against_database", check_then_someone_registers)
+    monkeypatch.setattr(roster_write, "check_against_database", check_then_someone_registers)
     job = run(demo["ganting"], csv_bytes(rows))
     # the batch of both households is refused by the unique ID; split in two, household 2 is written alone
     assert (job.households_created, job.persons_created, job.persons_enrolled, job.rows_error) == (1, 2, 2, 3)
