@@ -14,6 +14,11 @@ from django.core.exceptions import FieldDoesNotExist
 ACTION_LABELS: dict[str, str] = {
     # accounts
     "user.create": "新建用户",
+    "ops.backup": "数据备份",
+    "ops.restore": "从备份恢复",
+    "ops.backup_verify": "校验备份",
+    "roster.import_stale": "花名册导入标记为中断",
+    "roster.import_resume": "继续花名册导入",
     "user.login": "登录",
     "user.logout": "退出登录",
     "mapping.propose": "提出收费项目对照",
@@ -103,6 +108,8 @@ ACTION_LABELS: dict[str, str] = {
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
 OBJECT_TYPE_LABELS: dict[str, str] = {
     "accounts.user": "用户",
+    "ops.backup": "数据备份",
+    "ops.backuprecord": "备份记录",
     "accounts.loginthrottle": "登录失败计数",
     "funding.yearclose": "年终结账",
     "accounts.apitoken": "接口令牌",
@@ -142,6 +149,9 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
 FIELD_LABELS: dict[str, str] = {
+    "created": "创建时间", "heartbeat_at": "最近进展时间", "media_files": "附件文件数", "ok": "通过",
+    "path": "位置", "resumed": "继续次数", "row_counts": "各表行数", "rows_done": "已处理行数",
+    "sha256": "校验和（SHA-256）", "size": "大小",
     "bound_to": "绑定机构或辖区", "expires_at": "到期时间", "ip": "客户端地址", "locked": "锁定",
     "scope": "锁定范围",
     "count": "条数", "file": "文件", "file_sha256": "文件校验和（SHA-256）", "first_seq": "起始序号",
