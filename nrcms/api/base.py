@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.db import DataError
 from django.http import Http404
@@ -44,6 +45,23 @@ class ErrorOut(Schema):
     message: str
     field: str | None = None
     details: list = []
+
+
+class LayerAmountsOut(Schema):
+    """The amounts every settlement-like row carries (the models' abstract LayerAmounts/SettlementAmounts):
+    total cost and how the fund's layers, the family account, the patient and the facility share it."""
+
+    total_cost: Decimal
+    basic: Decimal
+    family_account: Decimal
+    fixed_fee: Decimal
+    subsidy: Decimal
+    catastrophic: Decimal
+    assistance: Decimal
+    safety_net: Decimal
+    fund_total: Decimal
+    self_pay: Decimal
+    facility_borne: Decimal
 
 
 class PageOut(Schema):

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
@@ -99,24 +99,13 @@ class EpisodeIn(Schema):
     department: str = Field("", max_length=40)
 
 
-class EpisodeSettlementOut(Schema):
+class EpisodeSettlementOut(LayerAmountsOut):
     """The admission's settlement in force (none before settlement and after a reversal)."""
 
     number: str
     settled_at: dt.datetime
-    total_cost: Decimal
     eligible_cost: Decimal
     deductible: Decimal
-    basic: Decimal
-    family_account: Decimal
-    fixed_fee: Decimal
-    subsidy: Decimal
-    catastrophic: Decimal
-    assistance: Decimal
-    safety_net: Decimal
-    fund_total: Decimal
-    self_pay: Decimal
-    facility_borne: Decimal
 
 
 class EpisodeOut(Schema):

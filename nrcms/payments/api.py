@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.claims.models import EpisodeKind, SettlementKind
 from nrcms.core.errors import Forbidden, ValidationFailed
@@ -67,7 +67,7 @@ class DeductionOut(Schema):
     withdrawal_reason: str
 
 
-class StatementOut(Schema):
+class StatementOut(LayerAmountsOut):
     number: str
     facility_code: str
     facility_name: str
@@ -80,17 +80,6 @@ class StatementOut(Schema):
     outpatient_total_cost: Decimal
     outpatient_fund_total: Decimal
     reversal_count: int
-    total_cost: Decimal
-    basic: Decimal
-    family_account: Decimal
-    fixed_fee: Decimal
-    subsidy: Decimal
-    catastrophic: Decimal
-    assistance: Decimal
-    safety_net: Decimal
-    fund_total: Decimal
-    self_pay: Decimal
-    facility_borne: Decimal
     deduction_total: Decimal
     approved_amount: Decimal | None
     disbursed_amount: Decimal | None
