@@ -7,11 +7,12 @@ the `ExplanationLine`s a patient reads, and `ytd_after` to feed the next episode
 from __future__ import annotations
 
 import datetime as dt
+import string
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import NamedTuple
 
-from nrcms.core.money import ZERO, parse_decimal
+from nrcms.core.money import ZERO, format_yuan, parse_decimal
 
 from .errors import Refusal
 
@@ -146,13 +147,23 @@ class ExplanationLine(NamedTuple):
 
     @property
     def text(self) -> str:
-        return self.template.format(*self.args) if self.args else self.template
+        return self.template.format(*shown_args(self.template, self.args)) if self.args else self.template
 
     def to_dict(self) -> dict:
         return {"step": self.step, "text": self.text, "amount": plain(self.amount)}
 
 
 Line = ExplanationLine  # the name the claims app imports
+
+_FIELDS = string.Formatter()
+
+
+def shown_args(template: str, args: tuple) -> tuple:
+    """The values as a reader sees them: an amount (a Decimal kept to the fen) with thousands separators,
+    40,676.50; a rate ({:%}), a band's bound (1000) or a count as it is."""
+    specs = [spec for _, name, spec, _ in _FIELDS.parse(template) if name is not None]
+    return tuple(format_yuan(arg) if i < len(specs) and not specs[i] and isinstance(arg, Decimal)
+                 and arg.as_tuple().exponent == -2 else arg for i, arg in enumerate(args))
 
 
 class TierPart(NamedTuple):

@@ -27,7 +27,7 @@ def test_calc_prints_the_explanation_table_for_the_domain_example(capsys):
                       str(EXAMPLES / "xu-guiying-8432.yaml")])
     out = capsys.readouterr().out
     assert code == 0
-    assert "医疗总费用 8432.00 元" in out
+    assert "医疗总费用 8,432.00 元" in out  # amounts as a reader sees them
     assert "基金支付 4000.00" in out and "个人自付 4432.00" in out
 
 

@@ -135,3 +135,12 @@ def test_tier_lines_add_up_to_the_payment_before_rounding():
     s = scheme({"inpatient": {"tiers": {"default": [{"upto": "1000", "rate": "0.333"}, {"rate": "0.5"}]}}})
     result = settle(admission("1000.03"), s)
     assert sum(part.paid for part in result.tiers) == result.basic_before_cap == D("233.12")  # 233.10 + 0.02
+
+
+def test_explanation_amounts_read_with_thousands_separators_and_bounds_and_rates_as_written():
+    from nrcms.policy.types import ExplanationLine
+
+    line = ExplanationLine("tier", "分段累加：{}–{} 元段 {} 元 × {:%} = {} 元", D("4519.50"),
+                           (D("1000"), D("5000"), D("6026.00"), D("0.75"), D("4519.50")))
+    assert line.text == "分段累加：1000–5000 元段 6,026.00 元 × 75% = 4,519.50 元"
+    assert line.to_dict()["amount"] == "4519.50"  # the stored amount stays plain text for machines
