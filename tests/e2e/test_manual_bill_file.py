@@ -57,4 +57,4 @@ def test_a_reviewer_reads_the_receipts_from_an_excel_csv(page, live_server, brow
     page.get_by_role("button", name="录入", exact=True).click()
     page.wait_for_url("**/manual/SG*/")
     trial = page.get_by_test_id("trial-result").inner_text()
-    assert "3025.00" in trial and "9000.00" in trial
+    assert "3,025.00" in trial and "9,000.00" in trial  # money as the page shows it
