@@ -61,6 +61,8 @@ def _shown(value) -> str:
 
 
 def _from_float(value: float) -> Decimal:
+    """A number cell (a binary double in the workbook, as openpyxl and calamine hand it over) turned into a
+    Decimal at once, through the 15 significant digits Excel shows: the float never reaches an amount."""
     if value != value or value in (float("inf"), float("-inf")):
         raise ParseError("单元格的值不是有限的数字")
     return Decimal(format(value, f".{EXCEL_SIGNIFICANT_DIGITS}g"))
@@ -70,7 +72,15 @@ MAX_WHOLE_DIGITS = 15  # Excel keeps 15 significant digits; a longer number is a
 
 
 def parse_number(value, *, what: str = "数字") -> Decimal:
-    """A number from a cell or text (see the module's list). `what` names the kind in the refusal."""
+    """A number from a cell or text (see the module's list). `what` names the kind in the refusal. Whatever
+    the cell held, a number longer than Excel keeps is refused (it would also break Decimal's precision)."""
+    number = _read_number(value, what)
+    if number and number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise ParseError(f"{what}“{_shown(value)}”过大（整数部分最多 {MAX_WHOLE_DIGITS} 位）")
+    return number
+
+
+def _read_number(value, what: str) -> Decimal:
     if isinstance(value, bool):
         raise ParseError(f"应为{what}，读到的是逻辑值 {'TRUE' if value else 'FALSE'}")
     if isinstance(value, Decimal):
@@ -102,8 +112,6 @@ def parse_number(value, *, what: str = "数字") -> Decimal:
         number = Decimal(sign + text.replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only plain decimals
         raise ParseError(f"“{_shown(value)}”不是有效的{what}") from exc
-    if number and number.adjusted() >= MAX_WHOLE_DIGITS:  # beyond Excel's 15 digits, and Decimal's precision
-        raise ParseError(f"{what}“{_shown(value)}”过大（整数部分最多 {MAX_WHOLE_DIGITS} 位）")
     return number
 
 

@@ -55,7 +55,7 @@ class _Receiver(BaseHTTPRequestHandler):
         self.end_headers()
 
     def log_message(self, *args):
-        pass
+        """Silent: http.server would print every request to the test's stderr."""
 
 
 @pytest.fixture
