@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from nrcms.accounts.audit_labels import action_label
 from nrcms.accounts.models import AuditEntry
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Forbidden, NrcmsError
@@ -46,11 +47,6 @@ from .services import (
     statement_generate,
     statement_review_start,
 )
-
-ACTIONS = {"statement.generate": "生成", "statement.review": "开始审核", "statement.deduct": "违规扣款",
-           "statement.deduction_withdraw": "撤销扣款", "statement.return": "退回医院",
-           "statement.resubmit": "医院重新报送", "statement.approve": "审定", "statement.disburse": "拨付"}
-
 
 HISTORY_FIELDS = {"month": "月份", "lines": "笔数", "total_cost": "医疗总费用", "fund_total": "基金支付",
                   "status": "状态", "kind": "违规性质", "base_amount": "违规金额", "multiplier": "倍数",
@@ -172,7 +168,7 @@ def statement_detail(request, pk: int):
                 messages.error(request, exc.message)
             statement = selectors.statement_get(actor=user, pk=pk)
     context = statement_context(statement)
-    history = [{"at": h.at, "action": ACTIONS.get(h.action, h.action), "who": h.actor.display_name if h.actor
+    history = [{"at": h.at, "action": action_label(h.action), "who": h.actor.display_name if h.actor
                 else (h.actor_username or "系统（命令行）"), "text": _history_text(h.after or {}), "reason": h.reason}
                for h in AuditEntry.objects.filter(object_type="payments.facilitystatement",
                                                   object_id=str(statement.pk)).select_related("actor").order_by("seq")]

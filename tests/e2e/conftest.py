@@ -68,3 +68,4 @@ def browser_login(page, live_server, demo, demo_password):
         return demo[username]
 
     return _login
+

@@ -4,9 +4,7 @@ checks the rows the file filled, and records the claim."""
 import datetime as dt
 
 import pytest
-
-from nrcms.core.idnumber import make_id_number
-from nrcms.registry.models import Certificate, Enrollment, Household, Person, Region
+from e2e_people import enroll_patient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,13 +15,8 @@ BILL = "\r\n".join(["项目名称,目录分类,先行自付比例,金额", '甲�
 
 @pytest.fixture
 def patient(demo):
-    region = Region.objects.get(code="610125100201001")
-    household = Household.objects.create(number="E2E0003", region=region, address="东韩村一组 6 号")
-    person = Person.objects.create(id_number=make_id_number("610125", dt.date(1957, 3, 4), 341, "M"), name="张秋生",
-                                   sex="M", birth_date=dt.date(1957, 3, 4), household=household, relation="head")
-    Enrollment.objects.create(person=person, household=household, scheme_year=TODAY.year)
-    Certificate.objects.create(household=household, number="61012599990999")
-    return person
+    return enroll_patient(number="E2E0003", address="东韩村一组 6 号", name="张秋生", birth=dt.date(1957, 3, 4), serial=341,
+                          certificate="61012599990999")
 
 
 def test_a_reviewer_reads_the_receipts_from_an_excel_csv(page, live_server, browser_login, shot, patient, demo,

@@ -1,9 +1,7 @@
 import datetime as dt
 
 import pytest
-
-from nrcms.core.idnumber import make_id_number
-from nrcms.registry.models import Certificate, Enrollment, Household, Person, Region
+from e2e_people import enroll_patient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -12,13 +10,8 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def patient(demo):
-    region = Region.objects.get(code="610125100201001")
-    household = Household.objects.create(number="E2E0002", region=region, address="东韩村一组 5 号")
-    person = Person.objects.create(id_number=make_id_number("610125", dt.date(1956, 2, 3), 331, "M"), name="李春生",
-                                   sex="M", birth_date=dt.date(1956, 2, 3), household=household, relation="head")
-    Enrollment.objects.create(person=person, household=household, scheme_year=TODAY.year)
-    Certificate.objects.create(household=household, number="61012599990888")
-    return person
+    return enroll_patient(number="E2E0002", address="东韩村一组 5 号", name="李春生", birth=dt.date(1956, 2, 3), serial=331,
+                          certificate="61012599990888")
 
 
 def test_a_township_desk_settles_an_outpatient_visit(page, live_server, browser_login, shot, patient, tmp_path):
