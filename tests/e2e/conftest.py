@@ -40,7 +40,10 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     pg = context.new_page()
-    pg.set_default_timeout(15000)
+    # CI runs two test workers, PostgreSQL and chromium on two cores: a login's navigation has been seen to take
+    # longer than 15 s there. A generous ceiling costs nothing when the page is fast.
+    pg.set_default_timeout(60000)
+    pg.set_default_navigation_timeout(60000)
     yield pg
     context.close()
 
