@@ -153,11 +153,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The password policy (docs/guide/admin.md, nrcms/accounts/password_policy.py and passwords.py): length,
+# character classes (of upper, lower, digit, symbol), no username or name in pinyin, no common password;
+# the last N passwords may not come back; a password older than the days must be changed (0 = never).
+NRCMS_PASSWORD_MIN_LENGTH = int(os.environ.get("NRCMS_PASSWORD_MIN_LENGTH", "10"))
+NRCMS_PASSWORD_MIN_CLASSES = int(os.environ.get("NRCMS_PASSWORD_MIN_CLASSES", "3"))
+NRCMS_PASSWORD_HISTORY = int(os.environ.get("NRCMS_PASSWORD_HISTORY", "5"))
+NRCMS_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("NRCMS_PASSWORD_MAX_AGE_DAYS", "90"))
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "nrcms.accounts.password_policy.MinimumLengthValidator"},
+    {"NAME": "nrcms.accounts.password_policy.CharacterClassValidator"},
+    {"NAME": "nrcms.accounts.password_policy.PersonalInfoValidator"},
+    {"NAME": "nrcms.accounts.password_policy.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

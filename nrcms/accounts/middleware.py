@@ -6,6 +6,8 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .passwords import expired_message, password_expired
+
 # The login page shows "登录已过期，请重新登录" when it is opened with this query parameter.
 SESSION_EXPIRED_PARAM = "expired"
 
@@ -54,7 +56,9 @@ def htmx_current_path(request) -> str:
 
 class PasswordChangeRequiredMiddleware:
     """After an administrator resets a password, the temporary password opens only the password page: every
-    other page redirects there (and the API, for a session, answers 403) until the user has chosen their own."""
+    other page redirects there (and the API, for a session, answers 403) until the user has chosen their own.
+    A password older than NRCMS_PASSWORD_MAX_AGE_DAYS does the same (accounts/passwords.py). API tokens carry
+    no session and pass untouched."""
 
     allowed_names = ("password_change", "logout")
     open_prefixes = ("/static/", "/i18n/")
@@ -64,12 +68,22 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
-                and not request.path.startswith(self.open_prefixes)
+        if (user is not None and user.is_authenticated and not request.path.startswith(self.open_prefixes)
                 and request.path not in {reverse(name) for name in self.allowed_names}):
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"code": "password_change_required", "message": "管理员已重置您的密码，请先在“修改密码”页面设置新密码",
-                     "field": "password", "details": []}, status=403, json_dumps_params={"ensure_ascii": False})
-            return redirect("password_change")
+            refusal = password_change_reason(user)
+            if refusal is not None:
+                if request.path.startswith("/api/"):
+                    code, message = refusal
+                    return JsonResponse({"code": code, "message": message, "field": "password", "details": []},
+                                        status=403, json_dumps_params={"ensure_ascii": False})
+                return redirect("password_change")
         return self.get_response(request)
+
+
+def password_change_reason(user) -> tuple[str, str] | None:
+    """(code, Chinese message) when the signed-in user must change their password before anything else."""
+    if getattr(user, "must_change_password", False):
+        return "password_change_required", "管理员已重置您的密码，请先在“修改密码”页面设置新密码"
+    if password_expired(user):
+        return "password_expired", expired_message() + "（请在“修改密码”页面修改）"
+    return None

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .roles import Role, capabilities_of
 
@@ -21,6 +22,8 @@ class User(AbstractUser):
     phone = models.CharField("电话", max_length=20, blank=True)
     # Set when an administrator resets the password: the temporary password opens only the password page.
     must_change_password = models.BooleanField("须修改密码", default=False)
+    # When the password was last set (by its owner or an administrator): expiry counts from here.
+    password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
 
     class Meta:
         verbose_name = "用户"
@@ -42,6 +45,23 @@ class User(AbstractUser):
 
     def can(self, capability: str) -> bool:
         return self.is_active and capability in self.capabilities
+
+
+class PasswordHistory(models.Model):
+    """One password an account has had (its hash, never the password): the last NRCMS_PASSWORD_HISTORY are
+    kept so that an old password cannot come back (accounts/passwords.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class LoginAttempt(models.Model):

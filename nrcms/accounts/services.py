@@ -22,6 +22,7 @@ from nrcms.registry.models import Region
 from .audit import audit_record, snapshot
 from .login import login_counters_clear
 from .models import ApiToken, LoginThrottle, User
+from .passwords import password_history_check, password_history_record, password_set
 from .roles import FACILITY_ROLES, ROLE_REGION_LEVELS, Cap, Role
 
 USER_FIELDS = ["username", "display_name", "role", "region", "facility", "phone", "is_active"]
@@ -60,11 +61,16 @@ def _check_binding(role: str, region: Region | None, facility: Facility | None) 
         )
 
 
-def _check_password(password: str, user: User | None = None) -> None:
+def _check_password(password: str, user: User | None = None, field: str = "password") -> None:
+    """The policy (accounts/password_policy.py through AUTH_PASSWORD_VALIDATORS), then the account's history."""
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed("weak_password", "密码不符合要求：" + "；".join(exc.messages), field="password") from exc
+        details = [{"code": e.code, "message": " ".join(e.messages)} for e in exc.error_list]
+        raise ValidationFailed("weak_password", "密码不符合要求：" + "；".join(exc.messages), field=field,
+                               details=details) from exc
+    if user is not None:
+        password_history_check(user=user, password=password, field=field)
 
 
 def _scope_code(user: User) -> tuple[str, str]:
@@ -96,8 +102,9 @@ def user_create(
     user = User(username=username, display_name=display_name, role=role, region=region, facility=facility,
                 phone=phone)
     _check_password(password, user)
-    user.set_password(password)
+    password_set(user, password)
     user.save()
+    password_history_record(user=user)
     region_code, facility_code = _scope_code(user)
     audit_record(actor=actor, action="user.create", obj=user, after=snapshot(user, USER_FIELDS),
                  authority=authority, region_code=region_code, facility_code=facility_code)
@@ -192,9 +199,10 @@ def user_reset_password(*, actor: User, user: User, new_password: str = "", reas
         raise ValidationFailed("invalid", "不能重置自己的密码，请在“修改密码”页面修改", field="password")
     password = new_password or temporary_password()
     _check_password(password, user)
-    user.set_password(password)
+    password_set(user, password)
     user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    password_history_record(user=user)
     login_counters_clear(username=user.username)
     region_code, facility_code = _scope_code(user)
     audit_record(actor=actor, action="user.reset_password", obj=user, after={"must_change_password": True},
@@ -208,10 +216,11 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
         raise ValidationFailed("wrong_password", "原密码不正确", field="old_password")
     if new_password == old_password:
         raise ValidationFailed("invalid", "新密码不能与原密码相同", field="new_password")
-    _check_password(new_password, user)
-    user.set_password(new_password)
+    _check_password(new_password, user, field="new_password")
+    password_set(user, new_password)
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    password_history_record(user=user)
     region_code, facility_code = _scope_code(user)
     audit_record(actor=user, action="user.change_password", obj=user, region_code=region_code,
                  facility_code=facility_code)

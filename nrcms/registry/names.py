@@ -8,18 +8,24 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-# Surname → its reading's initials. Only characters whose surname reading differs from pypinyin's default
-# (or is ambiguous in its data) need an entry; the rest follow pypinyin.
-SURNAME_INITIALS: dict[str, str] = {
-    "尉迟": "yc", "万俟": "mq", "单于": "cy", "长孙": "zs", "令狐": "lh", "澹台": "tt", "宇文": "yw",
-    "欧阳": "oy", "上官": "sg", "司马": "sm", "诸葛": "zg", "东方": "df", "皇甫": "hf", "公孙": "gs",
-    "单": "s", "曾": "z", "区": "o", "仇": "q", "解": "x", "查": "z", "朴": "p", "乐": "y", "缪": "m",
-    "盖": "g", "翟": "z", "覃": "q", "尉": "y", "长": "c", "种": "c", "秘": "b", "繁": "p", "召": "s",
-    "员": "y", "折": "s", "句": "g", "阚": "k", "藏": "z", "沈": "s", "柏": "b", "华": "h", "任": "r",
-    "纪": "j", "过": "g", "宁": "n", "盛": "s", "重": "c", "都": "d", "隗": "w", "洗": "x", "冼": "x",
-    "么": "y", "车": "c", "薄": "b", "黑": "h", "能": "n", "贲": "b", "训": "x", "那": "n",
+# Surname → its reading, one syllable each. Only characters whose surname reading differs from pypinyin's
+# default (or is ambiguous in its data) need an entry; the rest follow pypinyin.
+SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    "尉迟": ("yu", "chi"), "万俟": ("mo", "qi"), "单于": ("chan", "yu"), "长孙": ("zhang", "sun"),
+    "令狐": ("ling", "hu"), "澹台": ("tan", "tai"), "宇文": ("yu", "wen"), "欧阳": ("ou", "yang"),
+    "上官": ("shang", "guan"), "司马": ("si", "ma"), "诸葛": ("zhu", "ge"), "东方": ("dong", "fang"),
+    "皇甫": ("huang", "fu"), "公孙": ("gong", "sun"),
+    "单": ("shan",), "曾": ("zeng",), "区": ("ou",), "仇": ("qiu",), "解": ("xie",), "查": ("zha",),
+    "朴": ("piao",), "乐": ("yue",), "缪": ("miao",), "盖": ("ge",), "翟": ("zhai",), "覃": ("qin",),
+    "尉": ("yu",), "长": ("chang",), "种": ("chong",), "秘": ("bi",), "繁": ("po",), "召": ("shao",),
+    "员": ("yun",), "折": ("she",), "句": ("gou",), "阚": ("kan",), "藏": ("zang",), "沈": ("shen",),
+    "柏": ("bai",), "华": ("hua",), "任": ("ren",), "纪": ("ji",), "过": ("guo",), "宁": ("ning",),
+    "盛": ("sheng",), "重": ("chong",), "都": ("du",), "隗": ("wei",), "洗": ("xian",), "冼": ("xian",),
+    "么": ("yao",), "车": ("che",), "薄": ("bo",), "黑": ("hei",), "能": ("nai",), "贲": ("ben",),
+    "训": ("xun",), "那": ("na",),
 }
-COMPOUND = sorted((s for s in SURNAME_INITIALS if len(s) > 1), key=len, reverse=True)
+SURNAME_INITIALS: dict[str, str] = {s: "".join(syl[0] for syl in r) for s, r in SURNAME_READINGS.items()}
+COMPOUND = sorted((s for s in SURNAME_READINGS if len(s) > 1), key=len, reverse=True)
 
 
 @lru_cache(maxsize=200_000)
@@ -35,6 +41,26 @@ def name_initials(name: str) -> str:
     name = "".join((name or "").split())
     if not name:
         return ""
-    surname = next((s for s in COMPOUND if name.startswith(s)), name[0])
+    surname = _surname(name)
     head = SURNAME_INITIALS.get(surname) or _initials(surname)
     return head + _initials(name[len(surname):]) if len(name) > len(surname) else head
+
+
+def _surname(name: str) -> str:
+    return next((s for s in COMPOUND if name.startswith(s)), name[0])
+
+
+@lru_cache(maxsize=10_000)
+def _full(text: str) -> str:
+    return "".join(lazy_pinyin(text, errors=lambda chars: list(chars))).lower()
+
+
+def name_pinyin(name: str) -> str:
+    """The whole name in toneless pinyin, surname by its surname reading (单晓明 shanxiaoming, not
+    danxiaoming); non-Chinese letters kept, spaces dropped."""
+    name = "".join((name or "").split())
+    if not name:
+        return ""
+    surname = _surname(name)
+    head = "".join(SURNAME_READINGS[surname]) if surname in SURNAME_READINGS else _full(surname)
+    return head + _full(name[len(surname):])

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.login import login_begin, login_finish
+from nrcms.accounts.password_policy import password_help
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -58,6 +59,10 @@ class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
     new_password = forms.CharField(label="新密码", widget=forms.PasswordInput)
     new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = password_help()
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from nrcms.accounts import selectors
+from nrcms.accounts.password_policy import password_help
 from nrcms.accounts.roles import Role
 
 NO_REGION = ("", "——（医疗机构账号不选）——")
@@ -38,12 +39,15 @@ class UserCreateForm(JurisdictionForm):
     username = forms.CharField(label="用户名", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=40)
     phone = forms.CharField(label="电话", max_length=20, required=False)
-    password = forms.CharField(label="初始密码", min_length=8,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     authority = forms.CharField(label="依据（文件或审批单号）", max_length=200, required=False)
 
     field_order = ["username", "display_name", "role", "region_code", "facility_code", "phone", "password",
                    "authority"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = password_help()
 
 
 class UserEditForm(JurisdictionForm):
@@ -60,6 +64,10 @@ class PasswordResetForm(forms.Form):
         label="临时密码", required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="留空则由系统生成 12 位临时密码；用户下次登录必须先修改密码")
     reason = forms.CharField(label="原因", max_length=500, help_text="如“本人电话申请，已核实身份”")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text += "。自行填写时须符合密码策略：" + password_help()
 
 
 class TokenCreateForm(forms.Form):

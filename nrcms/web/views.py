@@ -17,6 +17,7 @@ from nrcms.accounts.audit_selectors import PERSON_MATCH_LIMIT
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.login import user_logout_record
 from nrcms.accounts.middleware import SESSION_EXPIRED_PARAM
+from nrcms.accounts.passwords import expired_message, password_expired
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
@@ -153,4 +154,6 @@ def password_change(request):
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改")
             return redirect("home")
-    return render(request, "web/password_change.html", {"form": form})
+    expired = password_expired(request.user) and not request.user.must_change_password
+    return render(request, "web/password_change.html", {
+        "form": form, "expired_message": expired_message() if expired else ""})
