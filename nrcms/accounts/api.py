@@ -8,7 +8,8 @@ from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, ValidationFailed
 
-from . import login, selectors, services
+from . import login, passwords, selectors, services
+from . import password_policy as password_policy_rules
 from .audit import audit_verify
 from .audit_labels import action_label, object_type_label
 from .audit_verification import ProblemKind
@@ -165,6 +166,28 @@ def user_password_reset(request, username: str, payload: PasswordResetIn):
     user, password = services.user_reset_password(actor=request.user, user=target,
                                                   new_password=payload.new_password, reason=payload.reason)
     return {"username": user.username, "temporary_password": password, "must_change_password": True}
+
+
+class PasswordRuleOut(Schema):
+    label: str = Field(description="项目，如“最短长度”")
+    requirement: str = Field(description="当前要求，中文")
+    setting: str = Field(description="决定该项的配置项（环境变量）名；空表示固定规则")
+
+
+class PasswordPolicyOut(Schema):
+    min_length: int
+    min_classes: int = Field(description="大写字母、小写字母、数字、符号四类中至少包含的类数")
+    history: int = Field(description="不能与最近几次使用过的密码相同；0 表示不检查")
+    max_age_days: int = Field(description="密码有效天数，到期后登录须先修改（接口令牌不受影响）；0 表示不过期")
+    rules: list[PasswordRuleOut]
+
+
+@router.get("/password-policy", response={200: PasswordPolicyOut, **ERRORS}, summary="当前执行的密码策略（只读）")
+def password_policy(request):
+    return {"min_length": password_policy_rules.min_length(), "min_classes": password_policy_rules.min_classes(),
+            "history": passwords.history_size(), "max_age_days": passwords.max_age_days(),
+            "rules": [{"label": r["label"], "requirement": r["value"], "setting": r["setting"]}
+                      for r in password_policy_rules.policy_summary()]}
 
 
 class UserReasonIn(Schema):

@@ -59,5 +59,11 @@ def password_expired(user: User, now=None) -> bool:
     return bool(days) and changed is not None and (now or timezone.now()) - changed > timedelta(days=days)
 
 
+def expired_before(now=None):
+    """Passwords set before this moment have expired; None when expiry is off."""
+    days = max_age_days()
+    return (now or timezone.now()) - timedelta(days=days) if days else None
+
+
 def expired_message() -> str:
     return f"密码已超过 {max_age_days()} 天未修改，请修改密码"

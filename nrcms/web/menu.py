@@ -65,6 +65,7 @@ MENU: tuple[MenuGroup, ...] = (
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),
         MenuItem(_("接口令牌"), "token_list", Cap.USERS_MANAGE),
+        MenuItem(_("密码策略"), "password_policy", Cap.USERS_MANAGE),
         MenuItem(_("区划代码载入"), "regions_load", Cap.USERS_MANAGE),
         MenuItem(_("数据备份"), "backup_list", Cap.SYSTEM_BACKUP),
     )),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("users/<str:username>/active/", views_users.user_set_active, name="user_set_active"),
     path("users/<str:username>/unlock/", views_users.user_unlock, name="user_unlock"),
     path("users/<str:username>/password/", views_users.user_reset_password, name="user_reset_password"),
+    path("security/password-policy/", views_users.password_policy, name="password_policy"),
     path("tokens/", views_users.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views_users.token_revoke, name="token_revoke"),
 ]

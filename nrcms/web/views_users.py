@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from nrcms.accounts import login, selectors, services
 from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.password_policy import policy_summary
+from nrcms.accounts.passwords import expired_before
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import NrcmsError
 from nrcms.facilities.models import Facility
@@ -171,3 +173,14 @@ def token_revoke(request, token_id: int):
     services.api_token_revoke(actor=request.user, token=token, reason=form.cleaned_data["reason"])
     messages.success(request, f"已吊销令牌“{token.name}”（{token.prefix}…）")
     return redirect("token_list")
+
+
+def password_policy(request):
+    """The password policy in force (read from settings) and the active accounts in the actor's jurisdiction
+    whose password has expired."""
+    need(request, Cap.USERS_MANAGE)
+    cutoff = expired_before()
+    expired = (selectors.user_list(actor=request.user).filter(is_active=True, password_changed_at__lt=cutoff)
+               .order_by("password_changed_at", "username") if cutoff else [])
+    return render(request, "web/password_policy.html", {
+        "rules": policy_summary(), "expired": expired, "cutoff": cutoff})

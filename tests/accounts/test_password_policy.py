@@ -1,9 +1,12 @@
 """Issue #10: the password policy (GB/T 22239 level 3). Each rule refuses with a Chinese sentence naming it,
 a good password passes, and the limits come from settings."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from nrcms.accounts.models import User
 from nrcms.accounts.password_policy import (
@@ -115,3 +118,25 @@ def test_the_policy_summary_reads_the_settings(settings):
     assert summary["min_length"] == "12 位" and "最近 8 次" in summary["history"]
     assert summary["max_age_days"] == "不限"
     assert "至少 12 位" in password_help() and "最近 8 次" in password_help()
+
+
+def test_the_security_page_shows_the_policy_and_the_expired_accounts(client, login, demo, settings):
+    settings.NRCMS_PASSWORD_MIN_LENGTH = 12
+    User.objects.filter(username="yuxia").update(password_changed_at=timezone.now() - dt.timedelta(days=120))
+    login("admin")
+    html = client.get("/security/password-policy/").content.decode()
+    assert "12 位" in html and "NRCMS_PASSWORD_HISTORY" in html and "不能与最近 5 次使用过的密码相同" in html
+    expired = html.split('data-testid="expired-users"')[1]
+    assert "yuxia" in expired and "ganting" not in expired
+    assert 'href="/security/password-policy/"' in client.get("/").content.decode()
+    login("ganting")
+    assert client.get("/security/password-policy/").status_code == 403
+
+
+def test_the_api_reads_the_policy(client, login, demo, settings):
+    settings.NRCMS_PASSWORD_MAX_AGE_DAYS = 0
+    login("ganting")
+    body = client.get("/api/password-policy").json()
+    assert body["min_length"] == 10 and body["min_classes"] == 3 and body["history"] == 5
+    assert body["max_age_days"] == 0
+    assert {"label": "有效期", "requirement": "不限", "setting": "NRCMS_PASSWORD_MAX_AGE_DAYS"} in body["rules"]
