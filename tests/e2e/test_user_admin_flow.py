@@ -43,8 +43,8 @@ def test_admin_resets_a_password_and_the_user_must_change_it(page, live_server, 
     page.wait_for_url(f"{live_server.url}/account/password/")
     _keep(shot(page, "password-must-change"))
     page.fill("input[name=old_password]", temporary)
-    page.fill("input[name=new_password]", "Ganting-own-2026")
-    page.fill("input[name=new_password2]", "Ganting-own-2026")
+    page.fill("input[name=new_password]", "River-own-2026")
+    page.fill("input[name=new_password2]", "River-own-2026")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_test_id("jurisdiction").inner_text() == "甘亭镇"
