@@ -9,6 +9,7 @@ from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, ValidationFailed
 
 from . import login, selectors, services
+from .account_requests import pending_requests
 from .audit import audit_verify
 from .audit_labels import action_label, object_type_label
 from .audit_verification import ProblemKind
@@ -52,15 +53,19 @@ class UserOut(Schema):
     is_active: bool
     must_change_password: bool
     locked_until: dt.datetime | None = None
+    pending_request_id: int | None = Field(None, description="待另一位管理员审批的账号申请编号（无则为空）")
 
 
-def _user_out(u, locked: dict | None = None) -> dict:
+def _user_out(u, locked: dict | None = None, pending: dict | None = None) -> dict:
     if locked is None:
         locked = selectors.locked_until([u.username])
+    if pending is None:
+        pending = pending_requests([u])
     return {"username": u.username, "display_name": u.display_name, "role": u.role,
             "region_code": u.region.code if u.region else None,
             "facility_code": u.facility.code if u.facility else None, "phone": u.phone, "is_active": u.is_active,
-            "must_change_password": u.must_change_password, "locked_until": locked.get(u.username)}
+            "must_change_password": u.must_change_password, "locked_until": locked.get(u.username),
+            "pending_request_id": pending.get(u.pk)}
 
 
 def _jurisdiction(actor, region_code: str | None, facility_code: str | None):
@@ -83,12 +88,13 @@ class UserPage(PageOut):
     items: list[UserOut]
 
 
-@router.get("/users", response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员）")
+@router.get("/users", response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员、安全管理员）")
 def users(request, search: str = "", role: coded_query(Role) = "", offset: int = 0, limit: int = 50):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_VIEW)
     items, page = paginate(selectors.user_list(actor=request.user, search=search, role=role), offset, limit)
     locked = selectors.locked_until(u.username for u in items)
-    return {**page, "items": [_user_out(u, locked) for u in items]}
+    pending = pending_requests(items)
+    return {**page, "items": [_user_out(u, locked, pending) for u in items]}
 
 
 class UserIn(Schema):
@@ -102,9 +108,11 @@ class UserIn(Schema):
     authority: str = ""
 
 
-@router.post("/users", response={201: UserOut, **ERRORS}, summary="新建用户")
+@router.post("/users", response={201: UserOut, **ERRORS},
+             summary="新建用户（系统管理员；审核、审批、拨付及管理员角色的账号须另一位管理员批准后才启用，"
+                     "新用户首次登录须修改密码）")
 def user_create(request, payload: UserIn):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_ACCOUNTS)
     region, facility = _jurisdiction(request.user, payload.region_code, payload.facility_code)
     user = services.user_create(
         actor=request.user, username=payload.username, password=payload.password, role=payload.role,

@@ -78,6 +78,10 @@ def home(request):
         )
         context["region_count"] = selectors.region_list(actor=user).count()
         context["facility_count"] = selectors.facility_list(actor=user).count()
+        if user.can(Cap.USERS_APPROVE):  # the administrators' to-do: account requests awaiting their approval
+            from nrcms.accounts.account_requests import account_requests_to_decide
+
+            context["requests_to_decide"] = account_requests_to_decide(actor=user)
         if user.can(Cap.CONTRIBUTION_COLLECT):  # the clerk's to-do: households still to enrol or to collect from
             from nrcms.funding.outstanding import outstanding_count
 
@@ -117,7 +121,6 @@ def facility_list(request):
     page = paged(request, qs)
     page.object_list = facilities_with_status(page.object_list)  # the status in force today, and what is scheduled
     return render(request, "web/facility_list.html", {"page": page, "q": search})
-
 
 
 def audit_list(request):
