@@ -231,7 +231,7 @@ class AuditPage(PageOut):
 def audit(request, search: str = "", action: str = "", object_type: str = "", object_ref: str = "",
           person: str = "", username: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
           offset: int = 0, limit: int = 50):
-    if not request.user.can(Cap.AUDIT_VIEW):
+    if not request.user.can(Cap.AUDIT_LOG):
         raise Forbidden()
     qs = selectors.audit_list(actor=request.user, search=search, action=action, object_type=object_type,
                               object_ref=object_ref.strip(), person=person.strip(), username=username,
@@ -251,7 +251,7 @@ class VerifyOut(Schema):
 
 @router.get("/audit/verify", response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")
 def audit_chain_verify(request):
-    if not request.user.can(Cap.AUDIT_VIEW):
+    if not request.user.can(Cap.AUDIT_LOG):
         raise Forbidden()
     report = audit_verify()
     return report.__dict__

@@ -36,7 +36,8 @@ class Cap:
     FUND_YEAR_CLOSE = "fund.year_close"  # 年终结账: carry the family accounts into the next year
     FUND_VIEW = "fund.view"
     ASSISTANCE_MANAGE = "assistance.manage"
-    AUDIT_VIEW = "audit.view"
+    AUDIT_VIEW = "audit.view"  # supervision: reads business records kept for oversight (referrals)
+    AUDIT_LOG = "audit.log"  # the audit trail itself: search, verify, export
     # 三员分立: the three administrators' verbs, split so that no one of them holds another's.
     USERS_VIEW = "users.view"  # the list of accounts and one account at a glance (both account administrators)
     USERS_ACCOUNTS = "users.accounts"  # an account's existence: create, deactivate/reactivate, name and phone
@@ -55,22 +56,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD}
     ),
-    Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
+    Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
                                                  Cap.REFERRAL_RECORD}),
-    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW}),
+    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
     Role.SECURITY_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_GRANTS, Cap.USERS_APPROVE, Cap.SECURITY_POLICY}),
     # The audit administrator reads the audit log, its verification and exports; no business data.
-    Role.AUDIT_ADMIN: frozenset({Cap.AUDIT_VIEW}),
+    Role.AUDIT_ADMIN: frozenset({Cap.AUDIT_LOG}),
 }
 
 # Capabilities that review, approve or pay out: an account holding one is made (or given such a role) only

@@ -61,7 +61,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),
-    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
+    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
         MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),

@@ -124,7 +124,7 @@ def facility_list(request):
 
 
 def audit_list(request):
-    need(request, Cap.AUDIT_VIEW)
+    need(request, Cap.AUDIT_LOG)
     filters, errors = audit_filters(request.GET)
     qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
     if request.GET.get("export") == "xlsx":
@@ -139,7 +139,7 @@ def audit_list(request):
 
 
 def audit_verify_view(request):
-    need(request, Cap.AUDIT_VIEW)
+    need(request, Cap.AUDIT_LOG)
     report = audit_verify()
     return render(request, "web/_audit_verify.html", {"report": report})
 
