@@ -69,7 +69,7 @@ class PasswordChangeRequiredMiddleware:
                 and request.path not in {reverse(name) for name in self.allowed_names}):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "password_change_required", "message": "管理员已重置您的密码，请先在“修改密码”页面设置新密码",
+                    {"code": "password_change_required", "message": "管理员已重置您的密码或为您新建了账号，请先在“修改密码”页面设置自己的密码",
                      "field": "password", "details": []}, status=403, json_dumps_params={"ensure_ascii": False})
             return redirect("password_change")
         return self.get_response(request)

@@ -128,6 +128,7 @@ def user_reset_password(request, username: str):
 
 @require_POST
 def user_set_active(request, username: str):
+    need(request, Cap.USERS_ACCOUNTS)
     target = selectors.user_get(actor=request.user, username=username)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -147,6 +148,7 @@ def user_set_active(request, username: str):
 
 @require_POST
 def user_unlock(request, username: str):
+    need(request, Cap.USERS_GRANTS)
     target = selectors.user_get(actor=request.user, username=username)
     try:
         cleared = login.user_unlock(actor=request.user, user=target, reason=request.POST.get("reason", ""),
