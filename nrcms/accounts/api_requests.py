@@ -57,13 +57,13 @@ def account_request_list(request, status: coded_query(Status) = "", offset: int 
     return {**page, "items": [_out(r, request.user) for r in items]}
 
 
-class DecisionIn(Schema):
+class AccountRequestDecisionIn(Schema):
     reason: str = ""
 
 
 @router.post("/{request_id}/approve", response={200: AccountRequestOut, **ERRORS},
              summary="批准账号申请（审批人不能是申请人，也不能是该账号本人）")
-def account_request_approve(request, request_id: int, payload: DecisionIn):
+def account_request_approve(request, request_id: int, payload: AccountRequestDecisionIn):
     req = account_requests.account_request_get(actor=request.user, request_id=request_id)
     return _out(account_requests.account_request_approve(actor=request.user, request=req, reason=payload.reason),
                 request.user)
@@ -71,7 +71,7 @@ def account_request_approve(request, request_id: int, payload: DecisionIn):
 
 @router.post("/{request_id}/reject", response={200: AccountRequestOut, **ERRORS},
              summary="驳回账号申请（须填原因；被驳回的新账号保持停用）")
-def account_request_reject(request, request_id: int, payload: DecisionIn):
+def account_request_reject(request, request_id: int, payload: AccountRequestDecisionIn):
     req = account_requests.account_request_get(actor=request.user, request_id=request_id)
     return _out(account_requests.account_request_reject(actor=request.user, request=req, reason=payload.reason),
                 request.user)
