@@ -10,6 +10,7 @@ from nrcms.core.errors import Forbidden, ValidationFailed
 
 from . import login, passwords, selectors, services
 from . import password_policy as password_policy_rules
+from .account_requests import pending_requests
 from .audit import audit_verify
 from .audit_labels import action_label, object_type_label
 from .audit_verification import ProblemKind
@@ -53,15 +54,19 @@ class UserOut(Schema):
     is_active: bool
     must_change_password: bool
     locked_until: dt.datetime | None = None
+    pending_request_id: int | None = Field(None, description="待另一位管理员审批的账号申请编号（无则为空）")
 
 
-def _user_out(u, locked: dict | None = None) -> dict:
+def _user_out(u, locked: dict | None = None, pending: dict | None = None) -> dict:
     if locked is None:
         locked = selectors.locked_until([u.username])
+    if pending is None:
+        pending = pending_requests([u])
     return {"username": u.username, "display_name": u.display_name, "role": u.role,
             "region_code": u.region.code if u.region else None,
             "facility_code": u.facility.code if u.facility else None, "phone": u.phone, "is_active": u.is_active,
-            "must_change_password": u.must_change_password, "locked_until": locked.get(u.username)}
+            "must_change_password": u.must_change_password, "locked_until": locked.get(u.username),
+            "pending_request_id": pending.get(u.pk)}
 
 
 def _jurisdiction(actor, region_code: str | None, facility_code: str | None):
@@ -84,12 +89,13 @@ class UserPage(PageOut):
     items: list[UserOut]
 
 
-@router.get("/users", response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员）")
+@router.get("/users", response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员、安全管理员）")
 def users(request, search: str = "", role: coded_query(Role) = "", offset: int = 0, limit: int = 50):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_VIEW)
     items, page = paginate(selectors.user_list(actor=request.user, search=search, role=role), offset, limit)
     locked = selectors.locked_until(u.username for u in items)
-    return {**page, "items": [_user_out(u, locked) for u in items]}
+    pending = pending_requests(items)
+    return {**page, "items": [_user_out(u, locked, pending) for u in items]}
 
 
 class UserIn(Schema):
@@ -103,9 +109,11 @@ class UserIn(Schema):
     authority: str = ""
 
 
-@router.post("/users", response={201: UserOut, **ERRORS}, summary="新建用户")
+@router.post("/users", response={201: UserOut, **ERRORS},
+             summary="新建用户（系统管理员；审核、审批、拨付及管理员角色的账号须另一位管理员批准后才启用，"
+                     "新用户首次登录须修改密码）")
 def user_create(request, payload: UserIn):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_ACCOUNTS)
     region, facility = _jurisdiction(request.user, payload.region_code, payload.facility_code)
     user = services.user_create(
         actor=request.user, username=payload.username, password=payload.password, role=payload.role,
@@ -246,7 +254,7 @@ class AuditPage(PageOut):
 def audit(request, search: str = "", action: str = "", object_type: str = "", object_ref: str = "",
           person: str = "", username: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None,
           offset: int = 0, limit: int = 50):
-    if not request.user.can(Cap.AUDIT_VIEW):
+    if not request.user.can(Cap.AUDIT_LOG):
         raise Forbidden()
     qs = selectors.audit_list(actor=request.user, search=search, action=action, object_type=object_type,
                               object_ref=object_ref.strip(), person=person.strip(), username=username,
@@ -266,7 +274,7 @@ class VerifyOut(Schema):
 
 @router.get("/audit/verify", response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")
 def audit_chain_verify(request):
-    if not request.user.can(Cap.AUDIT_VIEW):
+    if not request.user.can(Cap.AUDIT_LOG):
         raise Forbidden()
     report = audit_verify()
     return report.__dict__

@@ -43,7 +43,7 @@ class TokenPage(PageOut):
 
 @router.get("", response={200: TokenPage, **ERRORS}, summary="API 令牌列表（系统管理员；不含令牌本身）")
 def tokens(request, username: str = "", active: bool = False, offset: int = 0, limit: int = 50):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_GRANTS)
     qs = selectors.token_list(actor=request.user, username=username, include_revoked=not active)
     items, page = paginate(qs, offset, limit)
     return {**page, "items": [_token_out(t) for t in items]}
@@ -62,7 +62,7 @@ class TokenCreatedOut(TokenOut):
 @router.post("", response={201: TokenCreatedOut, **ERRORS},
              summary="创建 API 令牌；key 只在此响应中出现一次，系统只保存其哈希")
 def token_create(request, payload: TokenIn):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_GRANTS)
     owner = selectors.user_get(actor=request.user, username=payload.username)
     token, key = services.api_token_create(actor=request.user, user=owner, name=payload.name,
                                            expires_on=payload.expires_on)
@@ -75,6 +75,6 @@ class RevokeIn(Schema):
 
 @router.post("/{token_id}/revoke", response={200: TokenOut, **ERRORS}, summary="吊销 API 令牌（须填原因）")
 def token_revoke(request, token_id: int, payload: RevokeIn):
-    services.require(request.user, Cap.USERS_MANAGE)
+    services.require(request.user, Cap.USERS_GRANTS)
     token = selectors.token_get(actor=request.user, token_id=token_id)
     return _token_out(services.api_token_revoke(actor=request.user, token=token, reason=payload.reason))

@@ -39,6 +39,9 @@ ACTION_LABELS: dict[str, str] = {
     "user.unlock": "解锁账号",
     "token.create": "创建接口令牌",
     "token.revoke": "吊销接口令牌",
+    "account_request.create": "提交账号申请（待另一位管理员审批）",
+    "account_request.approve": "批准账号申请",
+    "account_request.reject": "驳回账号申请",
     # registry
     "region.create": "新增行政区划",
     "region.update": "修改行政区划",
@@ -113,6 +116,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "accounts.loginthrottle": "登录失败计数",
     "funding.yearclose": "年终结账",
     "accounts.apitoken": "接口令牌",
+    "accounts.accountchangerequest": "账号变更申请",
     "registry.region": "行政区划",
     "registry.household": "户",
     "registry.person": "人员",

@@ -92,7 +92,7 @@ def audit_list(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[AuditEntry]:
-    if not actor.can(Cap.AUDIT_VIEW):
+    if not actor.can(Cap.AUDIT_LOG):
         return AuditEntry.objects.none()
     j = jurisdiction_of(actor)
     qs = AuditEntry.objects.all()

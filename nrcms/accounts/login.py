@@ -143,7 +143,7 @@ def login_locks(usernames) -> dict[str, list[LoginThrottle]]:
 def user_unlock(*, actor: User, user: User, reason: str, ip: str | None = None) -> int:
     """Clear both kinds: the account's lock from every address and the account-wide lock, with their counts.
     Returns how many locks were in force."""
-    if not actor.can(Cap.USERS_MANAGE):
+    if not actor.can(Cap.USERS_GRANTS):
         raise Forbidden()
     reason = reason.strip()
     if len(reason) > 500:

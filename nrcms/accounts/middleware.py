@@ -83,7 +83,7 @@ class PasswordChangeRequiredMiddleware:
 def password_change_reason(user) -> tuple[str, str] | None:
     """(code, Chinese message) when the signed-in user must change their password before anything else."""
     if getattr(user, "must_change_password", False):
-        return "password_change_required", "管理员已重置您的密码，请先在“修改密码”页面设置新密码"
+        return "password_change_required", "管理员已重置您的密码或为您新建了账号，请先在“修改密码”页面设置自己的密码"
     if password_expired(user):
         return "password_expired", expired_message() + "（请在“修改密码”页面修改）"
     return None

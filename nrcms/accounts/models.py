@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .roles import Role, capabilities_of
@@ -200,3 +200,53 @@ class AuditArchive(models.Model):
 
     def __str__(self) -> str:
         return f"审计归档 #{self.first_seq}–#{self.last_seq}"
+
+
+class AccountChangeRequest(models.Model):
+    """A second administrator's approval (双人复核): an account whose role reviews, approves or pays out is
+    created disabled, and such a role or its jurisdiction is given, only when a different administrator —
+    never the requester, never the account itself — approves."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "新建账号"
+        CHANGE = "change", "变更角色或辖区"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    target = models.ForeignKey(User, verbose_name="账号", on_delete=models.PROTECT, related_name="change_requests")
+    role = models.CharField("申请的角色", max_length=20, choices=Role.choices)
+    region = models.ForeignKey("registry.Region", verbose_name="申请的管辖区域", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey("facilities.Facility", verbose_name="申请的所属机构", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    reason = models.CharField("申请原因", max_length=500, blank=True)
+    authority = models.CharField("依据", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_reason = models.CharField("审批意见", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "账号变更申请"
+        verbose_name_plural = "账号变更申请"
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=Q(status="pending"),
+                                    name="one_pending_request_per_account"),
+            models.CheckConstraint(name="request_decided_by_another",
+                                   condition=Q(decided_by__isnull=True)
+                                   | (~Q(decided_by=F("requested_by")) & ~Q(decided_by=F("target")))),
+            models.CheckConstraint(name="request_decided_when_not_pending",
+                                   condition=Q(status="pending", decided_by__isnull=True)
+                                   | (~Q(status="pending") & Q(decided_by__isnull=False))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.target.username} → {self.get_role_display()}（{self.get_status_display()}）"

@@ -15,6 +15,8 @@ class Role(models.TextChoices):
     CIVIL_AFFAIRS = "civil_affairs", "民政/扶贫办"
     AUDITOR = "auditor", "监督委员会/审计"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
 
 
 class Cap:
@@ -34,8 +36,15 @@ class Cap:
     FUND_YEAR_CLOSE = "fund.year_close"  # 年终结账: carry the family accounts into the next year
     FUND_VIEW = "fund.view"
     ASSISTANCE_MANAGE = "assistance.manage"
-    AUDIT_VIEW = "audit.view"
-    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"  # supervision: reads business records kept for oversight (referrals)
+    AUDIT_LOG = "audit.log"  # the audit trail itself: search, verify, export
+    # 三员分立: the three administrators' verbs, split so that no one of them holds another's.
+    USERS_VIEW = "users.view"  # the list of accounts and one account at a glance (both account administrators)
+    USERS_ACCOUNTS = "users.accounts"  # an account's existence: create, deactivate/reactivate, name and phone
+    USERS_GRANTS = "users.grants"  # role and jurisdiction, unlock, password reset, API tokens
+    USERS_APPROVE = "users.approve"  # decide another administrator's request for a reviewing/paying account
+    SECURITY_POLICY = "security.policy"  # the password and lockout policy
+    SYSTEM_SETTINGS = "system.settings"  # technical settings: the county's division codes
     SYSTEM_BACKUP = "system.backup"  # see the backups and their verification (the CLI makes them)
     REPORTS_VIEW = "reports.view"
 
@@ -47,25 +56,39 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD}
     ),
-    Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
+    Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
                                                  Cap.REFERRAL_RECORD}),
-    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW}),
+    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW}),
-    Role.SYSTEM_ADMIN: frozenset({Cap.USERS_MANAGE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW,
-                                  Cap.SYSTEM_BACKUP}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
+    # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
+    Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
+                                  Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
+    Role.SECURITY_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_GRANTS, Cap.USERS_APPROVE, Cap.SECURITY_POLICY}),
+    # The audit administrator reads the audit log, its verification and exports; no business data.
+    Role.AUDIT_ADMIN: frozenset({Cap.AUDIT_LOG}),
 }
+
+# Capabilities that review, approve or pay out: an account holding one is made (or given such a role) only
+# with a second administrator's approval. The administrators' own grant and approval powers are in the set
+# too: otherwise one administrator could make a second administrator account and approve with it.
+APPROVAL_CAPABILITIES = frozenset({Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE,
+                                   Cap.USERS_GRANTS, Cap.USERS_APPROVE})
+# Derived from the capabilities, so a role that later gains one of them needs approval without anyone
+# remembering to add it to a list.
+APPROVAL_ROLES = frozenset(role for role, caps in CAPABILITIES.items() if caps & APPROVAL_CAPABILITIES)
 
 # Roles whose jurisdiction is a facility rather than a region.
 FACILITY_ROLES = frozenset({Role.HOSPITAL_DESK})
 # Roles that must be bound to the county itself, not a township or village.
 COUNTY_ROLES = frozenset(
-    {Role.COUNTY_REVIEWER, Role.COUNTY_DIRECTOR, Role.COMMITTEE, Role.FINANCE, Role.CIVIL_AFFAIRS, Role.SYSTEM_ADMIN}
+    {Role.COUNTY_REVIEWER, Role.COUNTY_DIRECTOR, Role.COMMITTEE, Role.FINANCE, Role.CIVIL_AFFAIRS, Role.SYSTEM_ADMIN,
+     Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 )
 # The lowest level each region-bound role may be bound to.
 ROLE_REGION_LEVELS: dict[str, frozenset[str]] = {
@@ -78,3 +101,8 @@ ROLE_REGION_LEVELS: dict[str, frozenset[str]] = {
 
 def capabilities_of(role: str) -> frozenset[str]:
     return CAPABILITIES.get(role, frozenset())
+
+
+def needs_approval(role: str) -> bool:
+    """Whether an account of this role may only come into force with a second administrator's approval."""
+    return role in APPROVAL_ROLES

@@ -87,7 +87,7 @@ def facility_get(*, actor: User, code: str) -> Facility:
 
 
 def user_list(*, actor: User, search: str = "", role: str = "") -> QuerySet[User]:
-    if not actor.can(Cap.USERS_MANAGE):
+    if not actor.can(Cap.USERS_VIEW):
         return User.objects.none()
     j = jurisdiction_of(actor)
     qs = User.objects.select_related("region", "facility")

@@ -23,7 +23,7 @@ from .audit import audit_record, snapshot
 from .login import login_counters_clear
 from .models import ApiToken, LoginThrottle, User
 from .passwords import password_history_check, password_history_record, password_set
-from .roles import FACILITY_ROLES, ROLE_REGION_LEVELS, Cap, Role
+from .roles import FACILITY_ROLES, ROLE_REGION_LEVELS, Cap, Role, needs_approval
 
 USER_FIELDS = ["username", "display_name", "role", "region", "facility", "phone", "is_active"]
 
@@ -90,34 +90,49 @@ def user_create(
     phone: str = "",
     authority: str = "",
 ) -> User:
-    """Create an account. actor=None only for the installation's own commands (demo, bootstrap)."""
+    """Create an account. actor=None only for the installation's own commands (demo, bootstrap).
+    An administrator's new account must set its own password at first login (the initial password opens only
+    the password page); one whose role reviews, approves or pays out is created disabled, with a request that
+    another administrator must approve (account_requests)."""
     if actor is not None:
-        require(actor, Cap.USERS_MANAGE)
+        require(actor, Cap.USERS_ACCOUNTS)
     username = username.strip()
     if not username:
         raise ValidationFailed("required", "用户名不能为空", field="username")
     if User.objects.filter(username=username).exists():
         raise ValidationFailed("duplicate", f"用户名“{username}”已被使用", field="username")
     _check_binding(role, region, facility)
+    approval = actor is not None and needs_approval(role)
     user = User(username=username, display_name=display_name, role=role, region=region, facility=facility,
-                phone=phone)
+                phone=phone, is_active=not approval, must_change_password=actor is not None)
     _check_password(password, user)
     password_set(user, password)
     user.save()
     password_history_record(user=user)
     region_code, facility_code = _scope_code(user)
-    audit_record(actor=actor, action="user.create", obj=user, after=snapshot(user, USER_FIELDS),
+    audit_record(actor=actor, action="user.create", obj=user,
+                 after={**snapshot(user, USER_FIELDS), "must_change_password": user.must_change_password},
                  authority=authority, region_code=region_code, facility_code=facility_code)
+    if approval:
+        from .account_requests import Kind, account_request_open
+
+        account_request_open(actor=actor, target=user, kind=Kind.CREATE, role=role, region=region,
+                             facility=facility, reason=f"新建{Role(role).label}账号", authority=authority)
     return user
 
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> User:
-    require(actor, Cap.USERS_MANAGE)
+    require(actor, Cap.USERS_ACCOUNTS)
     if not reason.strip():
         raise ValidationFailed("required", "停用或启用账号必须填写原因", field="reason")
     if user.pk == actor.pk and not active:
         raise ValidationFailed("invalid", "不能停用自己的账号", field="is_active")
+    from .account_requests import creation_approved
+
+    if active and not creation_approved(user):
+        raise ValidationFailed("invalid", f"账号“{user.username}”的新建申请尚未获另一位管理员批准（或已被驳回），不能启用",
+                               field="is_active")
     before = snapshot(user, USER_FIELDS)
     user.is_active = active
     user.save(update_fields=["is_active"])
@@ -152,22 +167,43 @@ def user_update(
     authority: str = "",
 ) -> User:
     """Change an account's role, jurisdiction, phone or name; audited with the old and the new values.
-    Unchanged input writes nothing."""
-    require(actor, Cap.USERS_MANAGE)
+    Unchanged input writes nothing. 三员分立: the role and jurisdiction are the security administrator's
+    (USERS_GRANTS), the name and phone the system administrator's (USERS_ACCOUNTS). A role that reviews,
+    approves or pays out (or a new jurisdiction for it) only opens a request for another administrator."""
+    if not (actor.can(Cap.USERS_GRANTS) or actor.can(Cap.USERS_ACCOUNTS)):
+        raise Forbidden()
     if not reason.strip():
         raise ValidationFailed("required", "修改用户的角色、辖区或电话必须填写原因", field="reason")
     if user.pk == actor.pk and role != user.role:
-        raise ValidationFailed("invalid", "不能修改自己的角色（请由另一位系统管理员操作）", field="role")
+        raise ValidationFailed("invalid", "不能修改自己的角色（请由另一位安全管理员操作）", field="role")
     _check_binding(role, region, facility)
     phone = phone.strip()
     if len(phone) > 20:
         raise ValidationFailed("too_long", "电话最长 20 个字符", field="phone")
-    before = _editable(user)
     if display_name is not None and not display_name.strip():
         raise ValidationFailed("required", "姓名不能为空", field="display_name")
+    display_name = user.display_name if display_name is None else display_name.strip()
+    grants_change = (role, region, facility) != (user.role, user.region, user.facility)
+    details_change = (display_name, phone) != (user.display_name, user.phone)
+    if grants_change and not actor.can(Cap.USERS_GRANTS):
+        raise Forbidden("三员分立：账号的角色和辖区由安全管理员修改", code="separation_of_duties")
+    if details_change and not actor.can(Cap.USERS_ACCOUNTS):
+        raise Forbidden("三员分立：账号的姓名和电话由系统管理员修改", code="separation_of_duties")
+    if grants_change and needs_approval(role):
+        from .account_requests import Kind, account_request_open
+
+        account_request_open(actor=actor, target=user, kind=Kind.CHANGE, role=role, region=region,
+                             facility=facility, reason=reason, authority=authority)
+        role, region, facility = user.role, user.region, user.facility  # in force only once approved
+    elif grants_change:
+        from .account_requests import pending_request_of
+
+        if pending_request_of(user) is not None:
+            raise ValidationFailed("pending", f"账号“{user.username}”有待审批的申请，审批之前不能修改其角色或辖区",
+                                   field="role")
+    before = _editable(user)
     user.role, user.region, user.facility, user.phone = role, region, facility, phone
-    if display_name is not None:
-        user.display_name = display_name.strip()
+    user.display_name = display_name
     after = _editable(user)
     if after == before:
         return user
@@ -194,7 +230,7 @@ def user_reset_password(*, actor: User, user: User, new_password: str = "", reas
     """Give the user a temporary password (generated when none is given) that must be changed at the next
     login; clears a lockout. Returns the user and the temporary password, which is shown once and never
     recorded in the audit trail."""
-    require(actor, Cap.USERS_MANAGE)
+    require(actor, Cap.USERS_GRANTS)
     if user.pk == actor.pk:
         raise ValidationFailed("invalid", "不能重置自己的密码，请在“修改密码”页面修改", field="password")
     password = new_password or temporary_password()
@@ -255,7 +291,7 @@ def api_token_create(*, actor: User | None, user: User, name: str,
     """Returns the token row and the key, which is shown once and never stored. The token is bound to the
     owner's facility or region of today and expires at the end of expires_on."""
     if actor is not None:
-        require(actor, Cap.USERS_MANAGE)
+        require(actor, Cap.USERS_GRANTS)
     if not name.strip():
         raise ValidationFailed("required", "请填写令牌用途", field="name")
     if len(name.strip()) > 80:
@@ -280,7 +316,7 @@ def api_token_revoke(*, actor: User | None, token: ApiToken, reason: str) -> Api
     """Revoke for good (a revoked token is never revived; create a new one). actor=None only for the
     installation's own command line."""
     if actor is not None:
-        require(actor, Cap.USERS_MANAGE)
+        require(actor, Cap.USERS_GRANTS)
     reason = reason.strip()
     if not reason:
         raise ValidationFailed("required", "吊销令牌必须填写原因", field="reason")

@@ -1,6 +1,7 @@
 """Every app contributes routers; this is the only place they are mounted."""
 
 from nrcms.accounts.api import router as accounts_router
+from nrcms.accounts.api_requests import router as account_requests_router
 from nrcms.accounts.api_tokens import router as tokens_router
 from nrcms.claims.api import router as desk_router
 from nrcms.claims.api_manual import router as manual_router
@@ -20,6 +21,7 @@ from .base import build_api
 api = build_api()
 api.add_router("/", accounts_router)
 api.add_router("/tokens", tokens_router)
+api.add_router("/account-requests", account_requests_router)
 api.add_router("/regions", registry_router)
 api.add_router("/facilities", facilities_router)
 api.add_router("/catalogue", catalogue_router)

@@ -204,7 +204,7 @@ def facilities_with_status(facilities, *, on: dt.date | None = None) -> list[Fac
 def facility_users(*, actor: User, facility: Facility):
     """The facility's user accounts, for those who may see them: the county office (管理定点机构或审核),
     the system administrator, and the facility's own desk. None for anyone else (the page shows nothing)."""
-    may_see = (actor.can(Cap.FACILITY_MANAGE) or actor.can(Cap.CLAIMS_REVIEW) or actor.can(Cap.USERS_MANAGE)
+    may_see = (actor.can(Cap.FACILITY_MANAGE) or actor.can(Cap.CLAIMS_REVIEW) or actor.can(Cap.USERS_VIEW)
                or (actor.can(Cap.DESK_SETTLE) and actor.facility_id == facility.pk))
     if not may_see:
         return None

@@ -206,7 +206,7 @@ def regions_load(
 ) -> RegionLoadReport:
     """Check and load a division list. actor=None only for the installation's own commands (demo load)."""
     if actor is not None:
-        require(actor, Cap.USERS_MANAGE)
+        require(actor, Cap.SYSTEM_SETTINGS)
     rows = list(rows)
     report = RegionLoadReport(file_name=file_name, rows_total=len(rows), dry_run=dry_run)
     authority = authority.strip() or f"统计用区划代码文件 {file_name}".strip()

@@ -53,7 +53,7 @@ def region_upsert(
     """Create a region or update its name/population. Returns (region, changed). Re-running with the same
     values changes nothing and writes no audit row, so loading a division file twice is safe."""
     if actor is not None:
-        require(actor, Cap.USERS_MANAGE)
+        require(actor, Cap.SYSTEM_SETTINGS)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("required", "区划名称不能为空", field="name")

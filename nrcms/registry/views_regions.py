@@ -20,7 +20,7 @@ class RegionLoadForm(forms.Form):
 
 
 def regions_load_page(request):
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.SYSTEM_SETTINGS)
     form = RegionLoadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():

@@ -7,7 +7,7 @@ from django import forms
 
 from nrcms.accounts import selectors
 from nrcms.accounts.password_policy import password_help
-from nrcms.accounts.roles import Role
+from nrcms.accounts.roles import Cap, Role
 
 NO_REGION = ("", "——（医疗机构账号不选）——")
 NO_FACILITY = ("", "——（仅医疗机构合疗科账号选择）——")
@@ -57,6 +57,15 @@ class UserEditForm(JurisdictionForm):
     authority = forms.CharField(label="依据（文件或审批单号）", max_length=200, required=False)
 
     field_order = ["display_name", "role", "region_code", "facility_code", "phone", "reason", "authority"]
+
+    def __init__(self, *args, actor, **kwargs):
+        """三员分立: the fields the actor may not change are shown, disabled (the initial value is kept)."""
+        super().__init__(*args, actor=actor, **kwargs)
+        locked = [] if actor.can(Cap.USERS_GRANTS) else ["role", "region_code", "facility_code"]
+        locked += [] if actor.can(Cap.USERS_ACCOUNTS) else ["display_name", "phone"]
+        for name in locked:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = "由另一位管理员修改（三员分立）"
 
 
 class PasswordResetForm(forms.Form):

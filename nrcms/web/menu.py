@@ -61,12 +61,13 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),
-    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
+    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
     MenuGroup(_("系统管理"), (
-        MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),
-        MenuItem(_("接口令牌"), "token_list", Cap.USERS_MANAGE),
-        MenuItem(_("密码策略"), "password_policy", Cap.USERS_MANAGE),
-        MenuItem(_("区划代码载入"), "regions_load", Cap.USERS_MANAGE),
+        MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
+        MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),
+        MenuItem(_("接口令牌"), "token_list", Cap.USERS_GRANTS),
+        MenuItem(_("密码与锁定策略"), "security_policy", Cap.SECURITY_POLICY),
+        MenuItem(_("区划代码载入"), "regions_load", Cap.SYSTEM_SETTINGS),
         MenuItem(_("数据备份"), "backup_list", Cap.SYSTEM_BACKUP),
     )),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_users
+from . import views, views_admin, views_users
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +19,10 @@ urlpatterns = [
     path("users/<str:username>/active/", views_users.user_set_active, name="user_set_active"),
     path("users/<str:username>/unlock/", views_users.user_unlock, name="user_unlock"),
     path("users/<str:username>/password/", views_users.user_reset_password, name="user_reset_password"),
-    path("security/password-policy/", views_users.password_policy, name="password_policy"),
+    path("account-requests/", views_admin.account_request_list, name="account_request_list"),
+    path("account-requests/<int:request_id>/decide/", views_admin.account_request_decide,
+         name="account_request_decide"),
+    path("security/policy/", views_admin.security_policy, name="security_policy"),
     path("tokens/", views_users.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views_users.token_revoke, name="token_revoke"),
 ]

@@ -79,6 +79,10 @@ def home(request):
         )
         context["region_count"] = selectors.region_list(actor=user).count()
         context["facility_count"] = selectors.facility_list(actor=user).count()
+        if user.can(Cap.USERS_APPROVE):  # the administrators' to-do: account requests awaiting their approval
+            from nrcms.accounts.account_requests import account_requests_to_decide
+
+            context["requests_to_decide"] = account_requests_to_decide(actor=user)
         if user.can(Cap.CONTRIBUTION_COLLECT):  # the clerk's to-do: households still to enrol or to collect from
             from nrcms.funding.outstanding import outstanding_count
 
@@ -120,9 +124,8 @@ def facility_list(request):
     return render(request, "web/facility_list.html", {"page": page, "q": search})
 
 
-
 def audit_list(request):
-    need(request, Cap.AUDIT_VIEW)
+    need(request, Cap.AUDIT_LOG)
     filters, errors = audit_filters(request.GET)
     qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
     if request.GET.get("export") == "xlsx":
@@ -137,7 +140,7 @@ def audit_list(request):
 
 
 def audit_verify_view(request):
-    need(request, Cap.AUDIT_VIEW)
+    need(request, Cap.AUDIT_LOG)
     report = audit_verify()
     return render(request, "web/_audit_verify.html", {"report": report})
 

@@ -1,5 +1,7 @@
-"""The administrator's pages: users (create, edit role and jurisdiction, deactivate, unlock, reset the
-password) and API tokens. Each view validates its form and calls one service."""
+"""The administrators' pages: users (create, edit role and jurisdiction, deactivate, unlock, reset the
+password) and API tokens. Each view validates its form and calls one service. 三员分立: the system
+administrator creates and (de)activates accounts, the security administrator grants roles, unlocks, resets
+passwords and manages tokens; each page shows only the buttons its viewer may use."""
 
 from __future__ import annotations
 
@@ -9,10 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from nrcms.accounts import login, selectors, services
+from nrcms.accounts import account_requests, login, selectors, services
 from nrcms.accounts.client_ip import client_ip
-from nrcms.accounts.password_policy import policy_summary
-from nrcms.accounts.passwords import expired_before
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import NrcmsError
 from nrcms.facilities.models import Facility
@@ -30,21 +30,34 @@ def _jurisdiction(data: dict) -> tuple[Region | None, Facility | None]:
     return region, facility
 
 
+def _powers(user) -> dict:
+    return {"can_accounts": user.can(Cap.USERS_ACCOUNTS), "can_grants": user.can(Cap.USERS_GRANTS)}
+
+
+def _pending_message(request, user) -> None:
+    req = account_requests.pending_request_of(user)
+    if req is not None:
+        messages.warning(request, f"账号 {user.username} 的“{req.get_kind_display()}”（{req.get_role_display()}）"
+                         f"须另一位管理员审批后才生效：已提交申请 #{req.pk}")
+
+
 def user_list(request):
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.USERS_VIEW)
     search = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     page = paged(request, selectors.user_list(actor=request.user, search=search, role=role))
     locked = selectors.locked_until(u.username for u in page)
+    pending = account_requests.pending_requests(page)
     for u in page:
         u.locked_until = locked.get(u.username)
+        u.pending_request_id = pending.get(u.pk)
     return render(request, "web/user_list.html", {
-        "page": page, "q": search, "role": role, "roles": Role.choices,
+        "page": page, "q": search, "role": role, "roles": Role.choices, **_powers(request.user),
     })
 
 
 def user_create(request):
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.USERS_ACCOUNTS)
     form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -58,14 +71,15 @@ def user_create(request):
         except NrcmsError as exc:
             form.add_error(form.field_for(exc.field), exc.message)
         else:
-            messages.success(request, f"已创建用户 {user.username}")
+            messages.success(request, f"已创建用户 {user.username}（首次登录须修改初始密码）")
+            _pending_message(request, user)
             return redirect("user_list")
     return render(request, "web/user_form.html", {"form": form})
 
 
 def user_detail(request, username: str):
     """The account at a glance (lockout, tokens) and the form to change its role, jurisdiction and phone."""
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.USERS_VIEW)
     target = selectors.user_get(actor=request.user, username=username)
     initial = {"display_name": target.display_name, "role": target.role, "phone": target.phone,
                "region_code": target.region.code if target.region else "",
@@ -83,9 +97,11 @@ def user_detail(request, username: str):
             form.add_error(form.field_for(exc.field), exc.message)
         else:
             messages.success(request, f"已保存用户 {target.username} 的修改")
+            _pending_message(request, target)
             return redirect("user_detail", username=target.username)
     return render(request, "web/user_detail.html", {
-        "target": target, "form": form, "reset_form": PasswordResetForm(),
+        "target": target, "form": form, "reset_form": PasswordResetForm(), **_powers(request.user),
+        "requests": account_requests.account_request_list(actor=request.user).filter(target=target)[:10],
         "locks": selectors.lock_descriptions(target.username),
         "tokens": selectors.token_list(actor=request.user, username=target.username),
     })
@@ -94,7 +110,7 @@ def user_detail(request, username: str):
 @never_cache  # the temporary password must not stay in a cache
 @require_POST
 def user_reset_password(request, username: str):
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.USERS_GRANTS)
     target = selectors.user_get(actor=request.user, username=username)
     form = PasswordResetForm(request.POST)
     if form.is_valid():
@@ -112,19 +128,27 @@ def user_reset_password(request, username: str):
 
 @require_POST
 def user_set_active(request, username: str):
+    need(request, Cap.USERS_ACCOUNTS)
     target = selectors.user_get(actor=request.user, username=username)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "停用或启用账号必须填写原因")
         return redirect("user_list")
     active = request.POST.get("active") == "1"
-    services.user_set_active(actor=request.user, user=target, active=active, reason=form.cleaned_data["reason"])
-    messages.success(request, f"已{'启用' if active else '停用'}用户 {target.username}")
+    try:
+        services.user_set_active(actor=request.user, user=target, active=active, reason=form.cleaned_data["reason"])
+    except NrcmsError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已{'启用' if active else '停用'}用户 {target.username}")
     return redirect("user_list")
 
 
 @require_POST
 def user_unlock(request, username: str):
+    need(request, Cap.USERS_GRANTS)
     target = selectors.user_get(actor=request.user, username=username)
     try:
         cleared = login.user_unlock(actor=request.user, user=target, reason=request.POST.get("reason", ""),
@@ -141,7 +165,7 @@ def user_unlock(request, username: str):
 @never_cache  # the new key must not stay in a cache
 def token_list(request):
     """All tokens of the users the admin manages; creating one shows its key on this response only."""
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.USERS_GRANTS)
     form = TokenCreateForm(request.POST or None, actor=request.user,
                            initial={"username": request.GET.get("user", "")})
     created = None
@@ -164,7 +188,7 @@ def token_list(request):
 
 @require_POST
 def token_revoke(request, token_id: int):
-    need(request, Cap.USERS_MANAGE)
+    need(request, Cap.USERS_GRANTS)
     token = selectors.token_get(actor=request.user, token_id=token_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -173,14 +197,3 @@ def token_revoke(request, token_id: int):
     services.api_token_revoke(actor=request.user, token=token, reason=form.cleaned_data["reason"])
     messages.success(request, f"已吊销令牌“{token.name}”（{token.prefix}…）")
     return redirect("token_list")
-
-
-def password_policy(request):
-    """The password policy in force (read from settings) and the active accounts in the actor's jurisdiction
-    whose password has expired."""
-    need(request, Cap.USERS_MANAGE)
-    cutoff = expired_before()
-    expired = (selectors.user_list(actor=request.user).filter(is_active=True, password_changed_at__lt=cutoff)
-               .order_by("password_changed_at", "username") if cutoff else [])
-    return render(request, "web/password_policy.html", {
-        "rules": policy_summary(), "expired": expired, "cutoff": cutoff})

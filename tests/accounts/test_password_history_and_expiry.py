@@ -56,14 +56,14 @@ def test_an_administrator_reset_is_checked_against_and_kept_in_the_history(demo)
     user = new_clerk(demo)
     change(user, PASSWORDS[0], PASSWORDS[1])
     with pytest.raises(ValidationFailed) as exc:
-        user_reset_password(actor=demo["admin"], user=user, new_password=PASSWORDS[0], reason="忘记密码")
+        user_reset_password(actor=demo["secadmin"], user=user, new_password=PASSWORDS[0], reason="忘记密码")
     assert exc.value.code == "password_reused"
-    _, temporary = user_reset_password(actor=demo["admin"], user=user, reason="忘记密码")
+    _, temporary = user_reset_password(actor=demo["secadmin"], user=user, reason="忘记密码")
     assert PasswordHistory.objects.filter(user=user).count() == 3
     user.refresh_from_db()
     change(user, temporary, PASSWORDS[2])
     with pytest.raises(ValidationFailed, match="历史密码"):
-        user_reset_password(actor=demo["admin"], user=user, new_password=temporary, reason="再次忘记")
+        user_reset_password(actor=demo["secadmin"], user=user, new_password=temporary, reason="再次忘记")
 
 
 def test_setting_a_password_stamps_when(demo):
@@ -114,7 +114,7 @@ def test_the_api_refuses_an_expired_session_but_not_a_token(client, login, demo)
     assert response.status_code == 403
     body = response.json()
     assert body["code"] == "password_expired" and "密码已超过 90 天未修改" in body["message"]
-    _, key = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 接口")
+    _, key = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 接口")
     client.logout()
     response = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200 and response.json()["username"] == "desk_county"

@@ -123,14 +123,14 @@ def test_the_policy_summary_reads_the_settings(settings):
 def test_the_security_page_shows_the_policy_and_the_expired_accounts(client, login, demo, settings):
     settings.NRCMS_PASSWORD_MIN_LENGTH = 12
     User.objects.filter(username="yuxia").update(password_changed_at=timezone.now() - dt.timedelta(days=120))
-    login("admin")
-    html = client.get("/security/password-policy/").content.decode()
+    login("secadmin")
+    html = client.get("/security/policy/").content.decode()
     assert "12 位" in html and "NRCMS_PASSWORD_HISTORY" in html and "不能与最近 5 次使用过的密码相同" in html
     expired = html.split('data-testid="expired-users"')[1]
     assert "yuxia" in expired and "ganting" not in expired
-    assert 'href="/security/password-policy/"' in client.get("/").content.decode()
+    assert 'href="/security/policy/"' in client.get("/").content.decode()
     login("ganting")
-    assert client.get("/security/password-policy/").status_code == 403
+    assert client.get("/security/policy/").status_code == 403
 
 
 def test_the_api_reads_the_policy(client, login, demo, settings):

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_reset_generates_a_temporary_password_that_must_be_changed_and_is_not_audited(demo, demo_password):
-    user, password = user_reset_password(actor=demo["admin"], user=demo["ganting"], reason="本人电话申请")
+    user, password = user_reset_password(actor=demo["secadmin"], user=demo["ganting"], reason="本人电话申请")
     user.refresh_from_db()
     assert user.check_password(password) and not user.check_password(demo_password)
     assert user.must_change_password and len(password) == 12
     entry = AuditEntry.objects.filter(action="user.reset_password").latest("seq")
-    assert entry.actor_username == "admin" and entry.reason == "本人电话申请"
+    assert entry.actor_username == "secadmin" and entry.reason == "本人电话申请"
     assert entry.object_id == str(user.pk) and password not in str(entry.after) + entry.reason
     password_change(user=user, old_password=password, new_password="Own-choice-2026")
     user.refresh_from_db()
@@ -31,9 +31,9 @@ def test_reset_with_a_chosen_password_checks_its_strength_and_clears_a_lockout(d
     for _ in range(2):
         fail_login("yuxia")
     with pytest.raises(ValidationFailed) as exc:
-        user_reset_password(actor=demo["admin"], user=demo["yuxia"], new_password="12345678")
+        user_reset_password(actor=demo["secadmin"], user=demo["yuxia"], new_password="12345678")
     assert exc.value.field == "password" and "密码" in exc.value.message
-    user_reset_password(actor=demo["admin"], user=demo["yuxia"], new_password="Temp-pass-2026")
+    user_reset_password(actor=demo["secadmin"], user=demo["yuxia"], new_password="Temp-pass-2026")
     assert login_locks(["yuxia"]) == {}
     assert LoginAttempt.objects.filter(username="yuxia", succeeded=False).count() == 2  # the log stays
 
@@ -42,19 +42,19 @@ def test_only_the_admin_resets_and_not_their_own(demo):
     with pytest.raises(Forbidden):
         user_reset_password(actor=demo["reviewer"], user=demo["ganting"])
     with pytest.raises(ValidationFailed) as exc:
-        user_reset_password(actor=demo["admin"], user=demo["admin"])
+        user_reset_password(actor=demo["secadmin"], user=demo["secadmin"])
     assert "不能重置自己的密码" in exc.value.message
 
 
 def test_the_new_password_must_differ_from_the_temporary_one(demo):
-    user, password = user_reset_password(actor=demo["admin"], user=demo["ganting"], reason="忘记密码")
+    user, password = user_reset_password(actor=demo["secadmin"], user=demo["ganting"], reason="忘记密码")
     with pytest.raises(ValidationFailed) as exc:
         password_change(user=user, old_password=password, new_password=password)
     assert exc.value.field == "new_password"
 
 
 def test_after_a_reset_every_page_leads_to_the_password_page_until_changed(client, demo):
-    _, password = user_reset_password(actor=demo["admin"], user=demo["ganting"], reason="忘记密码")
+    _, password = user_reset_password(actor=demo["secadmin"], user=demo["ganting"], reason="忘记密码")
     response = client.post("/login/", {"username": "ganting", "password": password})
     assert response.status_code == 302
     for path in ("/", "/registry/households/", "/regions/"):
@@ -72,27 +72,32 @@ def test_after_a_reset_every_page_leads_to_the_password_page_until_changed(clien
 
 def test_edit_moves_a_clerk_to_another_township_audited_with_old_and_new(demo):
     yuxia = Region.objects.get(code="610125101000")
-    user_update(actor=demo["admin"], user=demo["ganting"], role="township_clerk", region=yuxia, facility=None,
-                phone="029-84812345", reason="调任余下镇", authority="县卫生局〔2026〕8号")
+    user_update(actor=demo["secadmin"], user=demo["ganting"], role="township_clerk", region=yuxia, facility=None,
+                reason="调任余下镇", authority="县卫生局〔2026〕8号")
     entry = AuditEntry.objects.filter(action="user.update").latest("seq")
     assert entry.before["region"] == "610125100000" and entry.after["region"] == "610125101000"
-    assert entry.before["phone"] == "" and entry.after["phone"] == "029-84812345"
     assert entry.reason == "调任余下镇" and entry.authority == "县卫生局〔2026〕8号"
     assert User.objects.get(username="ganting").region == yuxia
+    ganting = User.objects.get(username="ganting")  # the phone is the system administrator's
+    user_update(actor=demo["admin"], user=ganting, role=ganting.role, region=yuxia, facility=None,
+                phone="029-84812345", reason="新电话")
+    entry = AuditEntry.objects.filter(action="user.update").latest("seq")
+    assert entry.before["phone"] == "" and entry.after["phone"] == "029-84812345"
+    assert entry.actor_username == "admin"
 
 
 def test_edit_refusals_name_the_field(demo):
     village = Region.objects.get(code="610125100201")
     with pytest.raises(ValidationFailed) as exc:
-        user_update(actor=demo["admin"], user=demo["ganting"], role="township_clerk", region=village,
+        user_update(actor=demo["secadmin"], user=demo["ganting"], role="township_clerk", region=village,
                     facility=None, reason="调整")
     assert exc.value.field == "region" and "只能绑定到乡镇" in exc.value.message
     with pytest.raises(ValidationFailed) as exc:
-        user_update(actor=demo["admin"], user=demo["ganting"], role="township_clerk", region=village.parent,
+        user_update(actor=demo["secadmin"], user=demo["ganting"], role="township_clerk", region=village.parent,
                     facility=None, reason=" ")
     assert exc.value.field == "reason"
     with pytest.raises(ValidationFailed) as exc:
-        user_update(actor=demo["admin"], user=demo["admin"], role="auditor", region=demo["admin"].region,
+        user_update(actor=demo["secadmin"], user=demo["secadmin"], role="auditor", region=demo["secadmin"].region,
                     facility=None, reason="调整")
     assert exc.value.field == "role" and "自己的角色" in exc.value.message
 
@@ -106,7 +111,7 @@ def test_an_unchanged_edit_writes_nothing(demo):
 
 
 def test_edit_page_picks_the_jurisdiction_from_the_tree(client, login, demo):
-    login("admin")
+    login("secadmin")
     html = client.get("/users/ganting/").content.decode()
     assert '<optgroup label="余下镇">' in html and "余下镇 / 定舟村" in html  # the tree, not a code to type
     assert 'value="610125100000" selected' in html
@@ -135,7 +140,7 @@ def test_the_list_shows_a_locked_account_and_the_detail_unlocks_it(client, login
     settings.NRCMS_LOGIN_MAX_FAILURES = 2
     for _ in range(2):
         fail_login("yuxia")
-    login("admin")
+    login("secadmin")
     html = client.get("/users/?q=yuxia").content.decode()
     assert 'data-testid="locked"' in html and "已锁定至" in html
     assert "已锁定" in client.get("/users/yuxia/").content.decode()
@@ -146,7 +151,7 @@ def test_the_list_shows_a_locked_account_and_the_detail_unlocks_it(client, login
 
 
 def test_reset_page_shows_the_temporary_password_once(client, login, demo):
-    login("admin")
+    login("secadmin")
     response = client.post("/users/donghan/password/", {"reason": "忘记密码"})
     html = response.content.decode()
     assert response.status_code == 200 and 'data-testid="temporary-password"' in html
@@ -158,8 +163,8 @@ def test_reset_page_shows_the_temporary_password_once(client, login, demo):
 
 
 def test_the_api_edits_resets_and_unlocks(client, login, demo):
-    login("admin")
-    body = {"role": "township_clerk", "region_code": "610125101000", "phone": "13800000000", "reason": "调任"}
+    login("secadmin")
+    body = {"role": "township_clerk", "region_code": "610125101000", "display_name": "孙海燕", "reason": "调任"}
     response = client.put("/api/users/ganting", body, content_type="application/json")
     assert response.status_code == 200 and response.json()["region_code"] == "610125101000"
     body["region_code"] = "610125999000"

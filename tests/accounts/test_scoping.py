@@ -82,10 +82,11 @@ def test_township_auditor_sees_only_own_township_audit(demo):
     assert "test.here" in seen and "test.there" not in seen
 
 
-def test_only_admin_lists_users(demo):
-    assert selectors.user_list(actor=demo["admin"]).count() == len(demo)
+def test_only_the_account_administrators_list_users(demo):
+    for username in ("admin", "secadmin"):
+        assert selectors.user_list(actor=demo[username]).count() == len(demo)
     for username in demo:
-        if username != "admin":
+        if username not in ("admin", "secadmin"):  # the audit administrator included: accounts are not his
             assert selectors.user_list(actor=demo[username]).count() == 0
 
 
@@ -104,7 +105,13 @@ def test_inactive_user_sees_nothing(demo):
         ("donghan", {"home", "region_list"}, {"audit_list", "user_list", "facility_list"}),
         ("desk_county", {"home", "facility_list", "catalogue_list"}, {"region_list", "audit_list", "user_list"}),
         ("auditor", {"home", "region_list", "facility_list", "audit_list"}, {"user_list"}),
-        ("admin", {"home", "audit_list", "user_list"}, set()),
+        ("admin", {"home", "user_list", "account_request_list", "backup_list", "regions_load"},
+         {"audit_list", "region_list", "household_list", "person_search", "token_list", "security_policy"}),
+        ("secadmin", {"home", "user_list", "account_request_list", "token_list", "security_policy"},
+         {"audit_list", "region_list", "household_list", "backup_list", "regions_load", "facility_list"}),
+        ("auditadmin", {"home", "audit_list"},
+         {"user_list", "region_list", "household_list", "person_search", "facility_list", "backup_list",
+          "referral_list", "ledger", "statement_list", "account_request_list"}),
         ("finance", {"home"}, {"region_list", "facility_list", "audit_list", "user_list"}),
         ("reviewer", {"home", "region_list", "facility_list", "catalogue_list"}, {"audit_list", "user_list"}),
     ],

@@ -97,7 +97,7 @@ def test_deactivation_needs_a_reason_and_is_audited(demo):
 
 
 def test_api_token_is_stored_hashed_and_resolves_its_user(demo):
-    token, key = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 接口")
+    token, key = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 接口")
     assert key.startswith("nr_") and key not in token.key_hash
     assert api_token_user(key) == demo["desk_county"]
     assert api_token_user(key + "x") is None

@@ -14,25 +14,25 @@ pytestmark = pytest.mark.django_db
 
 
 def test_revoke_needs_a_reason_is_audited_and_the_key_stops_working(demo):
-    token, key = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 接口")
+    token, key = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 接口")
     with pytest.raises(ValidationFailed) as exc:
-        api_token_revoke(actor=demo["admin"], token=token, reason="  ")
+        api_token_revoke(actor=demo["secadmin"], token=token, reason="  ")
     assert exc.value.field == "reason"
     with pytest.raises(Forbidden):
         api_token_revoke(actor=demo["reviewer"], token=token, reason="泄露")
-    api_token_revoke(actor=demo["admin"], token=token, reason="HIS 更换厂商")
+    api_token_revoke(actor=demo["secadmin"], token=token, reason="HIS 更换厂商")
     token.refresh_from_db()
-    assert token.revoked_by == demo["admin"] and token.revoke_reason == "HIS 更换厂商"
+    assert token.revoked_by == demo["secadmin"] and token.revoke_reason == "HIS 更换厂商"
     assert api_token_user(key) is None
     entry = AuditEntry.objects.filter(action="token.revoke").latest("seq")
     assert entry.reason == "HIS 更换厂商" and entry.facility_code == "H610125001"
     with pytest.raises(ValidationFailed) as exc:
-        api_token_revoke(actor=demo["admin"], token=token, reason="再次")
+        api_token_revoke(actor=demo["secadmin"], token=token, reason="再次")
     assert "已于" in exc.value.message
 
 
 def test_page_creates_a_token_showing_the_key_once_and_revokes_it(client, login, demo):
-    login("admin")
+    login("secadmin")
     response = client.post("/tokens/", {"username": "desk_county", "name": "户县医院HIS对接"})
     html = response.content.decode()
     key = html.split('data-testid="token-key">')[1].split("<")[0]
@@ -50,7 +50,7 @@ def test_page_creates_a_token_showing_the_key_once_and_revokes_it(client, login,
 
 
 def test_page_refuses_a_missing_name_and_an_unknown_user(client, login):
-    login("admin")
+    login("secadmin")
     response = client.post("/tokens/", {"username": "nobody", "name": "x"})
     assert response.status_code == 422 and "不存在或已停用" in response.content.decode()
     assert not ApiToken.objects.filter(name="x").exists()
@@ -62,7 +62,7 @@ def test_only_the_admin_sees_the_token_page(client, login):
 
 
 def test_the_api_lists_creates_and_revokes(client, login, demo):
-    login("admin")
+    login("secadmin")
     response = client.post("/api/tokens", {"username": "desk_ganting", "name": "卫生院 HIS"},
                            content_type="application/json")
     assert response.status_code == 201
@@ -74,7 +74,7 @@ def test_the_api_lists_creates_and_revokes(client, login, demo):
     assert response.status_code == 422 and response.json()["field"] == "reason"
     response = client.post(f"/api/tokens/{created['id']}/revoke", {"reason": "停用"},
                            content_type="application/json")
-    assert response.status_code == 200 and response.json()["revoked_by"] == "admin"
+    assert response.status_code == 200 and response.json()["revoked_by"] == "secadmin"
     assert client.get("/api/tokens?active=true&username=desk_ganting").json()["total"] == 0
 
 

@@ -1,5 +1,6 @@
-"""Issue #9 in a browser: the administrator resets a user's password; the user logs in with the temporary
-password and is made to choose a new one before anything else."""
+"""Issue #9 in a browser: the security administrator resets a user's password; the user logs in with the
+temporary password and is made to choose a new one before anything else. Issue #10: the system administrator
+creates a reviewer, which only a second administrator's approval brings into force."""
 
 import shutil
 from pathlib import Path
@@ -16,7 +17,7 @@ def _keep(path: Path) -> None:
 
 
 def test_admin_resets_a_password_and_the_user_must_change_it(page, live_server, browser_login, shot):
-    browser_login("admin")
+    browser_login("secadmin")
     page.click("[data-menu=user_list]")
     assert "ganting" in page.get_by_test_id("user-table").inner_text()
     _keep(shot(page, "users-list-admin"))
@@ -53,7 +54,7 @@ def test_admin_resets_a_password_and_the_user_must_change_it(page, live_server, 
 
 
 def test_admin_creates_and_revokes_a_token_and_loads_regions(page, live_server, browser_login, shot, tmp_path):
-    browser_login("admin")
+    browser_login("secadmin")
     page.click("[data-menu=token_list]")
     page.select_option("select[name=username]", "desk_county")
     page.fill("input[name=name]", "户县医院HIS对接")
@@ -65,6 +66,9 @@ def test_admin_creates_and_revokes_a_token_and_loads_regions(page, live_server, 
     row.get_by_role("button", name="吊销").click()
     assert "合同到期" in page.get_by_test_id("token-table").inner_text()
     _keep(shot(page, "tokens-revoked"))
+    page.locator("form[action='/logout/'] button").click()
+
+    browser_login("admin")  # the division codes are the system administrator's
 
     csv = tmp_path / "户县区划.csv"
     csv.write_text("统计用区划代码,名称,城乡分类代码\n610125100203,南关社区,111\n610125199201,错村,220\n",
@@ -76,3 +80,31 @@ def test_admin_creates_and_revokes_a_token_and_loads_regions(page, live_server, 
     assert "改名 1" in summary and "拒绝 1" in summary
     assert "南关社区" in page.get_by_test_id("regions-renamed").inner_text()
     _keep(shot(page, "regions-load-report"))
+
+
+def test_a_reviewer_account_waits_for_a_second_administrator(page, live_server, browser_login, shot):
+    browser_login("admin")
+    page.goto(f"{live_server.url}/users/new/")
+    page.fill("input[name=username]", "rev_new")
+    page.fill("input[name=display_name]", "新审核员")
+    page.select_option("select[name=role]", "county_reviewer")
+    page.select_option("select[name=region_code]", "610125000000")
+    page.fill("input[name=password]", "Browser-pass-2026")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"{live_server.url}/users/")
+    assert "须另一位管理员审批后才生效" in page.locator("body").inner_text()
+    _keep(shot(page, "user-created-pending"))
+    page.goto(f"{live_server.url}/account-requests/")
+    row = page.get_by_test_id("account-requests").locator("tr", has_text="rev_new")
+    assert "须由另一位管理员审批" in row.inner_text() and row.get_by_role("button", name="批准").count() == 0
+    page.locator("form[action='/logout/'] button").click()
+
+    browser_login("secadmin")
+    assert "待我审批的账号申请：1" in page.get_by_test_id("home-account-requests").inner_text()
+    page.click("[data-menu=account_request_list]")
+    row = page.get_by_test_id("account-requests").locator("tr", has_text="rev_new")
+    row.locator("input[name=reason]").fill("已核对任命文件")
+    _keep(shot(page, "account-requests-pending"))
+    row.get_by_role("button", name="批准").click()
+    assert "已批准申请" in page.locator("body").inner_text()
+    _keep(shot(page, "account-requests-approved"))

@@ -32,7 +32,7 @@ def test_a_region_shows_its_level_in_its_own_countys_words(db):
 
 @pytest.mark.django_db
 def test_region_pages_export_and_api_of_huxian_say_xiangzhen(client, login):
-    login("admin")
+    login("reviewer")
     html = client.get("/regions/?level=township").content.decode()
     assert "<td>乡镇</td>" in html and "苏木" not in html and "嘎查" not in html
     assert '<option value="village">行政村</option>' in html  # the level picker

@@ -1,0 +1,166 @@
+"""A second administrator's approval (双人复核). An account whose role reviews, approves or pays out (roles.
+APPROVAL_ROLES) is created disabled, and such a role or a new jurisdiction for it is not in force, until a
+different administrator approves: never the one who asked, never the account itself. One administrator alone
+can therefore neither make a reviewer nor turn an account he controls into one."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.facilities.models import Facility
+from nrcms.registry.models import Region
+
+from .audit import audit_record
+from .models import AccountChangeRequest, User
+from .roles import Cap
+
+Kind = AccountChangeRequest.Kind
+Status = AccountChangeRequest.Status
+
+
+def _scope(user: User) -> dict:
+    return {"region_code": user.region.code if user.region else "",
+            "facility_code": user.facility.code if user.facility else ""}
+
+
+def _requested(req: AccountChangeRequest) -> dict:
+    return {"kind": req.kind, "username": req.target.username, "role": req.role,
+            "region": req.region.code if req.region else None,
+            "facility": req.facility.code if req.facility else None}
+
+
+def pending_request_of(user: User) -> AccountChangeRequest | None:
+    return AccountChangeRequest.objects.filter(target=user, status=Status.PENDING).first()
+
+
+def pending_requests(users) -> dict[int, int]:
+    """user id → its pending request's id, for a page of users in one query."""
+    return dict(AccountChangeRequest.objects.filter(target__in=list(users), status=Status.PENDING)
+                .values_list("target_id", "pk"))
+
+
+def creation_approved(user: User) -> bool:
+    """False while the account's creation awaits approval or was rejected: it may not be enabled."""
+    return not AccountChangeRequest.objects.filter(target=user, kind=Kind.CREATE).exclude(
+        status=Status.APPROVED).exists()
+
+
+def account_request_open(*, actor: User, target: User, kind: str, role: str, region: Region | None,
+                         facility: Facility | None, reason: str = "", authority: str = "") -> AccountChangeRequest:
+    """Called inside user_create / user_update's transaction: the request and the account change land together."""
+    pending = pending_request_of(target)
+    if pending is not None:
+        raise ValidationFailed(
+            "pending", f"账号“{target.username}”已有一份待审批的申请（#{pending.pk}，{pending.get_kind_display()}），"
+            "审批之前不能再修改其角色或辖区", field="role")
+    req = AccountChangeRequest.objects.create(
+        kind=kind, target=target, role=role, region=region, facility=facility, requested_by=actor,
+        reason=reason.strip()[:500], authority=authority.strip()[:200])
+    audit_record(actor=actor, action="account_request.create", obj=req, after=_requested(req), reason=req.reason,
+                 authority=req.authority, **_scope(target))
+    return req
+
+
+def _check_decider(actor: User, req: AccountChangeRequest) -> None:
+    if not actor.can(Cap.USERS_APPROVE):
+        raise Forbidden("只有安全管理员或系统管理员可以审批账号申请")
+    if req.status != Status.PENDING:
+        raise ValidationFailed("invalid", f"申请 #{req.pk} 的状态是“{req.get_status_display()}”，不能再次审批",
+                               field="status")
+    if actor.pk == req.requested_by_id:
+        raise Forbidden("职责分离：账号申请须由另一位管理员审批，申请人不能审批自己提出的申请",
+                        code="separation_of_duties")
+    if actor.pk == req.target_id:
+        raise Forbidden("职责分离：不能审批涉及本人账号的申请", code="separation_of_duties")
+
+
+def _locked(req: AccountChangeRequest) -> AccountChangeRequest:
+    return (AccountChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("target__region", "target__facility", "region", "facility").get(pk=req.pk))
+
+
+def _decide(req: AccountChangeRequest, actor: User, status: str, reason: str) -> None:
+    req.status, req.decided_by, req.decided_at, req.decision_reason = status, actor, timezone.now(), reason
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+
+
+@transaction.atomic
+def account_request_approve(*, actor: User, request: AccountChangeRequest, reason: str = "") -> AccountChangeRequest:
+    """Put the request into force: enable the new account, or give the account its requested role and
+    jurisdiction. Its old API tokens stop working when the jurisdiction changes (they are bound to it)."""
+    from .services import _check_binding, _editable  # services open requests; the helpers live there
+
+    req = _locked(request)
+    _check_decider(actor, req)
+    reason = reason.strip()
+    if len(reason) > 500:
+        raise ValidationFailed("too_long", "审批意见最长 500 个字符", field="reason")
+    target = req.target
+    _check_binding(req.role, req.region, req.facility)
+    before = {**_editable(target), "is_active": target.is_active}
+    target.role, target.region, target.facility = req.role, req.region, req.facility
+    if req.kind == Kind.CREATE:
+        target.is_active = True
+    target.save(update_fields=["role", "region", "facility", "is_active"])
+    after = {**_editable(target), "is_active": target.is_active}
+    _decide(req, actor, Status.APPROVED, reason)
+    authority = f"账号申请 #{req.pk}（{req.requested_by.username} 申请，{actor.username} 批准）"
+    audit_record(actor=actor, action="account_request.approve", obj=req, before={"status": Status.PENDING},
+                 after={"status": Status.APPROVED, **_requested(req)}, reason=reason, **_scope(target))
+    audit_record(actor=actor, action="user.activate" if req.kind == Kind.CREATE else "user.update", obj=target,
+                 before=before, after=after, reason=req.reason or "账号申请已批准", authority=authority,
+                 **_scope(target))
+    return req
+
+
+@transaction.atomic
+def account_request_reject(*, actor: User, request: AccountChangeRequest, reason: str) -> AccountChangeRequest:
+    """Refuse: the account stays as it was (a rejected new account stays disabled for good)."""
+    req = _locked(request)
+    _check_decider(actor, req)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("required", "驳回申请必须填写原因", field="reason")
+    if len(reason) > 500:
+        raise ValidationFailed("too_long", "驳回原因最长 500 个字符", field="reason")
+    _decide(req, actor, Status.REJECTED, reason)
+    audit_record(actor=actor, action="account_request.reject", obj=req, before={"status": Status.PENDING},
+                 after={"status": Status.REJECTED, **_requested(req)}, reason=reason, **_scope(req.target))
+    return req
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+def account_request_list(*, actor: User, status: str = "") -> QuerySet[AccountChangeRequest]:
+    """Requests about the accounts the actor may see, newest first."""
+    from .selectors import user_list
+
+    qs = (AccountChangeRequest.objects.filter(target__in=user_list(actor=actor))
+          .select_related("target", "region", "facility", "requested_by", "decided_by"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-requested_at", "-pk")
+
+
+def account_request_get(*, actor: User, request_id: int) -> AccountChangeRequest:
+    req = account_request_list(actor=actor).filter(pk=request_id).first()
+    if req is None:
+        raise NotFound("账号申请", request_id)
+    return req
+
+
+def account_requests_to_decide(*, actor: User) -> int:
+    """The home page's to-do: pending requests this administrator may decide (not his own, not about him)."""
+    if not actor.can(Cap.USERS_APPROVE):
+        return 0
+    return (account_request_list(actor=actor, status=Status.PENDING)
+            .exclude(requested_by=actor).exclude(target=actor).count())
+
+
+def may_decide(actor: User, req: AccountChangeRequest) -> bool:
+    return (actor.can(Cap.USERS_APPROVE) and req.status == Status.PENDING
+            and actor.pk not in (req.requested_by_id, req.target_id))
+
