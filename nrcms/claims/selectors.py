@@ -20,7 +20,7 @@ from django.utils import timezone
 from nrcms.accounts.models import User
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import jurisdiction_of
-from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.core.errors import Forbidden, NotFound, NrcmsError
 from nrcms.core.money import ZERO, round_amount
 from nrcms.registry.models import Person
 from nrcms.registry.selectors_people import person_match
@@ -91,10 +91,10 @@ def settlement_filters(data: Mapping) -> SettlementFilters:
         status=choice_param(data, "status", "状态", SettlementStatus.choices),
     )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise ValidationFailed("invalid", f"结算日期（起）{filters.date_from} 晚于结算日期（止）{filters.date_to}",
+        raise NrcmsError("invalid", f"结算日期（起）{filters.date_from} 晚于结算日期（止）{filters.date_to}",
                                field="date_from")
     if filters.amount_min is not None and filters.amount_max is not None and filters.amount_min > filters.amount_max:
-        raise ValidationFailed("invalid", f"补偿金额下限 {filters.amount_min} 大于上限 {filters.amount_max}",
+        raise NrcmsError("invalid", f"补偿金额下限 {filters.amount_min} 大于上限 {filters.amount_max}",
                                field="amount_min")
     return filters
 
