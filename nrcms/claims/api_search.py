@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.jsonable import jsonable
+from nrcms.facilities.models import CatalogueClass
 
 from . import selectors as sel
 from .models import EpisodeKind, Settlement, SettlementKind, SettlementStatus
@@ -42,7 +43,7 @@ class SettlementRowOut(LayerAmountsOut):
 class SettledChargeOut(Schema):
     code: str
     name: str
-    catalogue_class: str
+    catalogue_class: coded(CatalogueClass)
     quantity: Decimal
     amount: Decimal
     price_limit: Decimal | None
