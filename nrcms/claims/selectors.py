@@ -132,8 +132,8 @@ def settlement_search(*, actor: User, filters: SettlementFilters) -> QuerySet[Se
             qs = qs.filter(fund_size__lte=f.amount_max)
     if f.kind:
         qs = qs.filter(kind=f.kind)
-    if f.status:
-        qs = qs.filter(status=f.status)
+    if f.status:  # 有效 / 已冲正 describe settlements; a reversal row is never itself undone
+        qs = qs.filter(kind=SettlementKind.SETTLEMENT, status=f.status)
     return qs
 
 
@@ -217,7 +217,7 @@ def person_reimbursements(*, actor: User, person: Person) -> list[ReimbursementY
                    .select_related("episode", "episode__facility").defer("inputs", "result", "issued"))
     for s in settlements:
         rows.append(Reimbursement(
-            s.episode.scheme_year, s.number, "即时结报", s.get_kind_display(), s.get_status_display(),
+            s.episode.scheme_year, s.number, "即时结报", s.get_kind_display(), s.status_label,
             timezone.localtime(s.settled_at).date(), s.episode.facility.name, s.total_cost, s.fund_total, s.self_pay,
             "settlement_detail"))
     if actor.can(Cap.CLAIMS_VIEW):  # manual claims are the county centre's, not a desk's

@@ -27,7 +27,7 @@ EXPORT_WIDTHS = [18, 6, 8, 18, 20, 16, 6, 10, 20, 12, 12, 14, 14, 14, 14, 14, 24
 def _export_rows(qs):
     for s in qs.iterator(chunk_size=1000):
         e = s.episode
-        yield (s.number, s.get_kind_display(), s.get_status_display(),
+        yield (s.number, s.get_kind_display(), s.status_label,
                timezone.localtime(s.settled_at).strftime("%Y-%m-%d %H:%M"), e.facility.name, e.serial,
                e.get_kind_display(), e.person.name, e.person.id_number, e.admission_date.isoformat(),
                e.discharge_date.isoformat() if e.discharge_date else "", s.total_cost, s.eligible_cost,
