@@ -194,7 +194,7 @@ class Reimbursement:
     total_cost: Decimal
     fund_total: Decimal
     self_pay: Decimal
-    url_name: str  # settlement_detail / manual_detail
+    url_name: str  # settlement_detail / manual_detail; "" when the reader may not open it
     counts: bool = True  # in the year's totals (a reversed manual claim is shown but no longer counts)
 
 
@@ -229,7 +229,8 @@ def person_reimbursements(*, actor: User, person: Person) -> list[ReimbursementY
             rows.append(Reimbursement(
                 c.episode.scheme_year, c.number, "手工报销", "报销", c.get_status_display(),
                 timezone.localtime(c.paid_at).date(), c.episode.facility.name, c.total_cost, c.fund_total,
-                c.self_pay, "manual_detail", counts=c.status == ManualClaimStatus.PAID))
+                c.self_pay, "manual_detail" if actor.can(Cap.CLAIMS_REVIEW) else "",  # the claim's page is the centre's
+                counts=c.status == ManualClaimStatus.PAID))
     years = []
     for year in sorted({r.year for r in rows}, reverse=True):
         these = sorted((r for r in rows if r.year == year), key=lambda r: (r.on, r.number), reverse=True)

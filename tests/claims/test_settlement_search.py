@@ -242,3 +242,40 @@ def test_the_search_api_pages_and_totals(his_get, demo, family):
     assert status == 400 and body["field"] == "amount_min" and "不是金额" in body["message"]
     status, body = his_get("desk_county", "/settlements?date_from=2026-02-30")
     assert status == 400 and body["field"] == "date_from"
+
+
+def test_a_paid_manual_claim_is_on_the_persons_page_and_in_the_years_totals(client, login, demo, family,
+                                                                             monkeypatch):
+    from nrcms.claims import manual
+    from nrcms.claims.manual import (
+        ManualClaimInput,
+        ReceiptLine,
+        manual_claim_notice,
+        manual_claim_record,
+        manual_claim_settle,
+    )
+    from nrcms.claims.models import Referral
+    from nrcms.facilities.models import Facility
+
+    Referral.objects.create(number="ZZ-P-1", person=family.head, to_facility=Facility.objects.get(code="H610100001"),
+                            approved_on=dt.date(2026, 5, 9), valid_until=dt.date(2026, 6, 30),
+                            approved_by=demo["ganting"])
+    monkeypatch.setattr(manual, "_today", lambda: dt.date(2026, 6, 1))
+    claim, _ = manual_claim_record(actor=demo["reviewer"], data=ManualClaimInput(
+        id_number=family.head.id_number, facility_code="H610100001", admission_date=dt.date(2026, 5, 10),
+        discharge_date=dt.date(2026, 5, 20), papers_received_on=dt.date(2026, 5, 30), diagnosis_code="I21.9",
+        diagnosis_name="急性心肌梗死", referral_number="ZZ-P-1",
+        lines=(ReceiptLine("甲类费用合计", Decimal("3000.00"), "A"),)))
+    manual_claim_notice(actor=demo["reviewer"], claim=claim)
+    monkeypatch.setattr(manual, "_today", lambda: dt.date(2026, 6, 16))
+    claim, _ = manual_claim_settle(actor=demo["director"], claim=claim)
+    desk = _settle(demo["desk_county"], family.head, admit=dt.date(2026, 7, 1), discharge=dt.date(2026, 7, 5))
+    assert claim.fund_total > 0
+    login("reviewer")
+    html = client.get(f"/registry/persons/{family.head.pk}/").content.decode()
+    assert f'href="/manual/{claim.number}/"' in html and f'href="/settlements/{desk.number}/"' in html
+    total = format_yuan(claim.fund_total + desk.fund_total)
+    assert f'<th class="num" data-testid="year-fund-2026">{total}</th>' in html
+    login("ganting")  # sees the claim, but the claim's page is the county centre's
+    html = client.get(f"/registry/persons/{family.head.pk}/").content.decode()
+    assert claim.number in html and f'href="/manual/{claim.number}/"' not in html
