@@ -72,10 +72,6 @@ class SettlementFilters:
     kind: str = ""
     status: str = ""
 
-    @property
-    def any(self) -> bool:
-        return any(getattr(self, name) not in ("", None) for name in self.__dataclass_fields__)
-
 
 def settlement_filters(data: Mapping) -> SettlementFilters:
     """The search's filters read from a query string (page or API), each validated at the edge: a bad date,
