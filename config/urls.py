@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("nrcms.registry.urls")),
     path("funding/", include("nrcms.funding.urls")),
     path("desk/", include("nrcms.claims.urls")),
+    path("settlements/", include("nrcms.claims.urls_search")),
     path("manual/", include("nrcms.claims.urls_manual")),
     path("referrals/", include("nrcms.claims.urls_referral")),
     path("payments/", include("nrcms.payments.urls")),

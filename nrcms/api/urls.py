@@ -6,6 +6,7 @@ from nrcms.accounts.api_tokens import router as tokens_router
 from nrcms.claims.api import router as desk_router
 from nrcms.claims.api_manual import router as manual_router
 from nrcms.claims.api_referral import router as referral_router
+from nrcms.claims.api_search import router as settlement_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
@@ -32,5 +33,6 @@ api.add_router("/funding/outstanding-households", outstanding_router)
 api.add_router("/desk", desk_router)
 api.add_router("/manual-claims", manual_router)
 api.add_router("/referrals", referral_router)
+api.add_router("/settlements", settlement_router)
 api.add_router("/payments", payments_router)
 api.add_router("/ops", ops_router)

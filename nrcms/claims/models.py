@@ -307,6 +307,11 @@ class Settlement(SettlementAmounts):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def status_label(self) -> str:
+        """有效 / 已冲正 for a settlement; a reversal row has no status of its own to read (it is never undone)."""
+        return "—" if self.kind == SettlementKind.REVERSAL else self.get_status_display()
+
 
 class ManualClaimStatus(models.TextChoices):
     RECORDED = "recorded", "已录入待公示"

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import views, views_search
 
 urlpatterns = [
     path("", views.desk_home, name="desk_home"),
+    path("daily/", views_search.desk_daily, name="desk_daily"),
     path("admit/", views.desk_admit, name="desk_admit"),
     path("episodes/<int:pk>/", views.desk_episode, name="desk_episode"),
     path("episodes/<int:pk>/trial/", views.desk_trial, name="desk_trial"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
+from nrcms.claims.selectors import person_reimbursements, settlement_can_read
 from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.export import XLSX, xlsx_response
 from nrcms.core.pdf import pdf_response
@@ -292,6 +293,8 @@ def person_detail(request, pk: int):
         "cats": sel.person_categories(person), "enrollments": person.enrollments.order_by("-scheme_year"),
         "exemptions": person.exemptions.order_by("-scheme_year"), "categories": Category.choices,
         "can_edit": request.user.can(Cap.REGISTRY_EDIT), "today": timezone.localdate(),
+        "reimbursement_years": person_reimbursements(actor=request.user, person=person),
+        "can_read_claims": settlement_can_read(request.user),
     })
 
 

@@ -45,6 +45,8 @@ MENU: tuple[MenuGroup, ...] = (
     )),
     MenuGroup(_("医院结算"), (
         MenuItem(_("结算台"), "desk_home", Cap.DESK_SETTLE),
+        MenuItem(_("当日结算清单"), "desk_daily", Cap.DESK_SETTLE),
+        MenuItem(_("结算查询"), "settlement_search", (Cap.DESK_SETTLE, Cap.CLAIMS_VIEW)),
         MenuItem(_("月结算单"), "statement_list", Cap.DESK_SETTLE),
         MenuItem(_("每日对账"), "reconciliation_list", Cap.DESK_SETTLE),
     )),

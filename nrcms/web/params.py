@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 
 from nrcms.core.errors import NrcmsError
 
@@ -69,3 +70,50 @@ def date_param(data: Mapping, name: str, label: str, *, default: dt.date | None 
 def int_list_param(values, name: str, label: str) -> list[int]:
     """Several whole numbers (checkbox values such as the persons to enroll)."""
     return [parse_int(str(v).strip(), field=name, label=label) for v in values]
+
+
+# The largest amount a money column (max_digits=14, 2 places) holds.
+AMOUNT_MAX = Decimal("999999999999.99")
+
+
+def amount_param(data: Mapping, name: str, label: str) -> Decimal | None:
+    """An optional amount in yuan (1234.5, 1,234.50): at most two decimals, 0 up to what a money column holds;
+    None when absent or blank. Never a float."""
+    text = _text(data, name).replace(",", "").replace("，", "")
+    if not text:
+        return None
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    try:
+        if len(text) > 20 or not text.isascii():
+            raise InvalidOperation(text)
+        value = Decimal(text)
+    except InvalidOperation:
+        raise NrcmsError("invalid", f"{label}“{shown}”不是金额，请填写数字，如 1234.50", field=name) from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:
+        raise NrcmsError("invalid", f"{label}“{shown}”不是金额，最多两位小数", field=name)
+    if not Decimal(0) <= value <= AMOUNT_MAX:
+        raise NrcmsError("invalid", f"{label}“{shown}”超出范围，应在 0 到 {AMOUNT_MAX} 元之间", field=name)
+    return value
+
+
+def choice_param(data: Mapping, name: str, label: str, choices) -> str:
+    """An optional code out of `choices` ((code, 中文) pairs); "" when absent or blank."""
+    text = _text(data, name)
+    if not text:
+        return ""
+    codes = dict(choices)
+    if text not in codes:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        allowed = "、".join(f"{code}（{label_}）" for code, label_ in codes.items())
+        raise NrcmsError("invalid", f"{label}“{shown}”不是可选值，应为以下之一：{allowed}", field=name)
+    return text
+
+
+def text_param(data: Mapping, name: str, label: str, *, max_length: int) -> str:
+    """Optional free text (a search box): stripped, refused when longer than `max_length` or holding a NUL."""
+    text = _text(data, name)
+    if "\x00" in text:
+        raise NrcmsError("invalid", f"{label}含有不可见的控制字符，请重新输入", field=name)
+    if len(text) > max_length:
+        raise NrcmsError("invalid", f"{label}最长 {max_length} 个字符，现为 {len(text)} 个", field=name)
+    return text

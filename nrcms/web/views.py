@@ -27,6 +27,7 @@ from nrcms.registry.selectors_regions import county_level_choices
 
 from .audit_page import audit_export, audit_filters, decorate
 from .forms import LockoutAuthenticationForm, PasswordChangeForm
+from .todo import todo_items
 
 PAGE_SIZE = 30
 
@@ -71,6 +72,7 @@ def home(request):
     user = request.user
     j = selectors.jurisdiction_of(user)
     context = {"j": j}
+    context["todo"] = todo_items(actor=user)
     if user.role == Role.HOSPITAL_DESK:
         context["facility"] = facilities_with_status([user.facility])[0] if user.facility else None
     else:
