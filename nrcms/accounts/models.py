@@ -180,3 +180,6 @@ class AuditArchive(models.Model):
 
     def __str__(self) -> str:
         return f"审计归档 #{self.first_seq}–#{self.last_seq}"
+
+
+from .models_two_factor import RecoveryCode, TotpDevice  # noqa: E402,F401 — the app's models, kept in their own module

@@ -36,6 +36,9 @@ class Cap:
     ASSISTANCE_MANAGE = "assistance.manage"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
+    # Remove a user's two-step device and recovery codes (a lost phone). The security administrator's duty in
+    # the three-administrator split; held by the system administrator until that role exists.
+    TWO_FACTOR_RESET = "users.two_factor_reset"
     SYSTEM_BACKUP = "system.backup"  # see the backups and their verification (the CLI makes them)
     REPORTS_VIEW = "reports.view"
 
@@ -58,7 +61,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW}),
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_MANAGE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW,
-                                  Cap.SYSTEM_BACKUP}),
+                                  Cap.SYSTEM_BACKUP, Cap.TWO_FACTOR_RESET}),
 }
 
 # Roles whose jurisdiction is a facility rather than a region.
