@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from nrcms.core.errors import Conflict, Forbidden, ValidationFailed
+from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import totp
 from .audit import audit_record
@@ -55,6 +55,17 @@ def status_of(user: User) -> dict:
     device = confirmed_device(user)
     return {"enrolled": device is not None, "since": device.confirmed_at if device else None,
             "required": two_factor_required(user), "codes_left": recovery_codes_left(user) if device else 0}
+
+
+def reset_target(*, actor: User, username: str) -> User:
+    """The account whose two-step an administrator looks at or resets (capability TWO_FACTOR_RESET, held at
+    county level, so every account is in reach)."""
+    if not actor.can(Cap.TWO_FACTOR_RESET):
+        raise Forbidden()
+    user = User.objects.select_related("region", "facility").filter(username=username).first()
+    if user is None:
+        raise NotFound("用户", username)
+    return user
 
 
 def recovery_codes_left(user: User) -> int:

@@ -19,14 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from nrcms.accounts import selectors, totp, two_factor
+from nrcms.accounts import totp, two_factor
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.models import User
-from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NrcmsError
 
 from .forms import ReasonForm, TwoFactorCodeForm
-from .views import need
 
 PENDING = "nrcms_two_factor_pending"
 PENDING_SECONDS = 10 * 60  # time to find the phone, or to install an app and enrol
@@ -212,8 +210,7 @@ def two_factor_disable(request):
 
 @require_POST
 def user_two_factor_reset(request, username: str):
-    need(request, Cap.TWO_FACTOR_RESET)
-    target = selectors.user_get(actor=request.user, username=username)
+    target = two_factor.reset_target(actor=request.user, username=username)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "重置两步验证必须填写原因（最长 500 个字符），如：本人手机丢失，已电话核实身份")
