@@ -91,9 +91,9 @@ class TwoFactorEnrolmentRequiredMiddleware:
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated and not request.path.startswith(self.open_prefixes)
                 and request.path not in {reverse(name) for name in self.allowed_names}):
-            from .two_factor import second_step_for
+            from .two_factor import confirmed_device, two_factor_required
 
-            if second_step_for(user) == "enrol":
+            if two_factor_required(user) and confirmed_device(user) is None:  # a query for these roles only
                 return self._to_enrolment(request)
         return self.get_response(request)
 
