@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nrcms.accounts.middleware.LoginRequiredMiddleware",
+    "nrcms.accounts.middleware.TwoFactorEnrolmentRequiredMiddleware",
     "nrcms.accounts.middleware.PasswordChangeRequiredMiddleware",
     "nrcms.web.middleware.NrcmsErrorPageMiddleware",
 ]
@@ -181,6 +182,15 @@ NRCMS_LOGIN_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_LOCK_MINUTES", "15"))
 NRCMS_LOGIN_ACCOUNT_MAX_FAILURES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_MAX_FAILURES", "50"))
 NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES", "60"))
 NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES", "30"))
+
+# Two-step sign-in (docs/guide/login.md, nrcms/accounts/two_factor.py): these roles must use a TOTP code after the
+# password (enrolment is forced at their next sign-in); every other role may choose it on the "两步验证" page.
+# Comma-separated in the environment. API tokens are not affected.
+NRCMS_TOTP_REQUIRED_ROLES = [r.strip() for r in os.environ.get(
+    "NRCMS_TOTP_REQUIRED_ROLES",
+    "system_admin,security_admin,audit_admin,finance,county_reviewer,county_director").split(",") if r.strip()]
+# The name authenticator apps show above the code.
+NRCMS_TOTP_ISSUER = os.environ.get("NRCMS_TOTP_ISSUER", "新农合信息系统")
 
 # The client's address behind a reverse proxy (nrcms/accounts/client_ip.py): the META key of the one header
 # the proxy sets, e.g. HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR; empty = REMOTE_ADDR, headers never trusted.

@@ -12,6 +12,10 @@ was right (login_finish): so tries arriving in parallel can never make more than
 between them, and each failed check is counted exactly once. Tries refused because of a lock check no password
 and move no counter (otherwise one address could push the account-wide counter and lock the owner out); they
 are kept in LoginAttempt like every try.
+
+Two-step sign-in (two_factor.py): a right password of an account that still owes its code only gives this try's
+charge back (login_finish with second_step=True); the address's count starts again only when the code is right
+too. Each code tried is charged like a password, so knowing the password does not buy unlimited code guesses.
 """
 
 from __future__ import annotations
@@ -92,12 +96,32 @@ def _scope(user: User) -> dict:
             "facility_code": user.facility.code if user.facility_id else ""}
 
 
+def _charge_return(charge: LoginCharge) -> None:
+    """Give this try's charge back to both counters, and lift a lock that this very try set."""
+    address = charge.ip or UNKNOWN_ADDRESS
+    for ip, failures, limit in ((address, charge.address_failures, settings.NRCMS_LOGIN_MAX_FAILURES),
+                                (LoginThrottle.ACCOUNT, charge.account_failures,
+                                 settings.NRCMS_LOGIN_ACCOUNT_MAX_FAILURES)):
+        rows = LoginThrottle.objects.filter(username=charge.username, ip=ip, failures__gt=0)
+        if failures >= limit:
+            rows.update(failures=F("failures") - 1, locked_until=None)
+        else:
+            rows.update(failures=F("failures") - 1)
+
+
 @transaction.atomic
-def login_finish(*, charge: LoginCharge, user: User | None) -> None:
-    """After the password check: user is the authenticated account, or None when the check failed."""
+def login_finish(*, charge: LoginCharge, user: User | None, second_step: bool = False,
+                 factor: str = "") -> None:
+    """After the password check (or a second-step code check): user is the authenticated account, or None when
+    the check failed. second_step: the password was right but the account still owes its code, so only this
+    try's charge is given back and nothing is recorded as a login yet. factor: what the completed second step
+    was ("totp" or "recovery_code"), recorded with the login."""
     username, ip = charge.username, charge.ip
     LoginAttempt.objects.create(username=username, succeeded=user is not None, ip=ip)
     address = ip or UNKNOWN_ADDRESS
+    if user is not None and second_step:
+        _charge_return(charge)
+        return
     if user is not None:
         # The right password from this address: its count starts again; the account-wide count only gets
         # this try's charge back (failures from elsewhere still stand), and a lock this very try set goes.
@@ -107,7 +131,8 @@ def login_finish(*, charge: LoginCharge, user: User | None) -> None:
             account.update(failures=F("failures") - 1, locked_until=None)
         else:
             account.update(failures=F("failures") - 1)
-        audit_record(actor=user, action="user.login", obj=user, ip=ip, **_scope(user))
+        audit_record(actor=user, action="user.login", obj=user, ip=ip,
+                     after={"second_factor": factor} if factor else None, **_scope(user))
         return
     owner = User.objects.filter(username=username).select_related("region", "facility").first()
     if owner is None:
@@ -122,6 +147,13 @@ def login_finish(*, charge: LoginCharge, user: User | None) -> None:
                      f"{settings.NRCMS_LOGIN_ACCOUNT_MAX_FAILURES} 次密码错误（所有地址合计），账号锁定 "
                      f"{settings.NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES} 分钟，API 令牌同时暂停",
                      **_scope(owner))
+
+
+@transaction.atomic
+def login_charge_return(*, charge: LoginCharge) -> None:
+    """A second-step code checked right outside the sign-in (disabling two-step, new recovery codes): the
+    charge goes back, the address's count stays."""
+    _charge_return(charge)
 
 
 @transaction.atomic

@@ -87,3 +87,38 @@ def password_change_reason(user) -> tuple[str, str] | None:
     if password_expired(user):
         return "password_expired", expired_message() + "（请在“修改密码”页面修改）"
     return None
+
+
+class TwoFactorEnrolmentRequiredMiddleware:
+    """A signed-in account whose role requires two-step sign-in but that has no confirmed device (its device was
+    reset by an administrator, or its role changed while signed in) sees only the enrolment page until it has
+    enrolled: other pages redirect there, HTMX requests navigate the window there, the API (by session) answers
+    403. API tokens are not affected: their requests carry no session user."""
+
+    allowed_names = ("two_factor_enrol", "logout")
+    open_prefixes = ("/static/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and not request.path.startswith(self.open_prefixes)
+                and request.path not in {reverse(name) for name in self.allowed_names}):
+            from .two_factor import confirmed_device, two_factor_required
+
+            if two_factor_required(user) and confirmed_device(user) is None:  # a query for these roles only
+                return self._to_enrolment(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _to_enrolment(request):
+        message = "您的角色必须启用两步验证：请先在“两步验证”页面绑定验证器"
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "two_factor_required", "message": message, "field": "code",
+                                 "details": []}, status=403, json_dumps_params={"ensure_ascii": False})
+        if request.headers.get("HX-Request") == "true":
+            response = HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+            response["HX-Redirect"] = reverse("two_factor_enrol")
+            return response
+        return redirect("two_factor_enrol")

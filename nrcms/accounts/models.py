@@ -250,3 +250,4 @@ class AccountChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.target.username} → {self.get_role_display()}（{self.get_status_display()}）"
+from .models_two_factor import RecoveryCode, TotpDevice  # noqa: E402,F401 — the app's models, kept in their own module

@@ -46,6 +46,8 @@ class Cap:
     USERS_APPROVE = "users.approve"  # decide another administrator's request for a reviewing/paying account
     SECURITY_POLICY = "security.policy"  # the password and lockout policy
     SYSTEM_SETTINGS = "system.settings"  # technical settings: the county's division codes
+    # Remove a user's two-step device and recovery codes (a lost phone): the security administrator's duty.
+    TWO_FACTOR_RESET = "users.two_factor_reset"
     SYSTEM_BACKUP = "system.backup"  # see the backups and their verification (the CLI makes them)
     REPORTS_VIEW = "reports.view"
 
@@ -70,7 +72,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
-    Role.SECURITY_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_GRANTS, Cap.USERS_APPROVE, Cap.SECURITY_POLICY}),
+    Role.SECURITY_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_GRANTS, Cap.USERS_APPROVE, Cap.SECURITY_POLICY,
+                                    Cap.TWO_FACTOR_RESET}),
     # The audit administrator reads the audit log, its verification and exports; no business data.
     Role.AUDIT_ADMIN: frozenset({Cap.AUDIT_LOG}),
 }

@@ -3,6 +3,7 @@
 from nrcms.accounts.api import router as accounts_router
 from nrcms.accounts.api_requests import router as account_requests_router
 from nrcms.accounts.api_tokens import router as tokens_router
+from nrcms.accounts.api_two_factor import router as two_factor_router
 from nrcms.claims.api import router as desk_router
 from nrcms.claims.api_manual import router as manual_router
 from nrcms.claims.api_referral import router as referral_router
@@ -21,6 +22,7 @@ from .base import build_api
 
 api = build_api()
 api.add_router("/", accounts_router)
+api.add_router("/", two_factor_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/account-requests", account_requests_router)
 api.add_router("/regions", registry_router)

@@ -28,6 +28,7 @@ class DemoLogin:
     role_label: str
     display_name: str
     jurisdiction: str
+    two_factor: bool = False  # signs in with a code from the demo TOTP secret after the password
 
 
 def load_data() -> dict:
@@ -89,8 +90,20 @@ def load_users(data: dict) -> list[DemoLogin]:
                                display_name=u["display_name"], region=region, facility=facility,
                                authority=AUTHORITY)
         where = user.facility.name if user.facility else user.region.full_name
-        logins.append(DemoLogin(user.username, data["password"], user.get_role_display(), user.display_name, where))
+        logins.append(DemoLogin(user.username, data["password"], user.get_role_display(), user.display_name, where,
+                                two_factor=load_two_factor(user, data)))
     return logins
+
+
+def load_two_factor(user: User, data: dict) -> bool:
+    """The demo accounts of the roles that require two-step sign-in get a confirmed device with the demo
+    county's fixed secret (so tests and a person at the demo can compute the codes)."""
+    from nrcms.accounts.two_factor import totp_device_install, two_factor_required
+
+    if not two_factor_required(user):
+        return False
+    totp_device_install(user=user, secret=data["totp_secret"], authority=AUTHORITY)
+    return True
 
 
 def demo_load() -> list[DemoLogin]:

@@ -3,9 +3,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core import validators
 from django.utils import timezone
 
+from nrcms.accounts import totp
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.login import login_begin, login_finish
 from nrcms.accounts.password_policy import password_help
+from nrcms.accounts.two_factor import second_step_for
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -39,7 +41,9 @@ class LockoutAuthenticationForm(AuthenticationForm):
         except forms.ValidationError:
             login_finish(charge=charge, user=None)
             raise
-        login_finish(charge=charge, user=self.user_cache)
+        # "verify" or "enrol" when the account still owes its second step: then nothing is a login yet.
+        self.second_step = second_step_for(self.user_cache)
+        login_finish(charge=charge, user=self.user_cache, second_step=bool(self.second_step))
         return cleaned
 
     def get_invalid_login_error(self):
@@ -49,6 +53,29 @@ class LockoutAuthenticationForm(AuthenticationForm):
             self.error_messages["invalid_login"], code="invalid_login",
             params={"max": settings.NRCMS_LOGIN_MAX_FAILURES, "minutes": settings.NRCMS_LOGIN_LOCK_MINUTES},
         )
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A 6-digit code from the authenticator app or (where allow_recovery) a recovery code. Input of neither
+    shape is refused here, before any code is checked or charged to the lockout."""
+
+    code = forms.CharField(label="验证码", max_length=20, strip=True)
+
+    def __init__(self, *args, allow_recovery: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_recovery = allow_recovery
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if totp.looks_like_totp(code):
+            return totp.normalize_code(code)
+        recovery = totp.normalize_recovery_code(code)
+        if (self.allow_recovery and len(recovery) == totp.RECOVERY_LENGTH
+                and all(c in totp.RECOVERY_ALPHABET for c in recovery)):
+            return recovery
+        if self.allow_recovery:
+            raise forms.ValidationError("验证码应为验证器上的 6 位数字，或 10 位恢复码（如 ABCDE-23456）")
+        raise forms.ValidationError("验证码应为验证器上显示的 6 位数字")
 
 
 class ReasonForm(forms.Form):

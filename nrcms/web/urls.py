@@ -1,13 +1,20 @@
 from django.urls import path
 
-from . import views, views_admin, views_users
+from . import views, views_admin, views_two_factor, views_users
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.NrcmsLoginView.as_view(), name="login"),
     path("logout/", views.NrcmsLogoutView.as_view(), name="logout"),
+    path("login/verify/", views_two_factor.login_verify, name="login_verify"),
+    path("login/enrol/", views_two_factor.login_enrol, name="login_enrol"),
     path("account/password/", views.password_change, name="password_change"),
+    path("account/two-factor/", views_two_factor.two_factor_page, name="two_factor"),
+    path("account/two-factor/enrol/", views_two_factor.two_factor_enrol, name="two_factor_enrol"),
+    path("account/two-factor/recovery-codes/", views_two_factor.two_factor_recovery_codes,
+         name="two_factor_recovery_codes"),
+    path("account/two-factor/disable/", views_two_factor.two_factor_disable, name="two_factor_disable"),
     path("regions/", views.region_list, name="region_list"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
     path("facilities/", views.facility_list, name="facility_list"),
@@ -23,6 +30,8 @@ urlpatterns = [
     path("account-requests/<int:request_id>/decide/", views_admin.account_request_decide,
          name="account_request_decide"),
     path("security/policy/", views_admin.security_policy, name="security_policy"),
+    path("users/<str:username>/two-factor/reset/", views_two_factor.user_two_factor_reset,
+         name="user_two_factor_reset"),
     path("tokens/", views_users.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views_users.token_revoke, name="token_revoke"),
 ]

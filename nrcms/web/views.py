@@ -53,6 +53,18 @@ class NrcmsLoginView(LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        """A right password. An account that owes a second step (its code, or the enrolment its role requires)
+        is not signed in yet: the session only remembers it, and the next page asks for the code."""
+        step = getattr(form, "second_step", "")
+        if not step:
+            return super().form_valid(form)
+        from .views_two_factor import pending_begin
+
+        user = form.get_user()
+        pending_begin(self.request, user=user, backend=user.backend, next_url=self.get_redirect_url())
+        return redirect("login_verify" if step == "verify" else "login_enrol")
+
     def get_context_data(self, **kwargs):
         # Set by LoginRequiredMiddleware when an HTMX action found the session gone.
         expired = self.request.GET.get(SESSION_EXPIRED_PARAM) == "1"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from nrcms.accounts import account_requests, login, selectors, services
+from nrcms.accounts import account_requests, login, selectors, services, two_factor
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.roles import Cap, Role
 from nrcms.core.errors import NrcmsError
@@ -103,6 +103,7 @@ def user_detail(request, username: str):
         "target": target, "form": form, "reset_form": PasswordResetForm(), **_powers(request.user),
         "requests": account_requests.account_request_list(actor=request.user).filter(target=target)[:10],
         "locks": selectors.lock_descriptions(target.username),
+        "two_factor": two_factor.status_of(target), "can_reset_two_factor": request.user.can(Cap.TWO_FACTOR_RESET),
         "tokens": selectors.token_list(actor=request.user, username=target.username),
     })
 

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from two_step import totp_code
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -67,6 +68,10 @@ def browser_login(page, live_server, demo, demo_password):
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", demo_password)
         page.click("button[type=submit]")
+        page.wait_for_url(lambda url: not url.endswith("/login/"))
+        if "/login/verify/" in page.url:  # two-step sign-in: the code the phone would show now
+            page.fill("input[name=code]", totp_code(username))
+            page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
         return demo[username]
 

@@ -16,3 +16,11 @@ class Command(BaseCommand):
             role = login.role_label + "　" * max(0, 11 - len(login.role_label))  # full-width padding
             self.stdout.write(f"  {login.username:<{width}}{login.password:<16}{role}{login.jurisdiction}")
         self.stdout.write("")
+        two_step = [login.username for login in logins if login.two_factor]
+        if two_step:
+            from nrcms.demo.loader import load_data
+
+            self.stdout.write(f"两步验证（仅用于演示数据）：{'、'.join(two_step)} 登录时还要输入 6 位验证码。")
+            self.stdout.write(f"  演示密钥：{load_data()['totp_secret']}（在手机验证器中选“输入密钥”、基于时间添加），")
+            self.stdout.write("  或在开发环境（DEBUG）运行：nrcms totp code --user 用户名")
+            self.stdout.write("")
