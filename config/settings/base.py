@@ -174,6 +174,8 @@ NRCMS_LOGIN_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_LOCK_MINUTES", "15"))
 NRCMS_LOGIN_ACCOUNT_MAX_FAILURES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_MAX_FAILURES", "50"))
 NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES", "60"))
 NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES", "30"))
+# The hospital desk's member lookup (by certificate or ID number): per API token, or per signed-in user on the page.
+NRCMS_DESK_LOOKUP_PER_MINUTE = int(os.environ.get("NRCMS_DESK_LOOKUP_PER_MINUTE", "30"))
 
 # The client's address behind a reverse proxy (nrcms/accounts/client_ip.py): the META key of the one header
 # the proxy sets, e.g. HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR; empty = REMOTE_ADDR, headers never trusted.

@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
-from nrcms.accounts.services import api_token_user
+from nrcms.accounts.services import api_token_user, token_hash
 from nrcms.core.errors import NrcmsError
 from nrcms.web.errors import SERVER_ERROR
 from nrcms.web.params import INT_MAX
@@ -37,6 +37,7 @@ class TokenAuth(HttpBearer):
         user = api_token_user(token)
         if user is not None:
             request.user = user
+            request.api_token_key = token_hash(token)[:32]  # whom per-token limits count (never the key itself)
         return user
 
 
@@ -158,7 +159,10 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(NrcmsError)
     def nrcms_error(request, exc: NrcmsError):
-        return api.create_response(request, exc.as_dict(), status=exc.status)
+        response = api.create_response(request, exc.as_dict(), status=exc.status)
+        if getattr(exc, "retry_after", None):  # 429: when the client may try again
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

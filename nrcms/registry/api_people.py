@@ -7,12 +7,13 @@ import datetime as dt
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.selectors import region_list
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import ValidationFailed
 
-from . import enrollment, people
+from . import enrollment, people, reads
 from . import roster_import as importer
 from . import selectors_people as sel
 from .models import (
@@ -89,6 +90,8 @@ class HouseholdDetail(HouseholdOut):
 @router.get("/households", response={200: HouseholdPage, **ERRORS}, summary="家庭户列表（按姓名、拼音、身份证号、证号、村查询）")
 def households(request, search: str = "", region: str = "", offset: int = 0, limit: int = 50):
     items, page = paginate(sel.household_list(actor=request.user, search=search, region_code=region), offset, limit)
+    reads.id_search_record_if_id(actor=request.user, search=search, count=page["total"], via=reads.VIA_API,
+                                 ip=client_ip(request))
     return {**page, "items": [household_out(h) for h in items]}
 
 
@@ -101,7 +104,9 @@ def household_detail_out(h: Household) -> dict:
 
 @router.get("/households/{pk}", response={200: HouseholdDetail, **ERRORS}, summary="一户的成员、参合与证")
 def household(request, pk: int):
-    return household_detail_out(sel.household_get(actor=request.user, pk=pk))
+    h = sel.household_get(actor=request.user, pk=pk)
+    reads.household_view_record(actor=request.user, household=h, via=reads.VIA_API, ip=client_ip(request))
+    return household_detail_out(h)
 
 
 class PersonIn(Schema):
@@ -160,6 +165,8 @@ def persons(request, search: str = "", region: str = "", status: coded_query(Per
             limit: int = 50):
     qs = sel.person_search(actor=request.user, search=search, region_code=region, status=status)
     items, page = paginate(qs, offset, limit)
+    reads.id_search_record_if_id(actor=request.user, search=search, count=page["total"], via=reads.VIA_API,
+                                 ip=client_ip(request))
     return {**page, "items": [person_out(p) for p in items]}
 
 
@@ -194,6 +201,7 @@ class PersonDetail(PersonOut):
 @router.get("/persons/{pk}", response={200: PersonDetail, **ERRORS}, summary="人员详情与变动记录")
 def person(request, pk: int):
     p = sel.person_get(actor=request.user, pk=pk)
+    reads.person_view_record(actor=request.user, person=p, via=reads.VIA_API, ip=client_ip(request))
     events = [{"kind": e.kind, "date": e.date, "from_household": e.from_household.number if e.from_household else None,
                "to_household": e.to_household.number if e.to_household else None, "note": e.note}
               for e in p.events.select_related("from_household", "to_household").order_by("date", "id")]
