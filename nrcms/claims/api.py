@@ -13,6 +13,7 @@ from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
@@ -49,7 +50,7 @@ from .models import (
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
-router = Router(tags=["医院结算"])
+router = Router(tags=["医院结算"], auth=requires(Cap.DESK_SETTLE))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
