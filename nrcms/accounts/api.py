@@ -84,7 +84,8 @@ class UserPage(PageOut):
     items: list[UserOut]
 
 
-@router.get("/users", auth=requires(Cap.USERS_MANAGE), response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员）")
+@router.get("/users", auth=requires(Cap.USERS_MANAGE),
+            response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员）")
 def users(request, search: str = "", role: coded_query(Role) = "", offset: int = 0, limit: int = 50):
     services.require(request.user, Cap.USERS_MANAGE)
     items, page = paginate(selectors.user_list(actor=request.user, search=search, role=role), offset, limit)
@@ -120,7 +121,8 @@ class ActiveIn(Schema):
     reason: str
 
 
-@router.post("/users/{username}/active", auth=requires(Cap.USERS_MANAGE), response={200: UserOut, **ERRORS}, summary="启用或停用用户")
+@router.post("/users/{username}/active", auth=requires(Cap.USERS_MANAGE),
+             response={200: UserOut, **ERRORS}, summary="启用或停用用户")
 def user_active(request, username: str, payload: ActiveIn):
     target = selectors.user_get(actor=request.user, username=username)
     user = services.user_set_active(actor=request.user, user=target, active=payload.active, reason=payload.reason)
@@ -159,7 +161,8 @@ class PasswordResetOut(Schema):
     must_change_password: bool
 
 
-@router.post("/users/{username}/password-reset", auth=requires(Cap.USERS_MANAGE), response={200: PasswordResetOut, **ERRORS},
+@router.post("/users/{username}/password-reset", auth=requires(Cap.USERS_MANAGE),
+             response={200: PasswordResetOut, **ERRORS},
              summary="重置密码：设置或生成临时密码（只返回这一次），用户下次登录须先修改")
 def user_password_reset(request, username: str, payload: PasswordResetIn):
     target = selectors.user_get(actor=request.user, username=username)
@@ -217,7 +220,8 @@ class AuditPage(PageOut):
     items: list[AuditOut]
 
 
-@router.get("/audit", auth=requires(Cap.AUDIT_VIEW), response={200: AuditPage, **ERRORS}, summary="检索审计记录（审计、监督）",
+@router.get("/audit", auth=requires(Cap.AUDIT_VIEW),
+            response={200: AuditPage, **ERRORS}, summary="检索审计记录（审计、监督）",
             description="person：人员姓名或身份证号（本人、所在户及其就诊、结算、报销、转诊、缴费）；"
                         "object_type + object_ref：对象类型与编号（数据库编号、户编号、结算单号等）；"
                         "username：操作人账号或姓名。每条记录带操作、对象类型的中文名称。")
@@ -242,7 +246,8 @@ class VerifyOut(Schema):
     checkpoints: int = Field(0, description="签名检查点的个数（均已核对）")
 
 
-@router.get("/audit/verify", auth=requires(Cap.AUDIT_VIEW), response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")
+@router.get("/audit/verify", auth=requires(Cap.AUDIT_VIEW),
+            response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")
 def audit_chain_verify(request):
     if not request.user.can(Cap.AUDIT_VIEW):
         raise Forbidden()

@@ -92,7 +92,8 @@ class WithdrawIn(Schema):
     reason: str = Field(max_length=300)
 
 
-@router.post("/{code}/status/{change_id}/withdraw", auth=requires(Cap.FACILITY_MANAGE), response={200: FacilityOut, **ERRORS},
+@router.post("/{code}/status/{change_id}/withdraw", auth=requires(Cap.FACILITY_MANAGE),
+             response={200: FacilityOut, **ERRORS},
              summary="撤回尚未生效的排定变更（须填原因；记录保留并标为已撤回）")
 def facility_status_withdraw_api(request, code: str, change_id: int, payload: WithdrawIn):
     facility = selectors.facility_get(actor=request.user, code=code)
@@ -167,7 +168,8 @@ class MappingApproveIn(Schema):
     authority: str = Field("", max_length=200, description="依据（如审批单号）")
 
 
-@router.post("/{code}/mappings/{mapping_id}/approve", auth=requires(Cap.FACILITY_MANAGE), response={200: MappingOut, **ERRORS},
+@router.post("/{code}/mappings/{mapping_id}/approve", auth=requires(Cap.FACILITY_MANAGE),
+             response={200: MappingOut, **ERRORS},
              summary="批准医院提交的对照申请（县合管办；申请人本人不能批准）")
 def mapping_approve_api(request, code: str, mapping_id: int, payload: MappingApproveIn):
     return _mapping_out(mapping_approve(actor=request.user, mapping=_mapping_get(request, code, mapping_id),
@@ -178,7 +180,8 @@ class MappingRejectIn(Schema):
     reason: str = Field(max_length=200)
 
 
-@router.post("/{code}/mappings/{mapping_id}/reject", auth=requires(Cap.FACILITY_MANAGE), response={200: MappingOut, **ERRORS},
+@router.post("/{code}/mappings/{mapping_id}/reject", auth=requires(Cap.FACILITY_MANAGE),
+             response={200: MappingOut, **ERRORS},
              summary="驳回医院提交的对照申请（须填原因）")
 def mapping_reject_api(request, code: str, mapping_id: int, payload: MappingRejectIn):
     return _mapping_out(mapping_reject(actor=request.user, mapping=_mapping_get(request, code, mapping_id),

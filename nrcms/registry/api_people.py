@@ -131,7 +131,8 @@ def _input(p: PersonIn, relation: str | None = None) -> people.PersonInput:
     return people.PersonInput(name=p.name, id_number=p.id_number, relation=relation or p.relation, phone=p.phone)
 
 
-@router.post("/households", auth=requires(Cap.REGISTRY_EDIT), response={201: HouseholdDetail, **ERRORS}, summary="新建家庭户（户主与成员）")
+@router.post("/households", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: HouseholdDetail, **ERRORS}, summary="新建家庭户（户主与成员）")
 def household_create(request, payload: HouseholdIn):
     region = region_list(actor=request.user).filter(code=payload.region_code,
                                                     level__in=[RegionLevel.VILLAGE, RegionLevel.GROUP]).first()
@@ -150,7 +151,8 @@ class MemberIn(PersonIn):
     note: str = ""
 
 
-@router.post("/households/{pk}/members", auth=requires(Cap.REGISTRY_EDIT), response={201: PersonOut, **ERRORS}, summary="增员：出生、婚入、迁入本县")
+@router.post("/households/{pk}/members", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: PersonOut, **ERRORS}, summary="增员：出生、婚入、迁入本县")
 def member_add(request, pk: int, payload: MemberIn):
     h = sel.household_get(actor=request.user, pk=pk)
     p = people.person_add(actor=request.user, household=h, person=_input(payload), kind=payload.kind,
@@ -223,7 +225,8 @@ class PersonCategoryIn(Schema):
     authority: str
 
 
-@router.post("/persons/{pk}/categories", auth=requires(Cap.REGISTRY_EDIT), response={201: PersonCategoryOut, **ERRORS}, summary="认定人员类别（须填依据）")
+@router.post("/persons/{pk}/categories", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: PersonCategoryOut, **ERRORS}, summary="认定人员类别（须填依据）")
 def person_category_add(request, pk: int, payload: PersonCategoryIn):
     person = sel.person_get(actor=request.user, pk=pk)
     row = people.person_category_grant(actor=request.user, person=person, category=payload.category,
@@ -237,7 +240,8 @@ class PersonCategoryEndIn(Schema):
     reason: str
 
 
-@router.post("/persons/{pk}/categories/{category_id}/end", auth=requires(Cap.REGISTRY_EDIT), response={200: PersonCategoryOut, **ERRORS},
+@router.post("/persons/{pk}/categories/{category_id}/end", auth=requires(Cap.REGISTRY_EDIT),
+             response={200: PersonCategoryOut, **ERRORS},
              summary="终止人员类别认定（终止日期为享受的最后一天，须填原因）")
 def person_category_end(request, pk: int, category_id: int, payload: PersonCategoryEndIn):
     person = sel.person_get(actor=request.user, pk=pk)
@@ -264,7 +268,8 @@ END_SERVICES = {"death": people.person_record_death, "marriage_out": people.pers
                 "move_out": people.person_record_move_out}
 
 
-@router.post("/persons/{pk}/events", auth=requires(Cap.REGISTRY_EDIT), response={201: PersonOut, **ERRORS}, summary="登记人员变动：死亡、婚出、迁出、户间迁移")
+@router.post("/persons/{pk}/events", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: PersonOut, **ERRORS}, summary="登记人员变动：死亡、婚出、迁出、户间迁移")
 def person_event(request, pk: int, payload: EventIn):
     p = sel.person_get(actor=request.user, pk=pk)
     new_head = sel.person_get(actor=request.user, pk=payload.new_head_id) if payload.new_head_id else None
@@ -294,7 +299,8 @@ class EnrollOut(Schema):
     exempted: list[int]
 
 
-@router.post("/households/{pk}/enrollments", auth=requires(Cap.REGISTRY_EDIT), response={201: EnrollOut, **ERRORS},
+@router.post("/households/{pk}/enrollments", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: EnrollOut, **ERRORS},
              summary="以户为单位参合（未参合成员须登记原因）")
 def enroll(request, pk: int, payload: EnrollIn):
     h = sel.household_get(actor=request.user, pk=pk)
@@ -318,13 +324,15 @@ def certificate_out(c) -> dict:
     return {"number": c.number, "status": c.status, "replaces": c.replaces.number if c.replaces_id else None}
 
 
-@router.post("/households/{pk}/certificate", auth=requires(Cap.REGISTRY_EDIT), response={201: CertificateOut, **ERRORS}, summary="发放合作医疗证")
+@router.post("/households/{pk}/certificate", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: CertificateOut, **ERRORS}, summary="发放合作医疗证")
 def certificate_issue(request, pk: int):
     h = sel.household_get(actor=request.user, pk=pk)
     return Status(201, certificate_out(enrollment.certificate_issue(actor=request.user, household=h)))
 
 
-@router.post("/households/{pk}/certificate/reissue", auth=requires(Cap.REGISTRY_EDIT), response={201: CertificateOut, **ERRORS},
+@router.post("/households/{pk}/certificate/reissue", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: CertificateOut, **ERRORS},
              summary="补发合作医疗证（原证作废）")
 def certificate_reissue(request, pk: int, payload: ReissueIn):
     h = sel.household_get(actor=request.user, pk=pk)
@@ -357,7 +365,8 @@ def job_out(job) -> dict:
             "error_report_url": f"/registry/import/{job.pk}/errors.xlsx" if job.error_report else None}
 
 
-@router.post("/imports", auth=requires(Cap.REGISTRY_EDIT), response={202: ImportJobOut, **ERRORS}, summary="上传乡镇花名册（.xlsx/.csv）并导入")
+@router.post("/imports", auth=requires(Cap.REGISTRY_EDIT),
+             response={202: ImportJobOut, **ERRORS}, summary="上传乡镇花名册（.xlsx/.csv）并导入")
 def import_upload(request, file: File[UploadedFile], township: Form[str], scheme_year: Form[int | None] = None):
     region = region_list(actor=request.user, level=RegionLevel.TOWNSHIP).filter(code=township).first()
     if region is None:
@@ -369,7 +378,8 @@ def import_upload(request, file: File[UploadedFile], township: Form[str], scheme
     return Status(202, job_out(job))
 
 
-@router.get("/imports/{pk}", auth=requires(Cap.REGISTRY_EDIT), response={200: ImportJobOut, **ERRORS}, summary="导入任务的进度与结果")
+@router.get("/imports/{pk}", auth=requires(Cap.REGISTRY_EDIT),
+            response={200: ImportJobOut, **ERRORS}, summary="导入任务的进度与结果")
 def import_job(request, pk: int):
     return job_out(sel.import_job_get(actor=request.user, pk=pk))
 
