@@ -182,6 +182,8 @@ NRCMS_LOGIN_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_LOCK_MINUTES", "15"))
 NRCMS_LOGIN_ACCOUNT_MAX_FAILURES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_MAX_FAILURES", "50"))
 NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES", "60"))
 NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES", "30"))
+# The hospital desk's member lookup (by certificate or ID number): per API token, or per signed-in user on the page.
+NRCMS_DESK_LOOKUP_PER_MINUTE = int(os.environ.get("NRCMS_DESK_LOOKUP_PER_MINUTE", "30"))
 
 # Two-step sign-in (docs/guide/login.md, nrcms/accounts/two_factor.py): these roles must use a TOTP code after the
 # password (enrolment is forced at their next sign-in); every other role may choose it on the "两步验证" page.

@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Field, Router, Schema, Status
 
+from nrcms.api.auth import SIGNED_IN, requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, ValidationFailed
@@ -32,7 +33,7 @@ class MeOut(Schema):
     capabilities: list[str]
 
 
-@router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户及其管辖范围")
+@router.get("/me", auth=SIGNED_IN, response={200: MeOut, **ERRORS}, summary="当前用户及其管辖范围")
 def me(request):
     user = request.user
     return {
@@ -89,7 +90,8 @@ class UserPage(PageOut):
     items: list[UserOut]
 
 
-@router.get("/users", response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员、安全管理员）")
+@router.get("/users", auth=requires(Cap.USERS_VIEW),
+            response={200: UserPage, **ERRORS}, summary="用户列表（系统管理员、安全管理员）")
 def users(request, search: str = "", role: coded_query(Role) = "", offset: int = 0, limit: int = 50):
     services.require(request.user, Cap.USERS_VIEW)
     items, page = paginate(selectors.user_list(actor=request.user, search=search, role=role), offset, limit)
@@ -109,7 +111,7 @@ class UserIn(Schema):
     authority: str = ""
 
 
-@router.post("/users", response={201: UserOut, **ERRORS},
+@router.post("/users", auth=requires(Cap.USERS_ACCOUNTS), response={201: UserOut, **ERRORS},
              summary="新建用户（系统管理员；审核、审批、拨付及管理员角色的账号须另一位管理员批准后才启用，"
                      "新用户首次登录须修改密码）")
 def user_create(request, payload: UserIn):
@@ -128,7 +130,8 @@ class ActiveIn(Schema):
     reason: str
 
 
-@router.post("/users/{username}/active", response={200: UserOut, **ERRORS}, summary="启用或停用用户")
+@router.post("/users/{username}/active", auth=requires(Cap.USERS_ACCOUNTS),
+             response={200: UserOut, **ERRORS}, summary="启用或停用用户")
 def user_active(request, username: str, payload: ActiveIn):
     target = selectors.user_get(actor=request.user, username=username)
     user = services.user_set_active(actor=request.user, user=target, active=payload.active, reason=payload.reason)
@@ -145,7 +148,7 @@ class UserUpdateIn(Schema):
     authority: str = ""
 
 
-@router.put("/users/{username}", response={200: UserOut, **ERRORS},
+@router.put("/users/{username}", auth=requires(Cap.USERS_ACCOUNTS, Cap.USERS_GRANTS), response={200: UserOut, **ERRORS},
             summary="修改用户的角色、辖区（区划或机构）与电话（记审计：原值 → 新值）")
 def user_update(request, username: str, payload: UserUpdateIn):
     target = selectors.user_get(actor=request.user, username=username)
@@ -167,7 +170,8 @@ class PasswordResetOut(Schema):
     must_change_password: bool
 
 
-@router.post("/users/{username}/password-reset", response={200: PasswordResetOut, **ERRORS},
+@router.post("/users/{username}/password-reset", auth=requires(Cap.USERS_GRANTS),
+             response={200: PasswordResetOut, **ERRORS},
              summary="重置密码：设置或生成临时密码（只返回这一次），用户下次登录须先修改")
 def user_password_reset(request, username: str, payload: PasswordResetIn):
     target = selectors.user_get(actor=request.user, username=username)
@@ -190,7 +194,7 @@ class PasswordPolicyOut(Schema):
     rules: list[PasswordRuleOut]
 
 
-@router.get("/password-policy", response={200: PasswordPolicyOut, **ERRORS}, summary="当前执行的密码策略（只读）")
+@router.get("/password-policy", auth=SIGNED_IN, response={200: PasswordPolicyOut, **ERRORS}, summary="当前执行的密码策略（只读）")
 def password_policy(request):
     return {"min_length": password_policy_rules.min_length(), "min_classes": password_policy_rules.min_classes(),
             "history": passwords.history_size(), "max_age_days": passwords.max_age_days(),
@@ -202,7 +206,7 @@ class UserReasonIn(Schema):
     reason: str = ""
 
 
-@router.post("/users/{username}/unlock", response={200: UserOut, **ERRORS},
+@router.post("/users/{username}/unlock", auth=requires(Cap.USERS_GRANTS), response={200: UserOut, **ERRORS},
              summary="解除登录锁定（按地址的锁定和账号全面锁定一并解除）")
 def user_unlock(request, username: str, payload: UserReasonIn):
     target = selectors.user_get(actor=request.user, username=username)
@@ -247,7 +251,8 @@ class AuditPage(PageOut):
     items: list[AuditOut]
 
 
-@router.get("/audit", response={200: AuditPage, **ERRORS}, summary="检索审计记录（审计、监督）",
+@router.get("/audit", auth=requires(Cap.AUDIT_LOG),
+            response={200: AuditPage, **ERRORS}, summary="检索审计记录（审计、监督）",
             description="person：人员姓名或身份证号（本人、所在户及其就诊、结算、报销、转诊、缴费）；"
                         "object_type + object_ref：对象类型与编号（数据库编号、户编号、结算单号等）；"
                         "username：操作人账号或姓名。每条记录带操作、对象类型的中文名称。")
@@ -272,7 +277,8 @@ class VerifyOut(Schema):
     checkpoints: int = Field(0, description="签名检查点的个数（均已核对）")
 
 
-@router.get("/audit/verify", response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")
+@router.get("/audit/verify", auth=requires(Cap.AUDIT_LOG),
+            response={200: VerifyOut, **ERRORS}, summary="校验审计哈希链")
 def audit_chain_verify(request):
     if not request.user.can(Cap.AUDIT_LOG):
         raise Forbidden()

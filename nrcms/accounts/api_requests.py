@@ -6,14 +6,15 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 
 from . import account_requests
 from .models import AccountChangeRequest
-from .roles import Role
+from .roles import Cap, Role
 
-router = Router(tags=["账号与审计"])
+router = Router(tags=["账号与审计"], auth=requires(Cap.USERS_APPROVE))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Kind, Status = AccountChangeRequest.Kind, AccountChangeRequest.Status
 

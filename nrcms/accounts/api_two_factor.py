@@ -8,6 +8,8 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import SIGNED_IN, requires
 from nrcms.api.base import ErrorOut
 
 from . import two_factor
@@ -31,13 +33,14 @@ def _status(user) -> dict:
             "required": s["required"], "recovery_codes_left": s["codes_left"]}
 
 
-@router.get("/me/two-factor", response={200: TwoFactorStatusOut, **ERRORS},
+@router.get("/me/two-factor", auth=SIGNED_IN, response={200: TwoFactorStatusOut, **ERRORS},
             summary="本人的两步验证状态（是否启用、角色是否必须、未用恢复码个数）")
 def my_two_factor(request):
     return _status(request.user)
 
 
-@router.get("/users/{username}/two-factor", response={200: TwoFactorStatusOut, **ERRORS},
+@router.get("/users/{username}/two-factor", auth=requires(Cap.TWO_FACTOR_RESET),
+            response={200: TwoFactorStatusOut, **ERRORS},
             summary="某账号的两步验证状态（安全管理员）")
 def user_two_factor(request, username: str):
     return _status(two_factor.reset_target(actor=request.user, username=username))
@@ -47,7 +50,8 @@ class TwoFactorResetIn(Schema):
     reason: str
 
 
-@router.post("/users/{username}/two-factor/reset", response={200: TwoFactorStatusOut, **ERRORS},
+@router.post("/users/{username}/two-factor/reset", auth=requires(Cap.TWO_FACTOR_RESET),
+             response={200: TwoFactorStatusOut, **ERRORS},
              summary="重置两步验证：删除验证器和恢复码（手机丢失），必须填写原因；必须使用的角色下次登录时重新绑定")
 def user_two_factor_reset(request, username: str, payload: TwoFactorResetIn):
     target = two_factor.reset_target(actor=request.user, username=username)

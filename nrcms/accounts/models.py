@@ -101,6 +101,24 @@ class LoginThrottle(models.Model):
         return f"{self.username}@{self.ip or '全部地址'}：{self.failures}"
 
 
+class RateCounter(models.Model):
+    """Requests counted for one client (an API token or a signed-in user) of one rate-limited operation in a
+    fixed window. Changed only under its row lock, so the limit holds across gunicorn workers: see
+    accounts/rate_limit.py."""
+
+    scope = models.CharField(max_length=40)  # the operation, e.g. "desk.lookup"
+    key = models.CharField(max_length=80)  # the client: "token:<hash prefix>" or "user:<id>"
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+    refusal_recorded = models.BooleanField(default=False)  # the window's first refusal is audited, no more
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_rate_counter_per_scope_and_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}：{self.hits}"
+
+
 class ApiToken(models.Model):
     """A machine client's credential (a hospital system). Only the SHA-256 of the key is stored."""
 

@@ -52,6 +52,19 @@ class Cap:
     REPORTS_VIEW = "reports.view"
 
 
+# The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
+CAP_LABELS: dict[str, str] = {
+    Cap.REGISTRY_VIEW: "查看参合登记", Cap.REGISTRY_EDIT: "办理参合登记", Cap.CONTRIBUTION_COLLECT: "收缴个人缴费",
+    Cap.FACILITY_VIEW: "查看医疗机构", Cap.FACILITY_MANAGE: "管理定点医疗机构", Cap.DESK_SETTLE: "医院窗口结算",
+    Cap.CLAIMS_REVIEW: "审核报销", Cap.REFERRAL_RECORD: "转诊备案", Cap.SCHEME_MANAGE: "管理补偿方案",
+    Cap.SCHEME_APPROVE: "批准补偿方案", Cap.FUND_DISBURSE: "基金拨付", Cap.FUND_YEAR_CLOSE: "年终结账",
+    Cap.FUND_VIEW: "查看基金", Cap.ASSISTANCE_MANAGE: "医疗救助与代缴", Cap.AUDIT_VIEW: "监督查阅",
+    Cap.AUDIT_LOG: "查看审计记录", Cap.USERS_VIEW: "查看用户", Cap.USERS_ACCOUNTS: "管理账号",
+    Cap.USERS_GRANTS: "角色授权与令牌", Cap.USERS_APPROVE: "审批账号申请", Cap.SECURITY_POLICY: "查看安全策略",
+    Cap.SYSTEM_SETTINGS: "系统设置", Cap.TWO_FACTOR_RESET: "重置两步验证", Cap.CLAIMS_VIEW: "查看结算",
+    Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
+}
+
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
 
 CAPABILITIES: dict[str, frozenset[str]] = {

@@ -11,13 +11,12 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, django_auth
 
-from nrcms.accounts.services import api_token_user
 from nrcms.core.errors import NrcmsError
 from nrcms.web.errors import SERVER_ERROR
 from nrcms.web.params import INT_MAX
 
+from .auth import SIGNED_IN
 from .docs import LocalSwagger
 from .docs_access import api_docs_guard
 
@@ -26,18 +25,6 @@ log = logging.getLogger(__name__)
 
 class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer nr_...` for machine clients such as hospital systems."""
-
-    openapi_description = "机器客户端（如医院信息系统）使用的 API 令牌"
-
-    def authenticate(self, request, token):
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
 
 
 class ErrorOut(Schema):
@@ -150,7 +137,7 @@ def build_api() -> NinjaAPI:
         description="县级新型农村合作医疗信息系统的 JSON 接口。页面使用会话登录；医院等机器客户端使用 Bearer 令牌。"
         "所有错误返回 {code, message, field, details}。",
         renderer=ChineseJSONRenderer(),
-        auth=[TokenAuth(), django_auth],
+        auth=SIGNED_IN,  # each router narrows it to the capability its pages require (api/auth.py)
         urls_namespace="api",
         docs=LocalSwagger(),  # Swagger UI from our static files, not a CDN (closed county networks)
         docs_decorator=api_docs_guard,
@@ -158,7 +145,10 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(NrcmsError)
     def nrcms_error(request, exc: NrcmsError):
-        return api.create_response(request, exc.as_dict(), status=exc.status)
+        response = api.create_response(request, exc.as_dict(), status=exc.status)
+        if getattr(exc, "retry_after", None):  # 429: when the client may try again
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

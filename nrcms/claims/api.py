@@ -11,12 +11,15 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
+from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import CatalogueClass
+from nrcms.registry import reads
 from nrcms.registry.models import Sex
 
 from .desk import (
@@ -33,8 +36,8 @@ from .desk import (
     episode_cancel,
     episode_discharge,
     episode_referral_attach,
-    member_lookup,
 )
+from .desk_lookup import lookup_client_key, member_lookup_at_desk
 from .models import (
     ChargeLine,
     Episode,
@@ -47,7 +50,7 @@ from .models import (
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
-router = Router(tags=["医院结算"])
+router = Router(tags=["医院结算"], auth=requires(Cap.DESK_SETTLE))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -77,10 +80,13 @@ class MemberOut(Schema):
     categories: list[str]  # identity categories held on the day asked for (wubao, dibao, registered_poor …)
 
 
-@router.get("/members", response={200: MemberOut, **ERRORS}, summary="按合作医疗证号或身份证号查询参合人员（精确匹配）")
+@router.get("/members", response={200: MemberOut, 429: ErrorOut, **ERRORS},
+            summary="按合作医疗证号或身份证号查询参合人员（精确匹配；每个令牌每分钟限查 NRCMS_DESK_LOOKUP_PER_MINUTE 次，"
+            "默认 30 次，超过返回 429；每次查询记入审计）")
 def member(request, certificate_number: str = "", id_number: str = "", on: dt.date | None = None):
-    card = member_lookup(actor=request.user, on=on or dt.date.today(), certificate_number=certificate_number,
-                         id_number=id_number)
+    card = member_lookup_at_desk(actor=request.user, key=lookup_client_key(request), on=on or dt.date.today(),
+                                 certificate_number=certificate_number, id_number=id_number, via=reads.VIA_DESK_API,
+                                 ip=client_ip(request))
     p = card.person
     return {"name": p.name, "sex": p.sex, "birth_date": p.birth_date, "id_number": p.id_number,
             "certificate_number": card.certificate.number if card.certificate else None,

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Header, Router, Schema, Status
 
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.pdf import pdf_response
@@ -30,7 +32,7 @@ from .manual import (
 from .manual_voucher import manual_voucher_pdf
 from .models import ManualClaim, ManualClaimStatus
 
-router = Router(tags=["手工报销"])
+router = Router(tags=["手工报销"], auth=requires(Cap.CLAIMS_REVIEW))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from django.db.models import TextChoices
 from ninja import Router, Schema, Status
 
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded_query
 from nrcms.core.errors import ValidationFailed
@@ -15,7 +17,7 @@ from nrcms.facilities.models import Facility
 from .models import Referral
 from .referral import referral_cancel, referral_get, referral_list, referral_person, referral_record
 
-router = Router(tags=["转诊备案"])
+router = Router(tags=["转诊备案"], auth=requires(Cap.REFERRAL_RECORD))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

@@ -20,9 +20,6 @@ from nrcms.facilities.catalogue import charges_resolve
 from nrcms.facilities.models import DesignationStatus, Diagnosis, Facility, IcdEdition
 from nrcms.facilities.services import facility_status_on
 from nrcms.registry.models import (
-    Certificate,
-    CertificateStatus,
-    Enrollment,
     EnrollmentStatus,
     Person,
     PersonStatus,
@@ -74,80 +71,6 @@ def desk_facility(actor: User) -> Facility:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-@dataclass(frozen=True)
-class MemberCard:
-    person: Person
-    certificate: Certificate | None
-    enrollment: Enrollment | None
-    scheme_year: int
-    on: dt.date | None = None  # the day looked up for: the categories shown are those held that day
-
-    @property
-    def enrolled(self) -> bool:
-        return self.enrollment is not None
-
-    @property
-    def categories(self) -> list[str]:
-        """Identity categories held on the day looked up (one ended before it is not shown)."""
-        if self.on is None:
-            return []
-        return list(self.person.categories.held_on(self.on).order_by("category").values_list("category", flat=True))
-
-    @property
-    def categories_label(self) -> str:
-        from .voucher import label_of
-
-        return label_of(self.categories)
-
-    @property
-    def family_account_balance(self) -> Decimal:
-        """The household's family account (家庭账户) as the fund ledger holds it now."""
-        from nrcms.funding.ledger import family_account_balance
-
-        return family_account_balance(self.person.household)
-
-
-def certificate_members(certificate: Certificate) -> list[dict]:
-    """The active members on a certificate, for the desk to choose the patient from: name and ID number."""
-    return [{"name": m.name, "id_number": m.id_number}
-            for m in certificate.household.members.filter(status=PersonStatus.ACTIVE).order_by("id")]
-
-
-def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_number: str = "") -> MemberCard:
-    """Exact match only — a desk may find any enrollee by certificate or ID number, but cannot browse."""
-    desk_facility(actor)
-    certificate = None
-    person = None
-    if certificate_number:
-        certificate = (Certificate.objects.select_related("household")
-                       .filter(number=certificate_number.strip()).first())
-        if certificate is None:
-            raise NotFound("合作医疗证", certificate_number)
-        if certificate.status != CertificateStatus.VALID:
-            raise ValidationFailed("void_certificate", f"合作医疗证 {certificate.number} 已作废，请使用补发的新证",
-                                   field="certificate_number")
-        if id_number:
-            person = certificate.household.members.filter(id_number=id_number.strip().upper()).first()
-            if person is None:
-                raise ValidationFailed("not_member", f"身份证号 {id_number} 不是合作医疗证 {certificate.number} 上的家庭成员",
-                                       field="id_number")
-    elif id_number:
-        person = Person.objects.select_related("household").filter(id_number=id_number.strip().upper()).first()
-        if person is None:
-            raise NotFound("参合人员", id_number)
-        certificate = person.household.certificates.filter(status=CertificateStatus.VALID).first()
-    else:
-        raise ValidationFailed("required", "请输入合作医疗证号或身份证号", field="certificate_number")
-    if person is None:
-        members = certificate_members(certificate)
-        if len(members) != 1:
-            raise ValidationFailed("choose_member", f"合作医疗证 {certificate.number} 有 {len(members)} 名家庭成员，"
-                                   "请选择患者或输入身份证号", field="id_number", details=members)
-        person = certificate.household.members.get(id_number=members[0]["id_number"])
-    enrollment = person.enrollments.filter(scheme_year=on.year, status=EnrollmentStatus.ENROLLED).first()
-    return MemberCard(person, certificate, enrollment, on.year, on)
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,7 @@ def referral_record(*, actor: User, person: Person, from_facility: Facility | No
     """转诊备案: record an approved referral and give it its number."""
     _recorder(actor)
     if not Person.objects.filter(region_q(actor, "household__region__code"), pk=person.pk).exists():
-        raise Forbidden(f"{person.name}不在您的管辖范围内（{actor.region.full_name if actor.region else ''}），"
+        raise Forbidden("该人员不在您的管辖范围内，"
                         "请由其户籍所在乡镇或县合管办备案")
     if approved_on > _today():
         raise ValidationFailed("invalid", f"批准日期 {approved_on} 晚于今天", field="approved_on")

@@ -9,12 +9,15 @@ from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.rate_limit import RateLimited
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError
 from nrcms.core.money import format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis
 from nrcms.funding.ledger import family_account_balance
+from nrcms.registry import reads
 from nrcms.web.views import need, paged
 
 from .charge_file import parse_charge_file
@@ -22,14 +25,13 @@ from .desk import (
     AdmissionInput,
     ChargeInput,
     admission_register,
-    certificate_members,
     charge_withdraw,
     charges_upload,
     episode_cancel,
     episode_discharge,
     episode_referral_attach,
-    member_lookup,
 )
+from .desk_lookup import certificate_members, lookup_client_key, member_lookup_at_desk
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
 from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus, Settlement
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
@@ -48,12 +50,15 @@ def _episode(request, pk: int) -> Episode:
 def desk_home(request):
     need(request, Cap.DESK_SETTLE)
     form = LookupForm(request.GET or None)
-    card, lookup_error, prompt, choices = None, None, None, []
+    card, lookup_error, prompt, choices, status_code = None, None, None, [], 200
     if request.GET.get("certificate_number") or request.GET.get("id_number"):
         try:
-            card = member_lookup(actor=request.user, on=timezone.localdate(),
-                                 certificate_number=request.GET.get("certificate_number", ""),
-                                 id_number=request.GET.get("id_number", ""))
+            card = member_lookup_at_desk(actor=request.user, key=lookup_client_key(request), on=timezone.localdate(),
+                                         certificate_number=request.GET.get("certificate_number", ""),
+                                         id_number=request.GET.get("id_number", ""), via=reads.VIA_DESK,
+                                         ip=client_ip(request))
+        except RateLimited as exc:
+            lookup_error, status_code = exc.message, exc.status
         except NrcmsError as exc:
             if exc.code == "choose_member":  # a question, not an error: which family member is the patient?
                 prompt, choices = exc.message, exc.details
@@ -76,11 +81,16 @@ def desk_home(request):
                        | Q(person__id_number=search))
     if request.headers.get("HX-Request") and request.GET.get("part") == "card":
         return render(request, "claims/_member_card.html", {"card": card, "lookup_error": lookup_error,
-                                                            "prompt": prompt, "choices": choices})
+                                                            "prompt": prompt, "choices": choices}, status=status_code)
+    page = paged(request, qs)
+    if search:
+        reads.id_search_record_if_id(actor=request.user, search=search, count=page.paginator.count,
+                                     via=reads.VIA_DESK_LIST, ip=client_ip(request))
     return render(request, "claims/desk_home.html", {
-        "form": form, "card": card, "lookup_error": lookup_error, "prompt": prompt, "choices": choices, "page": paged(request, qs), "status": status,
-        "q": search, "statuses": EpisodeStatus.choices, "kind": kind, "kinds": EpisodeKind.choices,
-    })
+        "form": form, "card": card, "lookup_error": lookup_error, "prompt": prompt, "choices": choices,
+        "page": page, "status": status, "q": search, "statuses": EpisodeStatus.choices, "kind": kind,
+        "kinds": EpisodeKind.choices,
+    }, status=status_code)
 
 
 def _outpatient_form(form: AdmissionForm) -> AdmissionForm:

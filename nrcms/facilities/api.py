@@ -8,6 +8,7 @@ from pydantic import Field
 
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound
@@ -25,7 +26,7 @@ from .models import (
 )
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
-router = Router(tags=["定点医疗机构"])
+router = Router(tags=["定点医疗机构"], auth=requires(Cap.FACILITY_VIEW))
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -78,7 +79,7 @@ class StatusIn(Schema):
     authority: str = Field("", max_length=200)
 
 
-@router.post("/{code}/status", response={200: FacilityOut, **ERRORS},
+@router.post("/{code}/status", auth=requires(Cap.FACILITY_MANAGE), response={200: FacilityOut, **ERRORS},
              summary="变更定点状态（县合管办）；生效日期晚于今天的为排定变更，生效前可撤回")
 def facility_status(request, code: str, payload: StatusIn):
     facility = selectors.facility_get(actor=request.user, code=code)
@@ -91,7 +92,8 @@ class WithdrawIn(Schema):
     reason: str = Field(max_length=300)
 
 
-@router.post("/{code}/status/{change_id}/withdraw", response={200: FacilityOut, **ERRORS},
+@router.post("/{code}/status/{change_id}/withdraw", auth=requires(Cap.FACILITY_MANAGE),
+             response={200: FacilityOut, **ERRORS},
              summary="撤回尚未生效的排定变更（须填原因；记录保留并标为已撤回）")
 def facility_status_withdraw_api(request, code: str, change_id: int, payload: WithdrawIn):
     facility = selectors.facility_get(actor=request.user, code=code)
@@ -166,7 +168,8 @@ class MappingApproveIn(Schema):
     authority: str = Field("", max_length=200, description="依据（如审批单号）")
 
 
-@router.post("/{code}/mappings/{mapping_id}/approve", response={200: MappingOut, **ERRORS},
+@router.post("/{code}/mappings/{mapping_id}/approve", auth=requires(Cap.FACILITY_MANAGE),
+             response={200: MappingOut, **ERRORS},
              summary="批准医院提交的对照申请（县合管办；申请人本人不能批准）")
 def mapping_approve_api(request, code: str, mapping_id: int, payload: MappingApproveIn):
     return _mapping_out(mapping_approve(actor=request.user, mapping=_mapping_get(request, code, mapping_id),
@@ -177,7 +180,8 @@ class MappingRejectIn(Schema):
     reason: str = Field(max_length=200)
 
 
-@router.post("/{code}/mappings/{mapping_id}/reject", response={200: MappingOut, **ERRORS},
+@router.post("/{code}/mappings/{mapping_id}/reject", auth=requires(Cap.FACILITY_MANAGE),
+             response={200: MappingOut, **ERRORS},
              summary="驳回医院提交的对照申请（须填原因）")
 def mapping_reject_api(request, code: str, mapping_id: int, payload: MappingRejectIn):
     return _mapping_out(mapping_reject(actor=request.user, mapping=_mapping_get(request, code, mapping_id),
@@ -216,7 +220,7 @@ def mapping_resolve(request, code: str, payload: ResolveIn):
         for c, i in r.resolved.items()]}
 
 
-catalogue_router = Router(tags=["补偿目录与诊断"])
+catalogue_router = Router(tags=["补偿目录与诊断"], auth=requires(Cap.FACILITY_VIEW))
 
 
 class CatalogueOut(Schema):

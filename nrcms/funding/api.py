@@ -6,6 +6,7 @@ from decimal import Decimal
 from ninja import Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
@@ -17,7 +18,7 @@ from .checks import books_check
 from .models import ContributionStandard, ContributionStatus, PayerKind
 from .receipt import receipt_pdf
 
-router = Router(tags=["筹资与基金"])
+router = Router(tags=["筹资与基金"], auth=requires(Cap.FUND_VIEW))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -32,14 +33,16 @@ class StandardIO(Schema):
     authority: str
 
 
-@router.get("/standards", response={200: list[StandardIO], **ERRORS}, summary="筹资标准")
+@router.get("/standards", auth=requires(Cap.FUND_VIEW, Cap.CONTRIBUTION_COLLECT),
+            response={200: list[StandardIO], **ERRORS}, summary="筹资标准")
 def standards(request):
     if not request.user.can(Cap.FUND_VIEW) and not request.user.can(Cap.CONTRIBUTION_COLLECT):
         raise Forbidden()
     return list(ContributionStandard.objects.all())
 
 
-@router.post("/standards", response={201: StandardIO, **ERRORS}, summary="新增筹资标准（县合管办）")
+@router.post("/standards", auth=requires(Cap.SCHEME_MANAGE),
+             response={201: StandardIO, **ERRORS}, summary="新增筹资标准（县合管办）")
 def standard_set(request, payload: StandardIO):
     return Status(201, services.contribution_standard_set(actor=request.user, **payload.dict()))
 
@@ -82,7 +85,8 @@ def _out(c) -> dict:
                       for line in c.lines.select_related("person")]}
 
 
-@router.post("/contributions", response={201: ContributionOut, **ERRORS},
+@router.post("/contributions", auth=requires(Cap.CONTRIBUTION_COLLECT, Cap.ASSISTANCE_MANAGE),
+             response={201: ContributionOut, **ERRORS},
              summary="收个人缴费（本人、村集体、民政代缴、干部垫付；带 idempotency_key 重试不重复收款）")
 def contribution_create(request, payload: ContributionIn):
     household = Household.objects.filter(number=payload.household_number).first()
@@ -104,7 +108,8 @@ class ContributionPage(PageOut):
     items: list[ContributionOut]
 
 
-@router.get("/contributions", response={200: ContributionPage, **ERRORS}, summary="缴费记录（按辖区）")
+@router.get("/contributions", auth=requires(Cap.CONTRIBUTION_COLLECT, Cap.ASSISTANCE_MANAGE),
+            response={200: ContributionPage, **ERRORS}, summary="缴费记录（按辖区）")
 def contributions(request, scheme_year: int | None = None, search: str = "", offset: int = 0, limit: int = 50):
     qs = selectors.contribution_list(actor=request.user, scheme_year=scheme_year, search=search)
     items, page = paginate(qs, offset, limit)
@@ -122,7 +127,8 @@ class ContributionReverseIn(Schema):
     reason: str
 
 
-@router.post("/contributions/{receipt}/reverse", response={200: ContributionOut, **ERRORS},
+@router.post("/contributions/{receipt}/reverse", auth=requires(Cap.CONTRIBUTION_COLLECT, Cap.ASSISTANCE_MANAGE),
+             response={200: ContributionOut, **ERRORS},
              summary="冲销（须由收款人以外的人员办理）")
 def contribution_reverse(request, receipt: str, payload: ContributionReverseIn):
     return _out(services.contribution_reverse(actor=request.user, contribution=_contribution(request, receipt),
@@ -133,20 +139,23 @@ class RepaidIn(Schema):
     repaid_on: dt.date
 
 
-@router.post("/contributions/{receipt}/cadre-repaid", response={200: ContributionOut, **ERRORS},
+@router.post("/contributions/{receipt}/cadre-repaid", auth=requires(Cap.CONTRIBUTION_COLLECT, Cap.ASSISTANCE_MANAGE),
+             response={200: ContributionOut, **ERRORS},
              summary="登记干部垫付已归还（不动基金账簿）")
 def contribution_cadre_repaid(request, receipt: str, payload: RepaidIn):
     return _out(services.cadre_advance_repay(actor=request.user, contribution=_contribution(request, receipt),
                                              repaid_on=payload.repaid_on))
 
 
-@router.get("/contributions/{receipt}/receipt.pdf", response={200: None, **ERRORS}, summary="收据 PDF")
+@router.get("/contributions/{receipt}/receipt.pdf", auth=requires(Cap.CONTRIBUTION_COLLECT, Cap.ASSISTANCE_MANAGE),
+            response={200: None, **ERRORS}, summary="收据 PDF")
 def contribution_receipt(request, receipt: str):
     c = _contribution(request, receipt)
     return pdf_response(f"收据-{c.receipt_number}.pdf", receipt_pdf(c))
 
 
-@router.get("/progress", response={200: dict, **ERRORS}, summary="筹资进度（按乡镇、村）")
+@router.get("/progress", auth=requires(Cap.REGISTRY_VIEW, Cap.FUND_VIEW),
+            response={200: dict, **ERRORS}, summary="筹资进度（按乡镇、村）")
 def progress(request, scheme_year: int):
     if not (request.user.can(Cap.REGISTRY_VIEW) or request.user.can(Cap.FUND_VIEW)):
         raise Forbidden()

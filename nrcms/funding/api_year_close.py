@@ -8,13 +8,14 @@ from decimal import Decimal
 from ninja import Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut
 from nrcms.core.errors import Forbidden
 
 from .models import YearClose
 from .year_close import year_close, year_close_preview
 
-router = Router(tags=["筹资与基金"])
+router = Router(tags=["筹资与基金"], auth=requires(Cap.FUND_VIEW))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -60,7 +61,7 @@ def year_closes(request):
     return [_out(c) for c in YearClose.objects.select_related("closed_by")]
 
 
-@router.get("/year-closes/preview", response={200: PreviewOut, **ERRORS},
+@router.get("/year-closes/preview", auth=requires(Cap.FUND_YEAR_CLOSE), response={200: PreviewOut, **ERRORS},
             summary="年终结账预览：结账日各户家庭账户余额合计（不记账）")
 def year_close_preview_api(request, scheme_year: int, closing_date: dt.date | None = None):
     if not request.user.can(Cap.FUND_YEAR_CLOSE):
@@ -70,7 +71,7 @@ def year_close_preview_api(request, scheme_year: int, closing_date: dt.date | No
             "negative_households": p.negative_households}
 
 
-@router.post("/year-closes", response={201: YearCloseOut, **ERRORS},
+@router.post("/year-closes", auth=requires(Cap.FUND_YEAR_CLOSE), response={201: YearCloseOut, **ERRORS},
              summary="家庭账户年终结账：各户余额结转下年（每年一次；年度未结束须给 closing_date；"
                      "expect_total 为预览合计，账有变动则拒绝；同一 idempotency_key 重试返回首次结果）")
 def year_close_api(request, payload: YearCloseIn):

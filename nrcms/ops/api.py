@@ -4,11 +4,13 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut
 
 from .selectors import backup_status
 
-router = Router(tags=["运行维护"])
+router = Router(tags=["运行维护"], auth=requires(Cap.SYSTEM_BACKUP))
 ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.claims.models import EpisodeKind, SettlementKind
@@ -37,7 +39,7 @@ from .services import (
     statement_review_start,
 )
 
-router = Router(tags=["医疗机构月结算与拨付"])
+router = Router(tags=["医疗机构月结算与拨付"], auth=requires(*selectors.READERS))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -151,7 +153,8 @@ class GenerateIn(Schema):
     facility_code: str = Field("", description="县合管办须填写；医疗机构只能生成本机构的（填写其他机构编码将被拒绝，403）")
 
 
-@router.post("/statements", response={200: StatementOut, 201: StatementOut, **ERRORS},
+@router.post("/statements", auth=requires(Cap.DESK_SETTLE, Cap.CLAIMS_REVIEW),
+             response={200: StatementOut, 201: StatementOut, **ERRORS},
              summary="生成月结算单（已结束的月份；同一机构同一月份重复生成返回已有的一张，状态 200）")
 def generate(request, payload: GenerateIn):
     user = request.user
@@ -198,7 +201,8 @@ def statement_pdf_get(request, number: str) -> HttpResponse:
     return pdf_response(f"月结算单-{st.number}.pdf", statement_pdf(st))
 
 
-@router.post("/statements/{number}/review", response={200: StatementOut, **ERRORS},
+@router.post("/statements/{number}/review", auth=requires(Cap.CLAIMS_REVIEW),
+             response={200: StatementOut, **ERRORS},
              summary="县合管办开始审核")
 def review(request, number: str):
     return _out(statement_review_start(actor=request.user, statement=_statement(request, number)))
@@ -212,7 +216,8 @@ class DeductionIn(Schema):
     settlement_number: str = Field("", max_length=30)
 
 
-@router.post("/statements/{number}/deductions", response={201: StatementOut, **ERRORS},
+@router.post("/statements/{number}/deductions", auth=requires(Cap.CLAIMS_REVIEW),
+             response={201: StatementOut, **ERRORS},
              summary="登记违规扣款：违规金额 × 倍数（造成基金损失 1–2 倍，欺诈骗保 2–5 倍），须填原因")
 def deduct(request, number: str, payload: DeductionIn):
     st = _statement(request, number)
@@ -220,7 +225,8 @@ def deduct(request, number: str, payload: DeductionIn):
     return Status(201, _out(selectors.statement_get(actor=request.user, pk=st.pk)))
 
 
-@router.post("/statements/{number}/approve", response={200: StatementOut, **ERRORS},
+@router.post("/statements/{number}/approve", auth=requires(Cap.CLAIMS_REVIEW),
+             response={200: StatementOut, **ERRORS},
              summary="审定（扣款记账；应拨付 = 基金支付合计 − 违规扣款）")
 def approve(request, number: str):
     return _out(statement_approve(actor=request.user, statement=_statement(request, number)))
@@ -230,7 +236,8 @@ class StatementReasonIn(Schema):
     reason: str = Field(max_length=300)
 
 
-@router.post("/statements/{number}/deductions/{deduction_id}/withdraw", response={200: StatementOut, **ERRORS},
+@router.post("/statements/{number}/deductions/{deduction_id}/withdraw", auth=requires(Cap.CLAIMS_REVIEW),
+             response={200: StatementOut, **ERRORS},
              summary="审核中撤销一笔违规扣款（须填原因；扣款合计重算，记审计）")
 def deduction_withdraw(request, number: str, deduction_id: int, payload: StatementReasonIn):
     st = _statement(request, number)
@@ -238,7 +245,8 @@ def deduction_withdraw(request, number: str, deduction_id: int, payload: Stateme
     return _out(selectors.statement_get(actor=request.user, pk=st.pk))
 
 
-@router.post("/statements/{number}/return", response={200: StatementOut, **ERRORS},
+@router.post("/statements/{number}/return", auth=requires(Cap.CLAIMS_REVIEW),
+             response={200: StatementOut, **ERRORS},
              summary="退回医院（已生成待审核或审核中的月结算单；须填退回原因，医院可见）")
 def send_back(request, number: str, payload: StatementReasonIn):
     return _out(statement_return(actor=request.user, statement=_statement(request, number), reason=payload.reason))
@@ -248,7 +256,8 @@ class ResubmitIn(Schema):
     note: str = Field(max_length=300)
 
 
-@router.post("/statements/{number}/resubmit", response={200: StatementOut, **ERRORS},
+@router.post("/statements/{number}/resubmit", auth=requires(Cap.DESK_SETTLE),
+             response={200: StatementOut, **ERRORS},
              summary="医院重新报送被退回的月结算单（按本月结算重新生成，须填报送说明）")
 def resubmit(request, number: str, payload: ResubmitIn):
     return _out(statement_resubmit(actor=request.user, statement=_statement(request, number), note=payload.note))
@@ -258,7 +267,8 @@ class DisburseIn(Schema):
     reference: str = Field(max_length=60)
 
 
-@router.post("/statements/{number}/disburse", response={200: StatementOut, 201: StatementOut, **ERRORS},
+@router.post("/statements/{number}/disburse", auth=requires(Cap.FUND_DISBURSE),
+             response={200: StatementOut, 201: StatementOut, **ERRORS},
              summary="财政拨付（拨付人不能是审定人；带 Idempotency-Key 重试返回第一次的结果，状态 200）")
 def disburse(request, number: str, payload: DisburseIn,
              idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")):
@@ -310,7 +320,7 @@ def _reconciliation_out(r: DailyReconciliation) -> dict:
             "submitted_by": r.submitted_by.username, "submitted_at": r.submitted_at}
 
 
-@router.post("/reconciliations", response={201: ReconciliationOut, **ERRORS},
+@router.post("/reconciliations", auth=requires(Cap.DESK_SETTLE), response={201: ReconciliationOut, **ERRORS},
              summary="提交当日对账：本机构当日合计（可附逐笔结算单号与基金支付），返回一致或逐项差异")
 def reconcile(request, payload: ReconciliationIn):
     data = payload.dict()

@@ -4,6 +4,8 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from nrcms.accounts import selectors
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import ValidationFailed
@@ -11,7 +13,7 @@ from nrcms.core.errors import ValidationFailed
 from .models import RegionLevel
 from .region_load import MAX_UPLOAD, read_division_file, regions_load
 
-router = Router(tags=["行政区划"])
+router = Router(tags=["行政区划"], auth=requires(Cap.REGISTRY_VIEW))
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -65,7 +67,7 @@ class RegionLoadOut(Schema):
     not_in_file: list[RegionRowOut]
 
 
-@router.post("/load", response={200: RegionLoadOut, **ERRORS},
+@router.post("/load", auth=requires(Cap.SYSTEM_SETTINGS), response={200: RegionLoadOut, **ERRORS},
              summary="载入统计用区划代码文件（.xlsx/.csv）：报告新增、改名、拒绝；可重复载入")
 def regions_load_upload(request, file: File[UploadedFile], authority: Form[str] = "", dry_run: Form[bool] = False):
     if file.size > MAX_UPLOAD:

@@ -7,12 +7,15 @@ import datetime as dt
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
+from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import ValidationFailed
 
-from . import enrollment, people
+from . import enrollment, people, reads
 from . import roster_import as importer
 from . import selectors_people as sel
 from .models import (
@@ -29,7 +32,7 @@ from .models import (
     Sex,
 )
 
-router = Router(tags=["家庭户与参合"])
+router = Router(tags=["家庭户与参合"], auth=requires(Cap.REGISTRY_VIEW))
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -89,6 +92,8 @@ class HouseholdDetail(HouseholdOut):
 @router.get("/households", response={200: HouseholdPage, **ERRORS}, summary="家庭户列表（按姓名、拼音、身份证号、证号、村查询）")
 def households(request, search: str = "", region: str = "", offset: int = 0, limit: int = 50):
     items, page = paginate(sel.household_list(actor=request.user, search=search, region_code=region), offset, limit)
+    reads.id_search_record_if_id(actor=request.user, search=search, count=page["total"], via=reads.VIA_API,
+                                 ip=client_ip(request))
     return {**page, "items": [household_out(h) for h in items]}
 
 
@@ -101,7 +106,9 @@ def household_detail_out(h: Household) -> dict:
 
 @router.get("/households/{pk}", response={200: HouseholdDetail, **ERRORS}, summary="一户的成员、参合与证")
 def household(request, pk: int):
-    return household_detail_out(sel.household_get(actor=request.user, pk=pk))
+    h = sel.household_get(actor=request.user, pk=pk)
+    reads.household_view_record(actor=request.user, household=h, via=reads.VIA_API, ip=client_ip(request))
+    return household_detail_out(h)
 
 
 class PersonIn(Schema):
@@ -124,7 +131,8 @@ def _input(p: PersonIn, relation: str | None = None) -> people.PersonInput:
     return people.PersonInput(name=p.name, id_number=p.id_number, relation=relation or p.relation, phone=p.phone)
 
 
-@router.post("/households", response={201: HouseholdDetail, **ERRORS}, summary="新建家庭户（户主与成员）")
+@router.post("/households", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: HouseholdDetail, **ERRORS}, summary="新建家庭户（户主与成员）")
 def household_create(request, payload: HouseholdIn):
     region = region_list(actor=request.user).filter(code=payload.region_code,
                                                     level__in=[RegionLevel.VILLAGE, RegionLevel.GROUP]).first()
@@ -143,7 +151,8 @@ class MemberIn(PersonIn):
     note: str = ""
 
 
-@router.post("/households/{pk}/members", response={201: PersonOut, **ERRORS}, summary="增员：出生、婚入、迁入本县")
+@router.post("/households/{pk}/members", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: PersonOut, **ERRORS}, summary="增员：出生、婚入、迁入本县")
 def member_add(request, pk: int, payload: MemberIn):
     h = sel.household_get(actor=request.user, pk=pk)
     p = people.person_add(actor=request.user, household=h, person=_input(payload), kind=payload.kind,
@@ -160,6 +169,8 @@ def persons(request, search: str = "", region: str = "", status: coded_query(Per
             limit: int = 50):
     qs = sel.person_search(actor=request.user, search=search, region_code=region, status=status)
     items, page = paginate(qs, offset, limit)
+    reads.id_search_record_if_id(actor=request.user, search=search, count=page["total"], via=reads.VIA_API,
+                                 ip=client_ip(request))
     return {**page, "items": [person_out(p) for p in items]}
 
 
@@ -194,6 +205,7 @@ class PersonDetail(PersonOut):
 @router.get("/persons/{pk}", response={200: PersonDetail, **ERRORS}, summary="人员详情与变动记录")
 def person(request, pk: int):
     p = sel.person_get(actor=request.user, pk=pk)
+    reads.person_view_record(actor=request.user, person=p, via=reads.VIA_API, ip=client_ip(request))
     events = [{"kind": e.kind, "date": e.date, "from_household": e.from_household.number if e.from_household else None,
                "to_household": e.to_household.number if e.to_household else None, "note": e.note}
               for e in p.events.select_related("from_household", "to_household").order_by("date", "id")]
@@ -213,7 +225,8 @@ class PersonCategoryIn(Schema):
     authority: str
 
 
-@router.post("/persons/{pk}/categories", response={201: PersonCategoryOut, **ERRORS}, summary="认定人员类别（须填依据）")
+@router.post("/persons/{pk}/categories", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: PersonCategoryOut, **ERRORS}, summary="认定人员类别（须填依据）")
 def person_category_add(request, pk: int, payload: PersonCategoryIn):
     person = sel.person_get(actor=request.user, pk=pk)
     row = people.person_category_grant(actor=request.user, person=person, category=payload.category,
@@ -227,7 +240,8 @@ class PersonCategoryEndIn(Schema):
     reason: str
 
 
-@router.post("/persons/{pk}/categories/{category_id}/end", response={200: PersonCategoryOut, **ERRORS},
+@router.post("/persons/{pk}/categories/{category_id}/end", auth=requires(Cap.REGISTRY_EDIT),
+             response={200: PersonCategoryOut, **ERRORS},
              summary="终止人员类别认定（终止日期为享受的最后一天，须填原因）")
 def person_category_end(request, pk: int, category_id: int, payload: PersonCategoryEndIn):
     person = sel.person_get(actor=request.user, pk=pk)
@@ -254,7 +268,8 @@ END_SERVICES = {"death": people.person_record_death, "marriage_out": people.pers
                 "move_out": people.person_record_move_out}
 
 
-@router.post("/persons/{pk}/events", response={201: PersonOut, **ERRORS}, summary="登记人员变动：死亡、婚出、迁出、户间迁移")
+@router.post("/persons/{pk}/events", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: PersonOut, **ERRORS}, summary="登记人员变动：死亡、婚出、迁出、户间迁移")
 def person_event(request, pk: int, payload: EventIn):
     p = sel.person_get(actor=request.user, pk=pk)
     new_head = sel.person_get(actor=request.user, pk=payload.new_head_id) if payload.new_head_id else None
@@ -284,7 +299,8 @@ class EnrollOut(Schema):
     exempted: list[int]
 
 
-@router.post("/households/{pk}/enrollments", response={201: EnrollOut, **ERRORS},
+@router.post("/households/{pk}/enrollments", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: EnrollOut, **ERRORS},
              summary="以户为单位参合（未参合成员须登记原因）")
 def enroll(request, pk: int, payload: EnrollIn):
     h = sel.household_get(actor=request.user, pk=pk)
@@ -308,13 +324,15 @@ def certificate_out(c) -> dict:
     return {"number": c.number, "status": c.status, "replaces": c.replaces.number if c.replaces_id else None}
 
 
-@router.post("/households/{pk}/certificate", response={201: CertificateOut, **ERRORS}, summary="发放合作医疗证")
+@router.post("/households/{pk}/certificate", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: CertificateOut, **ERRORS}, summary="发放合作医疗证")
 def certificate_issue(request, pk: int):
     h = sel.household_get(actor=request.user, pk=pk)
     return Status(201, certificate_out(enrollment.certificate_issue(actor=request.user, household=h)))
 
 
-@router.post("/households/{pk}/certificate/reissue", response={201: CertificateOut, **ERRORS},
+@router.post("/households/{pk}/certificate/reissue", auth=requires(Cap.REGISTRY_EDIT),
+             response={201: CertificateOut, **ERRORS},
              summary="补发合作医疗证（原证作废）")
 def certificate_reissue(request, pk: int, payload: ReissueIn):
     h = sel.household_get(actor=request.user, pk=pk)
@@ -347,7 +365,8 @@ def job_out(job) -> dict:
             "error_report_url": f"/registry/import/{job.pk}/errors.xlsx" if job.error_report else None}
 
 
-@router.post("/imports", response={202: ImportJobOut, **ERRORS}, summary="上传乡镇花名册（.xlsx/.csv）并导入")
+@router.post("/imports", auth=requires(Cap.REGISTRY_EDIT),
+             response={202: ImportJobOut, **ERRORS}, summary="上传乡镇花名册（.xlsx/.csv）并导入")
 def import_upload(request, file: File[UploadedFile], township: Form[str], scheme_year: Form[int | None] = None):
     region = region_list(actor=request.user, level=RegionLevel.TOWNSHIP).filter(code=township).first()
     if region is None:
@@ -359,12 +378,13 @@ def import_upload(request, file: File[UploadedFile], township: Form[str], scheme
     return Status(202, job_out(job))
 
 
-@router.get("/imports/{pk}", response={200: ImportJobOut, **ERRORS}, summary="导入任务的进度与结果")
+@router.get("/imports/{pk}", auth=requires(Cap.REGISTRY_EDIT),
+            response={200: ImportJobOut, **ERRORS}, summary="导入任务的进度与结果")
 def import_job(request, pk: int):
     return job_out(sel.import_job_get(actor=request.user, pk=pk))
 
 
-@router.post("/imports/{pk}/resume", response={202: ImportJobOut, **ERRORS},
+@router.post("/imports/{pk}/resume", auth=requires(Cap.REGISTRY_EDIT), response={202: ImportJobOut, **ERRORS},
              summary="继续导入中断或失败的导入任务（同一文件重新处理，已写入的户不重复）")
 def import_resume(request, pk: int):
     job = importer.roster_import_resume(actor=request.user, job=sel.import_job_get(actor=request.user, pk=pk))

@@ -163,6 +163,19 @@ def _check_date(date: dt.date, what: str, *, not_before: dt.date | None = None) 
         raise ValidationFailed("invalid", f"{what}日期 {date} 早于出生日期 {not_before}", field="date")
 
 
+ELSEWHERE = "已在本县其他乡镇登记，不能重复登记；如需迁入，请联系县合管办办理"
+
+
+def _visible_to(actor: User, person: Person) -> bool:
+    return Person.objects.filter(region_q(actor, "household__region__code"), pk=person.pk).exists()
+
+
+def registered_elsewhere(id_number: str) -> str:
+    """The refusal for an ID number registered outside the actor's jurisdiction: it says nothing of the other
+    household (no number, village or name), only whom to ask."""
+    return f"身份证号{id_number}{ELSEWHERE}"
+
+
 def _where_registered(person: Person) -> str:
     return f"{person.name}已登记在户 {person.household.number}（{person.household.region.full_name}）"
 
@@ -212,6 +225,8 @@ def household_register(
         checked.append((p, id_number, birth, sex))
     existing = Person.objects.filter(id_number__in=seen).select_related("household__region").first()
     if existing is not None:
+        if not _visible_to(actor, existing):
+            raise ValidationFailed("duplicate", registered_elsewhere(existing.id_number), field="id_number")
         raise ValidationFailed("duplicate", f"身份证号{existing.id_number}：{_where_registered(existing)}，"
                                "不能重复登记；如需迁入本户请办理户间迁移", field="id_number")
     village_code = region.code[:12]
@@ -297,6 +312,8 @@ def person_add(
         raise ValidationFailed("invalid", f"出生登记的日期应为身份证上的出生日期 {birth}", field="date")
     existing = Person.objects.filter(id_number=id_number).select_related("household__region").first()
     if existing is not None and existing.status != PersonStatus.MOVED_OUT:
+        if not _visible_to(actor, existing):
+            raise ValidationFailed("duplicate", registered_elsewhere(id_number), field="id_number")
         hint = "如需迁入本户请办理户间迁移" if existing.status == PersonStatus.ACTIVE else "该人员已登记死亡"
         raise ValidationFailed("duplicate", f"身份证号{id_number}：{_where_registered(existing)}，{hint}",
                                field="id_number")

@@ -11,7 +11,7 @@ import polars as pl
 from nrcms.core.idnumber import division_known
 
 from .models import Household, Person, PersonStatus, Region
-from .people import PHONE_RE
+from .people import ELSEWHERE, PHONE_RE
 from .roster_sql import LOOKUP_CHUNK, select_in, table_name
 from .roster_template import REASON_WORDS, RELATION_WORDS
 
@@ -94,9 +94,11 @@ def check_rows(frame: pl.DataFrame, *, regions: dict[str, int], today: dt.date, 
     return frame.with_columns(error=_join_errors(errors))
 
 
-def check_against_database(frame: pl.DataFrame) -> pl.DataFrame:
+def check_against_database(frame: pl.DataFrame, visible_prefix: str = "") -> pl.DataFrame:
     """Join what the database already holds for these ID numbers and mark each household new, unchanged or
-    refused (someone already registered in another household, or a registered household that differs)."""
+    refused (someone already registered in another household, or a registered household that differs).
+    A person registered outside the importer's jurisdiction (region codes not under visible_prefix) is refused
+    without a word about that household: not its number, village, nor the name it holds."""
     ids = frame.filter(pl.col("id_error").is_null())["id_number"].unique().to_list()
     person, household, region = table_name(Person), table_name(Household), table_name(Region)
     schema = {"id_number": pl.String, "e_person": pl.Int64, "e_household": pl.Int64, "e_number": pl.String,
@@ -126,8 +128,10 @@ def check_against_database(frame: pl.DataFrame) -> pl.DataFrame:
         _msg(pl.col("e_region") != pl.col("region_code"), pl.format("该户已登记在区划 {}", pl.col("e_region"))),
     ])
     frame = frame.with_columns(differs=differs)
+    elsewhere = pl.col("e_household").is_not_null() & ~pl.col("e_region").str.starts_with(visible_prefix)
     db_error = (
-        pl.when(pl.col("e_status").is_not_null() & (pl.col("e_status") != PersonStatus.ACTIVE))
+        pl.when(elsewhere).then(pl.format(f"身份证号{{}}{ELSEWHERE}", pl.col("id_number")))
+        .when(pl.col("e_status").is_not_null() & (pl.col("e_status") != PersonStatus.ACTIVE))
         .then(pl.format("身份证号{}的人员已登记为{}，如需恢复请在户详情页办理迁入", pl.col("id_number"),
                         pl.col("e_status").replace_strict({"deceased": "死亡", "moved_out": "迁出本县"}, default="")))
         .when(pl.col("e_household").is_not_null() & ~one_household)

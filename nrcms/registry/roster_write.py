@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
+from nrcms.accounts.selectors import jurisdiction_of
 
 from .models import (
     Enrollment,
@@ -129,7 +130,10 @@ def import_frame(frame: pl.DataFrame, *, actor: User, township: Region, scheme_y
     regions = dict(Region.objects.filter(code__startswith=township.prefix,
                                          level__in=[RegionLevel.VILLAGE, RegionLevel.GROUP])
                    .values_list("code", "pk"))
-    frame = check_against_database(check_rows(frame, regions=regions, today=today, scheme_year=scheme_year))
+    visible = jurisdiction_of(actor).region_prefix
+    visible = "-" if visible is None else visible  # no region, nothing visible ("-" starts no region code)
+    frame = check_against_database(check_rows(frame, regions=regions, today=today, scheme_year=scheme_year),
+                                   visible_prefix=visible)
     result = ImportResult(rows_total=frame.height)
     errors = frame.filter(pl.col("outcome") == "error")
     result.rows_error = errors.height

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
 from nrcms.claims.selectors import person_reimbursements, settlement_can_read
@@ -22,7 +23,7 @@ from nrcms.funding.outstanding import household_payment
 from nrcms.web.params import int_list_param, int_param, parse_int, year_param
 from nrcms.web.views import need, paged
 
-from . import enrollment, people
+from . import enrollment, people, reads
 from . import roster_import as importer
 from . import selectors_people as sel
 from .certificate_pdf import certificate_pdf
@@ -74,8 +75,11 @@ def household_list(request):
         return xlsx_response("家庭户.xlsx", "家庭户", ["户编号", "户主", "住址", "详细地址", "在册人数",
                                                    f"{year}年参合人数", "合作医疗证号"], rows)
     villages = region_list(actor=request.user, level=RegionLevel.VILLAGE)
+    page = paged(request, qs)
+    reads.id_search_record_if_id(actor=request.user, search=g.get("q", ""), count=page.paginator.count,
+                                 via=reads.VIA_REGISTRY_SEARCH, ip=client_ip(request))
     return render(request, "registry/household_list.html", {
-        "page": paged(request, qs), "q": g.get("q", ""), "region": g.get("region", ""), "villages": villages,
+        "page": page, "q": g.get("q", ""), "region": g.get("region", ""), "villages": villages,
         "year": year, "can_edit": request.user.can(Cap.REGISTRY_EDIT),
     })
 
@@ -92,6 +96,8 @@ def household_detail(request, pk: int):
         m.enrolled_now = m.pk in this_year["enrolled"]
         m.exemption_now = this_year["exempt"].get(m.pk)
     pending = [m for m in members if m.status == PersonStatus.ACTIVE and not m.enrolled_now and not m.exemption_now]
+    reads.household_view_record(actor=request.user, household=household, via=reads.VIA_HOUSEHOLD_PAGE,
+                                ip=client_ip(request))
     return render(request, "registry/household_detail.html", {
         "h": household, "members": members, "active": [m for m in members if m.status == PersonStatus.ACTIVE],
         "year": year, "years": years, "this_year": this_year, "pending": pending, "certificate": sel.valid_certificate(household),
@@ -279,8 +285,11 @@ def person_search(request):
                 for p in qs.iterator())
         return xlsx_response("人员.xlsx", "人员", ["姓名", "身份证号", "性别", "出生日期", "户编号", "与户主关系", "住址",
                                                  "状态", "电话"], rows)
+    page = paged(request, qs)
+    reads.id_search_record_if_id(actor=request.user, search=g.get("q", ""), count=page.paginator.count,
+                                 via=reads.VIA_REGISTRY_SEARCH, ip=client_ip(request))
     return render(request, "registry/person_search.html", {
-        "page": paged(request, qs), "f": g, "statuses": PersonStatus.choices, "categories": Category.choices,
+        "page": page, "f": g, "statuses": PersonStatus.choices, "categories": Category.choices,
         "villages": region_list(actor=request.user, level=RegionLevel.VILLAGE),
     })
 
@@ -288,6 +297,7 @@ def person_search(request):
 def person_detail(request, pk: int):
     need(request, Cap.REGISTRY_VIEW)
     person = sel.person_get(actor=request.user, pk=pk)
+    reads.person_view_record(actor=request.user, person=person, via=reads.VIA_PERSON_PAGE, ip=client_ip(request))
     return render(request, "registry/person_detail.html", {
         "p": person, "events": person.events.select_related("from_household", "to_household").order_by("date", "id"),
         "cats": sel.person_categories(person), "enrollments": person.enrollments.order_by("-scheme_year"),

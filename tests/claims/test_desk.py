@@ -10,8 +10,8 @@ from nrcms.claims.desk import (
     admission_register,
     charges_upload,
     episode_discharge,
-    member_lookup,
 )
+from nrcms.claims.desk_lookup import member_lookup
 from nrcms.claims.models import ChargeLine, Episode, Referral
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.facilities.models import Facility

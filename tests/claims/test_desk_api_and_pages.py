@@ -137,7 +137,7 @@ def test_the_member_card_shows_the_categories_held_on_the_day_asked_for(his, fam
     ask = f"/members?id_number={family.head.id_number}"
     assert his("get", f"{ask}&on=2026-04-30")[1]["categories"] == ["dibao", "disabled"]
     assert his("get", f"{ask}&on=2026-05-10")[1]["categories"] == ["disabled"]
-    from nrcms.claims.desk import member_lookup
+    from nrcms.claims.desk_lookup import member_lookup
 
     card = member_lookup(actor=demo["desk_county"], on=dt.date(2026, 5, 10), id_number=family.head.id_number)
     assert card.categories_label == "残疾人"

@@ -226,8 +226,8 @@ def test_person_registered_between_check_and_write_fails_only_that_household(dem
     other = family(demo["ganting"])
     checked = roster_write.check_against_database
 
-    def check_then_someone_registers(frame):
-        out = checked(frame)
+    def check_then_someone_registers(frame, **kwargs):
+        out = checked(frame, **kwargs)
         Person.objects.create(id_number=rows[1][4], name="赵桂芝", sex="F", birth_date=dt.date(1962, 3, 4),
                               household=other, relation="other")
         return out

@@ -16,6 +16,14 @@
     else if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
 
+  // htmx swaps only 2xx answers; a 429 (the desk's lookup limit) carries its Chinese message to show in place.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // A form marked data-busy="ID" disables its submit button and shows element ID while the server works.
   document.addEventListener("submit", function (event) {
     var form = event.target, busy = form.getAttribute && form.getAttribute("data-busy");
