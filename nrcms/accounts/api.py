@@ -6,6 +6,7 @@ from ninja import Field, Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedPhone
 from nrcms.core.errors import Forbidden, ValidationFailed
 
 from . import login, selectors, services
@@ -48,7 +49,7 @@ class UserOut(Schema):
     role: coded(Role)
     region_code: str | None
     facility_code: str | None
-    phone: str
+    phone: MaskedPhone
     is_active: bool
     must_change_password: bool
     locked_until: dt.datetime | None = None

@@ -38,6 +38,9 @@ class Cap:
     USERS_MANAGE = "users.manage"
     SYSTEM_BACKUP = "system.backup"  # see the backups and their verification (the CLI makes them)
     REPORTS_VIEW = "reports.view"
+    # 个人信息保护: ID and phone numbers are masked everywhere; these roles may see one person's full numbers,
+    # for a recorded reason, within their jurisdiction (nrcms/registry/reveal.py)
+    PERSONAL_DATA_REVEAL = "personal_data.reveal"
 
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -45,13 +48,13 @@ _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VI
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
-                     Cap.REFERRAL_RECORD}
+                     Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.REFERRAL_RECORD}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
-                                    Cap.REFERRAL_RECORD}),
+                                    Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),

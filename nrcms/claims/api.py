@@ -14,6 +14,7 @@ from ninja import Field, Header, Router, Schema, Status
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import CatalogueClass
@@ -69,7 +70,7 @@ class MemberOut(Schema):
     name: str
     sex: coded(Sex)
     birth_date: dt.date
-    id_number: str
+    id_number: MaskedIdNumber
     certificate_number: str | None
     scheme_year: int
     enrolled: bool
@@ -114,7 +115,7 @@ class EpisodeOut(Schema):
     status: coded(EpisodeStatus)
     status_label: str
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     scheme_year: int
     admission_date: dt.date
     discharge_date: dt.date | None

@@ -11,6 +11,7 @@ from ninja import Header, Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import CatalogueClass
 
@@ -60,7 +61,7 @@ class ClaimOut(Schema):
     number: str
     status: coded(ManualClaimStatus)
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     facility_code: str
     facility_name: str
     admission_date: dt.date

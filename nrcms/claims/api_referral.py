@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded_query
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import ValidationFailed
 from nrcms.facilities.models import Facility
 
@@ -40,7 +41,7 @@ class ReferralIn(Schema):
 class ReferralOut(Schema):
     number: str
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     region: str
     from_facility_code: str | None
     from_facility_name: str | None

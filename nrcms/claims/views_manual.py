@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NrcmsError, ValidationFailed
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.core.money import format_yuan
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis, Facility
@@ -163,7 +163,7 @@ def manual_notice(request):
     rows = []
     for claim in manual_claims(actor=request.user, status=ManualClaimStatus.NOTICED).order_by("notice_from", "number"):
         e = claim.episode
-        rows.append({"claim": claim, "name": mask_name(e.person.name), "id": mask_id_number(e.person.id_number),
+        rows.append({"claim": claim, "name": mask_name(e.person.name), "id": mask_id(e.person.id_number),
                      "village": e.household.region.full_name, "facility": e.facility.name,
                      "total": sum((c.amount for c in e.charges.all()), Decimal("0")),
                      "last_day": payable_from(claim) - dt.timedelta(days=1)})

@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from nrcms.accounts.roles import Cap
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import Household, Person
@@ -57,7 +58,7 @@ class ContributionIn(Schema):
 
 class ContributionLineOut(Schema):
     name: str
-    id_number: str
+    id_number: MaskedIdNumber
     amount: Decimal
 
 

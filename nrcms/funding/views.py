@@ -85,8 +85,11 @@ def contribution_list(request):
                                                          "金额（元）", "状态", "收款人"], rows)
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and data.getlist("person"):
-        # members ticked in the household's list become the comma-separated ID numbers the form expects
-        data["person_ids"] = ",".join(data.getlist("person"))
+        # members ticked in the household's list (by record id, so the page never carries a full ID number)
+        # become the comma-separated ID numbers the form expects
+        ticked = [int(x) for x in data.getlist("person") if x.isdigit() and len(x) < 12]
+        data["person_ids"] = ",".join(Person.objects.filter(pk__in=ticked).values_list("id_number", flat=True)
+                                      .order_by("pk")) or "-"
     form = PaymentForm(data, initial={"scheme_year": year, "paid_on": timezone.localdate(),
                                       "household_number": request.GET.get("household", ""),
                                       "payer_kind": PayerKind.CIVIL_AFFAIRS if civil_only else PayerKind.SELF,

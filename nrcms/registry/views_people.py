@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from nrcms.accounts.export_log import export_filters, export_record
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
 from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.export import XLSX, xlsx_response
+from nrcms.core.masking import mask_id, mask_phone
 from nrcms.core.pdf import pdf_response
 from nrcms.funding.outstanding import household_payment
 from nrcms.web.params import int_list_param, int_param, parse_int, year_param
@@ -68,6 +70,8 @@ def household_list(request):
     qs = sel.household_list(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
                             scheme_year=year)
     if g.get("export") == "xlsx":
+        export_record(actor=request.user, what="家庭户（户主姓名、住址）", file_name="家庭户.xlsx", rows=qs.count(),
+                      filters=export_filters(g))
         rows = ((h.number, h.heads[0].name if h.heads else "", h.region.full_name, h.address, h.member_count,
                  h.enrolled_count, h.valid_certificates[0].number if h.valid_certificates else "") for h in qs)
         return xlsx_response("家庭户.xlsx", "家庭户", ["户编号", "户主", "住址", "详细地址", "在册人数",
@@ -262,7 +266,11 @@ def certificate_print(request, pk: int):
     if cert is None:
         raise ValidationFailed("invalid", f"户 {household.number} 没有有效的合作医疗证", field="household")
     year = year_param(request.GET, default=current_year())
-    return pdf_response(f"合作医疗证-{cert.number}.pdf", certificate_pdf(cert, scheme_year=year))
+    content = certificate_pdf(cert, scheme_year=year)
+    export_record(actor=request.user, what=f"合作医疗证 {cert.number}（家庭成员，身份证号已脱敏）",
+                  file_name=f"合作医疗证-{cert.number}.pdf", rows=household.members.count(),
+                  filters=export_filters(request.GET), region_code=household.region.code)
+    return pdf_response(f"合作医疗证-{cert.number}.pdf", content)
 
 
 # --- people ----------------------------------------------------------------------------------------
@@ -273,8 +281,10 @@ def person_search(request):
     qs = sel.person_search(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
                            status=g.get("status", ""), category=g.get("category", ""))
     if g.get("export") == "xlsx":
-        rows = ((p.name, p.id_number, p.get_sex_display(), p.birth_date, p.household.number,
-                 p.get_relation_display(), p.household.region.full_name, p.get_status_display(), p.phone)
+        export_record(actor=request.user, what="人员（姓名、身份证号、电话，号码已脱敏）", file_name="人员.xlsx",
+                      rows=qs.count(), filters=export_filters(g))
+        rows = ((p.name, mask_id(p.id_number), p.get_sex_display(), p.birth_date, p.household.number,
+                 p.get_relation_display(), p.household.region.full_name, p.get_status_display(), mask_phone(p.phone))
                 for p in qs.iterator())
         return xlsx_response("人员.xlsx", "人员", ["姓名", "身份证号", "性别", "出生日期", "户编号", "与户主关系", "住址",
                                                  "状态", "电话"], rows)
@@ -284,7 +294,8 @@ def person_search(request):
     })
 
 
-def person_detail(request, pk: int):
+def person_detail(request, pk: int, *, revealed=None, reveal_error: str = "", status: int = 200):
+    """One person; numbers masked unless `revealed` (views_reveal.person_reveal_page) carries the full ones."""
     need(request, Cap.REGISTRY_VIEW)
     person = sel.person_get(actor=request.user, pk=pk)
     return render(request, "registry/person_detail.html", {
@@ -292,7 +303,9 @@ def person_detail(request, pk: int):
         "cats": sel.person_categories(person), "enrollments": person.enrollments.order_by("-scheme_year"),
         "exemptions": person.exemptions.order_by("-scheme_year"), "categories": Category.choices,
         "can_edit": request.user.can(Cap.REGISTRY_EDIT), "today": timezone.localdate(),
-    })
+        "can_reveal": request.user.can(Cap.PERSONAL_DATA_REVEAL), "revealed": revealed, "reveal_error": reveal_error,
+        "reveal_reason": request.POST.get("reason", "") if request.method == "POST" else "",
+    }, status=status)
 
 
 # --- roster import ---------------------------------------------------------------------------------
