@@ -29,3 +29,13 @@ def export_record(*, actor: User, what: str, file_name: str, rows: int, filters:
                         after={"what": what, "filters": filters, "rows": rows},
                         region_code=region_code or (actor.region.code if actor.region_id else ""),
                         facility_code=facility_code or (actor.facility.code if actor.facility_id else ""))
+
+
+def audited_pdf(*, actor: User, what: str, file_name: str, content: bytes, rows: int, filters: str = "",
+                region_code: str = "", facility_code: str = ""):
+    """A printout of persons (certificate, receipt, voucher, statement) answered as a PDF, its export audited."""
+    from nrcms.core.pdf import pdf_response
+
+    export_record(actor=actor, what=what, file_name=file_name, rows=rows, filters=filters, region_code=region_code,
+                  facility_code=facility_code)
+    return pdf_response(file_name, content)

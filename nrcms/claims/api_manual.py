@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Header, Router, Schema, Status
 
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.api.masked import MaskedIdNumber
-from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import CatalogueClass
 
 from .manual import (
@@ -156,4 +156,5 @@ def reject(request, number: str, payload: ManualClaimReasonIn):
 @router.get("/{number}/voucher.pdf", response={200: None, **ERRORS}, summary="手工报销补偿凭据 PDF（已支付的）")
 def voucher(request, number: str) -> HttpResponse:
     claim = manual_claim_get(actor=request.user, number=number)
-    return pdf_response(f"补偿凭据-{claim.number}.pdf", manual_voucher_pdf(claim))
+    return audited_pdf(actor=request.user, what=f"手工报销补偿凭据 {claim.number}（患者，身份证号已脱敏）",
+                       file_name=f"补偿凭据-{claim.number}.pdf", content=manual_voucher_pdf(claim), rows=1)

@@ -9,10 +9,10 @@ from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError
 from nrcms.core.money import format_yuan
-from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis
 from nrcms.funding.ledger import family_account_balance
 from nrcms.web.params import int_param
@@ -241,4 +241,5 @@ def desk_voucher(request, pk: int):
                   .filter(pk=pk, episode__facility_id=request.user.facility_id).first())
     if settlement is None:
         raise NotFound("结算单", pk)
-    return pdf_response(f"补偿凭据-{settlement.number}.pdf", voucher_pdf(settlement))
+    return audited_pdf(actor=request.user, what=f"补偿凭据 {settlement.number}（患者，身份证号已脱敏）",
+                       file_name=f"补偿凭据-{settlement.number}.pdf", content=voucher_pdf(settlement), rows=1)

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from nrcms.accounts.export_log import audited_pdf, export_filters, export_record
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError, ValidationFailed
 from nrcms.core.export import xlsx_response
 from nrcms.core.money import ZERO, format_yuan
-from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import EnrollmentStatus, Household, Person
 from nrcms.web.params import year_param
 from nrcms.web.views import need, paged
@@ -81,6 +81,8 @@ def contribution_list(request):
     if request.GET.get("export") == "xlsx":
         rows = ((c.receipt_number, c.household.number, c.household.region.full_name, c.get_payer_kind_display(),
                  c.payer_name, c.paid_on, c.total, c.get_status_display(), c.recorded_by.username) for c in qs)
+        export_record(actor=request.user, what="缴费记录（缴款人姓名、住址）", file_name=f"{year}年度缴费.xlsx",
+                      rows=qs.count(), filters=export_filters(request.GET))
         return xlsx_response(f"{year}年度缴费.xlsx", "缴费", ["收据号", "户编号", "住址", "缴费方", "缴款人", "缴费日期",
                                                          "金额（元）", "状态", "收款人"], rows)
     data = request.POST.copy() if request.method == "POST" else None
@@ -169,7 +171,8 @@ def contribution_reverse(request, pk: int):
 
 def contribution_receipt(request, pk: int):
     c = _receipt(request, pk)
-    return pdf_response(f"收据-{c.receipt_number}.pdf", receipt_pdf(c))
+    return audited_pdf(actor=request.user, what=f"缴费收据 {c.receipt_number}（缴费人员，身份证号已脱敏）",
+                       file_name=f"收据-{c.receipt_number}.pdf", content=receipt_pdf(c), rows=c.lines.count())
 
 
 def collection_progress(request):
