@@ -15,7 +15,7 @@ from nrcms.core.errors import NotFound, NrcmsError, ValidationFailed
 from nrcms.core.export import xlsx_response
 from nrcms.core.money import ZERO, format_yuan
 from nrcms.registry.models import EnrollmentStatus, Household, Person
-from nrcms.web.params import year_param
+from nrcms.web.params import parse_int, year_param
 from nrcms.web.views import need, paged
 
 from . import ledger, selectors, services
@@ -86,12 +86,8 @@ def contribution_list(request):
         return xlsx_response(f"{year}年度缴费.xlsx", "缴费", ["收据号", "户编号", "住址", "缴费方", "缴款人", "缴费日期",
                                                          "金额（元）", "状态", "收款人"], rows)
     data = request.POST.copy() if request.method == "POST" else None
-    if data is not None and data.getlist("person"):
-        # members ticked in the household's list (by record id, so the page never carries a full ID number)
-        # become the comma-separated ID numbers the form expects
-        ticked = [int(x) for x in data.getlist("person") if x.isdigit() and len(x) < 12]
-        data["person_ids"] = ",".join(Person.objects.filter(pk__in=ticked).values_list("id_number", flat=True)
-                                      .order_by("pk")) or "-"
+    # members ticked in the household's list, by record id: the page never carries a full ID number
+    ticked = data.getlist("person") if data is not None else []
     form = PaymentForm(data, initial={"scheme_year": year, "paid_on": timezone.localdate(),
                                       "household_number": request.GET.get("household", ""),
                                       "payer_kind": PayerKind.CIVIL_AFFAIRS if civil_only else PayerKind.SELF,
@@ -105,7 +101,12 @@ def contribution_list(request):
             if household is None:
                 raise NotFound("家庭户", d["household_number"])
             persons = None
-            if d["person_ids"].strip():
+            if ticked:
+                ids = {parse_int(x, field="person_ids", label="勾选的人员") for x in ticked}
+                persons = list(Person.objects.filter(household=household, pk__in=ids))
+                if len(persons) != len(ids):
+                    raise NrcmsError("invalid", "勾选的人员不属于该户", field="person_ids")
+            elif d["person_ids"].strip():
                 ids = [x.strip().upper() for x in d["person_ids"].replace("，", ",").split(",") if x.strip()]
                 persons = list(Person.objects.filter(household=household, id_number__in=ids))
                 if len(persons) != len(set(ids)):

@@ -151,3 +151,20 @@ def test_village_clerk_sees_and_collects_only_in_the_village(client, login, hous
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
         "person": [household.people[0].pk], "idempotency_key": "village-1"})
     assert response.status_code == 302 and str(Contribution.objects.get(idempotency_key="village-1").total) == "380.00"
+
+
+def test_a_ticked_member_of_another_household_is_refused_without_showing_their_id_number(client, login, household):
+    from nrcms.registry.models import Person
+
+    login("ganting")
+    stranger = Person.objects.filter(household__region__code__startswith="610125100").exclude(
+        household__number=household.number).order_by("pk").first()
+    html = client.post("/funding/contributions/?year=2026", {
+        "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
+        "person": [household.people[0].pk, stranger.pk], "idempotency_key": "stranger-1"}).content.decode()
+    assert "勾选的人员不属于该户" in html and stranger.id_number not in html
+    assert not Contribution.objects.filter(idempotency_key="stranger-1").exists()
+    html = client.post("/funding/contributions/?year=2026", {
+        "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
+        "person": ["²"], "idempotency_key": "stranger-2"}).content.decode()
+    assert "勾选的人员" in html and "不是整数" in html
