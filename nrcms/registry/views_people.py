@@ -358,6 +358,9 @@ def import_error_report(request, pk: int):
     job = sel.import_job_get(actor=request.user, pk=pk)
     if not job.error_report:
         raise ValidationFailed("invalid", "该次导入没有错误行", field="error_report")
+    # the rows as uploaded, numbers full (the clerk corrects them and uploads again); the download is audited
+    export_record(actor=request.user, what=f"花名册导入错误行（第 {job.pk} 次导入，号码为上传原样）",
+                  file_name=f"import-errors-{job.pk}.xlsx", rows=job.rows_error or 0)
     response = HttpResponse(job.error_report.read(), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''import-errors-{job.pk}.xlsx"
     return response
