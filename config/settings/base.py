@@ -129,7 +129,7 @@ TEMPLATES = [
                 "nrcms.web.context.menu",
             ],
             # money and number filters (`|yuan`, `|plain`) in every template without a {% load %}
-            "builtins": ["nrcms.web.templatetags.numbers"],
+            "builtins": ["nrcms.web.templatetags.numbers", "nrcms.web.templatetags.masking"],
         },
     }
 ]

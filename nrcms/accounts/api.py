@@ -7,7 +7,9 @@ from ninja import Field, Router, Schema, Status
 from nrcms.api.auth import SIGNED_IN, requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedPhone, MaskedText
 from nrcms.core.errors import Forbidden, ValidationFailed
+from nrcms.core.masking import mask_data
 
 from . import login, passwords, selectors, services
 from . import password_policy as password_policy_rules
@@ -51,7 +53,7 @@ class UserOut(Schema):
     role: coded(Role)
     region_code: str | None
     facility_code: str | None
-    phone: str
+    phone: MaskedPhone
     is_active: bool
     must_change_password: bool
     locked_until: dt.datetime | None = None
@@ -225,14 +227,22 @@ class AuditOut(Schema):
     object_type: str
     object_type_label: str
     object_id: str
-    object_repr: str
+    object_repr: MaskedText
     region_code: str
     facility_code: str
-    before: dict | None
-    after: dict | None
-    authority: str
-    reason: str
+    before: dict | None = Field(description="变更前（身份证号、手机号已脱敏）")
+    after: dict | None = Field(description="变更后（身份证号、手机号已脱敏）")
+    authority: MaskedText
+    reason: MaskedText
     hash: str
+
+    @staticmethod
+    def resolve_before(obj):
+        return mask_data(obj.before)
+
+    @staticmethod
+    def resolve_after(obj):
+        return mask_data(obj.after)
 
     @staticmethod
     def resolve_actor_name(obj) -> str:

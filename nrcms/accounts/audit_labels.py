@@ -77,6 +77,8 @@ ACTION_LABELS: dict[str, str] = {
     "household.view": "查看户信息",
     "person.search_id": "按身份证号查询人员",
     "desk.lookup_limited": "医院窗口查询过于频繁被拒绝",
+    "person.reveal": "查看完整身份证号和电话",
+    "export": "导出个人信息（Excel/PDF）",
     # funding
     "standard.set": "设定筹资标准",
     "contribution.record": "个人缴费登记",
@@ -161,6 +163,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "funding.journalline": "记账分录",
     "registry.enrollmentexemption": "未参合登记",
     "registry.numbersequence": "编号序列",
+    "export": "导出文件",
 }
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
@@ -206,6 +209,7 @@ FIELD_LABELS: dict[str, str] = {
     "exempted": "未参合人员", "households_unchanged": "未变户数", "item_name": "项目名称", "members": "成员",
     "papers_received_on": "材料受理日期", "payable_from": "可支付日期", "persons_enrolled": "参合人数",
     "rows_error": "错误行数", "status_date": "状态日期", "unreferred": "未经转诊",
+    "what": "导出内容", "filters": "筛选条件", "revealed": "查看的号码",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

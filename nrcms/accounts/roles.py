@@ -50,6 +50,9 @@ class Cap:
     TWO_FACTOR_RESET = "users.two_factor_reset"
     SYSTEM_BACKUP = "system.backup"  # see the backups and their verification (the CLI makes them)
     REPORTS_VIEW = "reports.view"
+    # 个人信息保护: ID and phone numbers are masked everywhere; these roles may see one person's full numbers,
+    # for a recorded reason, within their jurisdiction (nrcms/registry/reveal.py)
+    PERSONAL_DATA_REVEAL = "personal_data.reveal"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -62,6 +65,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.AUDIT_LOG: "查看审计记录", Cap.USERS_VIEW: "查看用户", Cap.USERS_ACCOUNTS: "管理账号",
     Cap.USERS_GRANTS: "角色授权与令牌", Cap.USERS_APPROVE: "审批账号申请", Cap.SECURITY_POLICY: "查看安全策略",
     Cap.SYSTEM_SETTINGS: "系统设置", Cap.TWO_FACTOR_RESET: "重置两步验证", Cap.CLAIMS_VIEW: "查看结算",
+    Cap.PERSONAL_DATA_REVEAL: "查看完整号码",
     Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
 }
 
@@ -70,13 +74,13 @@ _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VI
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
-                     Cap.REFERRAL_RECORD}
+                     Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
-                                    Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW}),
+                                    Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),

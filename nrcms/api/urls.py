@@ -17,6 +17,7 @@ from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
+from nrcms.registry.api_reveal import router as reveal_router
 
 from .base import build_api
 
@@ -29,6 +30,7 @@ api.add_router("/regions", registry_router)
 api.add_router("/facilities", facilities_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/registry", people_router)
+api.add_router("/registry", reveal_router)
 api.add_router("/funding", funding_router)
 api.add_router("/funding", year_close_router)
 api.add_router("/funding/outstanding-households", outstanding_router)

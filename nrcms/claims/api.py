@@ -12,12 +12,13 @@ from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
-from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import CatalogueClass
 from nrcms.registry import reads
 from nrcms.registry.models import Sex
@@ -72,7 +73,7 @@ class MemberOut(Schema):
     name: str
     sex: coded(Sex)
     birth_date: dt.date
-    id_number: str
+    id_number: MaskedIdNumber
     certificate_number: str | None
     scheme_year: int
     enrolled: bool
@@ -120,7 +121,7 @@ class EpisodeOut(Schema):
     status: coded(EpisodeStatus)
     status_label: str
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     scheme_year: int
     admission_date: dt.date
     discharge_date: dt.date | None
@@ -361,4 +362,5 @@ def reverse(request, number: str, payload: ReverseIn):
 @router.get("/settlements/{number}/voucher.pdf", response={200: None, **ERRORS}, summary="补偿凭据 PDF")
 def voucher(request, number: str) -> HttpResponse:
     s = _settlement(request, number)
-    return pdf_response(f"补偿凭据-{s.number}.pdf", voucher_pdf(s))
+    return audited_pdf(actor=request.user, what=f"补偿凭据 {s.number}（患者，身份证号已脱敏）",
+                       file_name=f"补偿凭据-{s.number}.pdf", content=voucher_pdf(s), rows=1)

@@ -9,11 +9,12 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Header, Router, Schema, Status
 
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
-from nrcms.core.pdf import pdf_response
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.facilities.models import CatalogueClass
 
 from .manual import (
@@ -62,7 +63,7 @@ class ClaimOut(Schema):
     number: str
     status: coded(ManualClaimStatus)
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     facility_code: str
     facility_name: str
     admission_date: dt.date
@@ -157,4 +158,5 @@ def reject(request, number: str, payload: ManualClaimReasonIn):
 @router.get("/{number}/voucher.pdf", response={200: None, **ERRORS}, summary="手工报销补偿凭据 PDF（已支付的）")
 def voucher(request, number: str) -> HttpResponse:
     claim = manual_claim_get(actor=request.user, number=number)
-    return pdf_response(f"补偿凭据-{claim.number}.pdf", manual_voucher_pdf(claim))
+    return audited_pdf(actor=request.user, what=f"手工报销补偿凭据 {claim.number}（患者，身份证号已脱敏）",
+                       file_name=f"补偿凭据-{claim.number}.pdf", content=manual_voucher_pdf(claim), rows=1)

@@ -11,6 +11,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded_query
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import ValidationFailed
 from nrcms.facilities.models import Facility
 
@@ -42,7 +43,7 @@ class ReferralIn(Schema):
 class ReferralOut(Schema):
     number: str
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     region: str
     from_facility_code: str | None
     from_facility_name: str | None

@@ -13,6 +13,7 @@ from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.jsonable import jsonable
 from nrcms.facilities.models import CatalogueClass
 
@@ -35,7 +36,7 @@ class SettlementRowOut(LayerAmountsOut):
     episode_serial: str
     episode_kind: coded(EpisodeKind)
     person_name: str
-    id_number: str
+    id_number: MaskedIdNumber
     eligible_cost: Decimal
     deductible: Decimal
     reverses: str | None = Field(description="冲正单所冲的结算单号；结算单为 null")

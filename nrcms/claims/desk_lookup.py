@@ -16,6 +16,7 @@ from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
 from nrcms.accounts.rate_limit import RateLimited, rate_take
 from nrcms.core.errors import NotFound, NrcmsError, ValidationFailed
+from nrcms.core.masking import mask_id
 from nrcms.registry import reads
 from nrcms.registry.models import (
     Certificate,
@@ -66,13 +67,16 @@ class MemberCard:
 
 
 def certificate_members(certificate: Certificate) -> list[dict]:
-    """The active members on a certificate, for the desk to choose the patient from: name and ID number."""
-    return [{"name": m.name, "id_number": m.id_number}
+    """The active members on a certificate, for the desk to choose the patient from: name, record id and the ID
+    number masked (the desk typed the certificate number, not theirs)."""
+    return [{"name": m.name, "person_id": m.pk, "id_number": mask_id(m.id_number)}
             for m in certificate.household.members.filter(status=PersonStatus.ACTIVE).order_by("id")]
 
 
-def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_number: str = "") -> MemberCard:
-    """Exact match only — a desk may find any enrollee by certificate or ID number, but cannot browse."""
+def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_number: str = "",
+                  person_id: int | None = None) -> MemberCard:
+    """Exact match only — a desk may find any enrollee by certificate or ID number, but cannot browse. With a
+    certificate, the patient may be chosen by ID number or by record id (`person_id`, from the member list)."""
     desk_facility(actor)
     certificate = None
     person = None
@@ -89,6 +93,11 @@ def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_
             if person is None:
                 raise ValidationFailed("not_member", f"身份证号 {id_number} 不是合作医疗证 {certificate.number} 上的家庭成员",
                                        field="id_number")
+        elif person_id is not None:
+            person = certificate.household.members.filter(pk=person_id).first()
+            if person is None:
+                raise ValidationFailed("not_member", f"所选人员不是合作医疗证 {certificate.number} 上的家庭成员",
+                                       field="member")
     elif id_number:
         person = Person.objects.select_related("household__region").filter(id_number=id_number.strip().upper()).first()
         if person is None:
@@ -101,11 +110,9 @@ def member_lookup(*, actor: User, on: dt.date, certificate_number: str = "", id_
         if len(members) != 1:
             raise ValidationFailed("choose_member", f"合作医疗证 {certificate.number} 有 {len(members)} 名家庭成员，"
                                    "请选择患者或输入身份证号", field="id_number", details=members)
-        person = certificate.household.members.get(id_number=members[0]["id_number"])
+        person = certificate.household.members.get(pk=members[0]["person_id"])
     enrollment = person.enrollments.filter(scheme_year=on.year, status=EnrollmentStatus.ENROLLED).first()
     return MemberCard(person, certificate, enrollment, on.year, on)
-
-
 
 
 def lookup_client_key(request) -> str:
@@ -131,14 +138,16 @@ def _charge(*, actor: User, key: str, ip: str | None) -> None:
 
 
 def member_lookup_at_desk(*, actor: User, key: str, on: dt.date, certificate_number: str = "",
-                          id_number: str = "", via: str, ip: str | None = None) -> MemberCard:
+                          id_number: str = "", person_id: int | None = None, via: str,
+                          ip: str | None = None) -> MemberCard:
     """The desk's lookup as pages and the API make it: charged to the client's limit, then logged (the ID
     number searched with the count found and the person shown, or the card shown for a certificate number):
     one audit row per lookup."""
     desk_facility(actor)
     _charge(actor=actor, key=key, ip=ip)
     try:
-        card = member_lookup(actor=actor, on=on, certificate_number=certificate_number, id_number=id_number)
+        card = member_lookup(actor=actor, on=on, certificate_number=certificate_number, id_number=id_number,
+                             person_id=person_id)
     except NrcmsError as exc:
         if id_number.strip() and exc.code in ("not_found", "not_member"):
             reads.id_search_record(actor=actor, search=id_number, count=0, via=via, ip=ip)

@@ -8,7 +8,7 @@ Rows issued before this was stored fall back to what can still be read (see `vou
 
 from __future__ import annotations
 
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.registry.models import CertificateStatus
 
 
@@ -19,7 +19,7 @@ def holder_particulars(household) -> dict:
     certificate = (household.certificates.filter(status=CertificateStatus.VALID).order_by()
                    .values_list("number", flat=True).first())
     return {"certificate": certificate or "", "head": head[0] if head else "",
-            "head_id": mask_id_number(head[1]) if head else "", "address": household.full_address}
+            "head_id": mask_id(head[1]) if head else "", "address": household.full_address}
 
 
 def year_totals(row) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from nrcms.core.errors import ValidationFailed
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.core.money import chinese_capital
 from nrcms.core.pdf import render_pdf
 
@@ -24,7 +24,7 @@ def manual_voucher_context(claim: ManualClaim) -> dict:
     return {
         "c": claim, "episode": episode, "person": person, "household": household, "holder": holder,
         "office": _office(episode), "facility": episode.facility, "address": holder["address"],
-        "masked_id": mask_id_number(person.id_number),
+        "masked_id": mask_id(person.id_number),
         "rate": tier_rates(claim.result), "categories": applied_categories_label(claim.inputs, episode),
         "fund_capital": chinese_capital(claim.fund_total), "self_pay_capital": chinese_capital(claim.self_pay),
         "year": _year_after(claim), "payable_from": payable_from(claim), "lines": (claim.result or {}).get("lines", []),

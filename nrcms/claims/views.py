@@ -10,14 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.rate_limit import RateLimited
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError
 from nrcms.core.money import format_yuan
-from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis
 from nrcms.funding.ledger import family_account_balance
 from nrcms.registry import reads
+from nrcms.web.params import int_param
 from nrcms.web.views import need, paged
 
 from .charge_file import parse_charge_file
@@ -31,7 +32,7 @@ from .desk import (
     episode_discharge,
     episode_referral_attach,
 )
-from .desk_lookup import certificate_members, lookup_client_key, member_lookup_at_desk
+from .desk_lookup import certificate_members, lookup_client_key, member_lookup, member_lookup_at_desk
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
 from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus, Settlement
 from .settlement import settlement_reverse, settlement_settle, settlement_trial
@@ -55,7 +56,8 @@ def desk_home(request):
         try:
             card = member_lookup_at_desk(actor=request.user, key=lookup_client_key(request), on=timezone.localdate(),
                                          certificate_number=request.GET.get("certificate_number", ""),
-                                         id_number=request.GET.get("id_number", ""), via=reads.VIA_DESK,
+                                         id_number=request.GET.get("id_number", ""),
+                                         person_id=int_param(request.GET, "member", "家庭成员"), via=reads.VIA_DESK,
                                          ip=client_ip(request))
         except RateLimited as exc:
             lookup_error, status_code = exc.message, exc.status
@@ -101,19 +103,33 @@ def _outpatient_form(form: AdmissionForm) -> AdmissionForm:
     return form
 
 
+def _chosen_member(request):
+    """The patient chosen on the desk's member card by certificate and record id (`certificate_number` and
+    `member`, in the query or the form), or None when the desk types the ID number itself."""
+    data = request.POST if request.method == "POST" else request.GET
+    member = int_param(data, "member", "家庭成员")
+    if member is None or not data.get("certificate_number"):
+        return None
+    return member_lookup(actor=request.user, on=timezone.localdate(), certificate_number=data["certificate_number"],
+                         person_id=member)
+
+
 def desk_admit(request):
     need(request, Cap.DESK_SETTLE)
     kind = request.POST.get("kind") or request.GET.get("kind") or EpisodeKind.INPATIENT
     outpatient = kind == EpisodeKind.OUTPATIENT
+    chosen = _chosen_member(request)
     form = AdmissionForm(request.POST or None, initial={
         "admission_date": timezone.localdate(), "id_number": request.GET.get("id_number", ""), "kind": kind})
     form.fields.pop("kind")  # two plain paths (住院 / 门诊) with their own buttons, never a select to miss
+    if chosen is not None:  # chosen from a certificate's members: the desk never sees the full ID number
+        form.fields.pop("id_number")
     if outpatient:
         form = _outpatient_form(form)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data | ({"id_number": chosen.person.id_number} if chosen is not None else {})
         try:
-            episode, created = admission_register(actor=request.user,
-                                                  data=AdmissionInput(kind=kind, **form.cleaned_data))
+            episode, created = admission_register(actor=request.user, data=AdmissionInput(kind=kind, **data))
         except NrcmsError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -121,7 +137,7 @@ def desk_admit(request):
                              else f"流水号 {episode.serial} 已登记过，未重复登记")
             return redirect("desk_episode", pk=episode.pk)
     return render(request, "claims/desk_admit.html", {
-        "form": form, "outpatient": outpatient, "kind": kind, "diagnoses": Diagnosis.objects.filter(edition="clinical").order_by("code")})
+        "form": form, "outpatient": outpatient, "kind": kind, "chosen": chosen, "diagnoses": Diagnosis.objects.filter(edition="clinical").order_by("code")})
 
 
 def desk_episode(request, pk: int):
@@ -235,4 +251,5 @@ def desk_voucher(request, pk: int):
                   .filter(pk=pk, episode__facility_id=request.user.facility_id).first())
     if settlement is None:
         raise NotFound("结算单", pk)
-    return pdf_response(f"补偿凭据-{settlement.number}.pdf", voucher_pdf(settlement))
+    return audited_pdf(actor=request.user, what=f"补偿凭据 {settlement.number}（患者，身份证号已脱敏）",
+                       file_name=f"补偿凭据-{settlement.number}.pdf", content=voucher_pdf(settlement), rows=1)

@@ -11,11 +11,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NrcmsError, ValidationFailed
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.core.money import format_yuan
-from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import Diagnosis, Facility
 from nrcms.web.views import need, paged
 
@@ -163,7 +163,7 @@ def manual_notice(request):
     rows = []
     for claim in manual_claims(actor=request.user, status=ManualClaimStatus.NOTICED).order_by("notice_from", "number"):
         e = claim.episode
-        rows.append({"claim": claim, "name": mask_name(e.person.name), "id": mask_id_number(e.person.id_number),
+        rows.append({"claim": claim, "name": mask_name(e.person.name), "id": mask_id(e.person.id_number),
                      "village": e.household.region.full_name, "facility": e.facility.name,
                      "total": sum((c.amount for c in e.charges.all()), Decimal("0")),
                      "last_day": payable_from(claim) - dt.timedelta(days=1)})
@@ -176,7 +176,8 @@ def manual_voucher(request, number: str):
     need(request, Cap.CLAIMS_REVIEW)
     claim = manual_claim_get(actor=request.user, number=number)
     try:
-        return pdf_response(f"补偿凭据-{claim.number}.pdf", manual_voucher_pdf(claim))
+        return audited_pdf(actor=request.user, what=f"手工报销补偿凭据 {claim.number}（患者，身份证号已脱敏）",
+                           file_name=f"补偿凭据-{claim.number}.pdf", content=manual_voucher_pdf(claim), rows=1)
     except NrcmsError as exc:
         messages.error(request, exc.message)
         return redirect("manual_detail", number=number)

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.shortcuts import render
 from django.utils import timezone
 
+from nrcms.accounts.export_log import export_filters, export_record
+from nrcms.core.masking import mask_id
 from nrcms.core.pdf import pdf_response
 from nrcms.core.xlsx_stream import xlsx_stream_response
 from nrcms.web.params import date_param
@@ -29,13 +31,15 @@ def _export_rows(qs):
         e = s.episode
         yield (s.number, s.get_kind_display(), s.status_label,
                timezone.localtime(s.settled_at).strftime("%Y-%m-%d %H:%M"), e.facility.name, e.serial,
-               e.get_kind_display(), e.person.name, e.person.id_number, e.admission_date.isoformat(),
+               e.get_kind_display(), e.person.name, mask_id(e.person.id_number), e.admission_date.isoformat(),
                e.discharge_date.isoformat() if e.discharge_date else "", s.total_cost, s.eligible_cost,
                s.fund_total, s.family_account, s.self_pay, s.reason,
                s.settled_by.display_name or s.settled_by.username)
 
 
-def _export(filename: str, title: str, qs):
+def _export(request, filename: str, title: str, qs):
+    export_record(actor=request.user, what=f"{title}（患者姓名、身份证号已脱敏）", file_name=filename, rows=qs.count(),
+                  filters=export_filters(request.GET))
     return xlsx_stream_response(filename, title, EXPORT_HEADERS, _export_rows(qs), EXPORT_WIDTHS)
 
 
@@ -44,7 +48,7 @@ def settlement_search(request):
     filters = sel.settlement_filters(request.GET)
     qs = sel.settlement_search(actor=request.user, filters=filters)
     if request.GET.get("export") == "xlsx":
-        return _export(f"结算查询-{timezone.localdate():%Y%m%d}.xlsx", "结算查询", qs)
+        return _export(request, f"结算查询-{timezone.localdate():%Y%m%d}.xlsx", "结算查询", qs)
     return render(request, "claims/settlement_search.html", {
         "f": filters, "page": paged(request, qs), "totals": sel.settlement_totals(qs),
         "kinds": SettlementKind.choices, "statuses": SettlementStatus.choices,
@@ -76,7 +80,7 @@ def desk_daily(request):
     day = date_param(request.GET, "date", "日期", default=today)
     qs = sel.desk_day(actor=request.user, day=day)
     if request.GET.get("export") == "xlsx":
-        return _export(f"当日结算-{request.user.facility.code}-{day:%Y%m%d}.xlsx", f"当日结算{day:%Y%m%d}", qs)
+        return _export(request, f"当日结算-{request.user.facility.code}-{day:%Y%m%d}.xlsx", f"当日结算{day:%Y%m%d}", qs)
     return render(request, "claims/desk_daily.html", {
         "day": day, "today": today, "rows": list(qs), "totals": sel.settlement_totals(qs),
         "printed_at": timezone.localtime(),

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db.models import Sum
 from django.utils import timezone
 
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.core.money import chinese_capital, round_amount
 from nrcms.core.pdf import render_pdf
 from nrcms.facilities.models import DesignationStatus
@@ -155,7 +155,7 @@ def voucher_context(settlement: Settlement) -> dict:
         "s": settlement, "episode": episode, "person": person, "household": household, "holder": holder,
         "office": _office(episode), "facility": episode.facility,
         "categories": applied_categories_label(settlement.inputs, episode), "rate": tier_rates(settlement.result),
-        "printed_at": timezone.localtime(), "masked_id": mask_id_number(person.id_number),
+        "printed_at": timezone.localtime(), "masked_id": mask_id(person.id_number),
         "fund_capital": chinese_capital(settlement.fund_total), "self_pay_capital": chinese_capital(settlement.self_pay),
         "year": year_to_date(settlement), "paid_in_year": paid_in_year(settlement),
         "is_reversal": settlement.kind == SettlementKind.REVERSAL,

@@ -82,10 +82,3 @@ def make_id_number(division_code: str, birth_date: dt.date, seq: int, sex: str) 
     order = seq * 2 + (1 if sex == "M" else 0)
     body = f"{division_code}{birth_date:%Y%m%d}{order:03d}"
     return body + ric.calc_check_digit(body + "0")
-
-
-def mask_id_number(number: str) -> str:
-    """For public paper: keep the division code and the last four characters."""
-    if len(number) < 10:
-        return number
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]

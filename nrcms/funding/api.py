@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from ninja import Router, Schema, Status
 
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded
+from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
-from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import Household, Person
 
 from . import ledger, selectors, services
@@ -60,7 +61,7 @@ class ContributionIn(Schema):
 
 class ContributionLineOut(Schema):
     name: str
-    id_number: str
+    id_number: MaskedIdNumber
     amount: Decimal
 
 
@@ -151,7 +152,8 @@ def contribution_cadre_repaid(request, receipt: str, payload: RepaidIn):
             response={200: None, **ERRORS}, summary="收据 PDF")
 def contribution_receipt(request, receipt: str):
     c = _contribution(request, receipt)
-    return pdf_response(f"收据-{c.receipt_number}.pdf", receipt_pdf(c))
+    return audited_pdf(actor=request.user, what=f"缴费收据 {c.receipt_number}（缴费人员，身份证号已脱敏）",
+                       file_name=f"收据-{c.receipt_number}.pdf", content=receipt_pdf(c), rows=c.lines.count())
 
 
 @router.get("/progress", auth=requires(Cap.REGISTRY_VIEW, Cap.FUND_VIEW),

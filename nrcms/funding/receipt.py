@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.core.money import chinese_capital
 from nrcms.core.pdf import render_pdf
 from nrcms.registry.models import Region
@@ -16,7 +16,7 @@ def receipt_payer(contribution) -> str:
 
 def receipt_context(contribution) -> dict:
     county = Region.objects.filter(level="county").first()
-    lines = [{"name": line.person.name, "id": mask_id_number(line.person.id_number), "amount": line.amount}
+    lines = [{"name": line.person.name, "id": mask_id(line.person.id_number), "amount": line.amount}
              for line in contribution.lines.select_related("person").order_by("person_id")]
     return {"c": contribution, "lines": lines, "payer": receipt_payer(contribution), "capital": chinese_capital(contribution.total),
             "office": f"{county.name if county else ''}新型农村合作医疗管理办公室",

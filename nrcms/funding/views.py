@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from nrcms.accounts.export_log import audited_pdf, export_filters, export_record
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import NotFound, NrcmsError, ValidationFailed
 from nrcms.core.export import xlsx_response
 from nrcms.core.money import ZERO, format_yuan
-from nrcms.core.pdf import pdf_response
 from nrcms.registry.models import EnrollmentStatus, Household, Person
-from nrcms.web.params import year_param
+from nrcms.web.params import parse_int, year_param
 from nrcms.web.views import need, paged
 
 from . import ledger, selectors, services
@@ -81,12 +81,13 @@ def contribution_list(request):
     if request.GET.get("export") == "xlsx":
         rows = ((c.receipt_number, c.household.number, c.household.region.full_name, c.get_payer_kind_display(),
                  c.payer_name, c.paid_on, c.total, c.get_status_display(), c.recorded_by.username) for c in qs)
+        export_record(actor=request.user, what="缴费记录（缴款人姓名、住址）", file_name=f"{year}年度缴费.xlsx",
+                      rows=qs.count(), filters=export_filters(request.GET))
         return xlsx_response(f"{year}年度缴费.xlsx", "缴费", ["收据号", "户编号", "住址", "缴费方", "缴款人", "缴费日期",
                                                          "金额（元）", "状态", "收款人"], rows)
     data = request.POST.copy() if request.method == "POST" else None
-    if data is not None and data.getlist("person"):
-        # members ticked in the household's list become the comma-separated ID numbers the form expects
-        data["person_ids"] = ",".join(data.getlist("person"))
+    # members ticked in the household's list, by record id: the page never carries a full ID number
+    ticked = data.getlist("person") if data is not None else []
     form = PaymentForm(data, initial={"scheme_year": year, "paid_on": timezone.localdate(),
                                       "household_number": request.GET.get("household", ""),
                                       "payer_kind": PayerKind.CIVIL_AFFAIRS if civil_only else PayerKind.SELF,
@@ -100,7 +101,12 @@ def contribution_list(request):
             if household is None:
                 raise NotFound("家庭户", d["household_number"])
             persons = None
-            if d["person_ids"].strip():
+            if ticked:
+                ids = {parse_int(x, field="person_ids", label="勾选的人员") for x in ticked}
+                persons = list(Person.objects.filter(household=household, pk__in=ids))
+                if len(persons) != len(ids):
+                    raise NrcmsError("invalid", "勾选的人员不属于该户", field="person_ids")
+            elif d["person_ids"].strip():
                 ids = [x.strip().upper() for x in d["person_ids"].replace("，", ",").split(",") if x.strip()]
                 persons = list(Person.objects.filter(household=household, id_number__in=ids))
                 if len(persons) != len(set(ids)):
@@ -166,7 +172,8 @@ def contribution_reverse(request, pk: int):
 
 def contribution_receipt(request, pk: int):
     c = _receipt(request, pk)
-    return pdf_response(f"收据-{c.receipt_number}.pdf", receipt_pdf(c))
+    return audited_pdf(actor=request.user, what=f"缴费收据 {c.receipt_number}（缴费人员，身份证号已脱敏）",
+                       file_name=f"收据-{c.receipt_number}.pdf", content=receipt_pdf(c), rows=c.lines.count())
 
 
 def collection_progress(request):

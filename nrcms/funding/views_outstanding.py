@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.utils import timezone
 
+from nrcms.accounts.export_log import export_filters, export_record
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
 from nrcms.core.errors import ValidationFailed
@@ -39,6 +40,8 @@ def outstanding_list(request):
     if g.get("export") == "xlsx":
         rows = ((r.household.number, r.head, r.address, r.status_label, r.members, r.enrolled,
                  r.paid, r.owed if r.owed is not None else "") for r in outstanding_rows(qs.iterator(chunk_size=2000)))
+        export_record(actor=request.user, what="未参合未缴费户（户主姓名、住址）", file_name=f"{year}年度未参合未缴费户.xlsx",
+                      rows=qs.count(), filters=export_filters(g))
         return xlsx_response(f"{year}年度未参合未缴费户.xlsx", "未参合未缴费户", HEADERS, rows)
     query = urlencode({"q": filters["search"], "region": filters["region_code"], "status": filters["status"],
                        "year": year})

@@ -11,13 +11,13 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.claims.models import EpisodeKind, SettlementKind
 from nrcms.core.errors import Forbidden, ValidationFailed
-from nrcms.core.pdf import pdf_response
 
 from . import selectors
 from .models import (
@@ -198,7 +198,8 @@ def statement_settlements(request, number: str, offset: int = 0, limit: int = 20
 @router.get("/statements/{number}/statement.pdf", response={200: None, **ERRORS}, summary="月结算单 PDF（含大写金额）")
 def statement_pdf_get(request, number: str) -> HttpResponse:
     st = _statement(request, number)
-    return pdf_response(f"月结算单-{st.number}.pdf", statement_pdf(st))
+    return audited_pdf(actor=request.user, what=f"月结算单 {st.number}（患者姓名）", file_name=f"月结算单-{st.number}.pdf",
+                       content=statement_pdf(st), rows=st.lines.count())
 
 
 @router.post("/statements/{number}/review", auth=requires(Cap.CLAIMS_REVIEW),

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from nrcms.accounts.audit_labels import action_label
+from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.models import AuditEntry
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.money import format_yuan
-from nrcms.core.pdf import pdf_response
 from nrcms.web.views import paged
 
 from . import selectors
@@ -192,7 +192,9 @@ def statement_print(request, pk: int):
 def statement_pdf_view(request, pk: int):
     _need_reader(request)
     statement = selectors.statement_get(actor=request.user, pk=pk)
-    return pdf_response(f"月结算单-{statement.number}.pdf", statement_pdf(statement))
+    return audited_pdf(actor=request.user, what=f"月结算单 {statement.number}（患者姓名）",
+                       file_name=f"月结算单-{statement.number}.pdf", content=statement_pdf(statement),
+                       rows=statement.lines.count())
 
 
 def reconciliation_list(request):

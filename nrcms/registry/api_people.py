@@ -13,6 +13,7 @@ from nrcms.accounts.selectors import region_list
 from nrcms.api.auth import requires
 from nrcms.api.base import ErrorOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
+from nrcms.api.masked import MaskedIdNumber, MaskedPhone
 from nrcms.core.errors import ValidationFailed
 
 from . import enrollment, people, reads
@@ -39,11 +40,11 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 class PersonOut(Schema):
     id: int
     name: str
-    id_number: str
+    id_number: MaskedIdNumber
     sex: coded(Sex)
     birth_date: dt.date
     relation: coded(Relation, description="与户主关系")
-    phone: str
+    phone: MaskedPhone
     status: coded(PersonStatus)
     household_number: str
 
@@ -58,7 +59,7 @@ class HouseholdOut(Schema):
     number: str
     region_code: str
     address: str
-    phone: str
+    phone: MaskedPhone
     is_active: bool
     head: str | None
     certificate: str | None

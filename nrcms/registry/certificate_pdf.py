@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 from nrcms.core.pdf import render_pdf
 
 from .models import Certificate, Enrollment, EnrollmentStatus, PersonStatus, Region, RegionLevel, Relation
@@ -32,7 +32,7 @@ def certificate_context(cert: Certificate, scheme_year: int) -> dict:
         "issued_at": timezone.localtime(cert.issued_at).date(),
         "replaces": cert.replaces.number if cert.replaces_id else "",
         "members": [{"name": m.name, "sex": m.get_sex_display(), "relation": m.get_relation_display(),
-                     "id_masked": mask_id_number(m.id_number),
+                     "id_masked": mask_id(m.id_number),
                      "enrolled": m.pk in enrolled} for m in members],
     }
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
 from nrcms.core.errors import Conflict, ValidationFailed
+from nrcms.core.masking import mask_id
 
 from .models import (
     Certificate,
@@ -50,7 +51,7 @@ def check_exemption(person_name: str, reason: str, note: str) -> None:
 
 
 def _member_label(p: Person) -> str:
-    return f"{p.name}（{p.id_number}）"
+    return f"{p.name}（{mask_id(p.id_number)}）"
 
 
 @transaction.atomic
@@ -134,7 +135,7 @@ def refuse_missing(household: Household, missing: list[Person]) -> None:
         names = "、".join(_member_label(p) for p in missing)
         raise ValidationFailed("whole_household", f"以户为单位参合：户 {household.number} 的成员 {names} 既未参合也"
                                "没有登记未参合原因（如已参加职工医保、现役军人、在外地就学已参保），请一并参合或登记原因",
-                               field="exemptions", details=[{"id_number": p.id_number, "name": p.name}
+                               field="exemptions", details=[{"id_number": mask_id(p.id_number), "name": p.name}
                                                             for p in missing])
 
 

@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Q
 
+from nrcms.core.masking import mask_id
+
 from . import addresses, levels
 
 
@@ -165,7 +167,7 @@ class Person(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.id_number[:6]}********{self.id_number[-4:]}）"
+        return f"{self.name}（{mask_id(self.id_number)}）"
 
 
 class Category(models.TextChoices):

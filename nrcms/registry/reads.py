@@ -11,7 +11,7 @@ from django.db import transaction
 
 from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 
 from .models import Household, Person
 from .selectors_people import ID_LIKE
@@ -56,7 +56,7 @@ def id_search_record(*, actor: User, search: str, count: int, via: str, ip: str 
                      person: Person | None = None) -> None:
     """A search by ID number: the number masked as on paper (division code and last four kept), the count
     found, and the person whose record the search opened (an exact lookup that found one)."""
-    masked = mask_id_number(search.strip().upper())
+    masked = mask_id(search.strip().upper())
     audit_record(actor=actor, action="person.search_id", object_type="registry.person",
                  object_id=str(person.pk) if person is not None else "", object_repr=masked,
                  after={"id_number": masked, "found": count, "via": via}, ip=ip, **_actor_scope(actor))

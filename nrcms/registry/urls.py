@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views_people as v
 from .views_regions import regions_load_page
+from .views_reveal import person_reveal_page
 
 urlpatterns = [
     path("regions/load/", regions_load_page, name="regions_load"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("households/<int:pk>/certificate.pdf", v.certificate_print, name="certificate_print"),
     path("persons/", v.person_search, name="person_search"),
     path("persons/<int:pk>/", v.person_detail, name="person_detail"),
+    path("persons/<int:pk>/reveal/", person_reveal_page, name="person_reveal"),
     path("persons/<int:pk>/event/", v.member_event, name="member_event"),
     path("persons/<int:pk>/category/", v.category_grant, name="category_grant"),
     path("persons/<int:pk>/category/<int:category_pk>/end/", v.category_end, name="category_end"),

@@ -13,11 +13,13 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.export_log import export_filters, export_record
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
 from nrcms.claims.selectors import person_reimbursements, settlement_can_read
 from nrcms.core.errors import NrcmsError, ValidationFailed
 from nrcms.core.export import XLSX, xlsx_response
+from nrcms.core.masking import mask_id, mask_phone
 from nrcms.core.pdf import pdf_response
 from nrcms.funding.outstanding import household_payment
 from nrcms.web.params import int_list_param, int_param, parse_int, year_param
@@ -70,6 +72,8 @@ def household_list(request):
     qs = sel.household_list(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
                             scheme_year=year)
     if g.get("export") == "xlsx":
+        export_record(actor=request.user, what="家庭户（户主姓名、住址）", file_name="家庭户.xlsx", rows=qs.count(),
+                      filters=export_filters(g))
         rows = ((h.number, h.heads[0].name if h.heads else "", h.region.full_name, h.address, h.member_count,
                  h.enrolled_count, h.valid_certificates[0].number if h.valid_certificates else "") for h in qs)
         return xlsx_response("家庭户.xlsx", "家庭户", ["户编号", "户主", "住址", "详细地址", "在册人数",
@@ -269,7 +273,11 @@ def certificate_print(request, pk: int):
     if cert is None:
         raise ValidationFailed("invalid", f"户 {household.number} 没有有效的合作医疗证", field="household")
     year = year_param(request.GET, default=current_year())
-    return pdf_response(f"合作医疗证-{cert.number}.pdf", certificate_pdf(cert, scheme_year=year))
+    content = certificate_pdf(cert, scheme_year=year)
+    export_record(actor=request.user, what=f"合作医疗证 {cert.number}（家庭成员，身份证号已脱敏）",
+                  file_name=f"合作医疗证-{cert.number}.pdf", rows=household.members.count(),
+                  filters=export_filters(request.GET), region_code=household.region.code)
+    return pdf_response(f"合作医疗证-{cert.number}.pdf", content)
 
 
 # --- people ----------------------------------------------------------------------------------------
@@ -280,8 +288,10 @@ def person_search(request):
     qs = sel.person_search(actor=request.user, search=g.get("q", "").strip(), region_code=g.get("region", ""),
                            status=g.get("status", ""), category=g.get("category", ""))
     if g.get("export") == "xlsx":
-        rows = ((p.name, p.id_number, p.get_sex_display(), p.birth_date, p.household.number,
-                 p.get_relation_display(), p.household.region.full_name, p.get_status_display(), p.phone)
+        export_record(actor=request.user, what="人员（姓名、身份证号、电话，号码已脱敏）", file_name="人员.xlsx",
+                      rows=qs.count(), filters=export_filters(g))
+        rows = ((p.name, mask_id(p.id_number), p.get_sex_display(), p.birth_date, p.household.number,
+                 p.get_relation_display(), p.household.region.full_name, p.get_status_display(), mask_phone(p.phone))
                 for p in qs.iterator())
         return xlsx_response("人员.xlsx", "人员", ["姓名", "身份证号", "性别", "出生日期", "户编号", "与户主关系", "住址",
                                                  "状态", "电话"], rows)
@@ -294,7 +304,8 @@ def person_search(request):
     })
 
 
-def person_detail(request, pk: int):
+def person_detail(request, pk: int, *, revealed=None, reveal_error: str = "", status: int = 200):
+    """One person; numbers masked unless `revealed` (views_reveal.person_reveal_page) carries the full ones."""
     need(request, Cap.REGISTRY_VIEW)
     person = sel.person_get(actor=request.user, pk=pk)
     reads.person_view_record(actor=request.user, person=person, via=reads.VIA_PERSON_PAGE, ip=client_ip(request))
@@ -305,7 +316,9 @@ def person_detail(request, pk: int):
         "can_edit": request.user.can(Cap.REGISTRY_EDIT), "today": timezone.localdate(),
         "reimbursement_years": person_reimbursements(actor=request.user, person=person),
         "can_read_claims": settlement_can_read(request.user),
-    })
+        "can_reveal": request.user.can(Cap.PERSONAL_DATA_REVEAL), "revealed": revealed, "reveal_error": reveal_error,
+        "reveal_reason": request.POST.get("reason", "") if request.method == "POST" else "",
+    }, status=status)
 
 
 # --- roster import ---------------------------------------------------------------------------------
@@ -358,6 +371,9 @@ def import_error_report(request, pk: int):
     job = sel.import_job_get(actor=request.user, pk=pk)
     if not job.error_report:
         raise ValidationFailed("invalid", "该次导入没有错误行", field="error_report")
+    # the rows as uploaded, numbers full (the clerk corrects them and uploads again); the download is audited
+    export_record(actor=request.user, what=f"花名册导入错误行（第 {job.pk} 次导入，号码为上传原样）",
+                  file_name=f"import-errors-{job.pk}.xlsx", rows=job.rows_error or 0)
     response = HttpResponse(job.error_report.read(), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''import-errors-{job.pk}.xlsx"
     return response

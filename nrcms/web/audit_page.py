@@ -1,5 +1,6 @@
 """The audit log page's parts: reading the filters from the query string, the rows as an auditor reads them
-(Chinese action, object and field names, the operator's name beside the account), and the streamed export."""
+(Chinese action, object and field names, the operator's name beside the account), and the streamed export.
+ID and phone numbers inside recorded values, reasons and object names are shown masked (个人信息保护法)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from nrcms.accounts.audit_labels import (
     changes_text,
     object_type_label,
 )
+from nrcms.accounts.export_log import export_record
 from nrcms.accounts.roles import Role
+from nrcms.core.masking import mask_data, mask_text
 from nrcms.core.xlsx_stream import xlsx_stream_response
 
 FILTER_FIELDS = ("q", "action", "object_type", "object_ref", "person", "username")
@@ -66,7 +69,9 @@ def decorate(entries) -> list:
         e.object_type_label = object_type_label(e.object_type)
         e.operator_name = operator_name(e)
         e.role_label = ROLE_LABELS.get(e.actor_role, e.actor_role)
-        e.changes = change_rows(e, names)
+        e.changes = [(label, None if old is None else mask_text(old), mask_text(new))
+                     for label, old, new in change_rows(e, names)]
+        e.object_repr, e.reason, e.authority = mask_text(e.object_repr), mask_text(e.reason), mask_text(e.authority)
     return rows
 
 
@@ -75,9 +80,14 @@ def _export_rows(qs):
     for e in qs.iterator(chunk_size=2000):
         yield (e.seq, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_username, operator_name(e),
                ROLE_LABELS.get(e.actor_role, e.actor_role), action_label(e.action), e.action,
-               object_type_label(e.object_type), e.object_id, e.object_repr, e.region_code, e.facility_code,
-               e.authority, e.reason, changes_text(e, names), e.before, e.after, e.hash)
+               object_type_label(e.object_type), e.object_id, mask_text(e.object_repr), e.region_code,
+               e.facility_code, mask_text(e.authority), mask_text(e.reason), mask_text(changes_text(e, names)),
+               mask_data(e.before), mask_data(e.after), e.hash)
 
 
-def audit_export(qs):
+def audit_export(qs, *, actor, filters: str = ""):
+    """The trail as Excel, ID and phone numbers masked in every column (the raw before/after too, so the hash
+    cannot be recomputed from the file: `nrcms audit verify` checks the chain in the database)."""
+    export_record(actor=actor, what="审计记录（身份证号、电话已脱敏）", file_name="审计记录.xlsx", rows=qs.count(),
+                  filters=filters)
     return xlsx_stream_response("审计记录.xlsx", "审计记录", EXPORT_HEADERS, _export_rows(qs), EXPORT_WIDTHS)

@@ -15,6 +15,7 @@ from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.audit_labels import action_choices, object_type_choices
 from nrcms.accounts.audit_selectors import PERSON_MATCH_LIMIT
 from nrcms.accounts.client_ip import client_ip
+from nrcms.accounts.export_log import export_filters
 from nrcms.accounts.login import user_logout_record
 from nrcms.accounts.middleware import SESSION_EXPIRED_PARAM
 from nrcms.accounts.passwords import expired_message, password_expired
@@ -143,7 +144,7 @@ def audit_list(request):
     filters, errors = audit_filters(request.GET)
     qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
     if request.GET.get("export") == "xlsx":
-        return audit_export(qs)
+        return audit_export(qs, actor=request.user, filters=export_filters(request.GET))
     page = paged(request, qs)
     page.object_list = decorate(page.object_list)
     return render(request, "web/audit_list.html", {

@@ -43,7 +43,7 @@ def test_rate_take_counts_refuses_beyond_the_limit_reports_the_first_refusal_onc
 
 
 def test_api_token_beyond_the_limit_gets_429_in_the_error_format_and_one_audit_row(client, demo, limited):
-    _, key = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 接口")
+    _, key = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 接口")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     id_number = _id_number(demo)
     codes = [client.get("/api/desk/members", {"id_number": id_number}, **auth).status_code for _ in range(LIMIT)]
@@ -62,8 +62,8 @@ def test_api_token_beyond_the_limit_gets_429_in_the_error_format_and_one_audit_r
 
 
 def test_the_limit_is_per_token_and_the_page_counts_per_user(client, login, demo, limited):
-    _, first = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 一")
-    _, second = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 二")
+    _, first = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 一")
+    _, second = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 二")
     id_number = _id_number(demo)
     for _ in range(LIMIT):
         client.get("/api/desk/members", {"id_number": id_number}, HTTP_AUTHORIZATION=f"Bearer {first}")

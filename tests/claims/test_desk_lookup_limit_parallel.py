@@ -22,7 +22,7 @@ LIMIT, TRIES = 5, 20
 
 def test_twenty_parallel_lookups_with_one_token_pass_exactly_the_limit(demo, settings):
     settings.NRCMS_DESK_LOOKUP_PER_MINUTE = LIMIT
-    _, key = api_token_create(actor=demo["admin"], user=demo["desk_county"], name="HIS 接口")
+    _, key = api_token_create(actor=demo["secadmin"], user=demo["desk_county"], name="HIS 接口")
     id_number = Person.objects.filter(status="active").values_list("id_number", flat=True).first()
     barrier = threading.Barrier(TRIES)
     codes: list[int] = []

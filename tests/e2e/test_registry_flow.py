@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from nrcms.core.idnumber import make_id_number
+from nrcms.core.masking import mask_id
 from nrcms.funding.models import Contribution
 from nrcms.registry.models import Certificate, Enrollment, Household
 
@@ -32,7 +33,7 @@ def test_township_clerk_registers_enrolls_collects_payment_and_prints_the_certif
     shot(page, "registry-household-new")
     page.click("button[type=submit].primary")
     page.wait_for_url("**/registry/households/*/")
-    assert "已建档" in page.content() and head in page.content()
+    assert "已建档" in page.content() and mask_id(head) in page.content() and head not in page.content()
     household = Household.objects.get(members__id_number=head)
     son_pk = household.members.get(id_number=son).pk
 

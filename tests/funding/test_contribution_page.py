@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from nrcms.core.masking import mask_id
 from nrcms.funding.models import Contribution
 
 pytestmark = pytest.mark.django_db
@@ -14,24 +15,25 @@ def test_lookup_lists_members_and_paying_for_ticked_members_only(client, login, 
     login("ganting")
     head, daughter, grandma = household.people
     html = client.get(f"/funding/contributions/?year=2026&household={household.number}").content.decode()
-    assert 'data-testid="member-table"' in html and head.id_number in html and "陈老太" in html
+    assert 'data-testid="member-table"' in html and mask_id(head.id_number) in html and "陈老太" in html
+    assert head.id_number not in html  # masked, and the tick boxes carry record ids, not ID numbers
     assert "Idempotency" not in html  # the hidden key carries no English label
     response = client.post("/funding/contributions/?year=2026", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
-        "person": [head.id_number, daughter.id_number], "idempotency_key": "tick-1"})
+        "person": [head.pk, daughter.pk], "idempotency_key": "tick-1"})
     assert response.status_code == 302
     c = Contribution.objects.get(idempotency_key="tick-1")
     # two ticked members × 380.00 = 760.00; the grandmother is left owing
     assert str(c.total) == "760.00"
     assert sorted(c.lines.values_list("person__name", flat=True)) == ["陈小燕", "陈永刚"]
     html = client.get(f"/funding/contributions/?year=2026&household={household.number}").content.decode()
-    assert html.count("已缴清") == 2 and f'value="{grandma.id_number}"' in html
+    assert html.count("已缴清") == 2 and f'value="{grandma.pk}"' in html
 
 
 def test_a_household_outside_the_township_is_neither_shown_nor_paid(client, login, household):
     login("yuxia")  # 余下镇 clerk; the household is in 甘亭镇
     html = client.get(f"/funding/contributions/?year=2026&household={household.number}").content.decode()
-    assert "本辖区没有户编号" in html and household.people[0].id_number not in html
+    assert "本辖区没有户编号" in html and mask_id(household.people[0].id_number) not in html
     html = client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "self",
         "paid_on": "2025-11-02"}).content.decode()
@@ -46,15 +48,15 @@ def test_civil_affairs_pays_only_for_wubao_and_sees_only_its_own_payer_kind(clie
     assert '<option value="civil_affairs" selected>民政代缴</option>' in form and 'value="self"' not in form
     html = client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "civil_affairs",
-        "paid_on": "2025-11-02", "person": [head.id_number]}).content.decode()
+        "paid_on": "2025-11-02", "person": [head.pk]}).content.decode()
     assert "陈永刚在 2025-11-02 不属于五保、特困或低保" in html
     html = client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "self",
-        "paid_on": "2025-11-02", "person": [grandma.id_number]}).content.decode()
+        "paid_on": "2025-11-02", "person": [grandma.pk]}).content.decode()
     assert "不是有效选项" in html or "选择一个有效的选项" in html
     response = client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "civil_affairs",
-        "paid_on": "2025-11-02", "person": [grandma.id_number], "idempotency_key": "civil-1"})
+        "paid_on": "2025-11-02", "person": [grandma.pk], "idempotency_key": "civil-1"})
     assert response.status_code == 302
     c = Contribution.objects.get(idempotency_key="civil-1")
     assert (str(c.total), c.payer_name) == ("380.00", "县民政局")
@@ -65,14 +67,14 @@ def test_cadre_advance_repayment_is_recorded_once_on_the_page_and_through_the_ap
     head, daughter, _ = household.people
     client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "cadre_advance",
-        "paid_on": "2025-11-02", "person": [head.id_number], "idempotency_key": "cadre-1"})
+        "paid_on": "2025-11-02", "person": [head.pk], "idempotency_key": "cadre-1"})
     html = client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "cadre_advance",
-        "paid_on": "2025-11-02", "person": [daughter.id_number]}).content.decode()
+        "paid_on": "2025-11-02", "person": [daughter.pk]}).content.decode()
     assert "干部垫付须填写垫付人姓名" in html
     client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "cadre_advance",
-        "payer_name": "村支书王强", "paid_on": "2025-11-02", "person": [head.id_number], "idempotency_key": "cadre-2"})
+        "payer_name": "村支书王强", "paid_on": "2025-11-02", "person": [head.pk], "idempotency_key": "cadre-2"})
     c = Contribution.objects.get(idempotency_key="cadre-2")
     assert str(c.total) == "380.00" and c.payer_name == "村支书王强"
     html = client.get("/funding/contributions/?year=2026&pending=cadre").content.decode()
@@ -147,5 +149,22 @@ def test_village_clerk_sees_and_collects_only_in_the_village(client, login, hous
     assert "东韩村" in table and "西街村" not in table and "南关村" not in table
     response = client.post("/funding/contributions/", {
         "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
-        "person": [household.people[0].id_number], "idempotency_key": "village-1"})
+        "person": [household.people[0].pk], "idempotency_key": "village-1"})
     assert response.status_code == 302 and str(Contribution.objects.get(idempotency_key="village-1").total) == "380.00"
+
+
+def test_a_ticked_member_of_another_household_is_refused_without_showing_their_id_number(client, login, household):
+    from nrcms.registry.models import Person
+
+    login("ganting")
+    stranger = Person.objects.filter(household__region__code__startswith="610125100").exclude(
+        household__number=household.number).order_by("pk").first()
+    html = client.post("/funding/contributions/?year=2026", {
+        "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
+        "person": [household.people[0].pk, stranger.pk], "idempotency_key": "stranger-1"}).content.decode()
+    assert "勾选的人员不属于该户" in html and stranger.id_number not in html
+    assert not Contribution.objects.filter(idempotency_key="stranger-1").exists()
+    html = client.post("/funding/contributions/?year=2026", {
+        "household_number": household.number, "scheme_year": 2026, "payer_kind": "self", "paid_on": "2025-11-02",
+        "person": ["²"], "idempotency_key": "stranger-2"}).content.decode()
+    assert "勾选的人员" in html and "不是整数" in html

@@ -5,7 +5,7 @@ import pytest
 from people_factory import family
 
 from nrcms.accounts.models import AuditEntry
-from nrcms.core.idnumber import mask_id_number
+from nrcms.core.masking import mask_id
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_search_by_id_number_is_logged_masked_with_the_count_and_a_name_search_i
     response, rows = _rows_written_by(lambda: client.get("/registry/persons/", {"q": person.id_number}))
     assert response.status_code == 200
     assert [r.action for r in rows] == ["person.search_id"]
-    assert rows[0].after == {"id_number": mask_id_number(person.id_number), "found": 1, "via": "登记查询页"}
+    assert rows[0].after == {"id_number": mask_id(person.id_number), "found": 1, "via": "登记查询页"}
     assert person.id_number not in str(rows[0].after) and person.id_number not in rows[0].object_repr
     _, rows = _rows_written_by(lambda: client.get("/registry/households/", {"q": person.id_number[:14]}))
     assert [r.action for r in rows] == ["person.search_id"] and rows[0].after["found"] >= 1

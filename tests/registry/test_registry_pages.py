@@ -4,6 +4,7 @@ import io
 import pytest
 
 from nrcms.core.idnumber import make_id_number
+from nrcms.core.masking import mask_id
 from nrcms.registry.models import Certificate, Enrollment, Household, ImportJob
 from nrcms.registry.roster_template import COLUMNS
 
@@ -23,7 +24,8 @@ def test_township_clerk_registers_enrolls_and_prints(client, login):
     h = Household.objects.get(members__id_number=head)
     assert response.status_code == 302 and response["Location"] == f"/registry/households/{h.pk}/"
     page = client.get(f"/registry/households/{h.pk}/").content.decode()
-    assert "覃大山" in page and head in page  # clerks see full ID numbers
+    assert "覃大山" in page and mask_id(head) in page and head not in page  # masked even for the clerk
+    assert "137****0000" in page and "13700000000" not in page
     members = list(h.members.order_by("id"))
     refused = client.post(f"/registry/households/{h.pk}/enroll/", {"year": "2026", "enroll": [members[0].pk]},
                           follow=True).content.decode()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from nrcms.core.masking import mask_id
 from nrcms.registry.models import Certificate, CertificateStatus, Enrollment, EnrollmentStatus, Household
 from nrcms.registry.selectors_people import enrollment_defects
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         defects = list(enrollment_defects(scheme_year=year, region_prefix=prefix)[:200])
         for p in defects:
             self.stdout.write(f"整户参合缺陷：户 {p.household.number}（{p.household.region.full_name}）"
-                              f" {p.name} {p.id_number} 未参合且未登记原因")
+                              f" {p.name} {mask_id(p.id_number)} 未参合且未登记原因")
         enrolled = Enrollment.objects.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED,
                                              household__region__code__startswith=prefix).values("household_id")
         with_certificate = Certificate.objects.filter(status=CertificateStatus.VALID).values("household_id")
