@@ -47,6 +47,13 @@ class ErrorOut(Schema):
     details: list = []
 
 
+# Every status the API's handlers (below) and its services can refuse with, on any route: 400 a refused value
+# (paging, a body that is not JSON, a NUL, what the database refuses), 401, 403 (role), 404 (or outside the
+# jurisdiction), 409 (conflict), 422 (invalid input). Each operation declares them all with its own 2xx, so
+# a client generated from the description never meets an undocumented status (tests/api/test_schemathesis.py).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
 class LayerAmountsOut(Schema):
     """The amounts every settlement-like row carries (the models' abstract LayerAmounts/SettlementAmounts):
     total cost and how the fund's layers, the family account, the patient and the facility share it."""

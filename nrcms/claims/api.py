@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
-from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
+from nrcms.api.base import ERRORS, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
@@ -48,7 +48,6 @@ from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
 router = Router(tags=["医院结算"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _desk(request):

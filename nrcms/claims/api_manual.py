@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Header, Router, Schema, Status
 
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.pdf import pdf_response
 from nrcms.facilities.models import CatalogueClass
@@ -31,7 +31,6 @@ from .manual_voucher import manual_voucher_pdf
 from .models import ManualClaim, ManualClaimStatus
 
 router = Router(tags=["手工报销"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ReceiptLineIn(Schema):

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import TextChoices
 from ninja import Router, Schema, Status
 
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded_query
 from nrcms.core.errors import ValidationFailed
 from nrcms.facilities.models import Facility
@@ -16,7 +16,6 @@ from .models import Referral
 from .referral import referral_cancel, referral_get, referral_list, referral_person, referral_record
 
 router = Router(tags=["转诊备案"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ReferralState(TextChoices):

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound
 
@@ -26,7 +26,6 @@ from .models import (
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class ScheduledOut(Schema):

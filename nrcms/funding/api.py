@@ -6,7 +6,7 @@ from decimal import Decimal
 from ninja import Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.pdf import pdf_response
@@ -18,7 +18,6 @@ from .models import ContributionStandard, ContributionStatus, PayerKind
 from .receipt import receipt_pdf
 
 router = Router(tags=["筹资与基金"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class StandardIO(Schema):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from nrcms.accounts.roles import Cap
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden
 
@@ -21,7 +21,6 @@ from .outstanding import (
 )
 
 router = Router(tags=["筹资与基金"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class OutstandingOut(Schema):

@@ -4,12 +4,11 @@ import datetime as dt
 
 from ninja import Router, Schema
 
-from nrcms.api.base import ErrorOut
+from nrcms.api.base import ERRORS
 
 from .selectors import backup_status
 
 router = Router(tags=["运行维护"])
-ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
 class BackupOut(Schema):

@@ -8,7 +8,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from nrcms.accounts.selectors import region_list
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import ValidationFailed
 
@@ -30,7 +30,6 @@ from .models import (
 )
 
 router = Router(tags=["家庭户与参合"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class PersonOut(Schema):
