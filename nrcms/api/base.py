@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI, Schema
@@ -15,7 +16,7 @@ from ninja.security import HttpBearer, django_auth
 
 from nrcms.accounts.services import api_token_user
 from nrcms.core.errors import NrcmsError
-from nrcms.web.errors import SERVER_ERROR
+from nrcms.web.errors import SERVER_ERROR, status_error, too_large_error
 from nrcms.web.params import INT_MAX
 
 from .docs import LocalSwagger
@@ -195,6 +196,16 @@ def build_api() -> NinjaAPI:
             message = "请求体不是有效的 JSON，无法解析"
         body = {"code": "http_error", "message": message, "field": None, "details": []}
         return api.create_response(request, body, status=exc.status_code)
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request, exc):
+        # Django's limits on a request (too many fields or files) met where the operation reads its body
+        return api.create_response(request, status_error(400).as_dict(), status=400)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, exc):
+        # a body over DATA_UPLOAD_MAX_MEMORY_SIZE that the middleware left for the operation (not JSON)
+        return api.create_response(request, too_large_error().as_dict(), status=400)
 
     @api.exception_handler(DataError)
     @api.exception_handler(OverflowError)
