@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from nrcms.accounts.services import api_token_create
+from nrcms.core.errors import NrcmsError
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,22 @@ def test_every_operation_answers_as_described(operation, role, demo):
     for kind, _ in failures:
         FIGURES[f"failed {kind}"] += 1
     assert not failures, "\n".join(f"{kind}: {title}\n  {example}" for (kind, title), example in failures.items())
+
+
+@pytest.mark.parametrize("fault, kind", [(RuntimeError("boom"), "ServerError"),
+                                         (type("Teapot", (NrcmsError,), {"status": 418})("x", "茶壶"),
+                                          "UndefinedStatusCode")])
+def test_the_harness_reports_a_server_error_and_an_undeclared_status(monkeypatch, demo, fault, kind):
+    """The fuzzing above is only worth its green if it would go red: a route that fails, or that answers a
+    status its description does not declare, is reported."""
+    from nrcms.accounts import selectors
+
+    def broken(user):
+        raise fault
+
+    monkeypatch.setattr(selectors, "jurisdiction_of", broken)
+    (operation,) = [op for op in OPERATIONS if op.label == "GET /api/me"]
+    _, key = api_token_create(actor=None, user=demo["reviewer"], name="schemathesis")
+    failures: dict = {}
+    _run(operation, GenerationMode.POSITIVE, key, {}, failures)
+    assert kind in {found for found, _ in failures}
