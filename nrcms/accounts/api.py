@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Field, Router, Schema, Status
 
 from nrcms.api.auth import SIGNED_IN, requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.api.masked import MaskedPhone, MaskedText
 from nrcms.core.errors import Forbidden, ValidationFailed
@@ -21,7 +21,6 @@ from .client_ip import client_ip
 from .roles import Cap, Role
 
 router = Router(tags=["账号与审计"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class MeOut(Schema):

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Router, Schema
 
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 
 from . import account_requests
@@ -15,7 +15,6 @@ from .models import AccountChangeRequest
 from .roles import Cap, Role
 
 router = Router(tags=["账号与审计"], auth=requires(Cap.USERS_APPROVE))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Kind, Status = AccountChangeRequest.Kind, AccountChangeRequest.Status
 
 

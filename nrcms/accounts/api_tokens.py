@@ -7,13 +7,12 @@ import datetime as dt
 from ninja import Field, Router, Schema, Status
 
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 
 from . import selectors, services
 from .roles import Cap
 
 router = Router(tags=["账号与审计"], auth=requires(Cap.USERS_GRANTS))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class TokenOut(Schema):

@@ -10,13 +10,12 @@ from ninja import Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import SIGNED_IN, requires
-from nrcms.api.base import ErrorOut
+from nrcms.api.base import ERRORS
 
 from . import two_factor
 from .client_ip import client_ip
 
 router = Router(tags=["账号与审计"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class TwoFactorStatusOut(Schema):

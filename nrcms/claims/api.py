@@ -15,7 +15,7 @@ from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
+from nrcms.api.base import ERRORS, ErrorOut, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
@@ -52,7 +52,6 @@ from .settlement import settlement_reverse, settlement_settle, settlement_trial
 from .voucher import voucher_pdf
 
 router = Router(tags=["医院结算"], auth=requires(Cap.DESK_SETTLE))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _desk(request):

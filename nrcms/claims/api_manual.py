@@ -12,7 +12,7 @@ from ninja import Header, Router, Schema, Status
 from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.api.masked import MaskedIdNumber
 from nrcms.facilities.models import CatalogueClass
@@ -34,7 +34,6 @@ from .manual_voucher import manual_voucher_pdf
 from .models import ManualClaim, ManualClaimStatus
 
 router = Router(tags=["手工报销"], auth=requires(Cap.CLAIMS_REVIEW))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ReceiptLineIn(Schema):

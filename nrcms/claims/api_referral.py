@@ -9,7 +9,7 @@ from ninja import Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded_query
 from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import ValidationFailed
@@ -19,7 +19,6 @@ from .models import Referral
 from .referral import referral_cancel, referral_get, referral_list, referral_person, referral_record
 
 router = Router(tags=["转诊备案"], auth=requires(Cap.REFERRAL_RECORD))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ReferralState(TextChoices):

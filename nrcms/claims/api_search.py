@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
+from nrcms.api.base import ERRORS, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.jsonable import jsonable
@@ -21,7 +21,6 @@ from . import selectors as sel
 from .models import EpisodeKind, Settlement, SettlementKind, SettlementStatus
 
 router = Router(tags=["结算查询"], auth=requires(Cap.CLAIMS_VIEW, Cap.DESK_SETTLE))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class SettlementRowOut(LayerAmountsOut):

@@ -9,7 +9,7 @@ from pydantic import Field
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound
 
@@ -27,7 +27,6 @@ from .models import (
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"], auth=requires(Cap.FACILITY_VIEW))
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class ScheduledOut(Schema):

@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded
 from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
@@ -20,7 +20,6 @@ from .models import ContributionStandard, ContributionStatus, PayerKind
 from .receipt import receipt_pdf
 
 router = Router(tags=["筹资与基金"], auth=requires(Cap.FUND_VIEW))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class StandardIO(Schema):

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden
 
@@ -22,7 +22,6 @@ from .outstanding import (
 )
 
 router = Router(tags=["筹资与基金"], auth=requires(Cap.REGISTRY_VIEW))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class OutstandingOut(Schema):

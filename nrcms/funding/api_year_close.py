@@ -9,14 +9,13 @@ from ninja import Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut
+from nrcms.api.base import ERRORS
 from nrcms.core.errors import Forbidden
 
 from .models import YearClose
 from .year_close import year_close, year_close_preview
 
 router = Router(tags=["筹资与基金"], auth=requires(Cap.FUND_VIEW))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class YearCloseOut(Schema):

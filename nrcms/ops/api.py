@@ -6,12 +6,11 @@ from ninja import Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut
+from nrcms.api.base import ERRORS
 
 from .selectors import backup_status
 
 router = Router(tags=["运行维护"], auth=requires(Cap.SYSTEM_BACKUP))
-ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
 class BackupOut(Schema):

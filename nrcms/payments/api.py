@@ -14,7 +14,7 @@ from ninja import Field, Header, Router, Schema, Status
 from nrcms.accounts.export_log import audited_pdf
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, LayerAmountsOut, PageOut, paginate
+from nrcms.api.base import ERRORS, LayerAmountsOut, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.claims.models import EpisodeKind, SettlementKind
 from nrcms.core.errors import Forbidden, ValidationFailed
@@ -40,7 +40,6 @@ from .services import (
 )
 
 router = Router(tags=["医疗机构月结算与拨付"], auth=requires(*selectors.READERS))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _reader(request) -> None:

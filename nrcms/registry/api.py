@@ -6,7 +6,7 @@ from ninja.files import UploadedFile
 from nrcms.accounts import selectors
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import ValidationFailed
 
@@ -14,7 +14,6 @@ from .models import RegionLevel
 from .region_load import MAX_UPLOAD, read_division_file, regions_load
 
 router = Router(tags=["行政区划"], auth=requires(Cap.REGISTRY_VIEW))
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class RegionOut(Schema):

@@ -11,7 +11,7 @@ from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_list
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut, PageOut, paginate
+from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.api.masked import MaskedIdNumber, MaskedPhone
 from nrcms.core.errors import ValidationFailed
@@ -34,7 +34,6 @@ from .models import (
 )
 
 router = Router(tags=["家庭户与参合"], auth=requires(Cap.REGISTRY_VIEW))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class PersonOut(Schema):

@@ -8,12 +8,11 @@ from ninja import Field, Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
-from nrcms.api.base import ErrorOut
+from nrcms.api.base import ERRORS
 
 from .reveal import REASON_MAX, person_reveal
 
 router = Router(tags=["家庭户与参合"], auth=requires(Cap.PERSONAL_DATA_REVEAL))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class RevealIn(Schema):

@@ -51,7 +51,26 @@ def status_error(status: int) -> NrcmsError:
     return error
 
 
+def too_large_error() -> NrcmsError:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (form fields and JSON; uploaded files do not count)."""
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    size = f"{limit / 1048576:g} MB" if limit >= 1048576 else f"{max(1, round(limit / 1024))} KB"
+    return NrcmsError("too_large", f"提交的内容过大（超过 {size}）：请减少一次提交的内容，或分批提交")
+
+
+def method_not_allowed_error(request, allowed: str) -> NrcmsError:
+    error = NrcmsError("method_not_allowed", f"此接口不接受 {request.method} 请求，可用的请求方式：{allowed or '无'}")
+    error.status = 405
+    return error
+
+
 def bad_request(request, exception=None):
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(request, too_large_error())
     return error_response(request, status_error(400))
 
 

@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 
 from nrcms.core.errors import NrcmsError
 
-from .errors import error_response, status_error
+from .errors import error_response, method_not_allowed_error, status_error
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,13 @@ class NrcmsErrorPageMiddleware:
         if (request.path.startswith("/api/") and response.status_code == 404
                 and response.get("Content-Type", "").startswith("text/html")):
             return error_response(request, status_error(404))  # DEBUG's technical 404 page, too, is JSON here
-        if response.status_code == 405 and not response.content and not request.path.startswith("/api/"):
+        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/html"):
+            # Django answers 405 with an empty body, django-ninja with the words "Method not allowed"
             allowed = response.get("Allow", "")
-            response = error_response(request, status_error(405))
+            if request.path.startswith("/api/"):
+                response = error_response(request, method_not_allowed_error(request, allowed))
+            elif not response.content:
+                response = error_response(request, status_error(405))
             response["Allow"] = allowed
         return response
 

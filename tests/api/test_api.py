@@ -126,3 +126,32 @@ def test_validation_messages_are_chinese_and_name_the_field(client, demo):
     } and "另有 2 处" in error["message"]
     status, error = post("{not json")
     assert status == 400 and error["message"] == "请求体不是有效的 JSON，无法解析"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_over_the_upload_limit_is_refused_in_the_error_shape(client, demo, settings, content_type):
+    """Found by fuzzing the API's bodies: over DATA_UPLOAD_MAX_MEMORY_SIZE, a body that is not JSON reached the
+    operation, which read it and died with RequestDataTooBig (a 500)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    _, key = api_token_create(actor=None, user=demo["ganting"], name="HIS")
+    payload = "a=" + "x" * 2000
+    response = client.post("/api/registry/households", payload, content_type=content_type,
+                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+    assert body(response)["code"] == "too_large"
+    assert body(response)["message"] == "提交的内容过大（超过 1 KB）：请减少一次提交的内容，或分批提交"
+
+
+def test_a_large_form_field_beside_an_upload_is_refused_not_a_500(client, demo, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    _, key = api_token_create(actor=None, user=demo["ganting"], name="HIS")
+    response = client.post("/api/registry/imports", {"township": "x" * 2000}, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 400 and body(response)["code"] == "too_large"
+
+
+def test_a_method_the_route_does_not_take_answers_405_in_the_error_shape(client, demo):
+    _, key = api_token_create(actor=None, user=demo["ganting"], name="HIS")
+    response = client.patch("/api/me", "{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 405 and response["Content-Type"].startswith("application/json")
+    assert body(response)["code"] == "method_not_allowed" and "GET" in response["Allow"]
+    assert "请求方式" in body(response)["message"]
