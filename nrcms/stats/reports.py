@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from nrcms.core.errors import Forbidden
-from nrcms.core.money import ZERO
+from nrcms.core.money import ZERO, format_yuan
 from nrcms.facilities.models import Facility
 
 from . import fund
@@ -30,6 +31,24 @@ class Table:
     caption: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)
+
+    def display_rows(self) -> list[list[str]]:
+        """The cells as a page or a PDF shows them: amounts 1,234.50 (a column headed “（元）”, or an indicator
+        whose unit is 元), undefined ratios “—”."""
+        money = {i for i, h in enumerate(self.headers) if h.endswith("（元）")}
+        out = []
+        for row in self.rows:
+            unit_is_yuan = row[-1] == "元"
+            out.append([_cell(v, i in money or (unit_is_yuan and isinstance(v, Decimal))) for i, v in enumerate(row)])
+        return out
+
+
+def _cell(value, money: bool) -> str:
+    if value is None:
+        return "—"
+    if money and isinstance(value, Decimal | int):
+        return format_yuan(value)
+    return str(value)
 
 
 @dataclass

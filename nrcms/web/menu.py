@@ -61,6 +61,13 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),
+    MenuGroup(_("统计报表"), (
+        MenuItem(_("统计指标"), "stats_home", Cap.REPORTS_VIEW),
+        MenuItem(_("三级台账"), "stats_ledgers", Cap.REPORTS_VIEW),
+        MenuItem(_("基金收支月报"), "stats_fund_monthly", Cap.REPORTS_VIEW),
+        MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
+        MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
+    )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_VIEW),)),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_MANAGE),
