@@ -88,16 +88,20 @@ def _text(data: Mapping, name: str, label: str, max_length: int = 20) -> str:
 
 def scope_from(data: Mapping, *, actor, today: dt.date | None = None) -> Scope:
     """The scope a user asked for, refused where it leaves their jurisdiction or names an unknown code."""
-    from django.utils import timezone
-
     from nrcms.accounts.selectors import jurisdiction_of
 
-    start, end = period_from(data, today=today or timezone.localdate())
     j = jurisdiction_of(actor)
     if j.region_prefix is None:
         raise Forbidden("统计报表按行政区划查看，您的账号未绑定行政区划")
+    return scope_within(data, prefix=j.region_prefix, name=j.label, today=today)
+
+
+def scope_within(data: Mapping, *, prefix: str, name: str = "", today: dt.date | None = None) -> Scope:
+    """The scope asked for inside the region subtree `prefix` (the whole county for the command line)."""
+    from django.utils import timezone
+
+    start, end = period_from(data, today=today or timezone.localdate())
     code = _text(data, "region", "行政区划")
-    prefix, name = j.region_prefix, j.label or "全县"
     if code:
         region = Region.objects.filter(code=code).first()
         if region is None or region.level == RegionLevel.GROUP:
@@ -105,7 +109,7 @@ def scope_from(data: Mapping, *, actor, today: dt.date | None = None) -> Scope:
         if not region.prefix.startswith(prefix):
             raise NotFound("行政区划", code)
         prefix, name = region.prefix, region.full_name if region.level != RegionLevel.COUNTY else region.name
-    elif len(prefix) == 6:
+    elif len(prefix) <= 6:
         county = Region.objects.filter(level=RegionLevel.COUNTY, code__startswith=prefix).first()
         name = county.name if county else "全县"
     level = _text(data, "facility_level", "机构级别")
@@ -117,5 +121,5 @@ def scope_from(data: Mapping, *, actor, today: dt.date | None = None) -> Scope:
     category = _text(data, "category", "人员类别")
     if category and category not in Category.values:
         raise NrcmsError("invalid", f"人员类别“{category}”应为：{'、'.join(Category.values)} 之一", field="category")
-    return Scope(start=start, end=end, region_prefix=prefix, region_name=name, facility_level=level,
+    return Scope(start=start, end=end, region_prefix=prefix, region_name=name or "全县", facility_level=level,
                  facility_code=facility, category=category)
