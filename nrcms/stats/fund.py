@@ -17,7 +17,9 @@ from nrcms.funding.models import AccountKind, JournalLine
 INCOME_KINDS = Q(entry__kind__startswith="contribution") | Q(entry__kind__startswith="subsidy_due")
 SPENDING_KINDS = Q(entry__kind__in=("settlement", "settlement_reversal", "manual_claim", "manual_claim_reversal",
                                     "violation_deduction"))
-FUND_LINES = Q(account__kind=AccountKind.FUND) & ~Q(account__code="3109")
+# 3109 (year-end carry-forward of the family accounts) is a fund account too: on the closing day it holds what the
+# family accounts carry into the next year, and nets to zero the day after.
+FUND_LINES = Q(account__kind=AccountKind.FUND)
 
 
 def _sum(q: Q) -> tuple[Decimal, Decimal]:
@@ -73,6 +75,11 @@ def subsidy_received_by_level(start: dt.date, end: dt.date) -> dict[str, Decimal
 def bank_balance(until: dt.date) -> Decimal:
     d, c = _sum(Q(account__code=FUND_ACCOUNT) & Q(entry__date__lte=until))
     return d - c
+
+
+def family_accounts_balance(until: dt.date) -> Decimal:
+    """All family accounts together, with what the year-end close holds in 3109 on its closing day."""
+    return account_balance("3102-", until) + account_balance("3109", until)
 
 
 def account_balance(code_prefix: str, until: dt.date, *, credit_normal: bool = True) -> Decimal:

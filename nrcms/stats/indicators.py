@@ -144,10 +144,3 @@ def indicators(scope: Scope) -> list[Indicator]:
 def _county_wide(scope: Scope) -> bool:
     return len(scope.region_prefix) <= 6 and not (scope.facility_code or scope.facility_level or scope.category)
 
-
-def facility_shares(scope: Scope) -> list[dict]:
-    """药占比 and 政策范围外费用占比 per facility: drug lines of desk-settled episodes (manual claims carry class
-    totals, not items, so count only in the out-of-policy share)."""
-    from .facility_shares import facility_rows
-
-    return facility_rows(scope)

@@ -107,7 +107,7 @@ def fund_monthly(scope: Scope) -> Report:
                  ["基金支出（补偿，扣除违规扣款）", flow.spending, flow_y.spending],
                  ["本期结余", flow.income - flow.spending, flow_y.income - flow_y.spending],
                  ["累计结余（统筹基金、家庭账户、风险基金）", flow.balance, flow.balance],
-                 ["其中：家庭账户余额", fund.account_balance("3102-", end), fund.account_balance("3102-", end)],
+                 ["其中：家庭账户余额", fund.family_accounts_balance(end), fund.family_accounts_balance(end)],
                  ["应付定点医疗机构余额", fund.account_balance("2201-", end), fund.account_balance("2201-", end)],
                  ["应收大病保险、医疗救助、兜底资金", fund.account_balance("130", end, credit_normal=False),
                   fund.account_balance("130", end, credit_normal=False)]]

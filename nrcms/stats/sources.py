@@ -11,7 +11,6 @@ fen (`fen_sum`: SQLite hands decimal sums back through a float)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -154,9 +153,3 @@ def net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:
             out[row["_key"]].add(_totals(row, src.sign))
     return dict(out)
 
-
-def sum_totals(parts: Iterable[Totals]) -> Totals:
-    total = Totals()
-    for part in parts:
-        total.add(part)
-    return total

@@ -94,3 +94,16 @@ def test_the_command_refuses_a_monthly_report_without_a_month(small, tmp_path, m
     with pytest.raises(CommandError, match="月份“13”超出范围"):
         call_command("report", "fund-monthly", "--year", "2026", "--month", "13", "--format", "xlsx",
                      "--out", str(tmp_path / "x"))
+
+
+def test_the_year_end_close_moves_nothing_out_of_the_fund_or_the_family_accounts(demo):
+    """On its closing day the family accounts' money sits in 3109 (carried forward): the accumulated surplus and
+    the family accounts' balance that day stay what they were before the close."""
+    from nrcms.funding.year_close import year_close
+    from nrcms.stats import fund
+
+    day = dt.date(2025, 12, 31)
+    before = (fund.fund_flow(dt.date(2025, 1, 1), day).balance, fund.family_accounts_balance(day))
+    assert before[1] > 0  # the demo's contributions for 2026, collected in the autumn of 2025
+    year_close(year=2025, actor=demo["finance"], closing_date=day, authority="测试")
+    assert (fund.fund_flow(dt.date(2025, 1, 1), day).balance, fund.family_accounts_balance(day)) == before
