@@ -32,15 +32,23 @@ class Table:
     headers: list[str]
     rows: list[list] = field(default_factory=list)
 
-    def display_rows(self) -> list[list[str]]:
-        """The cells as a page or a PDF shows them: amounts 1,234.50 (a column headed “（元）”, or an indicator
-        whose unit is 元), undefined ratios “—”."""
+    def display_rows(self) -> list[list[tuple[str, bool]]]:
+        """The cells as a page or a PDF shows them, each with whether it is a number (right-aligned): amounts
+        1,234.50 (a column headed “（元）”, or an indicator whose unit is 元), undefined ratios “—”."""
         money = {i for i, h in enumerate(self.headers) if h.endswith("（元）")}
         out = []
         for row in self.rows:
             unit_is_yuan = row[-1] == "元"
-            out.append([_cell(v, i in money or (unit_is_yuan and isinstance(v, Decimal))) for i, v in enumerate(row)])
+            out.append([(_cell(v, i in money or (unit_is_yuan and isinstance(v, Decimal))),
+                         v is None or v == "—" or isinstance(v, Decimal | int)) for i, v in enumerate(row)])
         return out
+
+    @property
+    def numeric_headers(self) -> list[tuple[str, bool]]:
+        """Each header with whether its column holds numbers (taken from the first row)."""
+        first = self.rows[0] if self.rows else []
+        return [(h, i < len(first) and (first[i] is None or first[i] == "—" or isinstance(first[i], Decimal | int)))
+                for i, h in enumerate(self.headers)]
 
 
 def _cell(value, money: bool) -> str:
@@ -80,7 +88,7 @@ def _with_total(rows: list[list], label_columns: int) -> list[list]:
 
 def fund_monthly(scope: Scope) -> Report:
     if len(scope.region_prefix) > 6:
-        raise Forbidden("基金收支月报按全县统筹编制，只有县级账号可以查看")
+        raise Forbidden("基金收支月报按全县统筹编制，不分乡镇、村；只有县级账号可以查看")
     start, end = scope.start, scope.end
     year_start = dt.date(start.year, 1, 1)
     month, ytd = fund.bank_lines(start, end), fund.bank_lines(year_start, end)

@@ -65,11 +65,10 @@ def stats_report(request, name: str):
     if name not in REPORTS:
         raise NotFound("报表", name)
     data = request.GET.copy()
-    if name in MONTHLY:  # a monthly report is of one month: this one unless asked
-        for key in ("start", "end", "quarter"):
-            data.pop(key, None)
-        if not data.get("month"):
-            data["month"] = str(timezone.localdate().month)
+    for key in ("start", "end", "quarter", *(() if name in MONTHLY else ("month",))):
+        data.pop(key, None)  # a monthly report is of one month, the year's summary of the whole year
+    if name in MONTHLY and not data.get("month"):
+        data["month"] = str(timezone.localdate().month)  # this month unless asked
     scope = scope_from(data, actor=request.user)
     report = report_build(name, scope)
     fmt = request.GET.get("format", "")
@@ -83,7 +82,8 @@ def stats_report(request, name: str):
         raise NrcmsError("invalid", f"导出格式“{fmt[:20]}”应为 xlsx 或 pdf", field="format")
     query = data.urlencode()
     return render(request, "stats/report.html", {"report": report, "name": name, "scope": scope, "query": query,
-                                                 "monthly": name in MONTHLY, **_filters(request)})
+                                                 "monthly": name in MONTHLY, "county_only": name == "fund-monthly", "year_only": name not in MONTHLY,
+                                                 **_filters(request)})
 
 
 def _office() -> str:
