@@ -77,3 +77,11 @@ def test_api_indicators_ledgers_and_reports(client, login, small):
     assert report["tables"][0]["rows"][0][:3] == ["试验乡", 5, "30100.00"]
     refused = client.get("/api/stats/indicators?year=2026&month=13")
     assert refused.status_code == 400 and refused.json()["field"] == "month"
+
+
+@pytest.mark.parametrize(("username", "shown"), [("director", True), ("finance", True), ("ganting", False)])
+def test_the_county_wide_fund_report_is_in_the_menu_of_county_accounts_only(demo, username, shown):
+    from nrcms.web.menu import menu_for
+
+    names = {item["name"] for group in menu_for(demo[username]) for item in group["items"]}
+    assert "stats_reimbursement_monthly" in names and ("stats_fund_monthly" in names) == shown
