@@ -7,7 +7,7 @@ Excel workbook, the PDF, the API and `nrcms report` all render the same way:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nrcms.core.errors import Forbidden
@@ -19,7 +19,7 @@ from .facility_shares import facility_rows
 from .indicators import by_kind, indicators
 from .ledgers import ledgers
 from .ratios import percent
-from .scope import Scope, month_range
+from .scope import Scope
 from .sources import KINDS, net, net_by
 
 REPORTS = {"fund-monthly": "基金收支月报", "reimbursement-monthly": "补偿情况月报", "year-summary": "年度汇总"}
@@ -147,19 +147,20 @@ def _kinds(scope: Scope) -> list[dict]:
     return [{"label": label, "totals": net(scope, q)} for label, q in KINDS.values()]
 
 
-def _shown(value, unit: str):
+def _shown(value):
+    """An undefined ratio or average (a zero denominator) as the pages show it."""
     return "—" if value is None else value
 
 
 def year_summary(scope: Scope) -> Report:
     items = indicators(scope)
-    rows = [[i.group, i.label, _shown(i.value, i.unit), i.unit] for i in items]
-    kinds = [[k["label"], k["count"], k["total_cost"], k["reimbursed"], _shown(k["cost_per_episode"], ""),
-              _shown(k["reimbursed_per_episode"], ""), _shown(k["effective_ratio"], "")] for k in by_kind(scope)]
+    rows = [[i.group, i.label, _shown(i.value), i.unit] for i in items]
+    kinds = [[k["label"], k["count"], k["total_cost"], k["reimbursed"], _shown(k["cost_per_episode"]),
+              _shown(k["reimbursed_per_episode"]), _shown(k["effective_ratio"])] for k in by_kind(scope)]
     led = ledgers(scope)
     towns = [[r["name"], r["enrolled"], *_layer_cells_row(r)] for r in led.townships]
-    shares = [[r["name"], r["level"], r["count"], r["total_cost"], _shown(r["drug_share"], ""),
-               _shown(r["out_of_policy_share"], "")] for r in facility_rows(scope)]
+    shares = [[r["name"], r["level"], r["count"], r["total_cost"], _shown(r["drug_share"]),
+               _shown(r["out_of_policy_share"])] for r in facility_rows(scope)]
     return Report("year-summary", "新型农村合作医疗年度汇总", f"{scope.region_name}　{scope.label}", [
         Table("主要指标", ["类别", "指标", "数值", "单位"], rows),
         Table("按补偿类别", ["补偿类别", "结算人次", "医疗总费用（元）", "基本医疗补偿（元）", "次均费用（元）", "次均补偿（元）",
@@ -172,9 +173,4 @@ def year_summary(scope: Scope) -> Report:
 def report_build(name: str, scope: Scope) -> Report:
     return {"fund-monthly": fund_monthly, "reimbursement-monthly": reimbursement_monthly,
             "year-summary": year_summary}[name](scope)
-
-
-def monthly_scope(scope: Scope, year: int, month: int) -> Scope:
-    start, end = month_range(year, month)
-    return replace(scope, start=start, end=end)
 
