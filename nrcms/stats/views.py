@@ -69,17 +69,17 @@ def stats_report(request, name: str):
         data.pop(key, None)  # a monthly report is of one month, the year's summary of the whole year
     if name in MONTHLY and not data.get("month"):
         data["month"] = str(timezone.localdate().month)  # this month unless asked
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "xlsx", "pdf"):
+        raise NrcmsError("invalid", f"导出格式“{fmt[:20]}”应为 xlsx 或 pdf", field="format")
     scope = scope_from(data, actor=request.user)
     report = report_build(name, scope)
-    fmt = request.GET.get("format", "")
     if fmt == "xlsx":
         response = HttpResponse(report_xlsx(report), content_type=XLSX)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename(report, 'xlsx'))}"
         return response
     if fmt == "pdf":
         return pdf_response(filename(report, "pdf"), report_pdf(report, office=_office()))
-    if fmt:
-        raise NrcmsError("invalid", f"导出格式“{fmt[:20]}”应为 xlsx 或 pdf", field="format")
     query = data.urlencode()
     return render(request, "stats/report.html", {"report": report, "name": name, "scope": scope, "query": query,
                                                  "monthly": name in MONTHLY, "county_only": name == "fund-monthly", "year_only": name not in MONTHLY,

@@ -85,3 +85,20 @@ def test_the_county_wide_fund_report_is_in_the_menu_of_county_accounts_only(demo
 
     names = {item["name"] for group in menu_for(demo[username]) for item in group["items"]}
     assert "stats_reimbursement_monthly" in names and ("stats_fund_monthly" in names) == shown
+
+
+HOSTILE = ("2026年", "a\x00b", "长" * 3000, str(10**30), "-1", "2026-13-45")
+PARAMS = ("year", "month", "quarter", "start", "end", "region", "facility_level", "facility", "category")
+
+
+@pytest.mark.parametrize("path", ["/stats/", "/stats/ledgers/", "/stats/reports/reimbursement-monthly/",
+                                  "/stats/reports/year-summary/", "/api/stats/indicators"])
+def test_hostile_filters_answer_in_chinese_never_500(client, login, demo, path):
+    login("director")
+    for param in PARAMS:
+        for value in HOSTILE:
+            response = client.get(path, {param: value})
+            assert response.status_code in (200, 400, 404, 422), (param, value[:12], response.status_code)
+            if response.status_code != 200:
+                text = response.content.decode()
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in text), (param, value[:12], text[:200])
