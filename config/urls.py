@@ -17,6 +17,7 @@ urlpatterns = [
     path("referrals/", include("nrcms.claims.urls_referral")),
     path("payments/", include("nrcms.payments.urls")),
     path("ops/", include("nrcms.ops.urls")),
+    path("stats/", include("nrcms.stats.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

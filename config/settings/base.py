@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "nrcms.claims",
     "nrcms.payments",
     "nrcms.ops",
+    "nrcms.stats",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

@@ -16,6 +16,7 @@ class MenuItem:
     label: str
     url_name: str
     capability: str | tuple[str, ...] | None  # None: every signed-in user; a tuple: any one of them
+    county_only: bool = False  # only for accounts bound to the whole county (e.g. the county-wide fund report)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,13 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),
+    MenuGroup(_("统计报表"), (
+        MenuItem(_("统计指标"), "stats_home", Cap.REPORTS_VIEW),
+        MenuItem(_("三级台账"), "stats_ledgers", Cap.REPORTS_VIEW),
+        MenuItem(_("基金收支月报"), "stats_fund_monthly", Cap.REPORTS_VIEW, county_only=True),
+        MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
+        MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
+    )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
@@ -76,13 +84,19 @@ MENU: tuple[MenuGroup, ...] = (
 
 
 def menu_for(user) -> list[dict]:
-    groups = []
+    from nrcms.accounts.selectors import jurisdiction_of
+
+    groups, county = [], None
     for group in MENU:
         items = []
         for item in group.items:
             needed = (item.capability,) if isinstance(item.capability, str) else item.capability
             if needed is not None and not any(user.can(c) for c in needed):
                 continue
+            if item.county_only:
+                county = jurisdiction_of(user).is_county if county is None else county
+                if not county:
+                    continue
             try:
                 items.append({"label": str(item.label), "url": reverse(item.url_name), "name": item.url_name})
             except NoReverseMatch:

@@ -1,0 +1,48 @@
+"""药占比 and 政策范围外费用占比 per facility, for the settlements in scope (reversals net out).
+
+Drug cost: the episode's current charge lines whose catalogue code is a drug (药品) in the catalogue, weighted
++1 for each settlement row and −1 for each reversal row in the period — so a settled-reversed-resettled
+episode counts once. Manual claims carry class totals, not items: they have no drug share of their own."""
+
+from __future__ import annotations
+
+from django.db.models import Case, DecimalField, F, Sum, When
+
+from nrcms.claims.models import ChargeLine, SettlementKind
+from nrcms.facilities.models import CatalogueItem, Facility, ItemKind
+from nrcms.funding.ledger import fen_sum
+
+from .ratios import percent
+from .scope import Scope
+from .sources import _category, net_by, scope_q
+
+
+def drug_cost_by_facility(scope: Scope) -> dict[str, object]:
+    drugs = CatalogueItem.objects.filter(kind=ItemKind.DRUG).values("code")
+    qs = ChargeLine.objects.filter(catalogue_code__in=drugs,
+                                   episode__settlements__settled_at__date__range=(scope.start, scope.end))
+    qs = qs.filter(scope_q(scope))
+    if scope.category:
+        qs = qs.filter(_category(scope))
+    signed = Case(When(episode__settlements__kind=SettlementKind.REVERSAL, then=-F("amount")), default=F("amount"),
+                  output_field=DecimalField(max_digits=14, decimal_places=2))
+    rows = qs.order_by().values("episode__facility__code").annotate(d=Sum(signed))
+    return {r["episode__facility__code"]: fen_sum(r["d"]) for r in rows}
+
+
+def facility_rows(scope: Scope) -> list[dict]:
+    totals = net_by(scope, "episode__facility__code")
+    drugs = drug_cost_by_facility(scope)
+    names = dict(Facility.objects.filter(code__in=totals).values_list("code", "name"))
+    levels = {f.code: f.get_level_display() for f in Facility.objects.filter(code__in=totals)}
+    rows = []
+    for code in sorted(totals):
+        t = totals[code]
+        drug = drugs.get(code)
+        rows.append({"code": code, "name": names.get(code, code), "level": levels.get(code, ""), "count": t.count,
+                     "total_cost": t.total_cost, "drug_cost": drug,
+                     "drug_share": percent(drug, t.total_cost) if drug is not None else None,
+                     "out_of_policy": t.total_cost - t.eligible_cost,
+                     "out_of_policy_share": percent(t.total_cost - t.eligible_cost, t.total_cost),
+                     "fund_total": t.fund_total})
+    return rows

@@ -1,0 +1,87 @@
+"""The fund's side of the statistics, read from the double-entry ledger (funding.ledger): income and spending of
+the fund accounts (pooled fund 3101, family accounts 3102-户, risk reserve 3103) and the special bank account
+(1001) month by month. The fund is pooled county-wide, so these figures exist for the county only; the family
+accounts can be told apart by the household's region."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from nrcms.funding.ledger import FUND_ACCOUNT, fen_sum
+from nrcms.funding.models import AccountKind, JournalLine
+
+INCOME_KINDS = Q(entry__kind__startswith="contribution") | Q(entry__kind__startswith="subsidy_due")
+SPENDING_KINDS = Q(entry__kind__in=("settlement", "settlement_reversal", "manual_claim", "manual_claim_reversal",
+                                    "violation_deduction"))
+# 3109 (year-end carry-forward of the family accounts) is a fund account too: on the closing day it holds what the
+# family accounts carry into the next year, and nets to zero the day after.
+FUND_LINES = Q(account__kind=AccountKind.FUND)
+
+
+def _sum(q: Q) -> tuple[Decimal, Decimal]:
+    row = JournalLine.objects.filter(q).aggregate(d=Sum("debit"), c=Sum("credit"))
+    return fen_sum(row["d"]), fen_sum(row["c"])
+
+
+def _period(start: dt.date, end: dt.date) -> Q:
+    return Q(entry__date__range=(start, end))
+
+
+@dataclass(frozen=True)
+class FundFlow:
+    income: Decimal  # contributions (net of reversals) and subsidies due, credited to the fund accounts
+    spending: Decimal  # settlements and manual claims (net of reversals) less violation deductions
+    balance: Decimal  # the fund accounts' balance at the end date (accumulated surplus)
+
+
+def fund_flow(start: dt.date, end: dt.date) -> FundFlow:
+    base = FUND_LINES
+    d, c = _sum(base & INCOME_KINDS & _period(start, end))
+    income = c - d
+    d, c = _sum(base & SPENDING_KINDS & _period(start, end))
+    spending = d - c
+    d, c = _sum(base & Q(entry__date__lte=end))
+    return FundFlow(income=income, spending=spending, balance=c - d)
+
+
+def family_account_credited(start: dt.date, end: dt.date, region_prefix: str) -> Decimal:
+    """What the contributions of the period put into the family accounts of households in the region."""
+    q = Q(account__code__startswith="3102-") & Q(entry__kind__startswith="contribution") & _period(start, end)
+    if region_prefix:
+        q &= Q(account__household__region__code__startswith=region_prefix)
+    d, c = _sum(q)
+    return c - d
+
+
+def bank_lines(start: dt.date, end: dt.date) -> dict[str, tuple[Decimal, Decimal]]:
+    """基金专户 (1001) movements of the period by entry kind: kind → (debit = money in, credit = money out)."""
+    rows = (JournalLine.objects.filter(Q(account__code=FUND_ACCOUNT) & _period(start, end))
+            .values("entry__kind").annotate(d=Sum("debit"), c=Sum("credit")).order_by("entry__kind"))
+    return {r["entry__kind"]: (fen_sum(r["d"]), fen_sum(r["c"])) for r in rows}
+
+
+def subsidy_received_by_level(start: dt.date, end: dt.date) -> dict[str, Decimal]:
+    """Subsidies received in the period by the receivable they settle (1201 central, 1202 provincial, 1203 county)."""
+    rows = (JournalLine.objects.filter(Q(entry__kind="subsidy_received") & Q(account__code__startswith="120")
+                                       & _period(start, end))
+            .values("account__code").annotate(c=Sum("credit"), d=Sum("debit")).order_by())
+    return {r["account__code"]: fen_sum(r["c"]) - fen_sum(r["d"]) for r in rows}
+
+
+def bank_balance(until: dt.date) -> Decimal:
+    d, c = _sum(Q(account__code=FUND_ACCOUNT) & Q(entry__date__lte=until))
+    return d - c
+
+
+def family_accounts_balance(until: dt.date) -> Decimal:
+    """All family accounts together, with what the year-end close holds in 3109 on its closing day."""
+    return account_balance("3102-", until) + account_balance("3109", until)
+
+
+def account_balance(code_prefix: str, until: dt.date, *, credit_normal: bool = True) -> Decimal:
+    d, c = _sum(Q(account__code__startswith=code_prefix) & Q(entry__date__lte=until))
+    return c - d if credit_normal else d - c

@@ -1,0 +1,146 @@
+"""The county's indicators (issue #11, domain §11), each defined in docs/guide/statistics.md: numerator,
+denominator, which settlements. All settlements count — desk and manual out-of-county — with reversals netted
+out (sources.py); money is Decimal to the fen, ratios are percentages to two places (ratios.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.db.models import Q
+
+from nrcms.registry.models import Category, Enrollment, EnrollmentStatus, PersonCategory, Region
+
+from . import fund
+from .ratios import average, percent
+from .scope import Scope
+from .sources import INPATIENT, KINDS, THRESHOLDS, Totals, net, sources
+
+POOR_TARGET = Decimal("90.00")  # 档卡户 住院实际补偿比 target (健康扶贫, domain §12)
+LAYERS = (("catastrophic", "大病保险"), ("assistance", "医疗救助"), ("safety_net", "兜底保障"))
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    value: object  # Decimal (yuan or %), int, or None when undefined (a zero denominator)
+    unit: str  # "元", "%", "人", "人次", "天"
+    group: str
+
+
+def enrolled(scope: Scope) -> int:
+    qs = Enrollment.objects.filter(scheme_year=scope.end.year, status=EnrollmentStatus.ENROLLED)
+    if scope.region_prefix:
+        qs = qs.filter(household__region__code__startswith=scope.region_prefix)
+    if scope.category:
+        held = PersonCategory.objects.held_on(scope.end).filter(category=scope.category)
+        qs = qs.filter(person_id__in=held.values("person_id"))
+    return qs.count()
+
+
+def agricultural_population(scope: Scope) -> int | None:
+    """The region's own figure (a county's official one is not its villages' sum)."""
+    code = (scope.region_prefix or "").ljust(12, "0")
+    region = Region.objects.filter(code=code).first() or Region.objects.filter(level="county").first()
+    return region.agricultural_population if region else None
+
+
+def _stay_and_cap(scope: Scope) -> tuple[int, int, int]:
+    """(net inpatient stays counted, their net days, net settlements the annual cap cut) — rows read one by one
+    because a stay's days and the cap flag (in the result the settlement kept) are not plain columns."""
+    stays = days = capped = 0
+    for src in sources(scope):
+        rows = src.qs.filter(INPATIENT).annotate(_sign=src.row_sign).values_list(
+            "_sign", "episode__admission_date", "episode__discharge_date", "result__basic_before_cap", "result__basic")
+        for sign, admitted, discharged, before_cap, basic in rows:
+            sign *= src.sign
+            if discharged is not None:
+                stays += sign
+                days += sign * max((discharged - admitted).days, 1)
+            if before_cap is not None and Decimal(str(before_cap)) > Decimal(str(basic)):
+                capped += sign
+    return stays, days, capped
+
+
+def by_kind(scope: Scope) -> list[dict]:
+    rows = []
+    for key, (label, q) in KINDS.items():
+        rows.append(_kind_row(key, label, net(scope, q)))
+    return rows
+
+
+def _kind_row(key: str, label: str, t: Totals) -> dict:
+    paid = t.pooled + t.family_account
+    return {"key": key, "label": label, "count": t.count, "benefit": t.benefit, "total_cost": t.total_cost,
+            "reimbursed": paid, "cost_per_episode": average(t.total_cost, t.count),
+            "reimbursed_per_episode": average(paid, t.count), "effective_ratio": percent(paid, t.total_cost)}
+
+
+def indicators(scope: Scope) -> list[Indicator]:
+    out: list[Indicator] = []
+
+    def add(key, label, value, unit, group):
+        out.append(Indicator(key, label, value, unit, group))
+
+    people = enrolled(scope)
+    population = agricultural_population(scope)
+    all_ = net(scope)
+    inpatient = net(scope, INPATIENT)
+    out_county = net(scope, KINDS["inpatient_out_of_county"][1])
+    g = "参合与受益"
+    add("enrolled", "参合人数", people, "人", g)
+    add("agricultural_population", "农业人口", population, "人", g)
+    add("enrollment_rate", "参合率", percent(people, population), "%", g)
+    add("episodes", "结算人次", all_.count, "人次", g)
+    add("benefit_episodes", "受益人次", all_.benefit, "人次", g)
+    add("benefit_rate", "受益率", percent(all_.benefit, people), "%", g)
+    g = "费用与补偿"
+    paid = all_.pooled + all_.family_account
+    add("total_cost", "医疗总费用", all_.total_cost, "元", g)
+    add("reimbursed", "基本医疗补偿（统筹基金＋家庭账户）", paid, "元", g)
+    add("effective_ratio", "实际补偿比", percent(paid, all_.total_cost), "%", g)
+    add("in_policy_ratio", "政策范围内补偿比", percent(paid, all_.eligible_cost), "%", g)
+    add("out_of_policy_share", "政策范围外费用占比", percent(all_.total_cost - all_.eligible_cost, all_.total_cost), "%", g)
+    add("all_layers_ratio", "各层合计实际补偿比", percent(all_.fund_total, all_.total_cost), "%", g)
+    g = "住院"
+    stays, days, capped = _stay_and_cap(scope)
+    last_year = net(scope.previous_year(), INPATIENT)
+    add("admissions", "住院人次", inpatient.count, "人次", g)
+    add("admission_rate", "住院率", percent(inpatient.count, people), "%", g)
+    add("admissions_last_year", "上年同期住院人次", last_year.count, "人次", g)
+    add("admissions_growth", "住院人次同比增长", percent(inpatient.count - last_year.count, last_year.count), "%", g)
+    add("average_stay", "平均住院日", average(days, stays), "天", g)
+    add("out_of_county_rate", "县外住院率", percent(out_county.count, inpatient.count), "%", g)
+    add("referral_rate", "县外住院转诊率", percent(out_county.referred, out_county.count), "%", g)
+    for t in THRESHOLDS:
+        add(f"above_{t}", f"住院补偿超过 {t:,} 元", inpatient.above[t], "人次", g)
+    add("at_cap", "住院补偿达封顶线", capped, "人次", g)
+    g = "家庭账户"
+    credited = fund.family_account_credited(scope.start, scope.end, scope.region_prefix)
+    add("family_account_paid", "家庭账户支付", all_.family_account, "元", g)
+    add("family_account_episodes", "家庭账户支付人次", net(scope, ~Q(family_account=0)).count, "人次", g)
+    add("family_account_credited", "本期划入家庭账户", credited, "元", g)
+    add("family_account_use", "家庭账户使用率", percent(all_.family_account, credited), "%", g)
+    g = "补充保障"
+    for key, label in LAYERS:
+        layer = net(scope, ~Q(**{key: 0}))
+        add(key, f"{label}支付", all_.amounts[key], "元", g)
+        add(f"{key}_episodes", f"{label}受益人次", layer.count, "人次", g)
+    poor = net(replace(scope, category=Category.REGISTERED_POOR), INPATIENT)
+    add("poor_effective_ratio", "档卡户住院实际补偿比（各层合计）", percent(poor.fund_total, poor.total_cost), "%", g)
+    add("poor_target", "档卡户实际补偿比目标", POOR_TARGET, "%", g)
+    if _county_wide(scope):
+        g = "基金"
+        flow = fund.fund_flow(scope.start, scope.end)
+        add("fund_income", "基金收入（缴费与财政补助）", flow.income, "元", g)
+        add("fund_spending", "基金支出（补偿，扣除违规扣款）", flow.spending, "元", g)
+        add("fund_utilisation", "基金使用率", percent(flow.spending, flow.income), "%", g)
+        add("surplus", "本期结余", flow.income - flow.spending, "元", g)
+        add("accumulated_surplus", "累计结余", flow.balance, "元", g)
+    return out
+
+
+def _county_wide(scope: Scope) -> bool:
+    return len(scope.region_prefix) <= 6 and not (scope.facility_code or scope.facility_level or scope.category)
+

@@ -1,0 +1,155 @@
+"""Where every statistic's money and person-times come from, and how reversals net out.
+
+Two kinds of settlement count, both under the patient's household region:
+  * desk settlements (即时结报, claims.Settlement) on their settlement date; a reversal (冲正) is a row of its
+    own with negated amounts on its own date, so summing the rows of a period nets it out;
+  * manual out-of-county claims (手工报销, claims.ManualClaim) on the day they were paid, and — if reversed —
+    negated on the day of the reversal.
+Every figure is a database aggregate (Sum/Count with CASE) over these three sources, added up in Decimal to the
+fen (`fen_sum`: SQLite hands decimal sums back through a float)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+
+from nrcms.claims.models import ManualClaim, ManualClaimStatus, Settlement, SettlementKind
+from nrcms.core.money import ZERO
+from nrcms.funding.ledger import fen_sum
+from nrcms.registry.models import PersonCategory
+
+from .scope import Scope
+
+AMOUNTS = ("total_cost", "eligible_cost", "basic", "fixed_fee", "subsidy", "family_account", "catastrophic",
+           "assistance", "safety_net", "fund_total", "self_pay", "facility_borne")
+# 基本医疗补偿 as the pooled fund pays it (what the ledger debits 3101 with): basic + fixed fee + subsidy.
+POOLED = F("basic") + F("fixed_fee") + F("subsidy")
+INPATIENT = Q(episode__kind="inpatient")
+OUTPATIENT = Q(episode__kind="outpatient")
+IN_COUNTY = Q(episode__facility__in_county=True)
+KINDS = {  # 补偿类别, the three of domain §11
+    "inpatient_in_county": ("县内住院", INPATIENT & IN_COUNTY),
+    "inpatient_out_of_county": ("县外住院", INPATIENT & ~IN_COUNTY),
+    "outpatient": ("门诊", OUTPATIENT),
+}
+THRESHOLDS = (2000, 5000, 10000)
+
+
+@dataclass
+class Totals:
+    """Net person-times and amounts of a set of settlements."""
+
+    count: int = 0  # 结算人次
+    benefit: int = 0  # 受益人次: settlements that paid something
+    referred: int = 0
+    above: dict = field(default_factory=lambda: dict.fromkeys(THRESHOLDS, 0))
+    amounts: dict = field(default_factory=lambda: dict.fromkeys(AMOUNTS, ZERO))
+
+    def add(self, other: Totals) -> None:
+        self.count += other.count
+        self.benefit += other.benefit
+        self.referred += other.referred
+        for t in THRESHOLDS:
+            self.above[t] += other.above[t]
+        for name in AMOUNTS:
+            self.amounts[name] += other.amounts[name]
+
+    @property
+    def pooled(self) -> Decimal:
+        return self.amounts["basic"] + self.amounts["fixed_fee"] + self.amounts["subsidy"]
+
+    def __getattr__(self, name: str):
+        if name in AMOUNTS:
+            return self.amounts[name]
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class Source:
+    qs: QuerySet
+    sign: int  # multiplies everything: −1 for the reversals of manual claims
+    row_sign: object  # +1 / −1 per row (a desk reversal row is −1)
+    referral: Q
+
+
+def _category(scope: Scope, path: str = "episode__") -> Exists:
+    held = PersonCategory.objects.filter(
+        person=OuterRef(f"{path}person_id"), category=scope.category, valid_from__lte=OuterRef(f"{path}admission_date"))
+    return Exists(held.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef(f"{path}admission_date"))))
+
+
+def scope_q(scope: Scope, path: str = "episode__") -> Q:
+    q = Q()
+    if scope.region_prefix:
+        q &= Q(**{f"{path}household__region__code__startswith": scope.region_prefix})
+    if scope.facility_level:
+        q &= Q(**{f"{path}facility__level": scope.facility_level})
+    if scope.facility_code:
+        q &= Q(**{f"{path}facility__code": scope.facility_code})
+    return q
+
+
+def _filtered(qs: QuerySet, scope: Scope, path: str = "episode__") -> QuerySet:
+    qs = qs.filter(scope_q(scope, path)).order_by()
+    return qs.filter(_category(scope, path)) if scope.category else qs
+
+
+def sources(scope: Scope) -> list[Source]:
+    period = (scope.start, scope.end)
+    desk = Settlement.objects.filter(settled_at__date__range=period)
+    paid = ManualClaim.objects.filter(paid_at__date__range=period,
+                                      status__in=(ManualClaimStatus.PAID, ManualClaimStatus.REVERSED))
+    reversed_ = ManualClaim.objects.filter(closed_at__date__range=period, status=ManualClaimStatus.REVERSED)
+    desk_sign = Case(When(kind=SettlementKind.REVERSAL, then=Value(-1)), default=Value(1), output_field=IntegerField())
+    manual_referral = Q(referral__isnull=False) | Q(episode__referral__isnull=False)
+    return [Source(_filtered(desk, scope), 1, desk_sign, Q(episode__referral__isnull=False)),
+            Source(_filtered(paid, scope), 1, Value(1), manual_referral),
+            Source(_filtered(reversed_, scope), -1, Value(1), manual_referral)]
+
+
+def _counted(condition: Q, row_sign) -> Sum:
+    return Sum(Case(When(condition, then=row_sign), default=Value(0), output_field=IntegerField()))
+
+
+def _aggregates(src: Source) -> dict:
+    out = {f"s_{name}": Sum(name) for name in AMOUNTS}
+    out["n"] = Sum(src.row_sign)
+    out["benefit"] = _counted(~Q(fund_total=0), src.row_sign)
+    out["referred"] = _counted(src.referral, src.row_sign)
+    for t in THRESHOLDS:
+        # a reversal row carries negated amounts: it takes back a count when the original was above t
+        out[f"above_{t}"] = Sum(Case(When(Q(_pooled__gt=t) | Q(_pooled__lt=-t), then=src.row_sign), default=Value(0),
+                                     output_field=IntegerField()))
+    return out
+
+
+def _totals(row: dict, sign: int) -> Totals:
+    t = Totals(count=sign * (row["n"] or 0), benefit=sign * (row["benefit"] or 0),
+               referred=sign * (row["referred"] or 0))
+    t.above = {th: sign * (row[f"above_{th}"] or 0) for th in THRESHOLDS}
+    t.amounts = {name: fen_sum(row[f"s_{name}"]) * sign for name in AMOUNTS}
+    return t
+
+
+def net(scope: Scope, where: Q | None = None) -> Totals:
+    """The net totals of every settlement in scope (and `where`, on either model's fields)."""
+    total = Totals()
+    for src in sources(scope):
+        row = src.qs.filter(where or Q()).annotate(_pooled=POOLED).aggregate(**_aggregates(src))
+        total.add(_totals(row, src.sign))
+    return total
+
+
+def net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:
+    """Net totals grouped by `key` (a field path or expression on either model), in one query per source."""
+    out: dict[object, Totals] = defaultdict(Totals)
+    for src in sources(scope):
+        rows = (src.qs.filter(where or Q()).annotate(_pooled=POOLED, _key=key if not isinstance(key, str) else F(key))
+                .values("_key").annotate(**_aggregates(src)))
+        for row in rows:
+            out[row["_key"]].add(_totals(row, src.sign))
+    return dict(out)
+

@@ -1,0 +1,91 @@
+"""Pages under /stats/ for roles with Cap.REPORTS_VIEW, scoped to the user's jurisdiction: the indicators, the
+three-level ledgers and the three reports (page, Excel, PDF)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from nrcms.accounts.roles import Cap
+from nrcms.accounts.selectors import jurisdiction_of
+from nrcms.core.errors import NotFound, NrcmsError
+from nrcms.core.export import XLSX
+from nrcms.core.pdf import pdf_response
+from nrcms.facilities.models import Facility, FacilityLevel
+from nrcms.registry.models import Category, Region
+from nrcms.web.views import need
+
+from .facility_shares import facility_rows
+from .indicators import by_kind, indicators
+from .ledgers import COLUMNS, ledger_total, ledgers
+from .render import filename, report_pdf, report_xlsx
+from .reports import MONTHLY, REPORTS, report_build
+from .scope import scope_from
+
+
+def _filters(request) -> dict:
+    j = jurisdiction_of(request.user)
+    regions = Region.objects.filter(code__startswith=j.region_prefix or "-", level__in=("county", "township", "village"))
+    return {"regions": regions.order_by("code"), "levels": FacilityLevel.choices, "categories": Category.choices,
+            "facilities": Facility.objects.order_by("code"), "q": request.GET, "months": range(1, 13),
+            "quarters": range(1, 5)}
+
+
+def _groups(items) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(item.group, []).append(item)
+    return list(groups.items())
+
+
+def stats_home(request):
+    need(request, Cap.REPORTS_VIEW)
+    scope = scope_from(request.GET, actor=request.user)
+    return render(request, "stats/index.html", {
+        "scope": scope, "groups": _groups(indicators(scope)), "kinds": by_kind(scope),
+        "facilities_shares": facility_rows(scope), "reports": REPORTS, **_filters(request)})
+
+
+def stats_ledgers(request):
+    need(request, Cap.REPORTS_VIEW)
+    scope = scope_from(request.GET, actor=request.user)
+    led = ledgers(scope)
+    villages = [(t, led.villages.get(t["code"], []), ledger_total(led.villages.get(t["code"], [])))
+                for t in led.townships]
+    return render(request, "stats/ledgers.html", {
+        "scope": scope, "led": led, "columns": COLUMNS, "township_total": ledger_total(led.townships),
+        "villages": villages, **_filters(request)})
+
+
+def stats_report(request, name: str):
+    need(request, Cap.REPORTS_VIEW)
+    if name not in REPORTS:
+        raise NotFound("报表", name)
+    data = request.GET.copy()
+    for key in ("start", "end", "quarter", *(() if name in MONTHLY else ("month",))):
+        data.pop(key, None)  # a monthly report is of one month, the year's summary of the whole year
+    if name in MONTHLY and not data.get("month"):
+        data["month"] = str(timezone.localdate().month)  # this month unless asked
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "xlsx", "pdf"):
+        raise NrcmsError("invalid", f"导出格式“{fmt[:20]}”应为 xlsx 或 pdf", field="format")
+    scope = scope_from(data, actor=request.user)
+    report = report_build(name, scope)
+    if fmt == "xlsx":
+        response = HttpResponse(report_xlsx(report), content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename(report, 'xlsx'))}"
+        return response
+    if fmt == "pdf":
+        return pdf_response(filename(report, "pdf"), report_pdf(report, office=_office()))
+    query = data.urlencode()
+    return render(request, "stats/report.html", {"report": report, "name": name, "scope": scope, "query": query,
+                                                 "monthly": name in MONTHLY, "county_only": name == "fund-monthly", "year_only": name not in MONTHLY,
+                                                 **_filters(request)})
+
+
+def _office() -> str:
+    county = Region.objects.filter(level="county").first()
+    return f"{county.name}新型农村合作医疗管理办公室" if county else ""

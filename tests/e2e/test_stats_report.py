@@ -1,0 +1,48 @@
+"""A county director opens the monthly reimbursement report from the menu, chooses March 2026, reads the small
+county's row and downloads the Excel workbook; the ledgers page says the three levels agree."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/h7-shots")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stats"))  # the small county the stats tests build
+
+
+@pytest.fixture
+def small(demo, monkeypatch):
+    from small_county import build
+
+    return build(demo, monkeypatch)
+
+
+def test_director_reads_the_monthly_reimbursement_report(page, live_server, browser_login, shot, small):
+    browser_login("director")
+    page.click("[data-menu=stats_reimbursement_monthly]")
+    form = page.get_by_test_id("stats-filters")
+    form.locator("input[name=year]").fill("2026")
+    form.locator("select[name=month]").select_option("3")
+    form.get_by_role("button", name="查看").click()
+    page.wait_for_url("**/stats/reports/reimbursement-monthly/?*month=3*")
+    assert "户县　2026 年 3 月" in page.locator("h1").inner_text()
+    by_township = page.get_by_test_id("report-table").first
+    row = by_township.locator("tr", has_text="试验乡").inner_text().split("\t")
+    assert row[:4] == ["试验乡", "5", "30,100.00", "14,005.00"]
+    path = shot(page, "stats-reimbursement-monthly")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-xlsx").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.click("[data-menu=stats_ledgers]")
+    form = page.get_by_test_id("stats-filters")
+    form.locator("select[name=month]").select_option("3")
+    form.locator("select[name=region]").select_option("610125199000")
+    form.get_by_role("button", name="查看").click()
+    assert "三级台账逐项核对一致" in page.get_by_test_id("ledgers-agree").inner_text()
+    ledger_path = shot(page, "stats-ledgers")
+    if SHOTS.exists():
+        shutil.copy(path, SHOTS / path.name)
+        shutil.copy(ledger_path, SHOTS / ledger_path.name)
