@@ -1,7 +1,10 @@
 """A second administrator's approval (双人复核). An account whose role reviews, approves or pays out (roles.
 APPROVAL_ROLES) is created disabled, and such a role or a new jurisdiction for it is not in force, until a
 different administrator approves: never the one who asked, never the account itself. One administrator alone
-can therefore neither make a reviewer nor turn an account he controls into one."""
+can therefore neither make a reviewer nor turn an account he controls into one. Resetting such an account's
+password or two-step sign-in is a request too (reset_request_open): otherwise one security administrator could
+reset both and sign in as an existing reviewer. The temporary password is generated when the request is approved
+and shown once, to the approver, who hands it to the account's owner."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from nrcms.registry.models import Region
 
 from .audit import audit_record
 from .models import AccountChangeRequest, User
-from .roles import Cap
+from .roles import Cap, needs_approval
 
 Kind = AccountChangeRequest.Kind
 Status = AccountChangeRequest.Status
@@ -64,6 +67,43 @@ def account_request_open(*, actor: User, target: User, kind: str, role: str, reg
     return req
 
 
+RESET_KINDS = (Kind.RESET_PASSWORD, Kind.RESET_TWO_FACTOR)
+
+
+def reset_needs_approval(user: User) -> bool:
+    """An account that reviews, approves or pays out (or grants and approves accounts) is reset only with a
+    second administrator's approval."""
+    return needs_approval(user.role)
+
+
+def reset_request_open(*, actor: User, target: User, kind: str, reason: str) -> AccountChangeRequest:
+    """Ask for a reset of an approval role's password or two-step sign-in; it takes effect when a different
+    administrator approves it (account_request_approve)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", "重置申请必须填写原因（如：本人手机丢失，已电话核实身份）", field="reason")
+    return account_request_open(actor=actor, target=target, kind=kind, role=target.role, region=target.region,
+                                facility=target.facility, reason=reason)
+
+
+def pending_reset_of(user: User, kind: str) -> AccountChangeRequest | None:
+    return AccountChangeRequest.objects.filter(target=user, kind=kind, status=Status.PENDING).first()
+
+
+def _apply_reset(req: AccountChangeRequest, actor: User) -> str:
+    """Carry out an approved reset; returns the temporary password (password resets) or ""."""
+    authority = f"账号申请 #{req.pk}（{req.requested_by.username} 申请，{actor.username} 批准）"
+    if req.kind == Kind.RESET_PASSWORD:
+        from .services import password_reset_apply
+
+        return password_reset_apply(actor=actor, user=req.target, password="", reason=req.reason,
+                                    authority=authority)
+    from .two_factor import device_remove
+
+    device_remove(actor=actor, user=req.target, reason=req.reason, authority=authority)
+    return ""
+
+
 def _check_decider(actor: User, req: AccountChangeRequest) -> None:
     if not actor.can(Cap.USERS_APPROVE):
         raise Forbidden("只有安全管理员或系统管理员可以审批账号申请")
@@ -99,6 +139,13 @@ def account_request_approve(*, actor: User, request: AccountChangeRequest, reaso
     if len(reason) > 500:
         raise ValidationFailed("too_long", "审批意见最长 500 个字符", field="reason")
     target = req.target
+    if req.kind in RESET_KINDS:
+        _decide(req, actor, Status.APPROVED, reason)
+        audit_record(actor=actor, action="account_request.approve", obj=req, before={"status": Status.PENDING},
+                     after={"status": Status.APPROVED, **_requested(req)}, reason=reason, **_scope(target))
+        # shown once to the approver (never stored, never in the audit trail)
+        req.temporary_password = _apply_reset(req, actor)
+        return req
     _check_binding(req.role, req.region, req.facility)
     before = {**_editable(target), "is_active": target.is_active}
     target.role, target.region, target.facility = req.role, req.region, req.facility

@@ -11,7 +11,7 @@ from nrcms.api.masked import MaskedPhone, MaskedText
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.core.masking import mask_data
 
-from . import login, passwords, selectors, services
+from . import account_requests, login, passwords, selectors, services
 from . import password_policy as password_policy_rules
 from .account_requests import pending_requests
 from .audit import audit_verify
@@ -167,8 +167,10 @@ class PasswordResetIn(Schema):
 
 class PasswordResetOut(Schema):
     username: str
-    temporary_password: str
+    temporary_password: str = Field(description="临时密码，只返回这一次；审核、审批、拨付类账号为空（见 pending_request_id）")
     must_change_password: bool
+    pending_request_id: int | None = Field(
+        None, description="审核、审批、拨付类账号：待另一位管理员批准的重置申请编号，批准时生成临时密码并只返回给批准人")
 
 
 @router.post("/users/{username}/password-reset", auth=requires(Cap.USERS_GRANTS),
@@ -178,7 +180,9 @@ def user_password_reset(request, username: str, payload: PasswordResetIn):
     target = selectors.user_get(actor=request.user, username=username)
     user, password = services.user_reset_password(actor=request.user, user=target,
                                                   new_password=payload.new_password, reason=payload.reason)
-    return {"username": user.username, "temporary_password": password, "must_change_password": True}
+    pending = None if password else account_requests.pending_reset_of(user, "reset_pw")
+    return {"username": user.username, "temporary_password": password, "must_change_password": bool(password),
+            "pending_request_id": pending.pk if pending else None}
 
 
 class PasswordRuleOut(Schema):

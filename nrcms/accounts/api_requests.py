@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, PageOut, paginate
@@ -34,6 +34,7 @@ class AccountRequestOut(Schema):
     decided_at: dt.datetime | None
     decision_reason: str
     may_decide: bool
+    temporary_password: str = Field("", description="批准重置密码申请时生成的临时密码，只在这次批准的答复中返回给批准人")
 
 
 def _out(req: AccountChangeRequest, actor) -> dict:
@@ -43,7 +44,8 @@ def _out(req: AccountChangeRequest, actor) -> dict:
             "requested_by": req.requested_by.username, "requested_at": req.requested_at, "reason": req.reason,
             "authority": req.authority, "status": req.status,
             "decided_by": req.decided_by.username if req.decided_by else None, "decided_at": req.decided_at,
-            "decision_reason": req.decision_reason, "may_decide": account_requests.may_decide(actor, req)}
+            "decision_reason": req.decision_reason, "may_decide": account_requests.may_decide(actor, req),
+            "temporary_password": getattr(req, "temporary_password", "")}
 
 
 class AccountRequestPage(PageOut):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import SIGNED_IN, requires
@@ -24,12 +24,13 @@ class TwoFactorStatusOut(Schema):
     enrolled_at: dt.datetime | None
     required: bool
     recovery_codes_left: int
+    reset_request_id: int | None = Field(None, description="待另一位管理员批准的重置申请编号（审核、审批、拨付类账号）")
 
 
 def _status(user) -> dict:
     s = two_factor.status_of(user)
     return {"username": user.username, "enrolled": s["enrolled"], "enrolled_at": s["since"],
-            "required": s["required"], "recovery_codes_left": s["codes_left"]}
+            "required": s["required"], "recovery_codes_left": s["codes_left"], "reset_request_id": s["reset_request"]}
 
 
 @router.get("/me/two-factor", auth=SIGNED_IN, response={200: TwoFactorStatusOut, **ERRORS},
@@ -51,7 +52,8 @@ class TwoFactorResetIn(Schema):
 
 @router.post("/users/{username}/two-factor/reset", auth=requires(Cap.TWO_FACTOR_RESET),
              response={200: TwoFactorStatusOut, **ERRORS},
-             summary="重置两步验证：删除验证器和恢复码（手机丢失），必须填写原因；必须使用的角色下次登录时重新绑定")
+             summary="重置两步验证：删除验证器和恢复码（手机丢失），必须填写原因；必须使用的角色下次登录时重新绑定。"
+                     "审核、审批、拨付类账号只提交申请（reset_request_id），须另一位管理员批准后生效")
 def user_two_factor_reset(request, username: str, payload: TwoFactorResetIn):
     target = two_factor.reset_target(actor=request.user, username=username)
     two_factor.totp_reset(actor=request.user, user=target, reason=payload.reason, ip=client_ip(request))

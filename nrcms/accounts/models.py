@@ -223,11 +223,14 @@ class AuditArchive(models.Model):
 class AccountChangeRequest(models.Model):
     """A second administrator's approval (双人复核): an account whose role reviews, approves or pays out is
     created disabled, and such a role or its jurisdiction is given, only when a different administrator —
-    never the requester, never the account itself — approves."""
+    never the requester, never the account itself — approves. Such an account's password or two-step sign-in
+    is reset the same way, so one administrator cannot take over an existing reviewer either."""
 
     class Kind(models.TextChoices):
         CREATE = "create", "新建账号"
         CHANGE = "change", "变更角色或辖区"
+        RESET_PASSWORD = "reset_pw", "重置密码"
+        RESET_TWO_FACTOR = "reset_2fa", "重置两步验证"
 
     class Status(models.TextChoices):
         PENDING = "pending", "待审批"

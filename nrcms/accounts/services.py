@@ -229,11 +229,25 @@ def temporary_password() -> str:
 def user_reset_password(*, actor: User, user: User, new_password: str = "", reason: str = "") -> tuple[User, str]:
     """Give the user a temporary password (generated when none is given) that must be changed at the next
     login; clears a lockout. Returns the user and the temporary password, which is shown once and never
-    recorded in the audit trail."""
+    recorded in the audit trail. For an account of a role that reviews, approves or pays out, this only opens a
+    request (the password returned is ""): a second administrator approves it and sees the generated password."""
     require(actor, Cap.USERS_GRANTS)
     if user.pk == actor.pk:
         raise ValidationFailed("invalid", "不能重置自己的密码，请在“修改密码”页面修改", field="password")
-    password = new_password or temporary_password()
+    from .account_requests import reset_needs_approval, reset_request_open
+
+    if reset_needs_approval(user):
+        if new_password:
+            raise ValidationFailed("invalid", f"账号“{user.username}”（{user.get_role_display()}）的临时密码不能指定："
+                                   "重置须另一位管理员批准，批准时由系统生成并只显示给批准人", field="new_password")
+        reset_request_open(actor=actor, target=user, kind="reset_pw", reason=reason or "管理员重置密码")
+        return user, ""
+    password = password_reset_apply(actor=actor, user=user, password=new_password, reason=reason)
+    return user, password
+
+
+def password_reset_apply(*, actor: User, user: User, password: str, reason: str, authority: str = "") -> str:
+    password = password or temporary_password()
     _check_password(password, user)
     password_set(user, password)
     user.must_change_password = True
@@ -242,8 +256,9 @@ def user_reset_password(*, actor: User, user: User, new_password: str = "", reas
     login_counters_clear(username=user.username)
     region_code, facility_code = _scope_code(user)
     audit_record(actor=actor, action="user.reset_password", obj=user, after={"must_change_password": True},
-                 reason=reason.strip() or "管理员重置密码", region_code=region_code, facility_code=facility_code)
-    return user, password
+                 reason=reason.strip() or "管理员重置密码", authority=authority, region_code=region_code,
+                 facility_code=facility_code)
+    return password
 
 
 @transaction.atomic

@@ -52,9 +52,13 @@ def second_step_for(user: User) -> str:
 
 def status_of(user: User) -> dict:
     """For the administrator's user page: enrolled (and since when), required, recovery codes left."""
+    from .account_requests import pending_reset_of
+
     device = confirmed_device(user)
+    pending = pending_reset_of(user, "reset_2fa")
     return {"enrolled": device is not None, "since": device.confirmed_at if device else None,
-            "required": two_factor_required(user), "codes_left": recovery_codes_left(user) if device else 0}
+            "required": two_factor_required(user), "codes_left": recovery_codes_left(user) if device else 0,
+            "reset_request": pending.pk if pending else None}
 
 
 def reset_target(*, actor: User, username: str) -> User:
@@ -233,9 +237,11 @@ def totp_disable(*, user: User, code: str, ip: str | None) -> None:
 
 
 @transaction.atomic
-def totp_reset(*, actor: User, user: User, reason: str, ip: str | None = None) -> bool:
+def totp_reset(*, actor: User, user: User, reason: str, ip: str | None = None) -> str:
     """An administrator removes a user's device and recovery codes (a lost phone). The user enrols again at the
-    next sign-in if the role requires it. Returns whether there was anything to remove."""
+    next sign-in if the role requires it. Returns "reset", "none" (there was nothing to remove, recorded) or
+    "pending": an account that reviews, approves or pays out is reset only when a second administrator approves
+    the request opened here (account_requests.reset_request_open)."""
     if not actor.can(Cap.TWO_FACTOR_RESET):
         raise Forbidden()
     reason = (reason or "").strip()
@@ -243,12 +249,22 @@ def totp_reset(*, actor: User, user: User, reason: str, ip: str | None = None) -
         raise ValidationFailed("required", "重置两步验证必须填写原因（如：本人手机丢失，已电话核实身份）", field="reason")
     if len(reason) > 500:
         raise ValidationFailed("too_long", "重置原因最长 500 个字符", field="reason")
+    from .account_requests import reset_needs_approval, reset_request_open
+
+    had = TotpDevice.objects.filter(user=user).exists()
+    if had and reset_needs_approval(user):
+        reset_request_open(actor=actor, target=user, kind="reset_2fa", reason=reason)
+        return "pending"
+    device_remove(actor=actor, user=user, reason=reason, ip=ip)
+    return "reset" if had else "none"
+
+
+def device_remove(*, actor: User, user: User, reason: str, ip: str | None = None, authority: str = "") -> None:
     had = TotpDevice.objects.filter(user=user).exists()
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     audit_record(actor=actor, action="totp.reset", obj=user, ip=ip, before={"two_factor_enrolled": had},
-                 after={"two_factor_enrolled": False}, reason=reason, **_scope(user))
-    return had
+                 after={"two_factor_enrolled": False}, reason=reason, authority=authority, **_scope(user))
 
 
 @transaction.atomic

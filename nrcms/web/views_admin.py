@@ -48,7 +48,11 @@ def account_request_decide(request, request_id: int):
         raise NrcmsError("too_long", "审批意见最长 500 个字符", field="reason")
     try:
         if decision == "approve":
-            account_requests.account_request_approve(actor=request.user, request=req, reason=reason)
+            req = account_requests.account_request_approve(actor=request.user, request=req, reason=reason)
+            if getattr(req, "temporary_password", ""):
+                # Shown on this response only, to the approving administrator, who hands it to the owner.
+                return render(request, "web/user_password_reset.html",
+                              {"target": req.target, "password": req.temporary_password, "approved": req})
         else:
             account_requests.account_request_reject(actor=request.user, request=req, reason=reason)
     except NrcmsError as exc:

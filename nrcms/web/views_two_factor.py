@@ -216,11 +216,15 @@ def user_two_factor_reset(request, username: str):
         messages.error(request, "重置两步验证必须填写原因（最长 500 个字符），如：本人手机丢失，已电话核实身份")
     else:
         try:
-            had = two_factor.totp_reset(actor=request.user, user=target, reason=form.cleaned_data["reason"],
-                                        ip=client_ip(request))
+            outcome = two_factor.totp_reset(actor=request.user, user=target, reason=form.cleaned_data["reason"],
+                                            ip=client_ip(request))
         except NrcmsError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已重置用户 {target.username} 的两步验证" if had
-                             else f"用户 {target.username} 本未启用两步验证，已记录")
+            messages.success(request, {
+                "reset": f"已重置用户 {target.username} 的两步验证",
+                "none": f"用户 {target.username} 本未启用两步验证，已记录",
+                "pending": f"已提交重置申请：{target.username} 是审核、审批或拨付类账号，须另一位管理员在“账号申请”"
+                           "中批准后才重置两步验证",
+            }[outcome])
     return redirect("user_detail", username=target.username)

@@ -122,6 +122,10 @@ def user_reset_password(request, username: str):
         except NrcmsError as exc:
             form.add_error(exc.field if exc.field in form.fields else "new_password", exc.message)
         else:
+            if not password:  # an approval role: a request for a second administrator
+                messages.success(request, f"已提交重置密码申请：{target.username} 是审核、审批或拨付类账号，须另一位"
+                                          "管理员在“账号申请”中批准；临时密码在批准时生成，只显示给批准人")
+                return redirect("user_detail", username=target.username)
             # Shown on this response only: never put into the session, a message or the audit trail.
             return render(request, "web/user_password_reset.html", {"target": target, "password": password})
     return render(request, "web/user_password_reset.html", {"target": target, "form": form}, status=422)

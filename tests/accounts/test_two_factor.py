@@ -13,7 +13,7 @@ from django.test import Client
 from two_step import totp_code
 
 from nrcms.accounts import totp, two_factor
-from nrcms.accounts.models import AuditEntry, LoginThrottle, RecoveryCode, TotpDevice
+from nrcms.accounts.models import AccountChangeRequest, AuditEntry, LoginThrottle, RecoveryCode, TotpDevice
 from nrcms.accounts.services import user_create
 from nrcms.core.errors import Forbidden, ValidationFailed
 
@@ -200,7 +200,7 @@ def test_the_required_roles_are_a_setting(client, demo, demo_password, settings)
 
 def test_a_signed_in_required_role_without_a_device_sees_only_the_enrolment_page(client, login, demo):
     login("reviewer")
-    two_factor.totp_reset(actor=demo["secadmin"], user=demo["reviewer"], reason="手机丢失，已电话核实身份")
+    two_factor.device_remove(actor=demo["secadmin"], user=demo["reviewer"], reason="手机丢失，已电话核实身份")
     assert client.get("/")["Location"] == "/account/two-factor/enrol/"
     api = client.get("/api/me")
     assert api.status_code == 403 and api.json()["code"] == "two_factor_required"
@@ -230,9 +230,17 @@ def test_the_administrator_resets_a_users_two_factor(client, login, demo, demo_p
     assert "重置两步验证" in client.get("/users/finance/").content.decode()
     response = client.post("/users/finance/two-factor/reset/", {"reason": "本人手机丢失，已电话核实身份"})
     assert response.status_code == 302
+    # finance pays out: the reset is a request until a second administrator approves it
+    assert TotpDevice.objects.filter(user=demo["finance"]).exists() and not audits("totp.reset", demo["finance"])
+    req = AccountChangeRequest.objects.get(target=demo["finance"], kind="reset_2fa", status="pending")
+    assert f"重置申请 #{req.pk} 待另一位管理员批准" in client.get("/users/finance/").content.decode()
+    login("admin")
+    response = client.post(f"/account-requests/{req.pk}/decide/", {"decision": "approve", "reason": "已核实"})
+    assert response.status_code == 302
     assert not TotpDevice.objects.filter(user=demo["finance"]).exists()
     (entry,) = audits("totp.reset", demo["finance"])
-    assert entry.actor_username == "secadmin" and entry.reason == "本人手机丢失，已电话核实身份"
+    assert entry.actor_username == "admin" and entry.reason == "本人手机丢失，已电话核实身份"
+    assert f"#{req.pk}" in entry.authority and "secadmin 申请" in entry.authority
     # the finance officer enrols again at the next sign-in
     client.logout()
     assert password_step(client, "finance", demo_password)["Location"] == "/login/enrol/"
@@ -247,9 +255,19 @@ def test_the_api_shows_and_resets_two_factor_for_the_administrator(client, login
     assert status["enrolled"] is True and status["required"] is True
     refused = client.post("/api/users/finance/two-factor/reset", {"reason": ""}, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["field"] == "reason"
-    done = client.post("/api/users/finance/two-factor/reset", {"reason": "手机丢失"},
+    asked = client.post("/api/users/finance/two-factor/reset", {"reason": "手机丢失"},
+                        content_type="application/json")
+    assert asked.status_code == 200 and asked.json()["enrolled"] is True
+    request_id = asked.json()["reset_request_id"]
+    assert client.post(f"/api/account-requests/{request_id}/approve", {}, content_type="application/json"
+                       ).status_code == 403  # not the one who asked
+    login("admin")
+    done = client.post(f"/api/account-requests/{request_id}/approve", {"reason": "已核实"},
                        content_type="application/json")
-    assert done.status_code == 200 and done.json()["enrolled"] is False
+    assert done.status_code == 200 and done.json()["status"] == "approved"
+    login("secadmin")
+    status = client.get("/api/users/finance/two-factor").json()
+    assert status["enrolled"] is False and status["reset_request_id"] is None
 
 
 def test_api_tokens_are_not_affected(client, demo):
