@@ -18,6 +18,8 @@ urlpatterns = [
     path("payments/", include("nrcms.payments.urls")),
     path("ops/", include("nrcms.ops.urls")),
     path("stats/", include("nrcms.stats.urls")),
+    path("complaints/", include("nrcms.complaints.urls")),
+    path("public/", include("nrcms.complaints.urls_public")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -49,6 +49,13 @@ ACTION_LABELS: dict[str, str] = {
     "account_request.create": "提交账号申请（待另一位管理员审批）",
     "account_request.approve": "批准账号申请",
     "account_request.reject": "驳回账号申请",
+    # complaints
+    "complaint.create": "受理投诉",
+    "complaint.assign": "交办投诉",
+    "complaint.note": "添加投诉调查记录",
+    "complaint.close": "答复并办结投诉",
+    "complaint.view": "查阅投诉（监督）",
+    "inquiry.create": "登记咨询",
     # registry
     "region.create": "新增行政区划",
     "region.update": "修改行政区划",

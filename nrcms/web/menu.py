@@ -71,7 +71,11 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
     )),
-    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
+    MenuGroup(_("监督审计"), (
+        MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),
+        MenuItem(_("投诉办理"), "complaint_list", (Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW), county_only=True),
+        MenuItem(_("咨询登记"), "inquiry_list", (Cap.INQUIRY_LOG, Cap.COMPLAINTS_VIEW)),
+    )),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
         MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),

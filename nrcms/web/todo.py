@@ -116,6 +116,14 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
         items.append(TodoItem("statements-approved", "已审核待拨付的月结算单",
                               _statements(actor, StatementStatus.APPROVED),
                               _url("statement_list", status=StatementStatus.APPROVED), "张"))
+    if actor.can(Cap.COMPLAINTS_HANDLE):
+        from nrcms.complaints.selectors import open_count, overdue_count
+
+        items += [
+            TodoItem("complaints-open", "新受理、尚未交办的投诉", open_count(actor), _url("complaint_list", status="received"), "件"),
+            TodoItem("complaints-overdue", "超过办理期限未办结的投诉", overdue_count(actor),
+                     _url("complaint_list", overdue="1"), "件"),
+        ]
     if actor.can(Cap.REGISTRY_EDIT) and not desk:
         items.append(TodoItem("imports-with-errors", "有错误或未完成的花名册导入", _imports_with_errors(actor),
                               _url("roster_import"), "批"))

@@ -16,6 +16,9 @@ from nrcms.api.urls import api
 pytestmark = pytest.mark.django_db
 # Open to any signed-in account: only what concerns the account itself.
 ANY_SIGNED_IN = {("GET", "/api/me"), ("GET", "/api/password-policy"), ("GET", "/api/me/two-factor")}  # the rules a new password must meet
+# Open to everybody, without login: the public's complaint page in the API (rate-limited per client address,
+# progress by the exact tracking code only — nrcms/complaints/api.py).
+PUBLIC = {("POST", "/api/public/complaints"), ("GET", "/api/public/complaints/{code}")}
 PARAM = re.compile(r"\{[^}]+\}")
 
 
@@ -42,6 +45,9 @@ def test_the_walk_finds_every_operation_of_the_schema():
 @pytest.mark.parametrize(("method", "url", "operation"), OPERATIONS, ids=[f"{m} {u}" for m, u, _ in OPERATIONS])
 def test_every_operation_declares_a_capability(method, url, operation):
     declared = capabilities_of_operation(operation)
+    if (method, url) in PUBLIC:
+        assert declared is None and not operation.auth_callbacks, f"{method} {url} 是公众接口，不应要求登录"
+        return
     assert declared is not None, f"{method} {url} 没有声明所需权限（requires(Cap.…)）"
     if not declared:
         assert (method, url) in ANY_SIGNED_IN, f"{method} {url} 对任何登录用户开放：请声明其页面所需的权限"
@@ -59,6 +65,8 @@ def _users(demo) -> dict[str, object]:
 @pytest.mark.parametrize(("method", "url", "operation"), OPERATIONS, ids=[f"{m} {u}" for m, u, _ in OPERATIONS])
 def test_roles_without_the_capability_get_403_and_roles_with_it_do_not(client, demo, method, url, operation):
     declared = capabilities_of_operation(operation) or ()
+    if (method, url) in PUBLIC:
+        declared = ()  # everybody, signed in or not
     target = PARAM.sub("999999", url)
     wrong = []
     for role, user in _users(demo).items():
