@@ -161,12 +161,11 @@ def _target_statement(decision: ReviewDecision) -> FacilityStatement | None:
     statement has not been generated yet (the decision waits)."""
     hit = decision.hit
     settled_month = timezone.localtime(hit.settlement.settled_at).date().replace(day=1)
-    for statement in (FacilityStatement.objects.filter(facility_id=hit.facility_id, month__gte=settled_month)
-                      .order_by("month")):
-        if statement.status in CLOSED:
-            continue
-        return statement
-    return None
+    statements = list(FacilityStatement.objects.filter(facility_id=hit.facility_id, month__gte=settled_month)
+                      .order_by("month"))
+    if not statements or statements[0].month != settled_month:
+        return None  # the month's own statement is not generated yet: the deduction waits for it
+    return next((s for s in statements if s.status not in CLOSED), None)
 
 
 def _post(actor: User, decision: ReviewDecision) -> bool:

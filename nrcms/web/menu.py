@@ -71,7 +71,13 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
     )),
-    MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
+    MenuGroup(_("监督审计"), (
+        MenuItem(_("智能审核队列"), "supervision_queue", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("月度智能审核"), "supervision_runs", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("审核规则"), "supervision_rules", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("抽查比例"), "supervision_sampling", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),
+    )),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
         MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),
