@@ -80,6 +80,10 @@ def settlement_hits_store(*, settlement: Settlement, hits: list[Hit]) -> int:
         return 0
     rates, default = sampling_rates()
     episode = settlement.episode
+    for hit in hits:  # the evidence was gathered before the settlement had its number
+        for ref in hit.evidence.get("episodes", []):
+            if ref.get("serial") == episode.serial and not ref.get("settlement"):
+                ref["settlement"] = settlement.number
     month = timezone.localdate().replace(day=1)
     rows = hit_rows(hits=hits, episode_id=episode.pk, settlement_id=settlement.pk, facility_id=episode.facility_id,
                     person_id=episode.person_id, month=month, stage=HitStage.SETTLE, run_id=None, rates=rates,

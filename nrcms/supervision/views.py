@@ -26,6 +26,13 @@ from .models import AuditRun, DecisionKind, DecisionStatus, HitStatus, SamplingR
 from .review import decision_confirm, hit_decide, hit_get, pending_deductions_post, sampling_rate_set
 from .ruleset import KIND_LABELS, SEVERITY_LABELS, ruleset_latest
 
+FIGURE_LABELS = {"days": "住院天数", "max_days": "天数上限", "gap_days": "相隔天数", "group": "诊断大类",
+                 "visit_date": "门诊日期", "age": "年龄", "sex": "性别", "amount": "金额（元）", "times": "次数",
+                 "repeated_amount": "重复金额（元）", "quantity": "数量", "limit": "限定", "death_date": "死亡日期",
+                 "late_amount": "死亡后费用（元）", "years_not_enrolled": "未参合年度", "years_enrolled": "参合年度",
+                 "cost_per_day": "日均费用（元）", "norm": "常模（元/日）", "factor": "倍数阈值", "count": "结算次数",
+                 "total": "合计（元）"}
+
 
 def _filters(request) -> dict:
     month_text = text_param(request.GET, "month", "月份", max_length=7)
@@ -116,7 +123,7 @@ def hit_detail(request, pk: int):
         "can_confirm": user.can(Cap.SUPERVISION_REVIEW), "kinds": DecisionKind.choices,
         "violation_kinds": ViolationKind.choices, "threshold": ruleset_latest().second_reviewer_above,
         "episodes": hit.evidence.get("episodes", []), "lines": hit.evidence.get("lines", []),
-        "figures": hit.evidence.get("figures", {})})
+        "figures": {FIGURE_LABELS.get(k, k): v for k, v in hit.evidence.get("figures", {}).items()}})
 
 
 def runs(request):
