@@ -20,6 +20,7 @@ urlpatterns = [
     path("stats/", include("nrcms.stats.urls")),
     path("complaints/", include("nrcms.complaints.urls")),
     path("public/", include("nrcms.complaints.urls_public")),
+    path("supervision/", include("nrcms.supervision.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "nrcms.funding",
     "nrcms.claims",
     "nrcms.payments",
+    "nrcms.supervision",
     "nrcms.ops",
     "nrcms.stats",
     "nrcms.complaints",

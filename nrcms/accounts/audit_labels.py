@@ -126,6 +126,13 @@ ACTION_LABELS: dict[str, str] = {
     "statement.approve": "审定月结算单",
     "statement.disburse": "拨付",
     "reconciliation.submit": "提交日对账",
+    # supervision (智能审核)
+    "supervision.run": "月度智能审核",
+    "supervision.decide": "审核疑点处理",
+    "supervision.confirm": "复核违规扣款",
+    "supervision.deduction_post": "违规扣款计入月结算单",
+    "supervision.sampling_rate": "设置抽查比例",
+    "supervision.view": "查阅智能审核",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -170,11 +177,17 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "funding.journalline": "记账分录",
     "registry.enrollmentexemption": "未参合登记",
     "registry.numbersequence": "编号序列",
+    "supervision.audithit": "审核疑点",
+    "supervision.auditrun": "月度智能审核",
+    "supervision.reviewdecision": "审核处理意见",
+    "supervision.samplingrate": "抽查比例",
     "export": "导出文件",
 }
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
 FIELD_LABELS: dict[str, str] = {
+    "settlements": "结算笔数", "hits": "疑点数", "new_hits": "新增疑点", "seconds": "用时（秒）", "rule": "审核规则",
+    "decided_by": "审核人", "statement": "月结算单", "carried": "结转下月", "rate": "抽查比例",
     "created": "创建时间", "heartbeat_at": "最近进展时间", "media_files": "附件文件数", "ok": "通过",
     "path": "位置", "resumed": "继续次数", "row_counts": "各表行数", "rows_done": "已处理行数",
     "sha256": "校验和（SHA-256）", "size": "大小",

@@ -58,6 +58,10 @@ class Cap:
     COMPLAINTS_HANDLE = "complaints.handle"
     COMPLAINTS_VIEW = "complaints.view"
     INQUIRY_LOG = "inquiries.log"
+    # 智能审核与审核队列 (nrcms/supervision): the county reviewer decides the hits (accept, deduct, refer,
+    # refund) and runs the monthly batch; the director, the committee and the auditors read it all, read-only.
+    SUPERVISION_REVIEW = "supervision.review"
+    SUPERVISION_VIEW = "supervision.view"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -73,6 +77,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.PERSONAL_DATA_REVEAL: "查看完整号码",
     Cap.COMPLAINTS_HANDLE: "办理投诉", Cap.COMPLAINTS_VIEW: "查阅投诉", Cap.INQUIRY_LOG: "登记咨询",
     Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
+    Cap.SUPERVISION_REVIEW: "智能审核处理", Cap.SUPERVISION_VIEW: "查阅智能审核",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -81,20 +86,21 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW,
-                     Cap.INQUIRY_LOG}
+                     Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.COMPLAINTS_HANDLE,
-                                                 Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG}),
+                                                 Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
-                                           Cap.COMPLAINTS_VIEW}),
+                                           Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW,
+                                         Cap.SUPERVISION_VIEW}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
@@ -107,7 +113,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 # Capabilities that review, approve or pay out: an account holding one is made (or given such a role) only
 # with a second administrator's approval. The administrators' own grant and approval powers are in the set
 # too: otherwise one administrator could make a second administrator account and approve with it.
-APPROVAL_CAPABILITIES = frozenset({Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE,
+APPROVAL_CAPABILITIES = frozenset({Cap.CLAIMS_REVIEW, Cap.SUPERVISION_REVIEW, Cap.SCHEME_APPROVE, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE,
                                    Cap.USERS_GRANTS, Cap.USERS_APPROVE})
 # Derived from the capabilities, so a role that later gains one of them needs approval without anyone
 # remembering to add it to a list.

@@ -22,6 +22,7 @@ from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
 from nrcms.stats.api import router as stats_router
+from nrcms.supervision.api import router as supervision_router
 
 from .base import build_api
 
@@ -48,3 +49,4 @@ api.add_router("/stats", stats_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/inquiries", inquiry_router)
 api.add_router("/public", public_complaints_router)
+api.add_router("/supervision", supervision_router)

@@ -48,7 +48,7 @@ from .models import (
     SettlementKind,
     SettlementStatus,
 )
-from .settlement import settlement_reverse, settlement_settle, settlement_trial
+from .settlement import settlement_reverse, settlement_settle, settlement_trial_checked
 from .voucher import voucher_pdf
 
 router = Router(tags=["医院结算"], auth=requires(Cap.DESK_SETTLE))
@@ -300,7 +300,8 @@ def discharge(request, serial: str, payload: DischargeIn):
 
 @router.post("/episodes/{serial}/trial", response={200: dict, **ERRORS}, summary="试算：完整结果与计算说明，不入账")
 def trial(request, serial: str):
-    return settlement_trial(actor=request.user, episode=_episode(request, serial, ("facility",))).to_dict()
+    result, warnings = settlement_trial_checked(actor=request.user, episode=_episode(request, serial, ("facility",)))
+    return {**result.to_dict(), "audit_warnings": warnings}
 
 
 class SettlementOut(Schema):

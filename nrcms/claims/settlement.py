@@ -168,12 +168,20 @@ def _with_family_account(episode, ytd, scheme_file, engine_episode) -> YearToDat
 
 def settlement_trial(*, actor: User, episode: Episode) -> EngineSettlement:
     """试算: the whole answer with this year's totals as they stand; nothing is written or locked."""
+    return settlement_trial_checked(actor=actor, episode=episode)[0]
+
+
+def settlement_trial_checked(*, actor: User, episode: Episode) -> tuple[EngineSettlement, list[dict]]:
+    """试算 and the audit rules' warnings (智能审核提示) for the desk; a blocking rule refuses (nrcms/supervision)."""
+    from nrcms.supervision.checks import check_episode, warning_out
+
     _desk_episode(actor, episode)
     lines = _charge_lines(episode)
     _check_ready(episode, lines)
+    warnings = [warning_out(hit) for hit in check_episode(episode=episode, stage="trial")]
     row = PersonYear.objects.filter(person_id=episode.person_id, scheme_year=episode.scheme_year).first()
     result, _ = _compute(episode, row, lines, with_inputs=False)
-    return result
+    return result, warnings
 
 
 def _locked_year_row(episode: Episode) -> PersonYear:
@@ -235,6 +243,9 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
         return Settlement.objects.get(pk=found[0][0]), False
     lines = _charge_lines(episode)
     _check_ready(episode, lines)
+    from nrcms.supervision.checks import check_episode, settlement_hits_store
+
+    audit_hits = check_episode(episode=episode, stage="settle")  # a blocking audit rule refuses here
     row = _locked_year_row(episode)
     result, inputs = _compute(episode, row, lines)
     if result.refused:
@@ -252,6 +263,7 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
         setattr(row, name, getattr(result.ytd_after, name))
     row.save(update_fields=YTD_FIELDS)
     ledger.settlement_post(settlement=settlement, actor=actor, created_here=True)
+    settlement_hits_store(settlement=settlement, hits=audit_hits)
     episode.status = EpisodeStatus.SETTLED
     episode.save(update_fields=["status"])
     # Last, right before the commit: the audit chain head is one row every writer locks until it commits.

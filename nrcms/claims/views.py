@@ -35,7 +35,7 @@ from .desk import (
 from .desk_lookup import certificate_members, lookup_client_key, member_lookup, member_lookup_at_desk
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
 from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus, Settlement
-from .settlement import settlement_reverse, settlement_settle, settlement_trial
+from .settlement import settlement_reverse, settlement_settle, settlement_trial_checked
 from .voucher import refusal_text, voucher_pdf
 
 
@@ -216,12 +216,12 @@ def desk_episode(request, pk: int):
 def desk_trial(request, pk: int):
     episode = _episode(request, pk)
     try:
-        result, error = settlement_trial(actor=request.user, episode=episode), None
+        (result, warnings), error = settlement_trial_checked(actor=request.user, episode=episode), None
     except NrcmsError as exc:
-        result, error = None, exc.message
+        result, warnings, error = None, [], exc.message
     if result is not None and result.refused:
         error = refusal_text(episode, result)
-    return render(request, "claims/_trial.html", {"result": result, "error": error})
+    return render(request, "claims/_trial.html", {"result": result, "error": error, "warnings": warnings})
 
 
 def desk_reverse(request, pk: int):

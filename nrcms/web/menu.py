@@ -72,6 +72,10 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
     )),
     MenuGroup(_("监督审计"), (
+        MenuItem(_("智能审核队列"), "supervision_queue", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("月度智能审核"), "supervision_runs", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("审核规则"), "supervision_rules", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
+        MenuItem(_("抽查比例"), "supervision_sampling", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
         MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),
         MenuItem(_("投诉办理"), "complaint_list", (Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW), county_only=True),
         MenuItem(_("咨询登记"), "inquiry_list", (Cap.INQUIRY_LOG, Cap.COMPLAINTS_VIEW)),
