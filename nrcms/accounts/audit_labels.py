@@ -61,6 +61,11 @@ ACTION_LABELS: dict[str, str] = {
     "certificate.issue": "发放合作医疗证",
     "certificate.reissue": "补发合作医疗证",
     "certificate.issue_batch": "批量发放合作医疗证",
+    # nrcms demo build: the generated county's bulk steps, one audit row per batch
+    "region.group_batch": "批量建立村民小组",
+    "facility.clinic_batch": "批量登记村卫生室",
+    "contribution.record_batch": "批量收缴个人缴费",
+    "settlement.settle_batch": "批量结算就诊",
     "person.register": "人员建档",
     "person.birth": "出生增员",
     "person.marriage_in": "婚入增员",
