@@ -73,7 +73,7 @@ class Command(BaseCommand):
         w(f"  次均住院费用 {cal['avg_inpatient_cost']} 元（{cal['avg_inpatient_cost_by_level']}），次均住院补偿 "
           f"{cal['avg_inpatient_fund']} 元（{100 * cal['ratio']:.1f}%），次均门诊 {cal['avg_outpatient_fund']} 元；"
           f"补偿超 2000/5000/10000 元每万人 {cal['over_2000_per_10k']}/{cal['over_5000_per_10k']}/{cal['over_10000_per_10k']}")
-        w(f"  账簿核对：{'通过' if report.books_ok else '未通过'}；数据摘要 {report.digest[:16]}")
+        w(f"  账簿核对：{'通过' if report.books_ok else '未通过'}；数据摘要 {report.digest}")
         from nrcms.demo.management.commands.demo_load import Command as LoadCommand
 
         LoadCommand(stdout=self.stdout).print_logins(report.logins)
