@@ -66,7 +66,9 @@ class Command(BaseCommand):
         pe = c["people"]
         w(f"演示县已生成（{seconds:.0f} 秒）：{pe['households']} 户 {pe['persons']} 人，{year} 年度参合 {pe['enrolled']} 人"
           f"（参合率 {100 * pe['enrolled'] / max(pe['persons'], 1):.1f}%），合作医疗证 {c['certificates']} 本")
-        by = "，".join(f"{k} {v}" for k, v in c["contributions"]["by_payer"].items())
+        from nrcms.funding.models import PayerKind
+
+        by = "，".join(f"{PayerKind(k).label} {v} 元" for k, v in sorted(c["contributions"]["by_payer"].items()))
         w(f"  个人缴费收据 {c['contributions']['receipts']} 张（{by}）")
         w(f"  就诊结算：住院 {cal['admissions']} 人次（每万参合人 {cal['admissions_per_10k']}），"
           f"门诊家庭账户支付 {cal['outpatient']} 人次（每万人 {cal['outpatient_per_10k']}）")
