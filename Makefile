@@ -20,10 +20,17 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/nrcms migrate --no-input -v 0
 
+# The demo county: 户县's shape at DEMO_PERSONS agricultural persons (4 townships), settled under 户县's 新农合
+# scheme. An existing demo database is kept; `make clean demo` builds it afresh.
+DEMO_PERSONS ?= 20000
+DEMO_SCHEME  := nrcms/policy/schemes/huxian-2005.yaml
+
 demo: migrate
-	$(BIN)/nrcms demo load
+	@if $(BIN)/nrcms shell --no-imports -c "from nrcms.demo.build import database_is_empty as e; raise SystemExit(0 if e() else 1)"; then \
+		NRCMS_SCHEME_FILE=$(DEMO_SCHEME) $(BIN)/nrcms demo build --persons $(DEMO_PERSONS); \
+	else echo "演示数据库已存在（var/nrcms.sqlite3），直接启动；重新生成请先 make clean"; fi
 	@echo "打开 http://127.0.0.1:$(PORT)/ ，用上面的演示账号登录（Ctrl+C 停止）"
-	$(BIN)/nrcms runserver 127.0.0.1:$(PORT)
+	NRCMS_SCHEME_FILE=$(DEMO_SCHEME) $(BIN)/nrcms runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return getattr(policy_cli, PURE[argv[0]])(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    argv = _take_database_url(argv)
     import django
     from django.core.management import execute_from_command_line, get_commands
 
@@ -34,6 +35,20 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["help"]
     execute_from_command_line(["nrcms", *argv])
     return 0
+
+
+def _take_database_url(argv: list[str]) -> list[str]:
+    """`--database-url URL` (or `--database-url=URL`) anywhere on the line: the database for this run, as if
+    DATABASE_URL were set (settings read it once, when Django starts)."""
+    out, it = [], iter(argv)
+    for arg in it:
+        if arg == "--database-url":
+            os.environ["DATABASE_URL"] = next(it, "")
+        elif arg.startswith("--database-url="):
+            os.environ["DATABASE_URL"] = arg.split("=", 1)[1]
+        else:
+            out.append(arg)
+    return out
 
 
 if __name__ == "__main__":

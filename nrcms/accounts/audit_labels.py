@@ -68,6 +68,11 @@ ACTION_LABELS: dict[str, str] = {
     "certificate.issue": "发放合作医疗证",
     "certificate.reissue": "补发合作医疗证",
     "certificate.issue_batch": "批量发放合作医疗证",
+    # nrcms demo build: the generated county's bulk steps, one audit row per batch
+    "region.group_batch": "批量建立村民小组",
+    "facility.clinic_batch": "批量登记村卫生室",
+    "contribution.record_batch": "批量收缴个人缴费",
+    "settlement.settle_batch": "批量结算就诊",
     "person.register": "人员建档",
     "person.birth": "出生增员",
     "person.marriage_in": "婚入增员",
@@ -207,6 +212,9 @@ FIELD_LABELS: dict[str, str] = {
     "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "household": "户", "relation": "与户主关系",
     "status": "状态", "head": "户主", "old_head_relation": "原户主改为", "category": "人员类别",
     "valid_from": "起始日期", "valid_to": "截止日期", "scheme_year": "参合年度", "enrolled": "参合人员",
+    # nrcms demo build's batch records
+    "by_payer": "按缴费方", "clinics": "村卫生室数", "first_day": "首日", "last_day": "末日", "groups": "村民小组数",
+    "receipts": "收据数", "settlements": "结算笔数", "villages": "行政村数",
     "persons": "人数", "households": "户数", "certificates": "证数", "first": "首个证号", "last": "末个证号",
     "voided": "作废原证", "in_county": "县内", "effective_date": "生效日期", "scheduled": "预约生效",
     "withdrawn": "已撤回", "change_id": "变更编号", "kind": "类别", "catalogue_class": "甲乙丙类",

@@ -7,7 +7,10 @@ class Command(BaseCommand):
     help = "载入演示县（户县）的区划、机构和每个角色的演示账号；可重复运行。"
 
     def handle(self, *args, **options):
-        logins = demo_load()
+        self.print_logins(demo_load())
+
+    def print_logins(self, logins) -> None:
+        """The demo logins and the two-step secret (also printed by `nrcms demo build`)."""
         self.stdout.write("")
         self.stdout.write("演示账号（仅用于演示数据库）：")
         width = max(len(login.username) for login in logins) + 2
