@@ -116,6 +116,17 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
         items.append(TodoItem("statements-approved", "已审核待拨付的月结算单",
                               _statements(actor, StatementStatus.APPROVED),
                               _url("statement_list", status=StatementStatus.APPROVED), "张"))
+    if actor.can(Cap.SUPERVISION_REVIEW):
+        from nrcms.supervision.models import HitStatus
+        from nrcms.supervision.selectors import hits
+
+        queued = hits(actor=actor)
+        items += [
+            TodoItem("audit-hits-open", "智能审核待处理的疑点", queued.filter(status=HitStatus.OPEN).count(),
+                     _url("supervision_hits", status=HitStatus.OPEN), "条"),
+            TodoItem("audit-hits-second", "待复核的大额扣款", queued.filter(status=HitStatus.AWAITING_SECOND).count(),
+                     _url("supervision_hits", status=HitStatus.AWAITING_SECOND), "条"),
+        ]
     if actor.can(Cap.COMPLAINTS_HANDLE):
         from nrcms.complaints.selectors import open_count, overdue_count
 

@@ -189,3 +189,20 @@ def test_the_reviewer_decides_through_the_api(demo, patients, login, client):
     assert answer.json()["status"] == "decided" and answer.json()["decisions"][0]["kind"] == "accept"
     queue = client.get("/api/supervision/queue?month=2026-06").json()
     assert any(g["rule_code"] == "DZ1" and g["pending"] == 0 for g in queue)
+
+
+def test_the_reviewers_home_page_counts_hits_to_decide_and_deductions_to_confirm(demo, patients):
+    from nrcms.web.todo import todo_items
+
+    sample_all(demo)
+    reviewer = demo["reviewer"]
+    _, hit = june_hit(demo, patients)
+    todo = {i.key: i for i in todo_items(actor=reviewer)}
+    opened = AuditHit.objects.filter(in_queue=True, status=HitStatus.OPEN).count()
+    assert opened >= 1 and todo["audit-hits-open"].count == opened and todo["audit-hits-second"].count == 0
+    assert todo["audit-hits-open"].url == "/supervision/hits/?status=open"
+    hit_decide(actor=reviewer, hit=hit, kind="deduct", reason="欺诈骗保", base_amount="1000.00", multiplier="3",
+               violation_kind="fraud")
+    todo = {i.key: i for i in todo_items(actor=reviewer)}
+    assert todo["audit-hits-open"].count == opened - 1 and todo["audit-hits-second"].count == 1
+    assert "audit-hits-open" not in {i.key for i in todo_items(actor=demo["committee"])}
