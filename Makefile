@@ -28,7 +28,7 @@ DEMO_SCHEME  := nrcms/policy/schemes/huxian-2005.yaml
 demo: migrate
 	@if $(BIN)/nrcms shell --no-imports -c "from nrcms.demo.build import database_is_empty as e; raise SystemExit(0 if e() else 1)"; then \
 		NRCMS_SCHEME_FILE=$(DEMO_SCHEME) $(BIN)/nrcms demo build --persons $(DEMO_PERSONS); \
-	else echo "演示数据库已存在（var/nrcms.sqlite3），直接启动；重新生成请先 make clean"; fi
+	else echo "演示数据库已存在（var/nrcms.sqlite3），直接启动；重新生成请先 make clean"; $(BIN)/nrcms demo logins; fi
 	@echo "打开 http://127.0.0.1:$(PORT)/ ，用上面的演示账号登录（Ctrl+C 停止）"
 	NRCMS_SCHEME_FILE=$(DEMO_SCHEME) $(BIN)/nrcms runserver 127.0.0.1:$(PORT)
 

@@ -214,7 +214,7 @@ FIELD_LABELS: dict[str, str] = {
     "valid_from": "起始日期", "valid_to": "截止日期", "scheme_year": "参合年度", "enrolled": "参合人员",
     # nrcms demo build's batch records
     "by_payer": "按缴费方", "clinics": "村卫生室数", "first_day": "首日", "last_day": "末日", "groups": "村民小组数",
-    "receipts": "收据数", "settlements": "结算笔数", "villages": "行政村数",
+    "receipts": "收据数", "villages": "行政村数",
     "persons": "人数", "households": "户数", "certificates": "证数", "first": "首个证号", "last": "末个证号",
     "voided": "作废原证", "in_county": "县内", "effective_date": "生效日期", "scheduled": "预约生效",
     "withdrawn": "已撤回", "change_id": "变更编号", "kind": "类别", "catalogue_class": "甲乙丙类",
