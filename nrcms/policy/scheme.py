@@ -171,7 +171,9 @@ def _errors(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
     out = []
     for err in exc.errors():
         kind = err["type"]
-        if kind == "value_error":
+        if kind == "literal_error" and err.get("ctx", {}).get("expected"):
+            message = f"取值不在允许的范围内，应为 {err['ctx']['expected']} 之一"
+        elif kind == "value_error":
             message = str(err.get("ctx", {}).get("error", err["msg"]))
         else:
             message = _MESSAGES.get(kind, err["msg"])
