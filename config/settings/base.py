@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "nrcms.payments",
     "nrcms.ops",
     "nrcms.stats",
+    "nrcms.schemes",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

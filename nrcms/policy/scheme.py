@@ -200,6 +200,15 @@ def load_scheme_file(path: str | Path) -> SchemeFile:
     return scheme_file_from_mapping(raw, source=str(path))
 
 
+def parse_scheme_text(text: str, *, source: str = "<text>") -> SchemeFile:
+    """A scheme file's text (an upload, a version kept in the database); SchemeError names `source`."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemeError(source, "", f"YAML 格式错误：{exc}") from exc
+    return scheme_file_from_mapping(raw, source=source)
+
+
 def scheme_file_from_mapping(raw, *, source: str = "<mapping>") -> SchemeFile:
     """The same from data already parsed (a scheme kept in a database, a test); `source` names it in errors."""
     if not isinstance(raw, dict):
