@@ -48,6 +48,7 @@ def registry_problems(scheme_file: SchemeFile, region: Region) -> list[list[str]
     known = list(Diagnosis.objects.values_list("code", flat=True))
     if not known:
         return problems
+    seen = set()  # a later version inherits the lists it does not change: report each problem once
     for i, version in enumerate(scheme_file.versions):
         p = version.params
         lists = [(f"inpatient.fixed_fee_packages[{n}].diagnoses", x.diagnoses)
@@ -57,7 +58,8 @@ def registry_problems(scheme_file: SchemeFile, region: Region) -> list[list[str]
             lists.append(("outpatient.chronic.diagnoses", p.outpatient.chronic.diagnoses))
         for path, codes in lists:
             unknown = [c for c in codes if not any(k.startswith(c) for k in known)]
-            if unknown:
+            if unknown and (path, tuple(unknown)) not in seen:
+                seen.add((path, tuple(unknown)))
                 problems.append([f"versions[{i}].parameters.{path}",
                                  f"诊断编码“{'、'.join(unknown)}”在诊断编码库中没有（拼写错误？该病种将无人适用）"])
     return problems
