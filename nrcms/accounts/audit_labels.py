@@ -172,7 +172,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
 FIELD_LABELS: dict[str, str] = {
-    "problems": "校验问题数", "run": "测算批次", "claims": "测算笔数", "old_total": "原方案基金支付", "new_total": "新方案基金支付", "changed": "金额变化笔数", "year": "年度",  # schemes
+    "problems": "校验问题数", "label": "版本名称", "simulation_run": "模拟测算批次", "run": "测算批次", "claims": "测算笔数", "old_total": "原方案基金支付", "new_total": "新方案基金支付", "changed": "金额变化笔数", "year": "年度",  # schemes
     "created": "创建时间", "heartbeat_at": "最近进展时间", "media_files": "附件文件数", "ok": "通过",
     "path": "位置", "resumed": "继续次数", "row_counts": "各表行数", "rows_done": "已处理行数",
     "sha256": "校验和（SHA-256）", "size": "大小",
