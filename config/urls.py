@@ -21,6 +21,7 @@ urlpatterns = [
     path("complaints/", include("nrcms.complaints.urls")),
     path("public/", include("nrcms.complaints.urls_public")),
     path("supervision/", include("nrcms.supervision.urls")),
+    path("schemes/", include("nrcms.schemes.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -2,6 +2,8 @@
 
     nrcms calc --scheme FILE --episode FILE [--ytd FILE] [--json]   settle one episode (no database)
     nrcms scheme check FILE                                         validate and summarise a scheme file
+    nrcms scheme upload FILE --region CODE --year Y --user U        keep it as the county's version (checked)
+    nrcms scheme approve ID --user DIRECTOR [--simulate-as CLERK]   simulate against last year, approve
     nrcms audit verify | demo load | token create USER --name N     two words name one task
     nrcms ledger check | year close --year Y                        (the command ledger_check, year_close)
     nrcms token list | token revoke ID --reason R | regions load FILE
@@ -18,7 +20,7 @@ PURE = {"calc": "calc_main", "scheme": "scheme_main"}
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in PURE:
+    if argv and argv[0] in PURE and not (argv[0] == "scheme" and argv[1:2] in (["upload"], ["approve"])):
         from nrcms.policy import cli as policy_cli
 
         return getattr(policy_cli, PURE[argv[0]])(argv[1:])

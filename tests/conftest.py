@@ -71,3 +71,17 @@ def login(client, demo, demo_password):
         return demo[username]
 
     return _login
+
+
+@pytest.fixture
+def scheme_file(settings, db):
+    """Settle by a scheme file rather than the county's approved versions (the demo registers one): removes
+    the versions in this test's transaction, so the desk falls back to settings.NRCMS_SCHEME_FILE."""
+
+    def use(path) -> None:
+        from nrcms.schemes.models import SchemeVersion
+
+        SchemeVersion.objects.all().delete()
+        settings.NRCMS_SCHEME_FILE = str(path)
+
+    return use

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "nrcms.ops",
     "nrcms.stats",
     "nrcms.complaints",
+    "nrcms.schemes",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

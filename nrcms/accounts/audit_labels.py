@@ -138,6 +138,10 @@ ACTION_LABELS: dict[str, str] = {
     "supervision.deduction_post": "违规扣款计入月结算单",
     "supervision.sampling_rate": "设置抽查比例",
     "supervision.view": "查阅智能审核",
+    # schemes (补偿方案管理)
+    "scheme.upload": "上传补偿方案（并校验）",
+    "scheme.simulate": "补偿方案模拟测算",
+    "scheme.approve": "批准补偿方案",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -193,6 +197,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 FIELD_LABELS: dict[str, str] = {
     "settlements": "结算笔数", "hits": "疑点数", "new_hits": "新增疑点", "seconds": "用时（秒）", "rule": "审核规则",
     "decided_by": "审核人", "statement": "月结算单", "carried": "结转下月", "rate": "抽查比例",
+    "problems": "校验问题数", "label": "版本名称", "simulation_run": "模拟测算批次", "run": "测算批次", "claims": "测算笔数", "old_total": "原方案基金支付", "new_total": "新方案基金支付", "changed": "金额变化笔数", "year": "年度",  # schemes
     "created": "创建时间", "heartbeat_at": "最近进展时间", "media_files": "附件文件数", "ok": "通过",
     "path": "位置", "resumed": "继续次数", "row_counts": "各表行数", "rows_done": "已处理行数",
     "sha256": "校验和（SHA-256）", "size": "大小",

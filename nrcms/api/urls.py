@@ -21,6 +21,7 @@ from nrcms.payments.api import router as payments_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
+from nrcms.schemes.api import router as schemes_router
 from nrcms.stats.api import router as stats_router
 from nrcms.supervision.api import router as supervision_router
 
@@ -50,3 +51,4 @@ api.add_router("/complaints", complaints_router)
 api.add_router("/inquiries", inquiry_router)
 api.add_router("/public", public_complaints_router)
 api.add_router("/supervision", supervision_router)
+api.add_router("/schemes", schemes_router)

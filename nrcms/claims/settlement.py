@@ -15,10 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import fields
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -30,11 +27,12 @@ from nrcms.core.jsonable import jsonable
 from nrcms.facilities.models import DesignationStatus
 from nrcms.facilities.services import facility_status_on
 from nrcms.funding import ledger
-from nrcms.policy import ChargeItem, Person, YearToDate, load_scheme_file, settle
+from nrcms.policy import ChargeItem, Person, YearToDate, settle
 from nrcms.policy import Episode as EngineEpisode
 from nrcms.policy import Settlement as EngineSettlement
 from nrcms.registry.models import PersonCategory
 from nrcms.registry.people import sequence_take
+from nrcms.schemes.selectors import desk_scheme, settings_scheme
 
 from .issued import holder_particulars, year_totals
 from .models import (
@@ -49,18 +47,19 @@ from .models import (
 
 AMOUNT_FIELDS = ["total_cost", "eligible_cost", "deductible", "basic", "family_account", "fixed_fee", "subsidy",
                  "catastrophic", "assistance", "safety_net", "fund_total", "self_pay", "facility_borne"]
-YTD_FIELDS = [f.name for f in fields(YearToDate) if f.name not in ("family_account_balance", "outpatient_paid_today")]
-
-
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: float):
-    return load_scheme_file(path)
+YTD_FIELDS = [f.name for f in fields(YearToDate)
+              if f.name not in ("family_account_balance", "outpatient_paid_today", "year")]
 
 
 def county_scheme():
-    """The county's scheme file (settings.NRCMS_SCHEME_FILE), reloaded when the file changes."""
-    path = Path(settings.NRCMS_SCHEME_FILE)
-    return _load(str(path), path.stat().st_mtime)
+    """The scheme file in settings.NRCMS_SCHEME_FILE: what settles when the county has no approved version."""
+    return settings_scheme()
+
+
+def episode_scheme(episode: Episode):
+    """(scheme file, where it came from): the county's approved version by the scheme's date rule, or the
+    settings file when none is on record (nrcms.schemes.selectors.desk_scheme)."""
+    return desk_scheme(episode.household.region.code, episode.admission_date, episode.discharge_date)
 
 
 def _categories_on(person_id: int, on: dt.date) -> frozenset[str]:
@@ -68,11 +67,11 @@ def _categories_on(person_id: int, on: dt.date) -> frozenset[str]:
     return frozenset(rows)  # a set: no ORDER BY (the model's ordering by person would join person and household)
 
 
-def _ytd_from(row: PersonYear | None, today_paid: Decimal = Decimal("0")) -> YearToDate:
+def _ytd_from(row: PersonYear | None, today_paid: Decimal = Decimal("0"), year: int | None = None) -> YearToDate:
     if row is None:
-        return YearToDate(outpatient_paid_today=today_paid)
+        return YearToDate(outpatient_paid_today=today_paid, year=year)
     values = {name: getattr(row, name) for name in YTD_FIELDS}
-    return YearToDate(outpatient_paid_today=today_paid, **values)
+    return YearToDate(outpatient_paid_today=today_paid, year=row.scheme_year, **values)
 
 
 def _outpatient_paid_today(episode: Episode) -> Decimal:
@@ -130,8 +129,8 @@ def _compute(episode: Episode, ytd_row: PersonYear | None, lines: list | None = 
     """The engine's answer and the inputs to store with it (None when with_inputs=False: a trial keeps none)."""
     engine_episode, person = engine_input(episode, lines)
     today = _outpatient_paid_today(episode) if episode.kind == EpisodeKind.OUTPATIENT else Decimal("0")
-    ytd = _ytd_from(ytd_row, today)
-    scheme_file = county_scheme()
+    ytd = _ytd_from(ytd_row, today, episode.scheme_year)
+    scheme_file, source = episode_scheme(episode)
     if episode.kind == EpisodeKind.OUTPATIENT:
         ytd = _with_family_account(episode, ytd, scheme_file, engine_episode)
     result = settle(engine_episode, scheme_file, ytd, person=person)
@@ -141,7 +140,7 @@ def _compute(episode: Episode, ytd_row: PersonYear | None, lines: list | None = 
                                    if f.name != "charges"}),
               "charges": [jsonable({f.name: getattr(c, f.name) for f in fields(c)}) for c in engine_episode.charges],
               "categories": sorted(person.categories), "year_to_date": ytd.to_dict(),
-              "scheme_file": scheme_file.id}
+              "scheme_file": scheme_file.id, "scheme_source": source}
     return result, inputs
 
 

@@ -38,13 +38,15 @@ def _shipped_schemes() -> tuple:
 
 
 def _scheme_files() -> list:
+    from nrcms.schemes.selectors import approved_files
+
     from .settlement import county_scheme
 
     try:
         current = [county_scheme()]
     except Exception:  # noqa: BLE001 — the county file missing: fall back to the shipped ones
         current = []
-    return current + list(_shipped_schemes())
+    return approved_files() + current + list(_shipped_schemes())
 
 
 def scheme_version_of(scheme_id: str, version: str):

@@ -117,6 +117,9 @@ def demo_load() -> list[DemoLogin]:
     load_facilities(data)
     logins = load_users(data)
     load_catalogue()
+    from .scheme import load_scheme
+
+    load_scheme()  # before any claim: the demo settlements are settled by the approved version
     load_people()
     load_contributions()
     from .referrals import load_referrals

@@ -164,8 +164,12 @@ def calc_main(argv: list[str]) -> int:
         episode, person = episode_from_dict(read_mapping(args.episode), args.episode)
         ytd = YearToDate()
         if args.ytd:
+            data = read_mapping(args.ytd)
+            if "year" not in data:
+                raise InputError(f"{args.ytd}：累计数据须写明所属年度，如 year: {episode.admission_date.year}"
+                                 "（不同年度的累计不能混用）")
             try:
-                ytd = YearToDate.from_dict(read_mapping(args.ytd))
+                ytd = YearToDate.from_dict(data)
             except (TypeError, ValueError) as exc:
                 raise InputError(f"{args.ytd}：{exc}") from exc
     except SchemeError as exc:

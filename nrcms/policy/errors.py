@@ -20,6 +20,7 @@ class Refusal(StrEnum):
     NO_OUTPATIENT_BENEFIT = "no_outpatient_benefit"
     INTERIM_NOT_ALLOWED = "interim_not_allowed"
     INTERIM_TOO_SHORT = "interim_too_short"
+    YTD_OTHER_YEAR = "ytd_other_year"
 
     @property
     def message(self) -> str:
@@ -37,6 +38,7 @@ REFUSAL_MESSAGES = {
     Refusal.NO_OUTPATIENT_BENEFIT: "本方案没有门诊补偿",
     Refusal.INTERIM_NOT_ALLOWED: "本方案不办理住院中途结算",
     Refusal.INTERIM_TOO_SHORT: "住院天数未达到方案规定的中途结算天数",
+    Refusal.YTD_OTHER_YEAR: "本年度累计数据属于另一个年度，不能用于本次就诊（累计按入院年度计算）",
 }
 
 

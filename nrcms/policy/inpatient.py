@@ -60,6 +60,13 @@ def situation(rule: Inpatient, episode: Episode) -> tuple[list[Refusal], Decimal
     return reasons, change, "、".join(labels)
 
 
+def _bound(amount: Decimal | None) -> str:
+    """A band's bound as the notice writes it: 1000, not 1,000.00."""
+    if amount is None:
+        return ""
+    return format(amount.normalize(), "f") if amount == amount.to_integral_value() else format(amount, "f")
+
+
 def tier_lines(parts: tuple[TierPart, ...], convention: str, eligible: Decimal, change: Decimal, label: str
                ) -> list[ExplanationLine]:
     note = f"（{label}，比例调整 {(change * 100).normalize():+f} 个百分点）" if change else ""
@@ -67,10 +74,13 @@ def tier_lines(parts: tuple[TierPart, ...], convention: str, eligible: Decimal, 
     for part in parts:
         if convention == "bracket":
             template = "全额按档：政策范围内费用 {} 元落在 {}–{} 元档，起付线以上 {} 元 × {:%} = {} 元"
-            args = (eligible, part.lower, part.upper, part.base, part.rate, part.paid)
+            args = (eligible, _bound(part.lower), _bound(part.upper), part.base, part.rate, part.paid)
             if part.upper is None:
                 template = "全额按档：政策范围内费用 {} 元落在 {} 元以上档，起付线以上 {} 元 × {:%} = {} 元"
-                args = (eligible, part.lower, part.base, part.rate, part.paid)
+                args = (eligible, _bound(part.lower), part.base, part.rate, part.paid)
+            elif not part.lower:  # the first band reads as the notice writes it: "1000 元以下", not "0–1000 元"
+                template = "全额按档：政策范围内费用 {} 元落在 {} 元以下档，起付线以上 {} 元 × {:%} = {} 元"
+                args = (eligible, _bound(part.upper), part.base, part.rate, part.paid)
         elif part.upper is None:
             template, args = "分段累加：{} 元以上段 {} 元 × {:%} = {} 元", (part.lower, part.base, part.rate, part.paid)
         else:
@@ -114,6 +124,10 @@ def settle_admission(episode: Episode, scheme: Scheme, ytd: YearToDate, categori
             lines.append(line)
             raw, parts = tier_payment(eligible, deductible, tiers, p.tier_convention, change)
             lines += tier_lines(parts, p.tier_convention, eligible, change, label)
+            if eligible <= deductible:  # say why the basic scheme pays nothing, not just "0"
+                lines.append(ExplanationLine(
+                    "below_deductible", "政策范围内费用 {} 元未超过起付线 {} 元，基本医疗补偿为 0 元", ZERO,
+                    (eligible, deductible)))
         else:
             raw, parts, line = continuation_payment(eligible, episode.stay_eligible_before, stay_deductible, tiers,
                                                     p.tier_convention, change)
@@ -177,7 +191,7 @@ def settle_admission(episode: Episode, scheme: Scheme, ytd: YearToDate, categori
         chronic_paid=ytd.chronic_paid, catastrophic_base=ytd.catastrophic_base + cat_base,
         catastrophic_paid=ytd.catastrophic_paid + catastrophic, assistance_base=ytd.assistance_base + assist_base,
         assistance_paid=ytd.assistance_paid + assistance, safety_net_paid=ytd.safety_net_paid + safety,
-        family_account_balance=ytd.family_account_balance,
+        family_account_balance=ytd.family_account_balance, year=ytd.year,
     )
     return build(episode, scheme, after, lines, total=total, excluded=excluded, eligible=eligible, layers=layers,
                  deductible=deductible, tiers=parts, before_cap=before_cap, basic=basic, fixed=fixed,

@@ -65,7 +65,7 @@ def settle_visit(episode: Episode, scheme: Scheme, ytd: YearToDate) -> Settlemen
         outpatient_paid_today=ytd.outpatient_paid_today + pooled, chronic_paid=ytd.chronic_paid + chronic,
         catastrophic_base=ytd.catastrophic_base, catastrophic_paid=ytd.catastrophic_paid,
         assistance_base=ytd.assistance_base, assistance_paid=ytd.assistance_paid,
-        safety_net_paid=ytd.safety_net_paid, family_account_balance=ytd.family_account_balance - family,
+        safety_net_paid=ytd.safety_net_paid, family_account_balance=ytd.family_account_balance - family, year=ytd.year,
     )
     return build(episode, scheme, after, lines, total=total, excluded=excluded, eligible=eligible, layers=layers,
                  basic=pooled + chronic, family=family)

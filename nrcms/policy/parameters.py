@@ -9,6 +9,7 @@ because a float cannot hold 0.2 exactly and the county's number must be the numb
 
 from __future__ import annotations
 
+import re
 from dataclasses import field
 from decimal import Decimal
 from types import MappingProxyType
@@ -37,7 +38,30 @@ Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, max_digits=1
 Rate = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, le=1)]
 Change = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=-1, le=1)]
 Level = Literal["village", "township", "county", "prefecture", "province"]
-Codes = Annotated[tuple[str, ...], Field(min_length=1)]  # ICD-10 prefixes, category names
+# The person categories the registry knows (nrcms.registry.models.Category; a test keeps the two equal). A scheme
+# naming another code — a typo like `registered-poor` — would quietly pay nobody that layer, so it is refused.
+CATEGORY_LABELS = {"wubao": "五保户", "tekun": "特困供养", "dibao": "低保", "registered_poor": "建档立卡贫困户",
+                   "disabled": "残疾人", "martyr_family": "优抚对象"}
+ICD10_PREFIX = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
+
+
+def _known_categories(codes):
+    unknown = [c for c in codes if c not in CATEGORY_LABELS]
+    if unknown:
+        raise ValueError(f"不认识的人员类别代码“{'、'.join(unknown)}”：应为 {'、'.join(CATEGORY_LABELS)} 之一"
+                         "（写错的类别不会报错，却会让该类人员悄悄享受不到这一层补偿）")
+    return codes
+
+
+def _icd10(codes):
+    bad = [c for c in codes if not re.match(ICD10_PREFIX, c)]
+    if bad:
+        raise ValueError(f"诊断编码“{'、'.join(bad)}”不是 ICD-10 编码或前缀（如 I10、O80、K35.9）")
+    return codes
+
+
+DiagnosisCodes = Annotated[tuple[str, ...], Field(min_length=1), AfterValidator(_icd10)]  # ICD-10 prefixes
+CategoryCodes = Annotated[tuple[str, ...], Field(min_length=1), AfterValidator(_known_categories)]
 LEVEL_LABELS = {"village": "村卫生室", "township": "乡镇卫生院", "county": "县级医院", "prefecture": "市级医院",
                 "province": "省级医院"}
 EMPTY = MappingProxyType({})
@@ -121,7 +145,7 @@ NO_ADJUSTMENT = Adjustment()
 class FixedFeePackage:
     code: str
     name: str
-    diagnoses: Codes  # ICD-10 prefixes
+    diagnoses: DiagnosisCodes  # ICD-10 prefixes
     levels: Annotated[tuple[Level, ...], Field(min_length=1)]
     patient_amount: Amount
     fund_amount: Amount
@@ -131,7 +155,7 @@ class FixedFeePackage:
 class FixedSubsidy:
     code: str
     name: str
-    diagnoses: Codes
+    diagnoses: DiagnosisCodes
     amount: Amount
     counts_toward_cap: bool = False
 
@@ -183,7 +207,7 @@ class OutpatientPooling:
 class Chronic:
     """门诊慢性病: visits for a listed diagnosis are paid at their own rate within their own annual cap."""
 
-    diagnoses: Codes
+    diagnoses: DiagnosisCodes
     rate: Rate
     annual_cap: Amount
 
@@ -232,7 +256,8 @@ class AssistanceCategory:
 class Assistance:
     """医疗救助 by identity category; a person holding several takes the first listed here."""
 
-    categories: Annotated[dict[str, AssistanceCategory], Field(min_length=1), AfterValidator(_frozen)]
+    categories: Annotated[dict[str, AssistanceCategory], Field(min_length=1), AfterValidator(_known_categories),
+                          AfterValidator(_frozen)]
     base: LayerBase = "in_policy_self_pay"
 
 
@@ -240,7 +265,7 @@ class Assistance:
 class SafetyNet:
     """兜底: tops the listed categories up until their self-pay is at most (1 − ratio) of the base."""
 
-    categories: Codes
+    categories: CategoryCodes
     guaranteed_ratio: Rate
     base: CostBase = "in_policy_cost"
 

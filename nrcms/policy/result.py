@@ -26,8 +26,14 @@ def build(episode: Episode, scheme: Scheme, ytd_after: YearToDate, lines: list[E
           facility_borne: Decimal = ZERO, refused: tuple[Refusal, ...] = (), package: str = "") -> Settlement:
     fund = basic + family + fixed + subsidy + catastrophic + assistance + safety
     self_pay = total - fund - facility_borne
-    ratio = effective_ratio(fund, total)
-    if facility_borne:
+    # The reimbursement ratio is the pooled funds' share of the total cost. The family account is the
+    # household's own contribution set aside, not pooled money: it is shown on its own line and left out.
+    ratio = effective_ratio(fund - family, total)
+    if family:
+        lines.append(ExplanationLine(
+            "summary", "统筹基金支付 {} 元；家庭账户支付 {} 元（参合家庭自己的钱，不计入补偿比）；个人自付 {} 元；"
+            "实际补偿比（统筹基金支付 ÷ 医疗总费用）{:.2%}", fund - family, (fund - family, family, self_pay, ratio)))
+    elif facility_borne:
         lines.append(ExplanationLine("summary", "基金支付合计 {} 元；个人自付 {} 元；医疗机构承担 {} 元；实际补偿比 {:.2%}",
                                      fund, (fund, self_pay, facility_borne, ratio)))
     else:

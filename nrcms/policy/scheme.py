@@ -171,7 +171,9 @@ def _errors(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
     out = []
     for err in exc.errors():
         kind = err["type"]
-        if kind == "value_error":
+        if kind == "literal_error" and err.get("ctx", {}).get("expected"):
+            message = f"取值不在允许的范围内，应为 {err['ctx']['expected']} 之一"
+        elif kind == "value_error":
             message = str(err.get("ctx", {}).get("error", err["msg"]))
         else:
             message = _MESSAGES.get(kind, err["msg"])
@@ -196,6 +198,15 @@ def load_scheme_file(path: str | Path) -> SchemeFile:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SchemeError(str(path), "", f"YAML 格式错误：{exc}") from exc
     return scheme_file_from_mapping(raw, source=str(path))
+
+
+def parse_scheme_text(text: str, *, source: str = "<text>") -> SchemeFile:
+    """A scheme file's text (an upload, a version kept in the database); SchemeError names `source`."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemeError(source, "", f"YAML 格式错误：{exc}") from exc
+    return scheme_file_from_mapping(raw, source=source)
 
 
 def scheme_file_from_mapping(raw, *, source: str = "<mapping>") -> SchemeFile:

@@ -32,6 +32,8 @@ def settle(episode: Episode, scheme: Scheme | SchemeFile, year_to_date: YearToDa
         if chosen is None:
             return refused(episode, scheme.versions[0], year_to_date, [Refusal.NO_SCHEME])
         scheme = chosen
+    if year_to_date.year is not None and year_to_date.year != episode.admission_date.year:
+        return refused(episode, scheme, year_to_date, [Refusal.YTD_OTHER_YEAR])
     if not episode.charges:
         return refused(episode, scheme, year_to_date, [Refusal.NO_CHARGES])
     if episode.kind == INPATIENT:

@@ -100,6 +100,9 @@ class YearToDate:
     assistance_paid: Decimal = ZERO
     safety_net_paid: Decimal = ZERO
     family_account_balance: Decimal = ZERO  # the household's balance, rolls over from year to year
+    # The scheme year these totals belong to (the admission's year). None only for callers that start from
+    # zeros; a file of totals must carry it, and `settle` refuses totals of another year than the episode's.
+    year: int | None = None
 
     def to_dict(self) -> dict:
         return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
@@ -113,6 +116,11 @@ class YearToDate:
             raise ValueError(f"累计数据中有不认识的字段：{', '.join(sorted(unknown))}")
         values = {}
         for key, value in data.items():
+            if key == "year":
+                if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+                    raise ValueError(f"累计数据字段 year：应为年度（如 2026），读到 {value!r}")
+                values[key] = value
+                continue
             try:
                 number = parse_decimal(value)
             except (TypeError, ValueError) as exc:
@@ -228,7 +236,7 @@ class Settlement:
     fund_total: Decimal
     self_pay: Decimal
     facility_borne: Decimal
-    effective_ratio: Decimal  # fund_total ÷ total_cost, 4 places
+    effective_ratio: Decimal  # pooled funds ÷ total_cost (fund_total less the family account), 4 places
     refused: tuple[str, ...]  # Refusal codes; empty when the claim is payable
     lines: tuple[ExplanationLine, ...]
     ytd_after: YearToDate

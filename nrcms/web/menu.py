@@ -64,6 +64,10 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),
+    MenuGroup(_("补偿方案"), (
+        MenuItem(_("方案管理"), "scheme_list", (Cap.SCHEME_MANAGE, Cap.SCHEME_APPROVE)),
+        MenuItem(_("方案对比"), "scheme_diff", (Cap.SCHEME_MANAGE, Cap.SCHEME_APPROVE)),
+    )),
     MenuGroup(_("统计报表"), (
         MenuItem(_("统计指标"), "stats_home", Cap.REPORTS_VIEW),
         MenuItem(_("三级台账"), "stats_ledgers", Cap.REPORTS_VIEW),

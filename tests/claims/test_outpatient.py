@@ -56,12 +56,12 @@ def desk(demo):
 
 
 @pytest.fixture
-def family_account_scheme(settings):
-    settings.NRCMS_SCHEME_FILE = str(SCHEMES / "huxian-2005.yaml")
+def family_account_scheme(scheme_file):
+    scheme_file(SCHEMES / "huxian-2005.yaml")
 
 
 @pytest.fixture
-def account_then_pooling_scheme(settings, tmp_path):
+def account_then_pooling_scheme(scheme_file, tmp_path):
     """demo-layered-2020 with outpatient.mode changed to family_account_then_pooling."""
     raw = yaml.safe_load((SCHEMES / "demo-layered-2020.yaml").read_text(encoding="utf-8"))
     raw["id"] = "test-account-then-pooling"
@@ -69,7 +69,7 @@ def account_then_pooling_scheme(settings, tmp_path):
     assert scheme_file_from_mapping(raw).versions[0].params.outpatient.mode == "family_account_then_pooling"
     path = tmp_path / "scheme.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    settings.NRCMS_SCHEME_FILE = str(path)
+    scheme_file(path)
 
 
 def test_the_demo_scheme_pays_outpatient_by_pooling_only():

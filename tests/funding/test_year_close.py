@@ -42,8 +42,8 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def family_account_scheme(settings):
-    settings.NRCMS_SCHEME_FILE = str(SCHEMES / "huxian-2005.yaml")  # outpatient: family account only
+def family_account_scheme(scheme_file):
+    scheme_file(SCHEMES / "huxian-2005.yaml")  # outpatient: family account only
 
 
 @pytest.fixture
