@@ -118,6 +118,12 @@ ACTION_LABELS: dict[str, str] = {
     "statement.deduct": "违规扣款",
     "statement.approve": "审定月结算单",
     "statement.disburse": "拨付",
+    # refunds to patients and the window's advances (payments/refunds.py, payments/advances.py)
+    "refund.create": "登记患者返还",
+    "refund.pay": "支付患者返还",
+    "advance_claim.create": "生成垫付申报单",
+    "advance_claim.send": "报送垫付申报单",
+    "advance_claim.repay": "登记垫付回款",
     "reconciliation.submit": "提交日对账",
 }
 
@@ -155,6 +161,8 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "payments.dailyreconciliation": "日对账",
     "payments.statementline": "月结算单明细",
     "payments.statementdeduction": "违规扣款记录",
+    "payments.patientrefund": "患者返还",
+    "payments.advanceclaim": "垫付申报单",
     "claims.chargeline": "费用明细",
     "claims.personyear": "年度累计",
     "facilities.designationchange": "定点状态变更",
