@@ -9,7 +9,12 @@ from nrcms.claims.models import Settlement
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.funding import ledger
 from nrcms.funding.checks import books_check
-from nrcms.payments.advances import advance_claim_create, advance_claim_repay, advance_claim_send, receivable_check
+from nrcms.payments.advances import (
+    advance_claim_create,
+    advance_claim_repay,
+    advance_claim_send,
+    receivable_check,
+)
 from nrcms.payments.models import AdvanceClaim, AdvanceClaimLine
 
 pytestmark = pytest.mark.django_db

@@ -36,7 +36,10 @@ def months(demo, patients):
             "facility": Facility.objects.get(code=COUNTY_HOSPITAL)}
 
 
-def _record(demo, settlement, amount="120.50", key=None, when=at(2026, 9, 20)):
+SEPTEMBER_20 = at(2026, 9, 20)
+
+
+def _record(demo, settlement, amount="120.50", key=None, when=SEPTEMBER_20):
     refund, created = refund_create(actor=demo["reviewer"], settlement=settlement, amount=amount,
                                     reason="重复收取床位费 3 天", authority="县合管办审核决定 2026-017",
                                     reason_kind="unreasonable_charge", idempotency_key=key)
