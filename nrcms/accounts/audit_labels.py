@@ -218,6 +218,8 @@ FIELD_LABELS: dict[str, str] = {
     "papers_received_on": "材料受理日期", "payable_from": "可支付日期", "persons_enrolled": "参合人数",
     "rows_error": "错误行数", "status_date": "状态日期", "unreferred": "未经转诊",
     "what": "导出内容", "filters": "筛选条件", "revealed": "查看的号码",
+    "reason_kind": "原因类别", "recovery_total": "患者返还追回", "brought_forward": "上月结转扣款",
+    "carried_forward": "结转下月扣款", "repaid_amount": "已回款", "layer": "垫付类别",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
