@@ -163,6 +163,8 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "payments.statementdeduction": "违规扣款记录",
     "payments.patientrefund": "患者返还",
     "payments.advanceclaim": "垫付申报单",
+    "payments.advanceclaimline": "垫付申报明细",
+    "payments.advancerepayment": "垫付回款",
     "claims.chargeline": "费用明细",
     "claims.personyear": "年度累计",
     "facilities.designationchange": "定点状态变更",
