@@ -130,6 +130,12 @@ ACTION_LABELS: dict[str, str] = {
     "statement.deduct": "违规扣款",
     "statement.approve": "审定月结算单",
     "statement.disburse": "拨付",
+    # refunds to patients and the window's advances (payments/refunds.py, payments/advances.py)
+    "refund.create": "登记患者返还",
+    "refund.pay": "支付患者返还",
+    "advance_claim.create": "生成垫付申报单",
+    "advance_claim.send": "报送垫付申报单",
+    "advance_claim.repay": "登记垫付回款",
     "reconciliation.submit": "提交日对账",
     # supervision (智能审核)
     "supervision.run": "月度智能审核",
@@ -178,6 +184,10 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "payments.dailyreconciliation": "日对账",
     "payments.statementline": "月结算单明细",
     "payments.statementdeduction": "违规扣款记录",
+    "payments.patientrefund": "患者返还",
+    "payments.advanceclaim": "垫付申报单",
+    "payments.advanceclaimline": "垫付申报明细",
+    "payments.advancerepayment": "垫付回款",
     "claims.chargeline": "费用明细",
     "claims.personyear": "年度累计",
     "facilities.designationchange": "定点状态变更",
@@ -243,6 +253,8 @@ FIELD_LABELS: dict[str, str] = {
     "papers_received_on": "材料受理日期", "payable_from": "可支付日期", "persons_enrolled": "参合人数",
     "rows_error": "错误行数", "status_date": "状态日期", "unreferred": "未经转诊",
     "what": "导出内容", "filters": "筛选条件", "revealed": "查看的号码",
+    "reason_kind": "原因类别", "recovery_total": "患者返还追回", "brought_forward": "上月结转扣款",
+    "carried_forward": "结转下月扣款", "repaid_amount": "已回款", "layer": "垫付类别",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

@@ -18,6 +18,7 @@ from nrcms.funding.api_outstanding import router as outstanding_router
 from nrcms.funding.api_year_close import router as year_close_router
 from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
+from nrcms.payments.api_refunds import advances_router, refunds_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
@@ -45,6 +46,8 @@ api.add_router("/manual-claims", manual_router)
 api.add_router("/referrals", referral_router)
 api.add_router("/settlements", settlement_router)
 api.add_router("/payments", payments_router)
+api.add_router("/payments", refunds_router)
+api.add_router("/payments", advances_router)
 api.add_router("/ops", ops_router)
 api.add_router("/stats", stats_router)
 api.add_router("/complaints", complaints_router)

@@ -43,6 +43,7 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
         report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
     _check_settlements(report)
     _check_disbursements(report)
+    _check_refunds_and_advances(report)
     _check_year_closes(report)
     if scheme_year is not None:
         _check_year(report, scheme_year)
@@ -117,3 +118,22 @@ def _check_disbursements(report: BooksReport) -> None:
         if amount > approved.get(code, ZERO):
             report.problems.append(f"医疗机构 {code} 已拨付 {amount}，超过审定应拨付 {approved.get(code, ZERO)}")
     report.facts.append(f"拨付医疗机构合计 {round_amount(total)}，审定应拨付合计 {round_amount(sum(approved.values(), ZERO))}")
+
+
+def _check_refunds_and_advances(report: BooksReport) -> None:
+    """2202 holds the refunds recovered and not yet paid to patients; each of 1301–1303 equals its claims not
+    yet repaid plus what was advanced and not yet claimed (payments/refunds.py, payments/advances.py)."""
+    from nrcms.payments.advances import receivable_check
+    from nrcms.payments.models import PatientRefund, RefundStatus
+
+    owed = ledger.fen_sum(PatientRefund.objects.filter(status=RefundStatus.RECOVERED).aggregate(t=Sum("amount"))["t"])
+    held = ledger.balance(ledger.REFUNDS_PAYABLE)
+    report.facts.append(f"已追回待支付患者返还 {round_amount(owed)}，应付参合患者返还款余额 {round_amount(held)}")
+    if owed != held:
+        report.problems.append(f"已追回待支付患者返还 {owed} 与科目 2202 余额 {held} 不符")
+    for row in receivable_check():
+        report.facts.append(f"{row['code']} {row['label']}垫付应收余额 {row['balance']}：申报未回款 {row['outstanding']}，"
+                            f"未申报 {row['unclaimed']}，手工报销 {row['manual']}")
+        if row["difference"]:
+            report.problems.append(f"{row['code']} {row['label']}垫付应收余额 {row['balance']} 与申报未回款、未申报之和相差 "
+                                   f"{row['difference']}")

@@ -9,6 +9,7 @@ Chart of accounts (fixed codes; per-household and per-facility accounts are crea
   3109              家庭账户结转 (fund)             year-end carry-forward of the family accounts, nets to zero
   2201-<机构编码>    应付医疗机构 (liability)         what the fund owes each facility
   1301/1302/1303    应收大病保险/医疗救助/兜底 (asset) layers advanced at the one-stop window
+  2202              应付参合患者返还款 (liability)   refunds recovered from facilities, owed to patients
 
 Postings: contribution received — Dr 1001 / Cr 3102-户 (family share) + Cr 3101 (rest); a reversal is the
 mirror image. Subsidy due — Dr 120x / Cr 3101; subsidy received — Dr 1001 / Cr 120x. Settlement payable —
@@ -17,7 +18,15 @@ medical assistance, safety net: advanced at the one-stop window, due from their 
 reversal posts the same lines the other way round. Violation deduction — Dr 2201 / Cr 3101.
 Disbursement — Dr 2201 / Cr 1001. Year-end close of the family accounts (year_close.py) — Dr 3102-户 / Cr 3109
 on the closing date, Dr 3109 / Cr 3102-户 the day after; no family-account entry is dated in a closed year. Refund to a patient by a facility — Dr 2201 / Cr 1001 on the patient's behalf
-is outside the fund; a refund *by the fund* — Dr 3101 / Cr 1001."""
+is outside the fund; a refund *by the fund* — Dr 3101 / Cr 1001.
+
+Patient refunds (返还, payments/refunds.py): the county finds a patient paid too much on a settlement
+(miscalculation, unreasonable charges). The facility's statement that carries the refund as a recovery line
+posts, when approved, Dr 2201-机构 / Cr 2202 (the facility is owed less, the patient is owed it); paying the
+patient posts Dr 2202 / Cr 1001. 2202's balance is the refunds recovered and not yet paid.
+Advances claimed (payments/advances.py): the insurer or civil affairs repays a monthly claim of what the
+window advanced — Dr 1001 / Cr 1301/1302/1303; each receivable's balance equals the claims not yet repaid
+plus the layer amounts not yet claimed."""
 
 from __future__ import annotations
 
@@ -37,6 +46,7 @@ FUND_ACCOUNT = "1001"
 SUBSIDY_RECEIVABLE = {"central": "1201", "provincial": "1202", "county": "1203"}
 POOLED_FUND = "3101"
 RISK_RESERVE = "3103"
+REFUNDS_PAYABLE = "2202"
 LEVEL_LABELS = {"central": "中央", "provincial": "省级", "county": "县级"}
 FIXED = {
     FUND_ACCOUNT: ("基金专户存款", AccountKind.ASSET),
@@ -49,6 +59,7 @@ FIXED = {
     "1301": ("应收大病保险赔付", AccountKind.ASSET),
     "1302": ("应收医疗救助资金", AccountKind.ASSET),
     "1303": ("应收兜底保障资金", AccountKind.ASSET),
+    REFUNDS_PAYABLE: ("应付参合患者返还款", AccountKind.LIABILITY),
 }
 # One-stop settlement (一站式): the facility advances every layer to the patient and the fund repays it all;
 # what the layers after the basic scheme paid is then due to the fund from the insurer and civil affairs.
@@ -248,3 +259,26 @@ def manual_claim_post(*, claim, actor, reversal: bool = False) -> JournalEntry |
                 description=f"手工报销{what} {claim.number}（{claim.episode.person.name}，{claim.episode.facility.name}）"[:200],
                 lines=lines, actor=actor, source=claim,
                 idempotency_key=f"manual-claim-{claim.pk}{'-reversal' if reversal else ''}")
+
+
+def refund_recovery_post(*, facility, amount: Decimal, description: str, actor, source,
+                         idempotency_key: str) -> JournalEntry:
+    """返还追回: the facility's statement carries a patient refund — Dr 2201-机构 / Cr 2202."""
+    return post(date=timezone.localdate(), kind="refund_recovery", description=description[:200],
+                lines=[(payable_to(facility), amount, ZERO), (account(REFUNDS_PAYABLE), ZERO, amount)],
+                actor=actor, source=source, idempotency_key=idempotency_key)
+
+
+def refund_payment_post(*, amount: Decimal, description: str, actor, source, idempotency_key: str) -> JournalEntry:
+    """返还支付: the special account pays the patient — Dr 2202 / Cr 1001."""
+    return post(date=timezone.localdate(), kind="refund_payment", description=description[:200],
+                lines=[(account(REFUNDS_PAYABLE), amount, ZERO), (account(FUND_ACCOUNT), ZERO, amount)],
+                actor=actor, source=source, idempotency_key=idempotency_key)
+
+
+def advance_repayment_post(*, code: str, amount: Decimal, date: dt.date, description: str, actor, source,
+                           idempotency_key: str) -> JournalEntry:
+    """垫付回款: the insurer or civil affairs repays a claim — Dr 1001 / Cr 1301/1302/1303."""
+    return post(date=date, kind="advance_repayment", description=description[:200],
+                lines=[(account(FUND_ACCOUNT), amount, ZERO), (account(code), ZERO, amount)],
+                actor=actor, source=source, idempotency_key=idempotency_key)

@@ -82,6 +82,9 @@ class StatementOut(LayerAmountsOut):
     outpatient_fund_total: Decimal
     reversal_count: int
     deduction_total: Decimal
+    recovery_total: Decimal = Field(description="患者返还追回合计")
+    brought_forward: Decimal = Field(description="上月结转扣款（以前月份扣款超过基金支付的余额）")
+    carried_forward: Decimal = Field(description="结转下月扣款（审定时本月扣款与追回超过基金支付的余额）")
     approved_amount: Decimal | None
     disbursed_amount: Decimal | None
     disbursement_reference: str
@@ -107,7 +110,8 @@ def _name(user) -> str | None:
 
 MONEY = ("inpatient_total_cost", "inpatient_fund_total", "outpatient_total_cost", "outpatient_fund_total",
          "total_cost", "basic", "family_account", "fixed_fee", "subsidy", "catastrophic", "assistance", "safety_net",
-         "fund_total", "self_pay", "facility_borne", "deduction_total", "approved_amount", "disbursed_amount")
+         "fund_total", "self_pay", "facility_borne", "deduction_total", "recovery_total", "brought_forward",
+         "carried_forward", "approved_amount", "disbursed_amount")
 
 
 def _out(st: FacilityStatement) -> dict:
@@ -227,7 +231,7 @@ def deduct(request, number: str, payload: DeductionIn):
 
 @router.post("/statements/{number}/approve", auth=requires(Cap.CLAIMS_REVIEW),
              response={200: StatementOut, **ERRORS},
-             summary="审定（扣款记账；应拨付 = 基金支付合计 − 违规扣款）")
+             summary="审定（扣款与返还追回记账；应拨付 = 基金支付合计 − 违规扣款 − 返还追回 − 上月结转，不足部分结转下月）")
 def approve(request, number: str):
     return _out(statement_approve(actor=request.user, statement=_statement(request, number)))
 

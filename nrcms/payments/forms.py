@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 from django import forms
 
-from .models import ViolationKind
+from .models import AdvanceLayer, RefundReason, ViolationKind
 
 
 class GenerateForm(forms.Form):
@@ -60,3 +62,30 @@ class ReconciliationForm(forms.Form):
                 raise forms.ValidationError(f"第 {n} 行应为“结算单号,基金支付金额”")
             out.append({"number": parts[0], "fund_total": parts[1]})
         return out
+
+
+class RefundForm(forms.Form):
+    settlement_number = forms.CharField(label="结算单号", max_length=30)
+    amount = forms.DecimalField(label="返还金额（元）", max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
+                                help_text="不超过患者在该结算单的个人自付（减去已返还的部分）")
+    reason_kind = forms.ChoiceField(label="返还原因类别", choices=RefundReason.choices)
+    reason = forms.CharField(label="返还原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}))
+    authority = forms.CharField(label="依据（审核决定或稽查通知编号）", max_length=200, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
+
+
+class RefundPayForm(forms.Form):
+    reference = forms.CharField(label="支付凭证号（银行回单号）", max_length=60)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
+
+
+class AdvanceClaimForm(forms.Form):
+    layer = forms.ChoiceField(label="垫付类别", choices=AdvanceLayer.choices)
+    month = forms.CharField(label="申报月份", max_length=7, widget=forms.TextInput(attrs={"placeholder": "2026-10", "size": 8}))
+
+
+class AdvanceRepayForm(forms.Form):
+    amount = forms.DecimalField(label="回款金额（元）", max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    reference = forms.CharField(label="回款凭证号（银行回单号）", max_length=60)
+    received_on = forms.DateField(label="到账日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)

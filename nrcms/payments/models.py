@@ -40,6 +40,11 @@ class FacilityStatement(LayerAmounts):
     outpatient_fund_total = _money("门诊基金支付")
     reversal_count = models.IntegerField("跨月冲正笔数", default=0)
     deduction_total = _money("违规扣款合计")
+    recovery_total = _money("患者返还追回合计")
+    brought_forward = _money("上月结转扣款")
+    carried_forward = _money("结转下月扣款")
+    carried_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="carries",
+                                     verbose_name="结转至月结算单")
     return_reason = models.CharField("退回原因", max_length=300, blank=True)
     returned_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name="退回人")
@@ -68,6 +73,8 @@ class FacilityStatement(LayerAmounts):
         constraints = [
             models.UniqueConstraint(fields=["facility", "month"], name="one_statement_per_facility_month"),
             models.CheckConstraint(name="statement_deductions_not_negative", condition=Q(deduction_total__gte=0)),
+            models.CheckConstraint(name="statement_carries_not_negative",
+                                   condition=Q(recovery_total__gte=0, brought_forward__gte=0, carried_forward__gte=0)),
             models.CheckConstraint(name="statement_approved_has_approver",
                                    condition=Q(status__in=["submitted", "in_review", "returned"])
                                    | Q(approved_by__isnull=False, approved_amount__isnull=False)),
@@ -82,8 +89,18 @@ class FacilityStatement(LayerAmounts):
         return self.number
 
     @property
+    def net_before_carry(self):
+        """Claims less deductions, recoveries and what an earlier negative month carried in; may be negative."""
+        return self.fund_total - self.deduction_total - self.recovery_total - self.brought_forward
+
+    @property
     def net_payable(self):
-        return self.fund_total - self.deduction_total
+        """Never below zero: a negative month pays nothing and carries the rest into the next statement."""
+        return max(self.net_before_carry, 0)
+
+    @property
+    def carry_estimate(self):
+        return max(-self.net_before_carry, 0)
 
 
 class StatementLine(models.Model):
@@ -168,3 +185,160 @@ class DailyReconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.date} {self.result}"
+
+
+# --- refunds to patients (返还) and the one-stop window's advances (垫付申报) -------------------------------
+
+class RefundReason(models.TextChoices):
+    MISCALCULATION = "miscalculation", "计算错误"
+    UNREASONABLE_CHARGE = "unreasonable_charge", "不合理收费"
+    OTHER = "other", "其他"
+
+
+class RefundStatus(models.TextChoices):
+    RECORDED = "recorded", "已登记待追回"
+    RECOVERED = "recovered", "已在月结算单追回待支付"
+    PAID = "paid", "已支付给患者"
+
+
+class PatientRefund(models.Model):
+    """返还: money a patient paid out of pocket on a settlement that should not have been his — miscalculated or
+    charged unreasonably. Recorded against the settlement (never more than the patient's own payment on it,
+    less what was refunded already), recovered from the facility as a line of its monthly statement (the
+    statement's approval posts Dr 2201-机构 / Cr 2202), then paid to the patient (Dr 2202 / Cr 1001)."""
+
+    number = models.CharField("返还单号", max_length=30, unique=True)
+    settlement = models.ForeignKey("claims.Settlement", on_delete=models.PROTECT, related_name="refunds",
+                                   verbose_name="结算单")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="refunds",
+                                 verbose_name="医疗机构")
+    amount = models.DecimalField("返还金额", max_digits=14, decimal_places=2)
+    reason_kind = models.CharField("返还原因类别", max_length=20, choices=RefundReason.choices)
+    reason = models.CharField("返还原因", max_length=300)
+    authority = models.CharField("依据", max_length=200, blank=True,
+                                 help_text="审核决定、稽查通知等文书编号")
+    status = models.CharField("状态", max_length=10, choices=RefundStatus.choices, default=RefundStatus.RECORDED)
+    statement = models.ForeignKey(FacilityStatement, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="refunds", verbose_name="追回所在月结算单")
+    idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    paid_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="支付人")
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    payment_reference = models.CharField("支付凭证号", max_length=60, blank=True)
+    paid_key = models.CharField("支付幂等键", max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="refund_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="refund_reason_required", condition=~Q(reason="")),
+            models.CheckConstraint(name="refund_recovered_on_statement",
+                                   condition=Q(status="recorded") | Q(statement__isnull=False)),
+            models.CheckConstraint(name="refund_paid_has_payer",
+                                   condition=~Q(status="paid") | Q(paid_by__isnull=False, paid_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AdvanceLayer(models.TextChoices):
+    CATASTROPHIC = "catastrophic", "大病保险"
+    ASSISTANCE = "assistance", "医疗救助"
+    SAFETY_NET = "safety_net", "兜底保障"
+
+
+ADVANCE_PAYERS = {AdvanceLayer.CATASTROPHIC: "承办大病保险的商业保险公司", AdvanceLayer.ASSISTANCE: "县民政局",
+                  AdvanceLayer.SAFETY_NET: "县民政局（扶贫办）"}
+
+
+class AdvanceClaimStatus(models.TextChoices):
+    DRAFTED = "drafted", "已生成待报送"
+    SENT = "sent", "已报送待回款"
+    PARTLY_REPAID = "partly_repaid", "部分回款"
+    REPAID = "repaid", "已全部回款"
+
+
+class AdvanceClaim(models.Model):
+    """垫付申报: what the one-stop window advanced in one month for one layer (大病保险 1301, 医疗救助 1302,
+    兜底保障 1303), claimed from its payer with the settlements' detail list. Settlements of the month not yet
+    claimed are its lines — a reversal in a later month is a negative line of that later claim."""
+
+    number = models.CharField("申报单号", max_length=30, unique=True)
+    layer = models.CharField("垫付类别", max_length=14, choices=AdvanceLayer.choices)
+    month = models.DateField("申报月份", help_text="该月第一天")
+    amount = models.DecimalField("申报金额", max_digits=14, decimal_places=2)
+    line_count = models.IntegerField("明细笔数", default=0)
+    repaid_amount = models.DecimalField("已回款", max_digits=14, decimal_places=2, default=0)
+    status = models.CharField("状态", max_length=14, choices=AdvanceClaimStatus.choices,
+                              default=AdvanceClaimStatus.DRAFTED)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="生成人")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    sent_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="报送人")
+    sent_at = models.DateTimeField("报送时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month", "layer"]
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "month"], name="one_advance_claim_per_layer_month"),
+            models.CheckConstraint(name="advance_claim_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="advance_claim_repaid_within_amount",
+                                   condition=Q(repaid_amount__gte=0, repaid_amount__lte=models.F("amount"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def outstanding(self):
+        return self.amount - self.repaid_amount
+
+    @property
+    def account_code(self) -> str:
+        from nrcms.funding.ledger import LAYER_RECEIVABLE
+
+        return LAYER_RECEIVABLE[self.layer]
+
+
+class AdvanceClaimLine(models.Model):
+    """One settlement's amount of the claim's layer (negative for a reversal). A settlement is claimed once
+    per layer."""
+
+    claim = models.ForeignKey(AdvanceClaim, on_delete=models.PROTECT, related_name="lines")
+    layer = models.CharField("垫付类别", max_length=14, choices=AdvanceLayer.choices)
+    settlement = models.ForeignKey("claims.Settlement", on_delete=models.PROTECT, related_name="advance_lines")
+    amount = models.DecimalField("金额", max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["claim", "settlement__settled_at", "settlement_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "settlement"], name="settlement_claimed_once_per_layer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.settlement_id} {self.amount}"
+
+
+class AdvanceRepayment(models.Model):
+    """回款: money the insurer or civil affairs paid back on a claim — Dr 1001 / Cr 130x."""
+
+    claim = models.ForeignKey(AdvanceClaim, on_delete=models.PROTECT, related_name="repayments")
+    amount = models.DecimalField("回款金额", max_digits=14, decimal_places=2)
+    reference = models.CharField("回款凭证号", max_length=60)
+    idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
+    received_on = models.DateField("到账日期")
+    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [models.CheckConstraint(name="advance_repayment_positive", condition=Q(amount__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.amount}"

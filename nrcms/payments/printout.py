@@ -31,6 +31,7 @@ def statement_context(statement: FacilityStatement) -> dict:
         "st": statement, "office": f"{county.name if county else ''}新型农村合作医疗管理办公室",
         "layers": [(label, getattr(statement, name)) for name, label in LAYER_LABELS],
         "deductions": statement.deductions.filter(withdrawn_at__isnull=True).select_related("settlement", "created_by"),
+        "refunds": statement.refunds.select_related("settlement", "settlement__episode__person").order_by("id"),
         "lines": statement_lines(statement), "net": net, "net_capital": chinese_capital(net),
         "fund_capital": chinese_capital(statement.fund_total),
         "disbursed_capital": chinese_capital(statement.disbursed_amount)

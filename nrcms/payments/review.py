@@ -108,10 +108,7 @@ def statement_resubmit(*, actor: User, statement: FacilityStatement, note: str) 
         raise ValidationFailed("settlement_on_statement", f"结算单 {taken.settlement.number} 已列入月结算单 "
                                f"{taken.statement.number}", field="statement")
     before = {"fund_total": statement.fund_total, "lines": statement.lines.count(), "status": statement.status}
-    totals = _totals(rows)
-    if totals["fund_total"] < statement.deduction_total:
-        raise ValidationFailed("above_fund_total", f"重新生成后基金支付合计 {totals['fund_total']} 元少于已登记的违规扣款 "
-                               f"{statement.deduction_total} 元，请县合管办先撤销扣款", field="statement")
+    totals = _totals(rows)  # deductions above the new total are kept: approval carries the rest forward
     statement.lines.all().delete()
     StatementLine.objects.bulk_create([StatementLine(statement=statement, settlement=s) for s in rows])
     for name, value in totals.items():

@@ -11,7 +11,14 @@ A statement is generated only for a month that has ended, so what it holds can n
 it again returns the same statement.
 
 Ledger: a violation deduction posts Dr 2201-机构 / Cr 3101 when the statement is approved (deductions are
-provisional while under review); the disbursement posts Dr 2201-机构 / Cr 1001 for fund total − deductions."""
+provisional while under review); so does each patient refund the statement recovers (Dr 2201-机构 / Cr 2202,
+refunds.py); the disbursement posts Dr 2201-机构 / Cr 1001 for fund total − deductions − recoveries − what an
+earlier negative month brought forward.
+
+A negative month (deductions, recoveries and the brought-forward above the month's claims, or reversals above
+settlements) is not refused: the statement pays zero and its remainder (carried_forward) is taken onto the
+facility's next statement as 上月结转扣款. The ledger needs no entry for the carry: 2201-机构 simply stays in
+debit (the facility owes the fund) until the next month's claims cover it."""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
@@ -127,7 +135,9 @@ def statement_generate(*, actor: User | None, facility: Facility, month: dt.date
         raise ValidationFailed("month_not_ended", f"{month:%Y 年 %m 月}尚未结束，月末之后才能生成月结算单",
                                field="month")
     rows = month_settlements(facility=facility, month=month)
-    if not rows:
+    from .refunds import refunds_attach, refunds_pending
+
+    if not rows and not refunds_pending(facility, month) and not _carries(facility, month).exists():
         raise ValidationFailed("empty_month", f"{facility.name} {month:%Y 年 %m 月}没有结算记录，无需生成月结算单",
                                field="month")
     taken = StatementLine.objects.filter(settlement__in=rows).select_related("statement", "settlement").first()
@@ -138,10 +148,32 @@ def statement_generate(*, actor: User | None, facility: Facility, month: dt.date
         number=statement_number(facility, month), facility=facility, month=month, prepared_by=actor,
         **_totals(rows))
     StatementLine.objects.bulk_create([StatementLine(statement=statement, settlement=s) for s in rows])
+    statement.recovery_total = refunds_attach(statement)
+    statement.brought_forward = bring_forward(statement)
+    statement.save(update_fields=["recovery_total", "brought_forward"])
     audit_record(actor=actor, action="statement.generate", obj=statement, **_scope(facility),
                  after={"month": f"{month:%Y-%m}", "lines": len(rows), "fund_total": statement.fund_total,
-                        "total_cost": statement.total_cost, "status": statement.status})
+                        "total_cost": statement.total_cost, "recovery_total": statement.recovery_total,
+                        "brought_forward": statement.brought_forward, "status": statement.status})
     return statement, True
+
+
+# --- a negative month: what it could not take off is carried into the next statement ---------------
+
+def _carries(facility: Facility, month: dt.date):
+    """Earlier approved statements of the facility whose negative remainder no later statement has taken."""
+    return FacilityStatement.objects.filter(
+        facility=facility, month__lt=month, carried_forward__gt=0, carried_into__isnull=True,
+        status__in=[StatementStatus.APPROVED, StatementStatus.DISBURSED])
+
+
+def bring_forward(statement: FacilityStatement):
+    """Take the facility's outstanding carries onto this statement (上月结转扣款); returns its whole
+    brought-forward amount. Called when the statement is generated and again when it is approved (a carry
+    approved in between is taken then)."""
+    _carries(statement.facility, statement.month).update(carried_into=statement)
+    total = statement.carries.aggregate(s=Sum("carried_forward"))["s"]
+    return round_amount(total) if total is not None else ZERO
 
 
 # --- review --------------------------------------------------------------------------------------
@@ -218,10 +250,8 @@ def statement_deduct(*, actor: User, statement: FacilityStatement, kind: str, ba
             raise ValidationFailed("invalid", f"结算单 {settlement_number} 不在月结算单 {statement.number} 中",
                                    field="settlement_number")
         settlement = line.settlement
+    # Deductions above the month's claims are taken in full: the statement pays nothing and carries the rest.
     amount = round_amount(base * times)
-    if statement.deduction_total + amount > statement.fund_total:
-        raise ValidationFailed("above_fund_total", f"扣款合计 {statement.deduction_total + amount} 元将超过本月基金支付合计 "
-                               f"{statement.fund_total} 元", field="base_amount")
     deduction = StatementDeduction.objects.create(statement=statement, settlement=settlement, kind=kind,
                                                   base_amount=base, multiplier=times, amount=amount,
                                                   reason=reason.strip(), created_by=actor)
@@ -249,13 +279,20 @@ def statement_approve(*, actor: User, statement: FacilityStatement) -> FacilityS
             facility=statement.facility, amount=d.amount, actor=actor, source=d,
             description=f"违规扣款 {statement.number}（{statement.facility.name}）：{d.reason}",
             idempotency_key=f"violation-deduction-{d.pk}")
+    from .refunds import refunds_recover
+
+    refunds_recover(actor=actor, statement=statement)
+    statement.brought_forward = bring_forward(statement)
     statement.status, statement.approved_by, statement.approved_at = StatementStatus.APPROVED, actor, timezone.now()
-    statement.approved_amount = statement.fund_total - statement.deduction_total
-    statement.save(update_fields=["status", "approved_by", "approved_at", "approved_amount"])
+    statement.approved_amount, statement.carried_forward = statement.net_payable, statement.carry_estimate
+    statement.save(update_fields=["status", "approved_by", "approved_at", "approved_amount", "brought_forward",
+                                  "carried_forward"])
     audit_record(actor=actor, action="statement.approve", obj=statement, **_scope(statement.facility),
                  before={"status": "in_review"},
                  after={"status": "approved", "fund_total": statement.fund_total,
-                        "deduction_total": statement.deduction_total, "approved_amount": statement.approved_amount})
+                        "deduction_total": statement.deduction_total, "recovery_total": statement.recovery_total,
+                        "brought_forward": statement.brought_forward, "carried_forward": statement.carried_forward,
+                        "approved_amount": statement.approved_amount})
     return statement
 
 

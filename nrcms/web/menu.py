@@ -58,6 +58,8 @@ MENU: tuple[MenuGroup, ...] = (
     MenuGroup(_("医院拨付"), (
         MenuItem(_("月结算单审核与拨付"), "statement_list", Cap.FUND_VIEW),
         MenuItem(_("医院对账情况"), "reconciliation_list", Cap.FUND_VIEW),
+        MenuItem(_("患者返还"), "refund_list", (Cap.CLAIMS_REVIEW, Cap.FUND_VIEW)),
+        MenuItem(_("垫付申报与回款"), "advance_list", Cap.FUND_VIEW),
     )),
     MenuGroup(_("医疗机构"), (
         MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),
