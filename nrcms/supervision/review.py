@@ -8,8 +8,9 @@ month the settlement was settled in, or — when that one is already approved or
 `pending_deductions_post` (the queue's button, and after every decision). Above the rules file's threshold a
 deduction needs a second reviewer (another account) to confirm before it takes effect.
 
-A refund to the patient is recorded as a decision with its amount and reason, status 待退还: the refund itself
-is the payments desk's work (not built here)."""
+A refund to the patient is recorded as a decision with its amount and reason, status 待退还, and registered at
+once as a PatientRefund (nrcms/payments/refunds.py) against the hit's settlement: the facility's statement
+recovers it and finance pays the patient there."""
 
 from __future__ import annotations
 
@@ -115,6 +116,15 @@ def hit_decide(*, actor: User, hit: AuditHit, kind: str, reason: str, base_amoun
                                    f"{hit.settlement.self_pay} 元", field="refund_amount")
         values.update(amount=amount, status=DecisionStatus.REFUND_PENDING)
         hit.status = HitStatus.DECIDED
+        if hit.settlement_id is not None:
+            from nrcms.payments.models import RefundReason
+            from nrcms.payments.refunds import refund_create
+
+            refund, _ = refund_create(actor=actor, settlement=hit.settlement, amount=amount, reason=reason,
+                                      authority=f"智能审核疑点 #{hit.pk}（{hit.rule_code} {hit.rule_name}）",
+                                      reason_kind=RefundReason.UNREASONABLE_CHARGE,
+                                      idempotency_key=f"audit-hit-{hit.pk}")
+            values["reason"] = f"{reason}（返还单 {refund.number}）"[:300]
     elif kind == DecisionKind.REFER:
         values.update(status=DecisionStatus.DONE)
         hit.status = HitStatus.REFERRED

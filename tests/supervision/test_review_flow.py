@@ -159,6 +159,11 @@ def test_refund_refer_and_accept_with_a_reason_each_audited(demo, patients):
     assert hit.status == HitStatus.REFERRED
     refund = hit_decide(actor=reviewer, hit=hit, kind="refund", reason="多收患者费用", refund_amount="50.00")
     assert refund.status == DecisionStatus.REFUND_PENDING and refund.get_status_display() == "待退还"
+    from nrcms.payments.models import PatientRefund
+
+    (registered,) = PatientRefund.objects.filter(settlement=hit.settlement)  # the payments side takes it from here
+    assert registered.amount == Decimal("50.00") and registered.reason_kind == "unreasonable_charge"
+    assert f"#{hit.pk}" in registered.authority
     with pytest.raises(ValidationFailed, match="不能重复处理"):
         hit_decide(actor=reviewer, hit=hit, kind="accept", reason="再看")
     assert AuditEntry.objects.filter(action="supervision.decide").count() >= 2
