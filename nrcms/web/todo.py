@@ -83,6 +83,17 @@ def _imports_with_errors(actor: User) -> int:
         Q(status__in=(ImportStatus.FAILED, ImportStatus.STALE)) | Q(rows_error__gt=0)).count()
 
 
+def _outstanding(actor: User, year: int) -> dict[str, int]:
+    """未参合、未缴费户 of the clerk's villages by status (not_enrolled, unpaid, partial), in one query."""
+    from django.db.models import Count
+
+    from nrcms.funding.outstanding import outstanding_households
+
+    rows = (outstanding_households(actor=actor, scheme_year=year).order_by()
+            .values("outstanding_status").annotate(n=Count("id", distinct=True)))
+    return {r["outstanding_status"]: r["n"] for r in rows}
+
+
 def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
     """The user's to-do list, in the order the work is usually done."""
     from nrcms.payments.models import StatementStatus
@@ -116,6 +127,17 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
         items.append(TodoItem("statements-approved", "已审核待拨付的月结算单",
                               _statements(actor, StatementStatus.APPROVED),
                               _url("statement_list", status=StatementStatus.APPROVED), "张"))
+    if actor.can(Cap.CONTRIBUTION_COLLECT):
+        # the township's and the village's clerks: households of their villages still to collect from or enrol
+        year, by_status = today.year, _outstanding(actor, today.year)
+        items += [
+            TodoItem("households-unpaid", f"{year} 年度已参合未缴费的户", by_status.get("unpaid", 0),
+                     _url("outstanding_list", year=year, status="unpaid"), "户"),
+            TodoItem("households-partial", f"{year} 年度未缴清的户", by_status.get("partial", 0),
+                     _url("outstanding_list", year=year, status="partial"), "户"),
+            TodoItem("households-not-enrolled", f"{year} 年度未参合的户", by_status.get("not_enrolled", 0),
+                     _url("outstanding_list", year=year, status="not_enrolled"), "户"),
+        ]
     if actor.can(Cap.REGISTRY_EDIT) and not desk:
         items.append(TodoItem("imports-with-errors", "有错误或未完成的花名册导入", _imports_with_errors(actor),
                               _url("roster_import"), "批"))
