@@ -154,12 +154,17 @@ def settlements_by_day(p: Period) -> list[dict]:
 def enrollment_by_township(year: int, region_prefix: str = "") -> list[dict]:
     """Per township (of the region): its villages' agricultural population, the persons enrolled for the year
     in households of its villages, and the enrollment rate (参合率)."""
-    enrolled = dict(Enrollment.objects.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED,
-                                              household__region__code__startswith=region_prefix)
-                    .annotate(t=Substr("household__region__code", 1, 9)).values("t")
-                    .annotate(n=Count("id")).values_list("t", "n"))
-    population = dict(Region.objects.filter(level=RegionLevel.VILLAGE, code__startswith=region_prefix).annotate(t=Substr("code", 1, 9))
-                      .values("t").annotate(n=Sum("agricultural_population")).values_list("t", "n"))
+    # counted by the household's region id (one join, integer keys), then gathered to townships in Python
+    villages = dict(Region.objects.filter(code__startswith=region_prefix).values_list("id", "code"))
+    enrolled: dict[str, int] = {}
+    for region_id, n in (Enrollment.objects.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED)
+                         .values("household__region_id").annotate(n=Count("id"))
+                         .values_list("household__region_id", "n").order_by()):
+        if region_id in villages:
+            enrolled[villages[region_id][:9]] = enrolled.get(villages[region_id][:9], 0) + n
+    population = dict(Region.objects.filter(level=RegionLevel.VILLAGE, code__startswith=region_prefix)
+                      .annotate(t=Substr("code", 1, 9)).values("t").annotate(n=Sum("agricultural_population"))
+                      .values_list("t", "n").order_by())
     out = []
     for town in Region.objects.filter(level=RegionLevel.TOWNSHIP, code__startswith=region_prefix).order_by("code"):
         key = town.code[:9]
