@@ -148,3 +148,16 @@ def stats_plan(request):
         "year": year, "plan": plan_settings(year), "income": expected_income(year), "error": error,
         "form": request.POST if error else None, "years": range(today.year + 1, today.year - 6, -1),
         "can_plan": request.user.can(Cap.SCHEME_MANAGE)}, status=400 if error else 200)
+
+
+def stats_headline(request):
+    """The dashboard's headline for the home page (fetched by htmx after the page): this year's alerts and the
+    plan's utilisation, county-wide."""
+    from nrcms.core.errors import Forbidden
+
+    from .dashboard import headline
+
+    need(request, Cap.REPORTS_VIEW)
+    if not jurisdiction_of(request.user).is_county:
+        raise Forbidden("基金按全县统筹，驾驶舱摘要只有县级账号可以查看")
+    return render(request, "stats/_headline.html", {"headline": headline(timezone.localdate())})

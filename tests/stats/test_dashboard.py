@@ -157,8 +157,12 @@ def test_the_page_draws_from_a_json_block_and_static_script(client, login, small
 def test_the_director_lands_on_the_dashboards_headline(client, login, small):
     login("director")
     page = client.get("/").content.decode()
-    assert 'data-testid="home-headline"' in page and "打开局长驾驶舱" in page
+    assert 'data-testid="home-headline"' in page and 'hx-get="/stats/dashboard/headline/"' in page
     assert 'data-testid="home-todo"' in page
+    part = client.get("/stats/dashboard/headline/").content.decode()
+    assert "药占比" in part and "超过上限 45.00%" in part and "年基金支出计划执行率" in part
+    login("ganting")
+    assert client.get("/stats/dashboard/headline/").status_code == 403
     login("reviewer")
     assert 'data-testid="home-headline"' not in client.get("/").content.decode()
 
