@@ -31,7 +31,7 @@
     utilisation: function (data) {
       var u = data.utilisation;
       return {
-        tooltip: {trigger: "axis"}, grid: {left: 90, right: 40, bottom: 30, top: 20},
+        tooltip: {trigger: "axis"}, grid: {left: 90, right: 90, bottom: 30, top: 20},
         xAxis: {type: "value", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); }},
         yAxis: {type: "category", data: ["时间进度", "计划执行率"]},
         series: [{type: "bar", label: {show: true, position: "right", formatter: "{c}%"},
