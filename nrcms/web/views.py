@@ -103,7 +103,7 @@ def home(request):
             context["requests_to_decide"] = account_requests_to_decide(actor=user)
         if user.can(Cap.CONTRIBUTION_COLLECT):  # the clerk's work: the counts are in the to-do list (todo.py)
             context["year"] = timezone.localdate().year
-            context["collects"] = True
+            context["outstanding"] = sum(t.count for t in context["todo"] if t.key.startswith("households-"))
         if user.role in DASHBOARD_HOME and j.is_county:  # the director's and the committee's headline, loaded
             context["headline"] = True  # after the page (stats_headline): the home page never waits for it
     return render(request, "web/home.html", context)
