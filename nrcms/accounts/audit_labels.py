@@ -93,6 +93,7 @@ ACTION_LABELS: dict[str, str] = {
     "export": "导出个人信息（Excel/PDF）",
     # funding
     "standard.set": "设定筹资标准",
+    "fund_plan.set": "设定基金年度支出计划与预警参数",
     "contribution.record": "个人缴费登记",
     "contribution.reverse": "冲销缴费",
     "contribution.cadre_repaid": "干部垫缴归还",
@@ -169,6 +170,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "registry.certificate": "合作医疗证",
     "registry.importjob": "花名册导入",
     "funding.contributionstandard": "筹资标准",
+    "stats.fundplan": "基金年度支出计划",
     "funding.contribution": "缴费",
     "funding.subsidy": "财政补助",
     "funding.journalentry": "基金记账凭证",

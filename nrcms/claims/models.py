@@ -293,6 +293,8 @@ class Settlement(SettlementAmounts):
 
     class Meta:
         ordering = ["-settled_at", "-id"]
+        # statistics and the dashboard read settlements by a range of settlement times (stats.sources.day_range)
+        indexes = [models.Index(fields=["settled_at"], name="settlement_settled_at")]
         constraints = [
             models.UniqueConstraint(fields=["episode"], condition=Q(kind="settlement", status="active"),
                                     name="one_active_settlement_per_episode"),

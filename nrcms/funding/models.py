@@ -138,6 +138,8 @@ class JournalEntry(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
+        # the fund's statistics and the dashboard sum lines by a range of entry dates (stats.fund, stats.dashboard)
+        indexes = [models.Index(fields=["date"], name="journal_entry_date")]
 
     def __str__(self) -> str:
         return f"{self.date} {self.description}"

@@ -15,6 +15,7 @@ from nrcms.core.errors import Forbidden
 from nrcms.facilities.models import FacilityLevel
 from nrcms.registry.models import Category
 
+from .dashboard import dashboard_for
 from .facility_shares import facility_rows
 from .indicators import by_kind, indicators
 from .ledgers import ledgers
@@ -182,3 +183,88 @@ def stats_reimbursement_monthly(request, year: str = PERIOD["year"], month: str 
             summary="年度汇总：主要指标、按补偿类别、按乡镇、机构药占比")
 def stats_year_summary(request, year: str = PERIOD["year"], region: str = PERIOD["region"]):
     return _report(request, "year-summary", {"year": year, "region": region})
+
+
+class StatsDashMonthOut(Schema):
+    month: int
+    income: Decimal
+    spending: Decimal
+    balance: Decimal
+
+
+class StatsDashUtilisationOut(Schema):
+    enrolled: int
+    per_person: Decimal | None
+    expected_income: Decimal | None
+    planned_share: Decimal
+    plan: Decimal | None
+    spending: Decimal
+    utilisation: Decimal | None
+    elapsed_share: Decimal
+    ahead_margin: Decimal
+    running_ahead: bool
+    plan_is_default: bool
+    authority: str
+
+
+class StatsDashDayOut(Schema):
+    day: str
+    count: int
+    fund_total: Decimal
+
+
+class StatsDashTownshipOut(Schema):
+    code: str
+    name: str
+    population: int
+    enrolled: int
+    rate: Decimal | None
+
+
+class StatsDashFacilityOut(Schema):
+    code: str
+    name: str
+    level: str
+    count: int
+    total_cost: Decimal
+    fund_total: Decimal
+    cost_per_episode: Decimal | None
+
+
+class StatsDashDrugShareOut(Schema):
+    code: str
+    name: str
+    month: int
+    drug_cost: Decimal
+    total_cost: Decimal
+    drug_share: Decimal
+    limit: Decimal
+
+
+class StatsDashAlertOut(Schema):
+    kind: str
+    level: str
+    message: str
+
+
+class StatsDashboardOut(Schema):
+    year: int
+    start: str
+    until: str
+    county: bool
+    fund_by_month: list[StatsDashMonthOut] | None
+    utilisation: StatsDashUtilisationOut | None
+    settlements_by_day: list[StatsDashDayOut]
+    enrollment_by_township: list[StatsDashTownshipOut]
+    top_facilities: list[StatsDashFacilityOut]
+    drug_share_alerts: list[StatsDashDrugShareOut] | None
+    drug_share_limit: Decimal
+    alerts: list[StatsDashAlertOut]
+
+
+@router.get("/dashboard", response={200: StatsDashboardOut, **ERRORS},
+            summary="局长驾驶舱：基金按月收支与结余、年度计划执行进度、每日结算、各乡镇参合率、费用居前的机构、预警")
+def stats_dashboard(request, year: str = PERIOD["year"]):
+    data = dashboard_for(request.user, {"year": year})
+    return {**data, "start": data["start"].isoformat(), "until": data["until"].isoformat(),
+            "settlements_by_day": [{**d, "day": d["day"].isoformat()} for d in data["settlements_by_day"]]}

@@ -6,7 +6,7 @@ episode counts once. Manual claims carry class totals, not items: they have no d
 
 from __future__ import annotations
 
-from django.db.models import Case, DecimalField, F, Sum, When
+from django.db.models import Case, DecimalField, F, Q, Sum, When
 
 from nrcms.claims.models import ChargeLine, SettlementKind
 from nrcms.facilities.models import CatalogueItem, Facility, ItemKind
@@ -14,20 +14,26 @@ from nrcms.funding.ledger import fen_sum
 
 from .ratios import percent
 from .scope import Scope
-from .sources import _category, net_by, scope_q
+from .sources import _category, day_range, net_by, scope_q
 
 
 def drug_cost_by_facility(scope: Scope) -> dict[str, object]:
+    return {code: cost for (code,), cost in drug_cost_by(scope).items()}
+
+
+def drug_cost_by(scope: Scope, **keys) -> dict[tuple, object]:
+    """Net drug cost by facility code and any further `keys` (name → expression on ChargeLine, e.g. the month of
+    the settlement row), keyed by (facility code, *keys)."""
     drugs = CatalogueItem.objects.filter(kind=ItemKind.DRUG).values("code")
-    qs = ChargeLine.objects.filter(catalogue_code__in=drugs,
-                                   episode__settlements__settled_at__date__range=(scope.start, scope.end))
+    qs = ChargeLine.objects.filter(Q(catalogue_code__in=drugs)
+                                   & day_range("episode__settlements__settled_at", scope.start, scope.end))
     qs = qs.filter(scope_q(scope))
     if scope.category:
         qs = qs.filter(_category(scope))
     signed = Case(When(episode__settlements__kind=SettlementKind.REVERSAL, then=-F("amount")), default=F("amount"),
                   output_field=DecimalField(max_digits=14, decimal_places=2))
-    rows = qs.order_by().values("episode__facility__code").annotate(d=Sum(signed))
-    return {r["episode__facility__code"]: fen_sum(r["d"]) for r in rows}
+    rows = qs.order_by().annotate(**keys).values("episode__facility__code", *keys).annotate(d=Sum(signed))
+    return {(r["episode__facility__code"], *(r[k] for k in keys)): fen_sum(r["d"]) for r in rows}
 
 
 def facility_rows(scope: Scope) -> list[dict]:

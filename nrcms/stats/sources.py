@@ -10,11 +10,13 @@ fen (`fen_sum`: SQLite hands decimal sums back through a float)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 
 from nrcms.claims.models import ManualClaim, ManualClaimStatus, Settlement, SettlementKind
 from nrcms.core.money import ZERO
@@ -73,6 +75,7 @@ class Source:
     sign: int  # multiplies everything: −1 for the reversals of manual claims
     row_sign: object  # +1 / −1 per row (a desk reversal row is −1)
     referral: Q
+    date_field: str  # the moment that dates a row into a period (settled_at, paid_at, closed_at)
 
 
 def _category(scope: Scope, path: str = "episode__") -> Exists:
@@ -97,17 +100,25 @@ def _filtered(qs: QuerySet, scope: Scope, path: str = "episode__") -> QuerySet:
     return qs.filter(_category(scope, path)) if scope.category else qs
 
 
+def day_range(field: str, start: dt.date, end: dt.date) -> Q:
+    """`field` (a timestamp) on the local days start..end inclusive, as a range of instants rather than
+    `field__date__range`: the same rows, but PostgreSQL can use an index on the column for it."""
+    tz = timezone.get_current_timezone()
+    return Q(**{f"{field}__gte": dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+                f"{field}__lt": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)})
+
+
 def sources(scope: Scope) -> list[Source]:
-    period = (scope.start, scope.end)
-    desk = Settlement.objects.filter(settled_at__date__range=period)
-    paid = ManualClaim.objects.filter(paid_at__date__range=period,
+    desk = Settlement.objects.filter(day_range("settled_at", scope.start, scope.end))
+    paid = ManualClaim.objects.filter(day_range("paid_at", scope.start, scope.end),
                                       status__in=(ManualClaimStatus.PAID, ManualClaimStatus.REVERSED))
-    reversed_ = ManualClaim.objects.filter(closed_at__date__range=period, status=ManualClaimStatus.REVERSED)
+    reversed_ = ManualClaim.objects.filter(day_range("closed_at", scope.start, scope.end),
+                                           status=ManualClaimStatus.REVERSED)
     desk_sign = Case(When(kind=SettlementKind.REVERSAL, then=Value(-1)), default=Value(1), output_field=IntegerField())
     manual_referral = Q(referral__isnull=False) | Q(episode__referral__isnull=False)
-    return [Source(_filtered(desk, scope), 1, desk_sign, Q(episode__referral__isnull=False)),
-            Source(_filtered(paid, scope), 1, Value(1), manual_referral),
-            Source(_filtered(reversed_, scope), -1, Value(1), manual_referral)]
+    return [Source(_filtered(desk, scope), 1, desk_sign, Q(episode__referral__isnull=False), "settled_at"),
+            Source(_filtered(paid, scope), 1, Value(1), manual_referral, "paid_at"),
+            Source(_filtered(reversed_, scope), -1, Value(1), manual_referral, "closed_at")]
 
 
 def _counted(condition: Q, row_sign) -> Sum:

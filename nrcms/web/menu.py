@@ -71,11 +71,13 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("方案对比"), "scheme_diff", (Cap.SCHEME_MANAGE, Cap.SCHEME_APPROVE)),
     )),
     MenuGroup(_("统计报表"), (
+        MenuItem(_("局长驾驶舱"), "stats_dashboard", Cap.REPORTS_VIEW),
         MenuItem(_("统计指标"), "stats_home", Cap.REPORTS_VIEW),
         MenuItem(_("三级台账"), "stats_ledgers", Cap.REPORTS_VIEW),
         MenuItem(_("基金收支月报"), "stats_fund_monthly", Cap.REPORTS_VIEW, county_only=True),
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
+        MenuItem(_("基金年度支出计划"), "stats_plan", Cap.REPORTS_VIEW, county_only=True),
     )),
     MenuGroup(_("监督审计"), (
         MenuItem(_("智能审核队列"), "supervision_queue", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),

@@ -83,6 +83,17 @@ def _imports_with_errors(actor: User) -> int:
         Q(status__in=(ImportStatus.FAILED, ImportStatus.STALE)) | Q(rows_error__gt=0)).count()
 
 
+def _outstanding(actor: User, year: int) -> dict[str, int]:
+    """未参合、未缴费户 of the clerk's villages by status (not_enrolled, unpaid, partial), in one query."""
+    from collections import Counter
+
+    from nrcms.funding.outstanding import outstanding_households
+
+    # the status is an annotation over subqueries: counted here rather than grouped by in SQL
+    return dict(Counter(outstanding_households(actor=actor, scheme_year=year).order_by()
+                        .values_list("outstanding_status", flat=True)))
+
+
 def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
     """The user's to-do list, in the order the work is usually done."""
     from nrcms.payments.models import StatementStatus
@@ -134,6 +145,17 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
             TodoItem("complaints-open", "新受理、尚未交办的投诉", open_count(actor), _url("complaint_list", status="received"), "件"),
             TodoItem("complaints-overdue", "超过办理期限未办结的投诉", overdue_count(actor),
                      _url("complaint_list", overdue="1"), "件"),
+        ]
+    if actor.can(Cap.CONTRIBUTION_COLLECT):
+        # the township's and the village's clerks: households of their villages still to collect from or enrol
+        year, by_status = today.year, _outstanding(actor, today.year)
+        items += [
+            TodoItem("households-unpaid", f"{year} 年度已参合未缴费的户", by_status.get("unpaid", 0),
+                     _url("outstanding_list", year=year, status="unpaid"), "户"),
+            TodoItem("households-partial", f"{year} 年度未缴清的户", by_status.get("partial", 0),
+                     _url("outstanding_list", year=year, status="partial"), "户"),
+            TodoItem("households-not-enrolled", f"{year} 年度未参合的户", by_status.get("not_enrolled", 0),
+                     _url("outstanding_list", year=year, status="not_enrolled"), "户"),
         ]
     if actor.can(Cap.REGISTRY_EDIT) and not desk:
         items.append(TodoItem("imports-with-errors", "有错误或未完成的花名册导入", _imports_with_errors(actor),

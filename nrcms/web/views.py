@@ -81,6 +81,9 @@ class NrcmsLogoutView(LogoutView):
         return super().post(request, *args, **kwargs)
 
 
+DASHBOARD_HOME = (Role.COUNTY_DIRECTOR, Role.COMMITTEE)
+
+
 def home(request):
     user = request.user
     j = selectors.jurisdiction_of(user)
@@ -98,11 +101,11 @@ def home(request):
             from nrcms.accounts.account_requests import account_requests_to_decide
 
             context["requests_to_decide"] = account_requests_to_decide(actor=user)
-        if user.can(Cap.CONTRIBUTION_COLLECT):  # the clerk's to-do: households still to enrol or to collect from
-            from nrcms.funding.outstanding import outstanding_count
-
+        if user.can(Cap.CONTRIBUTION_COLLECT):  # the clerk's work: the counts are in the to-do list (todo.py)
             context["year"] = timezone.localdate().year
-            context["outstanding"] = outstanding_count(actor=user, scheme_year=context["year"])
+            context["outstanding"] = sum(t.count for t in context["todo"] if t.key.startswith("households-"))
+        if user.role in DASHBOARD_HOME and j.is_county:  # the director's and the committee's headline, loaded
+            context["headline"] = True  # after the page (stats_headline): the home page never waits for it
     return render(request, "web/home.html", context)
 
 

@@ -172,3 +172,18 @@ def test_the_clerks_outstanding_households_stay_on_the_home_page(client, login):
     html = client.get("/").content.decode()
     assert 'data-testid="home-outstanding"' in html and 'data-testid="todo-imports-with-errors"' in html
     assert html.count("<h2>待办</h2>") == 1
+
+
+def test_the_clerks_to_do_counts_households_of_their_villages_by_status(client, login, demo):
+    from nrcms.funding.outstanding import outstanding_households
+
+    year = timezone.localdate().year
+    for username in ("ganting", "donghan"):
+        counts = _counts(demo[username])
+        for status in ("unpaid", "partial", "not_enrolled"):
+            expected = outstanding_households(actor=demo[username], scheme_year=year, status=status).count()
+            assert counts[f"households-{status.replace('_', '-')}"] == expected, (username, status)
+    login("donghan")
+    count, url = _shown(client, "households-unpaid")
+    assert count > 0 and url == f"/funding/outstanding/?year={year}&status=unpaid"
+    assert "households-unpaid" not in _counts(demo["reviewer"])
