@@ -18,6 +18,8 @@ urlpatterns = [
     path("payments/", include("nrcms.payments.urls")),
     path("ops/", include("nrcms.ops.urls")),
     path("stats/", include("nrcms.stats.urls")),
+    path("disclosure/", include("nrcms.disclosure.urls")),
+    path("public/", include("nrcms.disclosure.urls_public")),  # no login: published disclosure lists
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "nrcms.payments",
     "nrcms.ops",
     "nrcms.stats",
+    "nrcms.disclosure",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",
@@ -185,6 +186,8 @@ NRCMS_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_WIN
 NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES = int(os.environ.get("NRCMS_LOGIN_ACCOUNT_LOCK_MINUTES", "30"))
 # The hospital desk's member lookup (by certificate or ID number): per API token, or per signed-in user on the page.
 NRCMS_DESK_LOOKUP_PER_MINUTE = int(os.environ.get("NRCMS_DESK_LOOKUP_PER_MINUTE", "30"))
+# The public disclosure page and API (/public/, /api/public/…, no login): requests per minute per client address.
+NRCMS_PUBLIC_PER_MINUTE = int(os.environ.get("NRCMS_PUBLIC_PER_MINUTE", "60"))
 
 # Two-step sign-in (docs/guide/login.md, nrcms/accounts/two_factor.py): these roles must use a TOTP code after the
 # password (enrolment is forced at their next sign-in); every other role may choose it on the "两步验证" page.

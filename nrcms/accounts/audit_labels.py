@@ -119,6 +119,8 @@ ACTION_LABELS: dict[str, str] = {
     "statement.approve": "审定月结算单",
     "statement.disburse": "拨付",
     "reconciliation.submit": "提交日对账",
+    # disclosure
+    "disclosure.publish": "发布公示",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -164,6 +166,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "registry.enrollmentexemption": "未参合登记",
     "registry.numbersequence": "编号序列",
     "export": "导出文件",
+    "disclosure.publication": "公示发布记录",
 }
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.

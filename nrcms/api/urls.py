@@ -8,6 +8,8 @@ from nrcms.claims.api import router as desk_router
 from nrcms.claims.api_manual import router as manual_router
 from nrcms.claims.api_referral import router as referral_router
 from nrcms.claims.api_search import router as settlement_router
+from nrcms.disclosure.api import public_router as public_disclosure_router
+from nrcms.disclosure.api import router as disclosure_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
@@ -42,3 +44,5 @@ api.add_router("/settlements", settlement_router)
 api.add_router("/payments", payments_router)
 api.add_router("/ops", ops_router)
 api.add_router("/stats", stats_router)
+api.add_router("/disclosure", disclosure_router)
+api.add_router("/public/disclosures", public_disclosure_router)  # no login: see nrcms/disclosure/api.py

@@ -71,6 +71,10 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
     )),
+    MenuGroup(_("公示"), (
+        MenuItem(_("补偿公示"), "disclosure_home", Cap.DISCLOSURE_VIEW),
+        MenuItem(_("公众查询页"), "public_disclosure", Cap.DISCLOSURE_VIEW),
+    )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
