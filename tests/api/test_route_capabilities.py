@@ -16,6 +16,10 @@ from nrcms.api.urls import api
 pytestmark = pytest.mark.django_db
 # Open to any signed-in account: only what concerns the account itself.
 ANY_SIGNED_IN = {("GET", "/api/me"), ("GET", "/api/password-policy"), ("GET", "/api/me/two-factor")}  # the rules a new password must meet
+# Open to anyone WITHOUT login (auth=None): only the published disclosure lists (公示) for a township's WeChat page,
+# masked, with no search, rate-limited per client address (nrcms/disclosure/api.py). Nothing else may join this list.
+PUBLIC = {("GET", "/api/public/disclosures/townships"), ("GET", "/api/public/disclosures/villages"),
+          ("GET", "/api/public/disclosures/months"), ("GET", "/api/public/disclosures")}
 PARAM = re.compile(r"\{[^}]+\}")
 
 
@@ -41,6 +45,10 @@ def test_the_walk_finds_every_operation_of_the_schema():
 
 @pytest.mark.parametrize(("method", "url", "operation"), OPERATIONS, ids=[f"{m} {u}" for m, u, _ in OPERATIONS])
 def test_every_operation_declares_a_capability(method, url, operation):
+    if (method, url) in PUBLIC:
+        assert not operation.auth_callbacks, f"{method} {url} 在公开名单中，却声明了登录要求"
+        return
+    assert operation.auth_callbacks, f"{method} {url} 无需登录即可调用：只有 PUBLIC 名单中的公示接口可以这样"
     declared = capabilities_of_operation(operation)
     assert declared is not None, f"{method} {url} 没有声明所需权限（requires(Cap.…)）"
     if not declared:
