@@ -178,6 +178,7 @@ FIELD_LABELS: dict[str, str] = {
     "scope": "锁定范围",
     "second_factor": "第二步验证方式", "purpose": "验证用途", "remaining": "剩余恢复码", "recovery_codes": "恢复码个数",
     "two_factor_enrolled": "已启用两步验证",
+    "patients": "公示人次", "reimbursed": "补偿合计",  # disclosure.publish
     "via": "途径", "found": "查到人数", "limit": "每分钟上限", "window_start": "计数起始时间", "client": "客户端",
     "count": "条数", "file": "文件", "file_sha256": "文件校验和（SHA-256）", "first_seq": "起始序号",
     "last_seq": "截止序号",
