@@ -168,3 +168,21 @@ def test_the_command_publishes_and_writes_posters(small, tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["新农合基金收支与大额补偿公示_试验乡_2026-03_A4.pdf", "新农合补偿公示_乙村_2026-03_A4.pdf",
                      "新农合补偿公示_甲村_2026-03_A4.pdf"]
+
+
+def test_the_home_page_reminds_a_publisher_of_last_months_disclosure(small):
+    import datetime as dt
+
+    from nrcms.disclosure.selectors import month_of
+    from nrcms.disclosure.services import disclosure_publish
+    from nrcms.web.todo import todo_items
+
+    today = dt.date(2026, 4, 10)
+
+    def item():
+        return next(i for i in todo_items(actor=small.clerk, today=today) if i.key == "disclosure-unpublished")
+
+    assert (item().count, item().label, item().url) == (1, "2026-03 补偿公示未发布", "/disclosure/?month=2026-03")
+    start, end = month_of("2026-03")
+    disclosure_publish(actor=small.clerk, start=start, end=end, region=small.clerk.region, today=today)
+    assert item().count == 0
