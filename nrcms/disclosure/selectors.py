@@ -63,7 +63,7 @@ class TownshipFundRow:
     code: str
     name: str
     contributions: Decimal  # 个人缴费 collected from the township's households (net of reversals)
-    count: int  # 补偿人次 (net)
+    count: int  # 结算人次 (net), as the statistics count them
     total_cost: Decimal
     reimbursed: Decimal  # 新农合补偿 paid for the township's patients
 
@@ -119,8 +119,9 @@ def _rows(net: dict[int, list], prefix: str) -> list[PatientRow]:
 
 
 def village_list(*, start: dt.date, end: dt.date, prefix: str) -> list[PatientRow]:
-    """Every reimbursed patient of the month living under `prefix` (a village, or a whole township)."""
-    return _rows(_net_by_episode(start, end, prefix), prefix)
+    """Every reimbursed patient of the month living under `prefix` (a village, or a whole township): a settlement
+    that paid nothing (below the deductible, outside the catalogue) reimbursed no one and is not listed."""
+    return _rows({k: v for k, v in _net_by_episode(start, end, prefix).items() if v[2]}, prefix)
 
 
 def large_reimbursements(*, start: dt.date, end: dt.date, prefix: str,
