@@ -22,6 +22,8 @@ urlpatterns = [
     path("public/", include("nrcms.complaints.urls_public")),
     path("supervision/", include("nrcms.supervision.urls")),
     path("schemes/", include("nrcms.schemes.urls")),
+    path("disclosure/", include("nrcms.disclosure.urls")),
+    path("public/", include("nrcms.disclosure.urls_public")),  # no login: published disclosure lists
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

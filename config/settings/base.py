@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "nrcms.stats",
     "nrcms.complaints",
     "nrcms.schemes",
+    "nrcms.disclosure",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",
@@ -192,6 +193,8 @@ NRCMS_DESK_LOOKUP_PER_MINUTE = int(os.environ.get("NRCMS_DESK_LOOKUP_PER_MINUTE"
 # complaints per client address and hour.
 NRCMS_COMPLAINT_DAYS = int(os.environ.get("NRCMS_COMPLAINT_DAYS", "15"))
 NRCMS_PUBLIC_COMPLAINTS_PER_HOUR = int(os.environ.get("NRCMS_PUBLIC_COMPLAINTS_PER_HOUR", "5"))
+# The public disclosure page and API (/public/, /api/public/…, no login): requests per minute per client address.
+NRCMS_PUBLIC_PER_MINUTE = int(os.environ.get("NRCMS_PUBLIC_PER_MINUTE", "60"))
 
 # Two-step sign-in (docs/guide/login.md, nrcms/accounts/two_factor.py): these roles must use a TOTP code after the
 # password (enrolment is forced at their next sign-in); every other role may choose it on the "两步验证" page.

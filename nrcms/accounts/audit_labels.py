@@ -149,6 +149,8 @@ ACTION_LABELS: dict[str, str] = {
     "scheme.upload": "上传补偿方案（并校验）",
     "scheme.simulate": "补偿方案模拟测算",
     "scheme.approve": "批准补偿方案",
+    # disclosure
+    "disclosure.publish": "发布公示",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -203,6 +205,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "supervision.reviewdecision": "审核处理意见",
     "supervision.samplingrate": "抽查比例",
     "export": "导出文件",
+    "disclosure.publication": "公示发布记录",
 }
 
 # Keys recorded in before/after that are not model fields, or whose model field has an English verbose_name.
@@ -217,6 +220,7 @@ FIELD_LABELS: dict[str, str] = {
     "scope": "锁定范围",
     "second_factor": "第二步验证方式", "purpose": "验证用途", "remaining": "剩余恢复码", "recovery_codes": "恢复码个数",
     "two_factor_enrolled": "已启用两步验证",
+    "patients": "公示人次", "reimbursed": "补偿合计",  # disclosure.publish
     "via": "途径", "found": "查到人数", "limit": "每分钟上限", "window_start": "计数起始时间", "client": "客户端",
     "count": "条数", "file": "文件", "file_sha256": "文件校验和（SHA-256）", "first_seq": "起始序号",
     "last_seq": "截止序号",

@@ -61,7 +61,7 @@ class PasswordChangeRequiredMiddleware:
     no session and pass untouched."""
 
     allowed_names = ("password_change", "logout")
-    open_prefixes = ("/static/", "/i18n/")
+    open_prefixes = ("/static/", "/i18n/", "/public/", "/api/public/")  # the public disclosure needs no account
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -96,7 +96,7 @@ class TwoFactorEnrolmentRequiredMiddleware:
     403. API tokens are not affected: their requests carry no session user."""
 
     allowed_names = ("two_factor_enrol", "logout")
-    open_prefixes = ("/static/", "/i18n/")
+    open_prefixes = ("/static/", "/i18n/", "/public/", "/api/public/")  # the public disclosure needs no account
 
     def __init__(self, get_response):
         self.get_response = get_response

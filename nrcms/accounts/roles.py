@@ -62,6 +62,10 @@ class Cap:
     # refund) and runs the monthly batch; the director, the committee and the auditors read it all, read-only.
     SUPERVISION_REVIEW = "supervision.review"
     SUPERVISION_VIEW = "supervision.view"
+    # 公示 (nrcms/disclosure): preview a month's lists and posters of the jurisdiction's villages (masked, as they
+    # are posted), and publish a month so that the public page shows it.
+    DISCLOSURE_VIEW = "disclosure.view"
+    DISCLOSURE_PUBLISH = "disclosure.publish"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -78,6 +82,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.COMPLAINTS_HANDLE: "办理投诉", Cap.COMPLAINTS_VIEW: "查阅投诉", Cap.INQUIRY_LOG: "登记咨询",
     Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
     Cap.SUPERVISION_REVIEW: "智能审核处理", Cap.SUPERVISION_VIEW: "查阅智能审核",
+    Cap.DISCLOSURE_VIEW: "查看公示", Cap.DISCLOSURE_PUBLISH: "发布公示",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -86,21 +91,25 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW,
-                     Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW}
+                     Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW,
+                     Cap.DISCLOSURE_PUBLISH}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.COMPLAINTS_HANDLE,
-                                                 Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW}),
+                                                 Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW,
+                                                 Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
                                            Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
-                                    Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG}),
-    Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
+                                    Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG,
+                                    Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH}),
+    # the village group posts the disclosure lists on the village wall (domain §2): it prints, never publishes
+    Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT, Cap.DISCLOSURE_VIEW}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW,
-                                         Cap.SUPERVISION_VIEW}),
+                                         Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),

@@ -11,6 +11,8 @@ from nrcms.claims.api_search import router as settlement_router
 from nrcms.complaints.api import inquiry_router
 from nrcms.complaints.api import public_router as public_complaints_router
 from nrcms.complaints.api import router as complaints_router
+from nrcms.disclosure.api import public_router as public_disclosure_router
+from nrcms.disclosure.api import router as disclosure_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
 from nrcms.funding.api import router as funding_router
@@ -55,3 +57,5 @@ api.add_router("/inquiries", inquiry_router)
 api.add_router("/public", public_complaints_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/schemes", schemes_router)
+api.add_router("/disclosure", disclosure_router)
+api.add_router("/public/disclosures", public_disclosure_router)  # no login: see nrcms/disclosure/api.py

@@ -88,6 +88,10 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("投诉办理"), "complaint_list", (Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW), county_only=True),
         MenuItem(_("咨询登记"), "inquiry_list", (Cap.INQUIRY_LOG, Cap.COMPLAINTS_VIEW)),
     )),
+    MenuGroup(_("公示"), (
+        MenuItem(_("补偿公示"), "disclosure_home", Cap.DISCLOSURE_VIEW),
+        MenuItem(_("公众查询页"), "public_disclosure", Cap.DISCLOSURE_VIEW),
+    )),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
         MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),

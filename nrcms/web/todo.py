@@ -92,6 +92,16 @@ def _outstanding(actor: User, year: int) -> dict[str, int]:
     # the status is an annotation over subqueries: counted here rather than grouped by in SQL
     return dict(Counter(outstanding_households(actor=actor, scheme_year=year).order_by()
                         .values_list("outstanding_status", flat=True)))
+def _disclosure_unpublished(actor: User, today: dt.date) -> tuple[int, str]:
+    """1 when last month's disclosure (公示) of the actor's region is not yet published, with that month."""
+    from nrcms.disclosure.selectors import month_of, publication_of
+    from nrcms.registry.models import Region, RegionLevel
+
+    month = f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+    region = actor.region or Region.objects.filter(level=RegionLevel.COUNTY).first()
+    if region is None or region.level not in (RegionLevel.COUNTY, RegionLevel.TOWNSHIP):
+        return 0, month
+    return (0 if publication_of(month_of(month)[0], region) else 1), month
 
 
 def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
@@ -157,6 +167,10 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
             TodoItem("households-not-enrolled", f"{year} 年度未参合的户", by_status.get("not_enrolled", 0),
                      _url("outstanding_list", year=year, status="not_enrolled"), "户"),
         ]
+    if actor.can(Cap.DISCLOSURE_PUBLISH):
+        count, month = _disclosure_unpublished(actor, today)
+        items.append(TodoItem("disclosure-unpublished", f"{month} 补偿公示未发布", count,
+                              _url("disclosure_home", month=month), "个月"))
     if actor.can(Cap.REGISTRY_EDIT) and not desk:
         items.append(TodoItem("imports-with-errors", "有错误或未完成的花名册导入", _imports_with_errors(actor),
                               _url("roster_import"), "批"))

@@ -16,9 +16,12 @@ from nrcms.api.urls import api
 pytestmark = pytest.mark.django_db
 # Open to any signed-in account: only what concerns the account itself.
 ANY_SIGNED_IN = {("GET", "/api/me"), ("GET", "/api/password-policy"), ("GET", "/api/me/two-factor")}  # the rules a new password must meet
-# Open to everybody, without login: the public's complaint page in the API (rate-limited per client address,
-# progress by the exact tracking code only — nrcms/complaints/api.py).
-PUBLIC = {("POST", "/api/public/complaints"), ("GET", "/api/public/complaints/{code}")}
+# Open to anyone WITHOUT login (auth=None): the published disclosure lists (公示) for a township's WeChat page,
+# masked, with no search (nrcms/disclosure/api.py), and the public's complaint intake and progress by the exact
+# tracking code (nrcms/complaints/api.py) — both rate-limited per client address. Nothing else may join this list.
+PUBLIC = {("GET", "/api/public/disclosures/townships"), ("GET", "/api/public/disclosures/villages"),
+          ("GET", "/api/public/disclosures/months"), ("GET", "/api/public/disclosures"),
+          ("POST", "/api/public/complaints"), ("GET", "/api/public/complaints/{code}")}
 PARAM = re.compile(r"\{[^}]+\}")
 
 
@@ -44,10 +47,11 @@ def test_the_walk_finds_every_operation_of_the_schema():
 
 @pytest.mark.parametrize(("method", "url", "operation"), OPERATIONS, ids=[f"{m} {u}" for m, u, _ in OPERATIONS])
 def test_every_operation_declares_a_capability(method, url, operation):
-    declared = capabilities_of_operation(operation)
     if (method, url) in PUBLIC:
-        assert declared is None and not operation.auth_callbacks, f"{method} {url} 是公众接口，不应要求登录"
+        assert not operation.auth_callbacks, f"{method} {url} 在公开名单中，却声明了登录要求"
         return
+    assert operation.auth_callbacks, f"{method} {url} 无需登录即可调用：只有 PUBLIC 名单中的公众接口可以这样"
+    declared = capabilities_of_operation(operation)
     assert declared is not None, f"{method} {url} 没有声明所需权限（requires(Cap.…)）"
     if not declared:
         assert (method, url) in ANY_SIGNED_IN, f"{method} {url} 对任何登录用户开放：请声明其页面所需的权限"
