@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "nrcms.payments",
     "nrcms.ops",
     "nrcms.stats",
+    "nrcms.simulation",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

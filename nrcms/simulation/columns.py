@@ -95,7 +95,7 @@ def row_dict(row: Row) -> dict:
 def frame(rows: Iterable[Row] | Iterable[dict]) -> pl.DataFrame:
     """A checked episode frame from engine rows (or from row dicts already summarised)."""
     dicts = [r if isinstance(r, dict) else row_dict(r) for r in rows]
-    has_start = any("start_admissions" in d for d in dicts)
+    has_start = any(key.startswith("start_") for d in dicts for key in d)
     schema = {**COLUMNS, **(START_COLUMNS if has_start else {})}
     if has_start:
         for d in dicts:
