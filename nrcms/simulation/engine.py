@@ -125,6 +125,18 @@ def _tiers(eligible: np.ndarray, deductible: np.ndarray, tiers: tuple[Tier, ...]
     return np.where(eligible > deductible, total, 0)
 
 
+def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
+    """Rows by person, then date, then their place in the frame (a stable sort on one int64 key when the
+    ids and dates fit in it, else a three-key lexsort)."""
+    n = len(person)
+    lo, hi = int(person.min()), int(person.max())
+    first_day = int(date.min())
+    span = int(date.max()) - first_day + 1
+    if lo >= 0 and hi < (1 << 62) // span:
+        return np.argsort(person.astype(I64) * span + (date - first_day), kind="stable")
+    return np.lexsort((np.arange(n), date, person))
+
+
 def _grouped_cumsum(values: np.ndarray, first: np.ndarray, person: np.ndarray) -> np.ndarray:
     """Running totals per person (rows sorted by person): inclusive of the row."""
     running = np.cumsum(values)
@@ -145,7 +157,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     q = QUANTUM[p.rounding]
     person_raw = df["person_id"].to_numpy()
     date_raw = df["date"].to_physical().to_numpy().astype(np.int32)
-    order = np.lexsort((np.arange(n), date_raw, person_raw))
+    order = replay_order(person_raw, date_raw)
 
     def col(name):
         return df[name].to_numpy()[order]
@@ -158,7 +170,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     pcode = np.cumsum(first_flag) - 1
     rank = np.arange(n) - first[pcode]
     date = date_raw[order]
-    inpatient = col("kind") == "inpatient"
+    inpatient = (df["kind"] == "inpatient").to_numpy()[order]
     level = _lookup_levels(df["facility_level"])[order]
     in_county, designated, referred = col("in_county"), col("designated"), col("referred")
     interim, continuation, has_charges = col("interim"), col("continuation"), col("has_charges")
@@ -277,10 +289,11 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
 
     # Wave order: rank, then [payable admissions | payable visits | refused], then person.
     group = np.where(ok_in, 0, np.where(ok_out, 1, 2))
-    wave_order = np.lexsort((pcode, group, rank))
-    key = (rank * 3 + group)[wave_order]
+    key = rank * 3 + group
+    wave_order = np.argsort(key, kind="stable")  # rows are already by person: the sort keeps that order
+    key = key[wave_order]
     waves = int(rank.max()) + 1
-    bounds = np.searchsorted(key, np.arange(waves * 3 + 1) * 0 + np.arange(0, waves * 3 + 1))
+    bounds = np.searchsorted(key, np.arange(waves * 3 + 1))
 
     def w(a):
         return a[wave_order]

@@ -14,11 +14,14 @@ from nrcms.policy import Scheme, Settlement, settle
 
 from .columns import episode_from_row, start_of
 from .engine import RESULTS
+from .engine import replay_order as engine_order
 
 
 def replay_order(df: pl.DataFrame) -> np.ndarray:
     """Rows by person, then date, then their place in the frame: the order a year is settled in."""
-    return np.lexsort((np.arange(df.height), df["date"].to_physical().to_numpy(), df["person_id"].to_numpy()))
+    if df.height == 0:
+        return np.zeros(0, np.int64)
+    return engine_order(df["person_id"].to_numpy(), df["date"].to_physical().to_numpy().astype(np.int32))
 
 
 def replay_scalar(df: pl.DataFrame, scheme: Scheme) -> list[Settlement]:
