@@ -18,6 +18,7 @@ urlpatterns = [
     path("payments/", include("nrcms.payments.urls")),
     path("ops/", include("nrcms.ops.urls")),
     path("stats/", include("nrcms.stats.urls")),
+    path("simulation/", include("nrcms.simulation.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

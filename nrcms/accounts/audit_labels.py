@@ -54,6 +54,9 @@ ACTION_LABELS: dict[str, str] = {
     "region.update": "修改行政区划",
     "roster.import": "导入花名册",
     "roster.import_batch": "导入花名册（批次）",
+    # simulation (方案测算)
+    "simulation.run": "发起方案测算",
+    "simulation.finish": "方案测算结束",
     "household.register": "建档立户",
     "household.set_head": "变更户主",
     "household.enroll": "参合登记",
@@ -218,6 +221,9 @@ FIELD_LABELS_BY_TYPE: dict[tuple[str, str], str] = {
     ("funding.contribution", "persons"): "缴费人员",
     ("registry.household", "enrolled"): "参合人员",
     ("payments.facilitystatement", "amount"): "拨付金额",
+    ("simulation.simulationrun", "schemes"): "测算方案", ("simulation.simulationrun", "year"): "就诊年度",
+    ("simulation.simulationrun", "income"): "当年筹资", ("simulation.simulationrun", "project_years"): "预测年数",
+    ("simulation.simulationrun", "growth"): "增长假设",
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")

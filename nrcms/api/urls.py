@@ -18,6 +18,7 @@ from nrcms.payments.api import router as payments_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
+from nrcms.simulation.api import router as simulation_router
 from nrcms.stats.api import router as stats_router
 
 from .base import build_api
@@ -42,3 +43,4 @@ api.add_router("/settlements", settlement_router)
 api.add_router("/payments", payments_router)
 api.add_router("/ops", ops_router)
 api.add_router("/stats", stats_router)
+api.add_router("/simulation", simulation_router)

@@ -15,6 +15,7 @@ b_eligible, b_over, b_first, stay_eligible_before (fen) and the optional year-to
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -137,17 +138,23 @@ def read_episodes(path: str | Path) -> pl.DataFrame:
     path = Path(path)
     if not path.exists():
         raise ExtractError(f"就诊数据文件 {path} 不存在")
+    return episodes_from_bytes(path.read_bytes(), path.name)
+
+
+def episodes_from_bytes(content: bytes, name: str) -> pl.DataFrame:
+    """The same from a file's bytes (an upload); `name` tells Parquet from CSV and names it in errors."""
+    suffix = Path(name).suffix.lower()
     try:
-        if path.suffix.lower() == ".parquet":
-            df = pl.read_parquet(path)
-        elif path.suffix.lower() == ".csv":
-            df = pl.read_csv(path, try_parse_dates=True, schema_overrides={"diagnosis_code": pl.Utf8,
-                                                                            "categories": pl.Utf8})
+        if suffix == ".parquet":
+            df = pl.read_parquet(io.BytesIO(content))
+        elif suffix == ".csv":
+            df = pl.read_csv(io.BytesIO(content), try_parse_dates=True,
+                             schema_overrides={"diagnosis_code": pl.Utf8, "categories": pl.Utf8})
         else:
-            raise ExtractError(f"就诊数据文件应为 .parquet 或 .csv：{path.name}")
+            raise ExtractError(f"就诊数据文件应为 .parquet 或 .csv：{name}")
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise ExtractError(f"读取就诊数据文件 {path.name} 失败：{exc}") from exc
-    return checked(df, path.name)
+        raise ExtractError(f"读取就诊数据文件 {name} 失败：{exc}") from exc
+    return checked(df, name)
 
 
 def write_episodes(df: pl.DataFrame, path: str | Path) -> None:

@@ -76,3 +76,25 @@ def text_table(headers: list[str], rows: list[list]) -> str:
             return f"{v:,.2f}"
         return str(v)
     return "\n".join(["\t".join(headers), *("\t".join(show(v) for v in row) for row in rows)])
+
+
+def workbook_rows(outcomes: list[SchemeOutcome], projection: list[dict]) -> list[list]:
+    """The Excel sheet's rows under the headers 分组, 项目, one column per scheme: the comparison, then the
+    projection (if any) after an empty row."""
+    rows = comparison_rows(outcomes)
+    if projection:
+        rows += [[], ["预测", *PROJECTION_HEADERS], *(["预测", *r] for r in projection_rows(projection))]
+    return rows
+
+
+def display(value) -> str:
+    """One cell as the page shows it: a ratio (four places) as a percentage, an amount in yuan to the fen."""
+    from nrcms.core.money import format_yuan
+
+    if value is None:
+        return ""
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -4:
+        return f"{value * 100:.2f}%"
+    if isinstance(value, Decimal):
+        return format_yuan(value)
+    return str(value)

@@ -70,6 +70,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("基金收支月报"), "stats_fund_monthly", Cap.REPORTS_VIEW, county_only=True),
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
+        MenuItem(_("方案测算"), "simulation_home", Cap.SCHEME_MANAGE),
     )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
     MenuGroup(_("系统管理"), (

@@ -9,7 +9,13 @@ from nrcms.core.money import money, to_fen
 from nrcms.policy import SchemeError, load_scheme_file
 from nrcms.simulation.columns import read_episodes
 from nrcms.simulation.errors import ExtractError, SimulationError
-from nrcms.simulation.report import PROJECTION_HEADERS, comparison_rows, projection_rows, text_table
+from nrcms.simulation.report import (
+    PROJECTION_HEADERS,
+    comparison_rows,
+    projection_rows,
+    text_table,
+    workbook_rows,
+)
 from nrcms.simulation.simulate import Assumptions, dry_year, project, simulate
 
 
@@ -99,6 +105,5 @@ class Command(BaseCommand):
             dry = dry_year(rows)
             self.stdout.write(f"基金将在第 {dry} 年出现累计赤字" if dry is not None else f"{project_years} 年内基金不会用尽")
         if out:
-            Path(out).write_bytes(xlsx_bytes("测算结果", headers, table + ([[]] + [["预测", *r] for r in projection_rows(rows)]
-                                                                        if rows else [])))
+            Path(out).write_bytes(xlsx_bytes("测算结果", headers, workbook_rows(outcomes, rows)))
             self.stdout.write(f"已导出 {out}")
