@@ -79,7 +79,10 @@ class Command(BaseCommand):
         if workers:
             from nrcms.simulation.distributed import partitioned_runner
 
-            runner = partitioned_runner(workers)
+            try:
+                runner = partitioned_runner(workers)
+            except SimulationError as exc:
+                raise CommandError(str(exc)) from exc
         steps = len(chosen) + (project_years + 1 if project_years else 0)
         with tqdm(total=steps, desc="测算", unit="步") as bar:
             def progress(done, total, note):
