@@ -14,6 +14,8 @@ rebuilt on the worker, checked against its content hash (so a worker can never s
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import polars as pl
 
@@ -103,7 +105,8 @@ def connect(workers: str):
         count = int(text)
         if not 1 <= count <= 256:
             raise SimulationError(f"--workers 应为 1 到 256 个工作进程，或调度器地址 tcp://主机:8786，读到 {workers}")
-        return Client(LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None))
+        return Client(LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR))  # the progress bar, not the cluster's chatter
     if not text.startswith(("tcp://", "tls://")):
         raise SimulationError(f"--workers 应为工作进程数或调度器地址（tcp://主机:8786），读到 {workers}")
     return Client(text)
