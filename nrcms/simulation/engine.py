@@ -290,7 +290,10 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     # Wave order: rank, then [payable admissions | payable visits | refused], then person.
     group = np.where(ok_in, 0, np.where(ok_out, 1, 2))
     key = rank * 3 + group
-    wave_order = np.argsort(key, kind="stable")  # rows are already by person: the sort keeps that order
+    # rows are already by person: the stable sort keeps that order; on 16-bit keys (fewer than ~10,000
+    # episodes per person) numpy's stable sort is a radix sort, several times faster than on int64
+    narrow = key.astype(np.int16) if key.max() < np.iinfo(np.int16).max else key
+    wave_order = np.argsort(narrow, kind="stable")
     key = key[wave_order]
     waves = int(rank.max()) + 1
     bounds = np.searchsorted(key, np.arange(waves * 3 + 1))
