@@ -213,6 +213,8 @@ FIELD_LABELS: dict[str, str] = {
     "papers_received_on": "材料受理日期", "payable_from": "可支付日期", "persons_enrolled": "参合人数",
     "rows_error": "错误行数", "status_date": "状态日期", "unreferred": "未经转诊",
     "what": "导出内容", "filters": "筛选条件", "revealed": "查看的号码",
+    "schemes": "测算方案", "year": "年度", "income": "当年筹资", "project_years": "预测年数", "growth": "增长假设",
+    "episodes_file": "就诊数据文件", "message": "说明",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
@@ -221,9 +223,6 @@ FIELD_LABELS_BY_TYPE: dict[tuple[str, str], str] = {
     ("funding.contribution", "persons"): "缴费人员",
     ("registry.household", "enrolled"): "参合人员",
     ("payments.facilitystatement", "amount"): "拨付金额",
-    ("simulation.simulationrun", "schemes"): "测算方案", ("simulation.simulationrun", "year"): "就诊年度",
-    ("simulation.simulationrun", "income"): "当年筹资", ("simulation.simulationrun", "project_years"): "预测年数",
-    ("simulation.simulationrun", "growth"): "增长假设",
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
