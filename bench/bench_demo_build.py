@@ -40,6 +40,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+
     from nrcms.demo.build import build, database_is_empty
 
     call_command("migrate", verbosity=0, interactive=False)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("schemes/", include("nrcms.schemes.urls")),
     path("disclosure/", include("nrcms.disclosure.urls")),
     path("public/", include("nrcms.disclosure.urls_public")),  # no login: published disclosure lists
+    path("simulation/", include("nrcms.simulation.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

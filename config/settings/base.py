@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "nrcms.complaints",
     "nrcms.schemes",
     "nrcms.disclosure",
+    "nrcms.simulation",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

@@ -61,6 +61,9 @@ ACTION_LABELS: dict[str, str] = {
     "region.update": "修改行政区划",
     "roster.import": "导入花名册",
     "roster.import_batch": "导入花名册（批次）",
+    # simulation (方案测算)
+    "simulation.run": "发起方案测算",
+    "simulation.finish": "方案测算结束",
     "household.register": "建档立户",
     "household.set_head": "变更户主",
     "household.enroll": "参合登记",
@@ -261,6 +264,8 @@ FIELD_LABELS: dict[str, str] = {
     "what": "导出内容", "filters": "筛选条件", "revealed": "查看的号码",
     "reason_kind": "原因类别", "recovery_total": "患者返还追回", "brought_forward": "上月结转扣款",
     "carried_forward": "结转下月扣款", "repaid_amount": "已回款", "layer": "垫付类别",
+    "schemes": "测算方案", "income": "当年筹资", "project_years": "预测年数", "growth": "增长假设",
+    "episodes_file": "就诊数据文件", "message": "说明",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

@@ -25,6 +25,7 @@ from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
 from nrcms.schemes.api import router as schemes_router
+from nrcms.simulation.api import router as simulation_router
 from nrcms.stats.api import router as stats_router
 from nrcms.supervision.api import router as supervision_router
 
@@ -59,3 +60,4 @@ api.add_router("/supervision", supervision_router)
 api.add_router("/schemes", schemes_router)
 api.add_router("/disclosure", disclosure_router)
 api.add_router("/public/disclosures", public_disclosure_router)  # no login: see nrcms/disclosure/api.py
+api.add_router("/simulation", simulation_router)

@@ -78,6 +78,7 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
         MenuItem(_("基金年度支出计划"), "stats_plan", Cap.REPORTS_VIEW, county_only=True),
+        MenuItem(_("方案测算"), "simulation_home", Cap.SCHEME_MANAGE),
     )),
     MenuGroup(_("监督审计"), (
         MenuItem(_("智能审核队列"), "supervision_queue", (Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW)),
