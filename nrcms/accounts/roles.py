@@ -53,6 +53,10 @@ class Cap:
     # 个人信息保护: ID and phone numbers are masked everywhere; these roles may see one person's full numbers,
     # for a recorded reason, within their jurisdiction (nrcms/registry/reveal.py)
     PERSONAL_DATA_REVEAL = "personal_data.reveal"
+    # 健康扶贫 (issue 14, nrcms/poverty): the poverty registry's import and the patients' files are kept by civil
+    # affairs (扶贫办) and the county office; the 90 % monitor and the files are read by those who oversee it.
+    POVERTY_MANAGE = "poverty.manage"  # import the poverty office's list; record follow-ups and treatment plans
+    POVERTY_VIEW = "poverty.view"  # the 90 % monitor, its drill-down and the one-file-per-patient pages
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -67,6 +71,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.SYSTEM_SETTINGS: "系统设置", Cap.TWO_FACTOR_RESET: "重置两步验证", Cap.CLAIMS_VIEW: "查看结算",
     Cap.PERSONAL_DATA_REVEAL: "查看完整号码",
     Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
+    Cap.POVERTY_MANAGE: "管理贫困人口名单与档案", Cap.POVERTY_VIEW: "查看健康扶贫监测与档案",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -74,18 +79,20 @@ _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VI
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
-                     Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL}
+                     Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
-                                                 Cap.AUDIT_LOG, Cap.REFERRAL_RECORD}),
-    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
+                                                 Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.POVERTY_VIEW}),
+    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
+                                           Cap.POVERTY_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
-    Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW}),
+    Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW, Cap.POVERTY_MANAGE,
+                                   Cap.POVERTY_VIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.POVERTY_VIEW}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
