@@ -18,6 +18,7 @@ urlpatterns = [
     path("payments/", include("nrcms.payments.urls")),
     path("ops/", include("nrcms.ops.urls")),
     path("stats/", include("nrcms.stats.urls")),
+    path("poverty/", include("nrcms.poverty.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

@@ -119,6 +119,10 @@ ACTION_LABELS: dict[str, str] = {
     "statement.approve": "审定月结算单",
     "statement.disburse": "拨付",
     "reconciliation.submit": "提交日对账",
+    # 健康扶贫 (nrcms/poverty)
+    "poverty.import": "导入扶贫办贫困人口名单",
+    "poverty.follow_up": "记录贫困患者随访",
+    "poverty.treatment_plan": "记录贫困患者治疗方案",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -210,6 +214,8 @@ FIELD_LABELS: dict[str, str] = {
     "papers_received_on": "材料受理日期", "payable_from": "可支付日期", "persons_enrolled": "参合人数",
     "rows_error": "错误行数", "status_date": "状态日期", "unreferred": "未经转诊",
     "what": "导出内容", "filters": "筛选条件", "revealed": "查看的号码",
+    "as_of": "名单日期", "unmatched": "未匹配行数", "invalid": "无效行数", "changed": "变更人数", "note": "说明",
+    "text": "内容", "monitored": "监测户",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
@@ -218,6 +224,7 @@ FIELD_LABELS_BY_TYPE: dict[tuple[str, str], str] = {
     ("funding.contribution", "persons"): "缴费人员",
     ("registry.household", "enrolled"): "参合人员",
     ("payments.facilitystatement", "amount"): "拨付金额",
+    ("poverty.povertyimport", "unchanged"): "无变化人数",
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")

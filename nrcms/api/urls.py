@@ -15,6 +15,7 @@ from nrcms.funding.api_outstanding import router as outstanding_router
 from nrcms.funding.api_year_close import router as year_close_router
 from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
+from nrcms.poverty.api import router as poverty_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
@@ -42,3 +43,4 @@ api.add_router("/settlements", settlement_router)
 api.add_router("/payments", payments_router)
 api.add_router("/ops", ops_router)
 api.add_router("/stats", stats_router)
+api.add_router("/poverty", poverty_router)

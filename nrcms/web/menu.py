@@ -71,6 +71,11 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿情况月报"), "stats_reimbursement_monthly", Cap.REPORTS_VIEW),
         MenuItem(_("年度汇总"), "stats_year_summary", Cap.REPORTS_VIEW),
     )),
+    MenuGroup(_("健康扶贫"), (
+        MenuItem(_("90%保障监测"), "poverty_monitor", Cap.POVERTY_VIEW),
+        MenuItem(_("一人一档"), "poverty_patients", Cap.POVERTY_VIEW),
+        MenuItem(_("扶贫办名单导入"), "poverty_imports", Cap.POVERTY_MANAGE),
+    )),
     MenuGroup(_("监督审计"), (MenuItem(_("审计记录"), "audit_list", Cap.AUDIT_LOG),)),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),

@@ -1,0 +1,188 @@
+"""健康扶贫 over the API: the 90 % monitor (by region, by month, facilities' out-of-policy shares), the patients
+below 90 % with their reasons, and one patient's file. ID numbers are masked; the figures are the pages'."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ninja import Query, Router, Schema
+
+from nrcms.accounts.roles import Cap
+from nrcms.api.auth import requires
+from nrcms.api.base import ERRORS, paginate
+from nrcms.api.masked import MaskedIdNumber
+from nrcms.stats.scope import scope_from
+
+from . import monitor
+from .patient_file import patient_file, patient_get
+
+router = Router(tags=["健康扶贫"], auth=requires(Cap.POVERTY_VIEW))
+PERIOD = {
+    "year": Query("", description="年度，如 2026（默认今年）"),
+    "month": Query("", description="月份 1–12（留空为全年）"),
+    "region": Query("", description="县、乡镇或行政村的区划代码（患者户籍所在地；默认本辖区）"),
+}
+
+
+class PovertyMonitorRowOut(Schema):
+    code: str
+    label: str
+    count: int
+    total_cost: Decimal
+    eligible_cost: Decimal
+    out_of_policy: Decimal
+    basic: Decimal
+    catastrophic: Decimal
+    assistance: Decimal
+    safety_net: Decimal
+    fund_total: Decimal
+    self_pay: Decimal
+    effective_ratio: Decimal | None
+    meets_target: bool | None
+    out_of_policy_share: Decimal | None
+    out_of_county: int
+    referred: int
+    referral_rate: Decimal | None
+
+
+class PovertyFacilityRowOut(Schema):
+    code: str
+    name: str
+    level: str
+    count: int
+    total_cost: Decimal
+    out_of_policy: Decimal
+    share: Decimal | None
+    limit: Decimal
+    over_limit: bool
+    effective_ratio: Decimal | None
+
+
+class PovertyMonitorOut(Schema):
+    start: str
+    end: str
+    label: str
+    region_name: str
+    target: Decimal
+    regions: list[PovertyMonitorRowOut]
+    months: list[PovertyMonitorRowOut]
+    facilities: list[PovertyFacilityRowOut]
+
+
+class PovertyBelowOut(Schema):
+    person_id: int
+    name: str
+    id_number: MaskedIdNumber
+    region: str
+    count: int
+    total_cost: Decimal
+    eligible_cost: Decimal
+    fund_total: Decimal
+    effective_ratio: Decimal
+    gap: Decimal
+    reasons: list[str]
+    facility_code: str
+    facility: str
+
+
+class PovertyBelowPageOut(Schema):
+    total: int
+    offset: int
+    limit: int
+    items: list[PovertyBelowOut]
+
+
+class PovertyCategoryOut(Schema):
+    category: str
+    label: str
+    valid_from: str
+    valid_to: str | None
+    authority: str
+
+
+class PovertySettlementOut(Schema):
+    number: str
+    kind: str
+    status: str
+    date: str
+    facility: str
+    in_county: bool
+    referred: bool
+    total_cost: Decimal
+    eligible_cost: Decimal
+    basic: Decimal
+    catastrophic: Decimal
+    assistance: Decimal
+    safety_net: Decimal
+    fund_total: Decimal
+    self_pay: Decimal
+
+
+class PovertyYearOut(Schema):
+    year: int
+    count: int
+    total_cost: Decimal
+    fund_total: Decimal
+    effective_ratio: Decimal | None
+    meets_target: bool | None
+
+
+class PovertyNoteOut(Schema):
+    date: str
+    kind: str
+    text: str
+
+
+class PovertyPatientOut(Schema):
+    person_id: int
+    name: str
+    id_number: MaskedIdNumber
+    region: str
+    categories: list[PovertyCategoryOut]
+    settlements: list[PovertySettlementOut]
+    years: list[PovertyYearOut]
+    follow_ups: list[PovertyNoteOut]
+    plans: list[PovertyNoteOut]
+    contracts: list[dict]
+
+
+def _scope(request, year: str, month: str, region: str):
+    return scope_from({"year": year, "month": month, "region": region}, actor=request.user)
+
+
+@router.get("/monitor", response={200: PovertyMonitorOut, **ERRORS},
+            summary="档卡户住院 90% 保障监测：按地区、按月的费用、各层补偿、实际补偿比、政策范围外占比、转诊率")
+def poverty_monitor(request, year: str = PERIOD["year"], month: str = PERIOD["month"],
+                    region: str = PERIOD["region"]):
+    scope = _scope(request, year, month, region)
+    return {"start": scope.start.isoformat(), "end": scope.end.isoformat(), "label": scope.label,
+            "region_name": scope.region_name, "target": monitor.POOR_TARGET,
+            "regions": monitor.region_rows(scope), "months": monitor.month_rows(scope, scope.end.year),
+            "facilities": monitor.facility_rows(scope)}
+
+
+@router.get("/monitor/below-target", response={200: PovertyBelowPageOut, **ERRORS},
+            summary="实际补偿比未达 90% 的档卡户患者：原因（县外未转诊、政策范围外费用、县外就医）与责任医疗机构")
+def poverty_below_target(request, year: str = PERIOD["year"], month: str = PERIOD["month"],
+                         region: str = PERIOD["region"], offset: int = 0, limit: int = 100):
+    rows = monitor.below_target(_scope(request, year, month, region))
+    items, page = paginate(rows, offset, limit)
+    return {**page, "items": items}
+
+
+@router.get("/patients/{person_id}", response={200: PovertyPatientOut, **ERRORS},
+            summary="一人一档一案：人员类别沿革、每笔结算及各层补偿、年度实际补偿比、随访、签约、治疗方案")
+def poverty_patient(request, person_id: int):
+    person = patient_get(actor=request.user, person_id=person_id)
+    f = patient_file(person)
+    return {"person_id": person.pk, "name": person.name, "id_number": person.id_number, "region": f["region"],
+            "categories": [{"category": c.category, "label": c.get_category_display(),
+                            "valid_from": c.valid_from.isoformat(),
+                            "valid_to": c.valid_to.isoformat() if c.valid_to else None, "authority": c.authority}
+                           for c in f["categories"]],
+            "settlements": [{**s, "date": s["at"].date().isoformat()} for s in f["settlements"]],
+            "years": f["years"],
+            "follow_ups": [{"date": x.date.isoformat(), "kind": x.get_kind_display(), "text": x.note}
+                           for x in f["follow_ups"]],
+            "plans": [{"date": x.date.isoformat(), "kind": "治疗方案", "text": x.text} for x in f["plans"]],
+            "contracts": f["contracts"]}
