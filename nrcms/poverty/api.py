@@ -5,38 +5,39 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, paginate
 from nrcms.api.masked import MaskedIdNumber
+from nrcms.stats.api import PERIOD
 from nrcms.stats.scope import scope_from
 
 from . import monitor
 from .patient_file import patient_file, patient_get
 
 router = Router(tags=["健康扶贫"], auth=requires(Cap.POVERTY_VIEW))
-PERIOD = {
-    "year": Query("", description="年度，如 2026（默认今年）"),
-    "month": Query("", description="月份 1–12（留空为全年）"),
-    "region": Query("", description="县、乡镇或行政村的区划代码（患者户籍所在地；默认本辖区）"),
-}
 
 
-class PovertyMonitorRowOut(Schema):
-    code: str
-    label: str
-    count: int
+class PovertyLayersOut(Schema):
+    """Cost and what each layer paid: 基本医疗 (pooled fund and family account), 大病保险, 医疗救助, 兜底保障."""
+
     total_cost: Decimal
     eligible_cost: Decimal
-    out_of_policy: Decimal
     basic: Decimal
     catastrophic: Decimal
     assistance: Decimal
     safety_net: Decimal
     fund_total: Decimal
     self_pay: Decimal
+
+
+class PovertyMonitorRowOut(PovertyLayersOut):
+    code: str
+    label: str
+    count: int
+    out_of_policy: Decimal
     effective_ratio: Decimal | None
     meets_target: bool | None
     out_of_policy_share: Decimal | None
@@ -100,7 +101,7 @@ class PovertyCategoryOut(Schema):
     authority: str
 
 
-class PovertySettlementOut(Schema):
+class PovertySettlementOut(PovertyLayersOut):
     number: str
     kind: str
     status: str
@@ -108,14 +109,6 @@ class PovertySettlementOut(Schema):
     facility: str
     in_county: bool
     referred: bool
-    total_cost: Decimal
-    eligible_cost: Decimal
-    basic: Decimal
-    catastrophic: Decimal
-    assistance: Decimal
-    safety_net: Decimal
-    fund_total: Decimal
-    self_pay: Decimal
 
 
 class PovertyYearOut(Schema):

@@ -128,28 +128,30 @@ def poverty_patient_pdf(request, person_id: int):
                        content=content, rows=1, region_code=person.household.region.code)
 
 
-@require_POST
-def poverty_follow_up(request, person_id: int):
+def _record(request, person_id: int, write, done: str):
+    """A follow-up or a treatment plan posted from the file; back to the file with the outcome."""
     person = patient_get(actor=request.user, person_id=person_id)
     try:
-        follow_up_record(actor=request.user, person=person, date=date_param(request.POST, "date", "随访日期"),
-                         kind=choice_param(request.POST, "kind", "随访方式", FollowUpKind.choices),
-                         note=text_param(request.POST, "note", "随访情况", max_length=500))
+        write(person)
     except NrcmsError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "随访记录已保存")
+        messages.success(request, done)
     return redirect("poverty_patient", person_id=person.pk)
+
+
+@require_POST
+def poverty_follow_up(request, person_id: int):
+    p = request.POST
+    return _record(request, person_id, lambda person: follow_up_record(
+        actor=request.user, person=person, date=date_param(p, "date", "随访日期"),
+        kind=choice_param(p, "kind", "随访方式", FollowUpKind.choices),
+        note=text_param(p, "note", "随访情况", max_length=500)), "随访记录已保存")
 
 
 @require_POST
 def poverty_treatment_plan(request, person_id: int):
-    person = patient_get(actor=request.user, person_id=person_id)
-    try:
-        treatment_plan_record(actor=request.user, person=person, date=date_param(request.POST, "date", "制定日期"),
-                              text=text_param(request.POST, "text", "治疗方案", max_length=1000))
-    except NrcmsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "治疗方案已保存")
-    return redirect("poverty_patient", person_id=person.pk)
+    p = request.POST
+    return _record(request, person_id, lambda person: treatment_plan_record(
+        actor=request.user, person=person, date=date_param(p, "date", "制定日期"),
+        text=text_param(p, "text", "治疗方案", max_length=1000)), "治疗方案已保存")

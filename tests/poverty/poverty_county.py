@@ -19,11 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stats"))
 
-from small_county import INPATIENT_LINES, _charges, _household, stamp_settlement  # noqa: E402
+from small_county import _household, _inpatient  # noqa: E402
 
 from nrcms.accounts.models import User  # noqa: E402
-from nrcms.claims.desk import AdmissionInput, admission_register, episode_discharge  # noqa: E402
-from nrcms.claims.settlement import settlement_settle  # noqa: E402
 from nrcms.funding.services import contribution_record  # noqa: E402
 from nrcms.registry.models import Household, PersonCategory, Region  # noqa: E402
 
@@ -36,16 +34,6 @@ def _regions() -> None:
     township = Region.objects.create(code=TOWNSHIP, name="扶贫乡", level="township", parent=county)
     Region.objects.create(code=VILLAGE_1, name="一村", level="village", parent=township)
     Region.objects.create(code=VILLAGE_2, name="二村", level="village", parent=township)
-
-
-def _settle(desk, person, serial, admit, discharge, lines):
-    episode, _ = admission_register(actor=desk, data=AdmissionInput(
-        serial=serial, kind="inpatient", id_number=person.id_number, admission_date=admit, diagnosis_code="I63.9"))
-    _charges(desk, episode, lines, admit)
-    episode = episode_discharge(actor=desk, episode=episode, discharge_date=discharge)
-    settlement, _ = settlement_settle(actor=desk, episode=episode)
-    stamp_settlement(settlement, discharge)
-    return settlement
 
 
 def build(demo) -> dict:
@@ -63,7 +51,7 @@ def build(demo) -> dict:
         contribution_record(actor=clerk, household=household, scheme_year=2026, payer_kind="self",
                             payer_name="本人", paid_on=dt.date(2026, 2, 1))
     desk = demo["desk_county"]
-    s1 = _settle(desk, p1, "FP-ZY1", dt.date(2026, 3, 1), dt.date(2026, 3, 10), INPATIENT_LINES)
-    s2 = _settle(desk, p2, "FP-ZY2", dt.date(2026, 3, 2), dt.date(2026, 3, 6), BED_ONLY)
-    s3 = _settle(desk, p3, "FP-ZY3", dt.date(2026, 3, 3), dt.date(2026, 3, 8), INPATIENT_LINES)
+    s1 = _inpatient(desk, p1, "FP-ZY1", dt.date(2026, 3, 1), dt.date(2026, 3, 10))
+    s2 = _inpatient(desk, p2, "FP-ZY2", dt.date(2026, 3, 2), dt.date(2026, 3, 6), BED_ONLY)
+    s3 = _inpatient(desk, p3, "FP-ZY3", dt.date(2026, 3, 3), dt.date(2026, 3, 8))
     return {"P1": p1, "P2": p2, "P3": p3, "s1": s1, "s2": s2, "s3": s3}
