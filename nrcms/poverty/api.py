@@ -10,7 +10,9 @@ from ninja import Router, Schema
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, paginate
+from nrcms.api.choices import coded
 from nrcms.api.masked import MaskedIdNumber
+from nrcms.registry.models import Category
 from nrcms.stats.api import PERIOD
 from nrcms.stats.scope import scope_from
 
@@ -49,7 +51,7 @@ class PovertyMonitorRowOut(PovertyLayersOut):
 class PovertyFacilityRowOut(Schema):
     code: str
     name: str
-    level: str
+    level_label: str
     count: int
     total_cost: Decimal
     out_of_policy: Decimal
@@ -94,7 +96,7 @@ class PovertyBelowPageOut(Schema):
 
 
 class PovertyCategoryOut(Schema):
-    category: str
+    category: coded(Category, description="人员类别")
     label: str
     valid_from: str
     valid_to: str | None
@@ -103,8 +105,8 @@ class PovertyCategoryOut(Schema):
 
 class PovertySettlementOut(PovertyLayersOut):
     number: str
-    kind: str
-    status: str
+    kind_label: str
+    status_label: str
     date: str
     facility: str
     in_county: bool
@@ -122,7 +124,7 @@ class PovertyYearOut(Schema):
 
 class PovertyNoteOut(Schema):
     date: str
-    kind: str
+    kind_label: str
     text: str
 
 
@@ -151,7 +153,7 @@ def poverty_monitor(request, year: str = PERIOD["year"], month: str = PERIOD["mo
     return {"start": scope.start.isoformat(), "end": scope.end.isoformat(), "label": scope.label,
             "region_name": scope.region_name, "target": monitor.POOR_TARGET,
             "regions": monitor.region_rows(scope), "months": monitor.month_rows(scope, scope.end.year),
-            "facilities": monitor.facility_rows(scope)}
+            "facilities": [{**f, "level_label": f["level"]} for f in monitor.facility_rows(scope)]}
 
 
 @router.get("/monitor/below-target", response={200: PovertyBelowPageOut, **ERRORS},
@@ -173,9 +175,10 @@ def poverty_patient(request, person_id: int):
                             "valid_from": c.valid_from.isoformat(),
                             "valid_to": c.valid_to.isoformat() if c.valid_to else None, "authority": c.authority}
                            for c in f["categories"]],
-            "settlements": [{**s, "date": s["at"].date().isoformat()} for s in f["settlements"]],
+            "settlements": [{**s, "date": s["at"].date().isoformat(), "kind_label": s["kind"], "status_label": s["status"]}
+                            for s in f["settlements"]],
             "years": f["years"],
-            "follow_ups": [{"date": x.date.isoformat(), "kind": x.get_kind_display(), "text": x.note}
+            "follow_ups": [{"date": x.date.isoformat(), "kind_label": x.get_kind_display(), "text": x.note}
                            for x in f["follow_ups"]],
-            "plans": [{"date": x.date.isoformat(), "kind": "治疗方案", "text": x.text} for x in f["plans"]],
+            "plans": [{"date": x.date.isoformat(), "kind_label": "治疗方案", "text": x.text} for x in f["plans"]],
             "contracts": f["contracts"]}
