@@ -54,3 +54,32 @@ def test_civil_affairs_reads_and_adds_to_a_patients_file(page, live_server, brow
     if SHOTS.exists():
         shutil.copy(monitor_shot, SHOTS / monitor_shot.name)
         shutil.copy(file_shot, SHOTS / file_shot.name)
+
+
+def test_civil_affairs_imports_the_poverty_office_list(page, live_server, browser_login, shot, tmp_path, demo):
+    import datetime as dt
+
+    from nrcms.core.export import xlsx_bytes
+    from nrcms.core.idnumber import make_id_number
+    from nrcms.registry.models import Person
+
+    person = Person.objects.filter(household__region__code__startswith="610125100", categories__isnull=True).first()
+    stranger = make_id_number("610125", dt.date(1970, 1, 1), 499, "F")
+    path = tmp_path / "扶贫办名单.xlsx"
+    path.write_bytes(xlsx_bytes("名单", ["姓名", "证件号码", "贫困户状态", "纳入日期", "脱贫日期"], [
+        [person.name, person.id_number, "未脱贫", "2026-01-01", ""], ["外人", stranger, "未脱贫", "2026-01-01", ""],
+        ["错状态", person.id_number[:6] + "19990101001X", "脱贫中", "2026-01-01", ""]]))
+    browser_login("civil")
+    page.click("[data-menu=poverty_imports]")
+    form = page.get_by_test_id("poverty-import-form")
+    form.locator("input[name=as_of]").fill("2026-06-30")
+    form.locator("input[name=file]").set_input_files(str(path))
+    form.get_by_role("button", name="导入").click()
+    page.wait_for_url("**/poverty/imports/*/")
+    assert page.get_by_test_id("changed").inner_text() == "1"
+    assert page.get_by_test_id("unmatched").inner_text() == "1"
+    assert page.get_by_test_id("invalid").inner_text() == "1"
+    assert stranger not in page.content()
+    report = shot(page, "poverty-import-report")
+    if SHOTS.exists():
+        shutil.copy(report, SHOTS / report.name)
