@@ -25,6 +25,7 @@ urlpatterns = [
     path("disclosure/", include("nrcms.disclosure.urls")),
     path("public/", include("nrcms.disclosure.urls_public")),  # no login: published disclosure lists
     path("simulation/", include("nrcms.simulation.urls")),
+    path("poverty/", include("nrcms.poverty.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

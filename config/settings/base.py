@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "nrcms.schemes",
     "nrcms.disclosure",
     "nrcms.simulation",
+    "nrcms.poverty",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",
@@ -242,6 +243,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A running roster import with no progress for this long is marked 中断 (its process died) and can be resumed.
 NRCMS_IMPORT_STALE_MINUTES = int(os.environ.get("NRCMS_IMPORT_STALE_MINUTES", "15"))
+# 健康扶贫 (nrcms/poverty): the share of registered-poor inpatients' cost outside the policy a facility may reach,
+# in percent, by facility level — 3 % at prefecture-level hospitals and above, 2 % at county level and below
+# (seed 003). The county changes it here, not in code.
+NRCMS_POVERTY_OUT_OF_POLICY_LIMITS = {"village": "2", "township": "2", "county": "2", "prefecture": "3",
+                                      "province": "3"}
 
 # Backups (`nrcms backup`, `nrcms backup verify`, `nrcms restore`): where they are written, and after how
 # many days without a verified backup the admin page warns.

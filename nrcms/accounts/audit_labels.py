@@ -154,6 +154,10 @@ ACTION_LABELS: dict[str, str] = {
     "scheme.approve": "批准补偿方案",
     # disclosure
     "disclosure.publish": "发布公示",
+    # 健康扶贫 (nrcms/poverty)
+    "poverty.import": "导入扶贫办贫困人口名单",
+    "poverty.follow_up": "记录贫困患者随访",
+    "poverty.treatment_plan": "记录贫困患者治疗方案",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -215,7 +219,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 FIELD_LABELS: dict[str, str] = {
     "settlements": "结算笔数", "hits": "疑点数", "new_hits": "新增疑点", "seconds": "用时（秒）", "rule": "审核规则",
     "decided_by": "审核人", "statement": "月结算单", "carried": "结转下月", "rate": "抽查比例",
-    "problems": "校验问题数", "label": "版本名称", "simulation_run": "模拟测算批次", "run": "测算批次", "claims": "测算笔数", "old_total": "原方案基金支付", "new_total": "新方案基金支付", "changed": "金额变化笔数", "year": "年度",  # schemes
+    "problems": "校验问题数", "label": "版本名称", "simulation_run": "模拟测算批次", "run": "测算批次", "claims": "测算笔数", "old_total": "原方案基金支付", "new_total": "新方案基金支付", "changed": "变化笔（人）数", "year": "年度",  # schemes
     "created": "创建时间", "heartbeat_at": "最近进展时间", "media_files": "附件文件数", "ok": "通过",
     "path": "位置", "resumed": "继续次数", "row_counts": "各表行数", "rows_done": "已处理行数",
     "sha256": "校验和（SHA-256）", "size": "大小",
@@ -266,6 +270,8 @@ FIELD_LABELS: dict[str, str] = {
     "carried_forward": "结转下月扣款", "repaid_amount": "已回款", "layer": "垫付类别",
     "schemes": "测算方案", "income": "当年筹资", "project_years": "预测年数", "growth": "增长假设",
     "episodes_file": "就诊数据文件", "message": "说明",
+    "as_of": "名单日期", "unmatched": "未匹配行数", "invalid": "无效行数", "note": "说明",
+    "text": "内容", "monitored": "监测户",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
@@ -274,6 +280,7 @@ FIELD_LABELS_BY_TYPE: dict[tuple[str, str], str] = {
     ("funding.contribution", "persons"): "缴费人员",
     ("registry.household", "enrolled"): "参合人员",
     ("payments.facilitystatement", "amount"): "拨付金额",
+    ("poverty.povertyimport", "unchanged"): "无变化人数",
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")

@@ -66,6 +66,10 @@ class Cap:
     # are posted), and publish a month so that the public page shows it.
     DISCLOSURE_VIEW = "disclosure.view"
     DISCLOSURE_PUBLISH = "disclosure.publish"
+    # 健康扶贫 (issue 14, nrcms/poverty): the poverty registry's import and the patients' files are kept by civil
+    # affairs (扶贫办) and the county office; the 90 % monitor and the files are read by those who oversee it.
+    POVERTY_MANAGE = "poverty.manage"  # import the poverty office's list; record follow-ups and treatment plans
+    POVERTY_VIEW = "poverty.view"  # the 90 % monitor, its drill-down and the one-file-per-patient pages
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -83,6 +87,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
     Cap.SUPERVISION_REVIEW: "智能审核处理", Cap.SUPERVISION_VIEW: "查阅智能审核",
     Cap.DISCLOSURE_VIEW: "查看公示", Cap.DISCLOSURE_PUBLISH: "发布公示",
+    Cap.POVERTY_MANAGE: "管理贫困人口名单与档案", Cap.POVERTY_VIEW: "查看健康扶贫监测与档案",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -92,14 +97,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW,
                      Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW,
-                     Cap.DISCLOSURE_PUBLISH}
+                     Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.COMPLAINTS_HANDLE,
                                                  Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW,
-                                                 Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH}),
+                                                 Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_VIEW}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
-                                           Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW}),
+                                           Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW, Cap.POVERTY_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG,
                                     Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH}),
@@ -107,9 +112,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT, Cap.DISCLOSURE_VIEW}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
-    Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
+    Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW, Cap.POVERTY_MANAGE,
+                                   Cap.POVERTY_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW,
-                                         Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW}),
+                                         Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW, Cap.POVERTY_VIEW}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),

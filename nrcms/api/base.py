@@ -72,7 +72,8 @@ def paginate(qs, offset: int, limit: int, max_limit: int = 500) -> tuple[list, d
         raise NrcmsError("invalid", f"offset 过大，应在 0 到 {INT_MAX} 之间", field="offset")
     if not 1 <= limit <= max_limit:
         raise NrcmsError("invalid", f"limit 应在 1 到 {max_limit} 之间", field="limit")
-    return list(qs[offset: offset + limit]), {"total": qs.count(), "offset": offset, "limit": limit}
+    total = len(qs) if isinstance(qs, list) else qs.count()  # a list: rows computed in Python (the poverty monitor)
+    return list(qs[offset: offset + limit]), {"total": total, "offset": offset, "limit": limit}
 
 
 def _field_of(error: dict) -> str | None:

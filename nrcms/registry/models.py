@@ -175,8 +175,16 @@ class Category(models.TextChoices):
     TEKUN = "tekun", "特困供养"
     DIBAO = "dibao", "低保"
     REGISTERED_POOR = "registered_poor", "建档立卡贫困户"
+    # 防止返贫监测对象: households watched after (or short of) registration; no benefit scheme layer reads it
+    # yet. Added with the poverty registry's import (nrcms/poverty, issue 14).
+    MONITORED = "monitored", "监测户"
     DISABLED = "disabled", "残疾人"
     MARTYR_FAMILY = "martyr_family", "优抚对象"
+
+
+# The categories the poverty office's list decides (nrcms/poverty): civil affairs may grant and end these
+# without the registry's other rights.
+POVERTY_CATEGORIES = frozenset({Category.REGISTERED_POOR, Category.MONITORED})
 
 
 class PersonCategoryQuerySet(models.QuerySet):

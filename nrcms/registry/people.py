@@ -21,6 +21,7 @@ from nrcms.core.errors import NotFound, ValidationFailed
 from nrcms.core.idnumber import validate_id_number
 
 from .models import (
+    POVERTY_CATEGORIES,
     Category,
     EventKind,
     Household,
@@ -114,6 +115,15 @@ def require_household_edit(actor: User, household: Household) -> None:
     require(actor, Cap.REGISTRY_EDIT)
     if not Household.objects.filter(region_q(actor, "region__code"), pk=household.pk).exists():
         raise NotFound("家庭户", household.number)
+
+
+def require_category_edit(actor: User, household: Household, category: str) -> None:
+    """Registry clerks change any category; civil affairs (扶贫办) the poverty registry's categories too."""
+    if category in POVERTY_CATEGORIES and actor.can(Cap.POVERTY_MANAGE):
+        if not Household.objects.filter(region_q(actor, "region__code"), pk=household.pk).exists():
+            raise NotFound("家庭户", household.number)
+        return
+    require_household_edit(actor, household)
 
 
 def require_region_edit(actor: User, region: Region) -> None:
@@ -451,7 +461,7 @@ def person_update_contact(*, actor: User, person: Person, phone: str, reason: st
 def person_category_grant(*, actor: User, person: Person, category: str, valid_from: dt.date,
                           valid_to: dt.date | None = None, authority: str) -> PersonCategory:
     """Grant a category for a period. A category is held once at a time; the past is never overwritten."""
-    require_household_edit(actor, person.household)
+    require_category_edit(actor, person.household, category)
     if category not in Category.values:
         raise ValidationFailed("invalid", f"人员类别“{category}”无效", field="category")
     if not authority.strip():
@@ -477,7 +487,7 @@ def person_category_end(*, actor: User, category: PersonCategory, valid_to: dt.d
     without it; settlements already made keep what they applied (their inputs record it)."""
     category = PersonCategory.objects.select_for_update().select_related("person__household").get(pk=category.pk)
     person = category.person
-    require_household_edit(actor, person.household)
+    require_category_edit(actor, person.household, category.category)
     label = category.get_category_display()
     if not (reason or "").strip():
         raise ValidationFailed("required", f"终止{label}认定须填写原因（如：脱贫退出、低保停发）", field="reason")

@@ -20,6 +20,13 @@ POOR_TARGET = Decimal("90.00")  # 档卡户 住院实际补偿比 target (健康
 LAYERS = (("catastrophic", "大病保险"), ("assistance", "医疗救助"), ("safety_net", "兜底保障"))
 
 
+def poor_effective_ratio(t: Totals) -> Decimal | None:
+    """档卡户住院实际补偿比 (statistics.md): what every layer paid (fund_total: basic, catastrophic insurance,
+    medical assistance, safety net) ÷ the inpatient total cost, in percent. The one definition: the poverty
+    monitor (nrcms/poverty) measures the 90 % guarantee with it too."""
+    return percent(t.fund_total, t.total_cost)
+
+
 @dataclass(frozen=True)
 class Indicator:
     key: str
@@ -128,7 +135,7 @@ def indicators(scope: Scope) -> list[Indicator]:
         add(key, f"{label}支付", all_.amounts[key], "元", g)
         add(f"{key}_episodes", f"{label}受益人次", layer.count, "人次", g)
     poor = net(replace(scope, category=Category.REGISTERED_POOR), INPATIENT)
-    add("poor_effective_ratio", "档卡户住院实际补偿比（各层合计）", percent(poor.fund_total, poor.total_cost), "%", g)
+    add("poor_effective_ratio", "档卡户住院实际补偿比（各层合计）", poor_effective_ratio(poor), "%", g)
     add("poor_target", "档卡户实际补偿比目标", POOR_TARGET, "%", g)
     if _county_wide(scope):
         g = "基金"

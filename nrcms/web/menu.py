@@ -93,6 +93,11 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("补偿公示"), "disclosure_home", Cap.DISCLOSURE_VIEW),
         MenuItem(_("公众查询页"), "public_disclosure", Cap.DISCLOSURE_VIEW),
     )),
+    MenuGroup(_("健康扶贫"), (
+        MenuItem(_("90%保障监测"), "poverty_monitor", Cap.POVERTY_VIEW),
+        MenuItem(_("一人一档"), "poverty_patients", Cap.POVERTY_VIEW),
+        MenuItem(_("扶贫办名单导入"), "poverty_imports", Cap.POVERTY_MANAGE),
+    )),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
         MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),

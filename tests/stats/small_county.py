@@ -92,10 +92,10 @@ def _household(number: str, village: str, people: list[tuple[str, str, dt.date, 
     return out
 
 
-def _inpatient(desk: User, person: Person, serial: str, admit: dt.date, discharge: dt.date):
+def _inpatient(desk: User, person: Person, serial: str, admit: dt.date, discharge: dt.date, lines=INPATIENT_LINES):
     episode, _ = admission_register(actor=desk, data=AdmissionInput(
         serial=serial, kind="inpatient", id_number=person.id_number, admission_date=admit, diagnosis_code="I63.9"))
-    _charges(desk, episode, INPATIENT_LINES, admit)
+    _charges(desk, episode, lines, admit)
     episode = episode_discharge(actor=desk, episode=episode, discharge_date=discharge)
     settlement, _ = settlement_settle(actor=desk, episode=episode)
     stamp_settlement(settlement, discharge)
