@@ -53,6 +53,10 @@ class Cap:
     # 个人信息保护: ID and phone numbers are masked everywhere; these roles may see one person's full numbers,
     # for a recorded reason, within their jurisdiction (nrcms/registry/reveal.py)
     PERSONAL_DATA_REVEAL = "personal_data.reveal"
+    # 定点机构监管 (issue 12): the monthly scorecards and their alerts (read), and the director's decision on a
+    # warning, suspension, revocation or reinstatement the county office asks for (FACILITY_MANAGE asks).
+    FACILITY_SUPERVISE = "facility.supervise"
+    FACILITY_DESIGNATION_APPROVE = "facility.designation_approve"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -67,6 +71,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.SYSTEM_SETTINGS: "系统设置", Cap.TWO_FACTOR_RESET: "重置两步验证", Cap.CLAIMS_VIEW: "查看结算",
     Cap.PERSONAL_DATA_REVEAL: "查看完整号码",
     Cap.SYSTEM_BACKUP: "查看数据备份", Cap.REPORTS_VIEW: "查看统计报表",
+    Cap.FACILITY_SUPERVISE: "查看定点机构监管指标", Cap.FACILITY_DESIGNATION_APPROVE: "批准定点处理",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -74,18 +79,20 @@ _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VI
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_REVIEWER: frozenset(
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
-                     Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL}
+                     Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.FACILITY_SUPERVISE}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
-                                                 Cap.AUDIT_LOG, Cap.REFERRAL_RECORD}),
-    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG}),
+                                                 Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.FACILITY_SUPERVISE,
+                                                 Cap.FACILITY_DESIGNATION_APPROVE}),
+    Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
+                                           Cap.FACILITY_SUPERVISE}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL}),
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.FACILITY_SUPERVISE}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
@@ -99,7 +106,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 # with a second administrator's approval. The administrators' own grant and approval powers are in the set
 # too: otherwise one administrator could make a second administrator account and approve with it.
 APPROVAL_CAPABILITIES = frozenset({Cap.CLAIMS_REVIEW, Cap.SCHEME_APPROVE, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE,
-                                   Cap.USERS_GRANTS, Cap.USERS_APPROVE})
+                                   Cap.USERS_GRANTS, Cap.USERS_APPROVE, Cap.FACILITY_DESIGNATION_APPROVE})
 # Derived from the capabilities, so a role that later gains one of them needs approval without anyone
 # remembering to add it to a list.
 APPROVAL_ROLES = frozenset(role for role, caps in CAPABILITIES.items() if caps & APPROVAL_CAPABILITIES)

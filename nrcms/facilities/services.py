@@ -91,6 +91,14 @@ def facility_set_status(
     can be withdrawn with a reason (facility_status_withdraw) if it was a mistake."""
     if actor is not None:
         require(actor, Cap.FACILITY_MANAGE)
+    return status_change_record(actor=actor, facility=facility, status=status, effective_date=effective_date,
+                                reason=reason, authority=authority, today=today)
+
+
+def status_change_record(*, actor: User | None, facility: Facility, status: str, effective_date: dt.date,
+                         reason: str, authority: str = "", today: dt.date | None = None) -> DesignationChange:
+    """The dated change itself, for facility_set_status and for an approved designation request (whose
+    approver is the director: the capability is checked by the caller)."""
     if status not in DesignationStatus.values:
         raise ValidationFailed("invalid", f"定点状态“{status}”不存在", field="status")
     if not (reason or "").strip():

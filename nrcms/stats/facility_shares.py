@@ -6,7 +6,7 @@ episode counts once. Manual claims carry class totals, not items: they have no d
 
 from __future__ import annotations
 
-from django.db.models import Case, DecimalField, F, Sum, When
+from django.db.models import Case, DecimalField, F, Q, Sum, When
 
 from nrcms.claims.models import ChargeLine, SettlementKind
 from nrcms.facilities.models import CatalogueItem, Facility, ItemKind
@@ -17,11 +17,12 @@ from .scope import Scope
 from .sources import _category, net_by, scope_q
 
 
-def drug_cost_by_facility(scope: Scope) -> dict[str, object]:
+def drug_cost_by_facility(scope: Scope, where: Q | None = None) -> dict[str, object]:
+    """Net drug cost by facility code; `where` narrows the charge lines (e.g. Q(episode__kind="inpatient"))."""
     drugs = CatalogueItem.objects.filter(kind=ItemKind.DRUG).values("code")
     qs = ChargeLine.objects.filter(catalogue_code__in=drugs,
                                    episode__settlements__settled_at__date__range=(scope.start, scope.end))
-    qs = qs.filter(scope_q(scope))
+    qs = qs.filter(scope_q(scope)).filter(where or Q())
     if scope.category:
         qs = qs.filter(_category(scope))
     signed = Case(When(episode__settlements__kind=SettlementKind.REVERSAL, then=-F("amount")), default=F("amount"),
