@@ -287,4 +287,11 @@ class FacilityAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.facility} {self.month:%Y-%m} {self.measure}"
+        return f"{self.facility} {self.month:%Y-%m} {self.measure_label}"
+
+    @property
+    def measure_label(self) -> str:
+        from nrcms.stats.scorecards import MEASURE_BY_KEY
+
+        measure = MEASURE_BY_KEY.get(self.measure)
+        return f"{measure.label}（{measure.unit}）" if measure else self.measure

@@ -117,6 +117,12 @@ class Card:
         return value is not None and limit is not None and value > limit
 
     @property
+    def cells(self) -> list[dict]:
+        """For pages: each measure's value, whether above its threshold, and the threshold."""
+        return [{"measure": m, "value": self.values.get(m.key), "above": self.above(m.key),
+                 "threshold": self.thresholds.get(m.key)} for m in MEASURES]
+
+    @property
     def above_keys(self) -> list[str]:
         return [m.key for m in THRESHOLD_MEASURES if self.above(m.key)]
 

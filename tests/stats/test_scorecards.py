@@ -127,3 +127,12 @@ def test_alerts_not_raised_under_thresholds(small, monkeypatch):
     monkeypatch.setattr(sc, "thresholds_on", lambda day: (loose, True))
     result = scorecards_run(year=2026, month=3)
     assert result.raised == 0 and not FacilityAlert.objects.exists()
+
+
+def test_cli_run(small, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("scorecards_run", month="2026-03")
+    assert "新预警 3 条" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="年-月"):
+        call_command("scorecards_run", month="2026-13")
