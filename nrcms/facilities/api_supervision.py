@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from nrcms.accounts import selectors
@@ -271,8 +271,8 @@ def register(router: Router) -> None:  # noqa: C901 — one place for the routes
         facility, _ = facility_upsert(actor=request.user, code=payload.code, name=payload.name, level=payload.level,
                                       region=region, in_county=payload.in_county, address=payload.address,
                                       authority=payload.authority)
-        return 201, {"code": facility.code, "name": facility.name, "level": facility.level,
-                     "in_county": facility.in_county, "region_code": region.code if region else None}
+        return Status(201, {"code": facility.code, "name": facility.name, "level": facility.level,
+                            "in_county": facility.in_county, "region_code": region.code if region else None})
 
     @router.get("/{code}/scorecard", auth=requires(Cap.FACILITY_SUPERVISE), response={200: ScorecardTrendOut, **ERRORS},
                 summary="一个机构近 12 个月的监管指标（趋势）")
@@ -295,7 +295,7 @@ def register(router: Router) -> None:  # noqa: C901 — one place for the routes
                  summary="登记机构考核（县合管办）")
     def assessment_create_api(request, code: str, payload: AssessmentIn):
         facility = selectors.facility_get(actor=request.user, code=code)
-        return 201, assessment_record(actor=request.user, facility=facility, **payload.dict())
+        return Status(201, assessment_record(actor=request.user, facility=facility, **payload.dict()))
 
     @router.post("/{code}/designation-requests", auth=requires(Cap.FACILITY_MANAGE),
                  response={201: DesignationRequestOut, **ERRORS},
@@ -303,4 +303,4 @@ def register(router: Router) -> None:  # noqa: C901 — one place for the routes
     def designation_request_create_api(request, code: str, payload: DesignationRequestIn):
         facility = selectors.facility_get(actor=request.user, code=code)
         item = designation_request(actor=request.user, facility=facility, **payload.dict())
-        return 201, _request_out(_request_get(item.pk))
+        return Status(201, _request_out(_request_get(item.pk)))

@@ -88,14 +88,14 @@ def designation_request(*, actor: User, facility: Facility, action: str, effecti
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     _check_action(facility, action, effective_date, today)
     if DesignationRequest.objects.filter(facility=facility, status=RequestStatus.PENDING).exists():
-        raise Conflict(f"{facility.name}已有一件待审批的定点处理申请，请待主任审批后再提交")
+        raise Conflict("pending_request", f"{facility.name}已有一件待审批的定点处理申请，请待主任审批后再提交")
     try:
         with transaction.atomic():
             request = DesignationRequest.objects.create(facility=facility, action=action,
                                                         effective_date=effective_date, reason=reason,
                                                         authority=authority, requested_by=actor)
     except IntegrityError as exc:  # two requests at once
-        raise Conflict(f"{facility.name}已有一件待审批的定点处理申请") from exc
+        raise Conflict("pending_request", f"{facility.name}已有一件待审批的定点处理申请") from exc
     audit_record(actor=actor, action="facility.designation_request", obj=request, reason=reason,
                  authority=authority, after={"action": action, "effective_date": effective_date},
                  facility_code=facility.code, region_code=_region_code(facility))

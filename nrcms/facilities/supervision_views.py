@@ -180,7 +180,7 @@ def facility_supervision(request, code: str):
     """On a facility: its assessments and designation requests, with the county office's forms."""
     need(request, Cap.FACILITY_VIEW)
     facility = selectors.facility_get(actor=request.user, code=code)
-    action = request.POST.get("action") if request.method == "POST" else None
+    action = request.POST.get("form") if request.method == "POST" else None  # which of the two forms
     assessment_form = AssessmentForm(request.POST if action == "assessment" else None,
                                      initial={"assessed_on": timezone.localdate()})
     request_form = DesignationRequestForm(request.POST if action == "request" else None,

@@ -136,3 +136,45 @@ def test_cli_run(small, capsys):
     assert "新预警 3 条" in capsys.readouterr().out
     with pytest.raises(CommandError, match="年-月"):
         call_command("scorecards_run", month="2026-13")
+
+
+def test_pages_export_api_and_todo(small, client, login, demo):
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    login("reviewer")
+    page = client.get("/facilities/scorecards/?month=2026-03&sort=out_of_policy_share")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="above-H610125001-drug_share"' in html and ">95.71<" in html
+    assert 'data-testid="above-H610100001-drug_share"' not in html
+    xlsx = client.get("/facilities/scorecards/?month=2026-03&format=xlsx")
+    assert xlsx.status_code == 200
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in ws[1]]
+    county_row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == COUNTY)
+    assert float(county_row[header.index("药占比（%）")]) == pytest.approx(95.71)
+    assert county_row[header.index("次均住院费用（元）")] == 7000
+    assert client.get("/facilities/scorecards/?month=2026-13").status_code == 400
+    trend_page = client.get(f"/facilities/{COUNTY}/scorecard/?month=2026-04").content.decode()
+    assert 'id="scorecard-data"' in trend_page and '"2026-03"' in trend_page and "<script>" not in trend_page
+    data = json.loads(client.get("/api/facilities/scorecards?month=2026-03").content)
+    county = next(i for i in data["items"] if i["code"] == COUNTY)
+    measures = {m["key"]: m for m in county["measures"]}
+    assert measures["drug_share"]["value"] == "95.71" and measures["drug_share"]["above"] is True
+    assert measures["hits_per_100"]["value"] is None
+    bad = client.get("/api/facilities/scorecards?month=2026-3x")
+    assert bad.status_code == 400 and "年-月" in bad.content.decode()
+    api_trend = json.loads(client.get(f"/api/facilities/{COUNTY}/scorecard?month=2026-03").content)
+    assert [m["month"] for m in api_trend["months"]][-2:] == ["2026-02", "2026-03"]
+    scorecards_run(year=2026, month=3)
+    home = client.get("/").content.decode()
+    assert "定点机构监管指标超阈值预警" in home
+    alert = FacilityAlert.objects.get(facility__code=COUNTY, measure="drug_share")
+    assert client.post("/facilities/alerts/", {"alert": alert.pk, "note": "已约谈"}).status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACKNOWLEDGED
+    login("ganting")  # a township clerk: no scorecards
+    assert client.get("/facilities/scorecards/").status_code == 403
