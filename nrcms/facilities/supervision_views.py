@@ -81,10 +81,12 @@ def facility_scorecard(request, code: str):
     facility = selectors.facility_get(actor=request.user, code=code)
     year, month = _month(request)
     months = trend(facility.code, year, month)
+    limits = [card.thresholds if card else level_thresholds(
+        thresholds_on(dt.date(int(label[:4]), int(label[5:]), 1))[0], facility.level) for label, card in months]
     chart = {"months": [label for label, _ in months],
              "series": [{"key": m.key, "name": f"{m.label}（{m.unit}）",
                          "data": [_fmt(card.values[m.key]) if card else "—" for _, card in months],
-                         "threshold": [_fmt(card.thresholds.get(m.key)) if card else "—" for _, card in months]}
+                         "threshold": [_fmt(limit.get(m.key)) for limit in limits]}
                         for m in MEASURES]}
     return render(request, "facilities/facility_scorecard.html", {
         "facility": facility, "months": months, "measures": MEASURES, "chart": chart,

@@ -62,14 +62,17 @@
     Array.prototype.forEach.call(els, function (el) {
       var s = data.series.filter(function (x) { return x.key === el.getAttribute("data-measure"); })[0];
       if (!s) { return; }
-      var series = [{name: s.name, type: "line", connectNulls: false, data: s.data.map(num)}];
+      var values = s.data.map(num);
+      var series = [{name: s.name, type: "bar", barMaxWidth: 18, data: values}];
       if (s.threshold.some(function (v) { return v !== "—"; })) {
         series.push({name: "阈值", type: "line", symbol: "none", lineStyle: {type: "dashed", color: "#c0392b"},
                      data: s.threshold.map(num)});
       }
       window.echarts.init(el).setOption({
-        title: {text: s.name, textStyle: {fontSize: 13}}, tooltip: {trigger: "axis"},
-        grid: {left: 50, right: 16, bottom: 28, top: 36},
+        title: {text: s.name, textStyle: {fontSize: 13},
+                subtext: values.every(function (v) { return v === null; }) ? "无数据（分母为零或数据来源未启用）" : ""},
+        tooltip: {trigger: "axis"}, animation: false,
+        grid: {left: 50, right: 16, bottom: 28, top: 50},
         xAxis: {type: "category", data: data.months}, yAxis: {type: "value", scale: true}, series: series
       });
     });
