@@ -19,7 +19,6 @@ from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, NrcmsError
-from nrcms.registry.models import Region
 from nrcms.stats.scorecards import MEASURES, ranking, scorecards, thresholds_on, trend
 from nrcms.web.params import last_month, month_param
 
@@ -28,12 +27,11 @@ from .models import (
     AlertStatus,
     DesignationAction,
     DesignationRequest,
-    Facility,
     FacilityAlert,
     FacilityLevel,
     RequestStatus,
 )
-from .services import facility_upsert
+from .services import facility_register
 from .supervision import alert_acknowledge
 
 SORT_KEYS = [m.key for m in MEASURES]
@@ -257,18 +255,10 @@ def register(router: Router) -> None:  # noqa: C901 — one place for the routes
     @router.post("", auth=requires(Cap.FACILITY_MANAGE), response={201: FacilityCreatedOut, **ERRORS},
                  summary="新增定点医疗机构（县合管办）")
     def facility_create_api(request, payload: FacilityCreateIn):
-        region = None
-        if payload.region_code:
-            region = Region.objects.filter(code=payload.region_code.strip()).first()
-            if region is None:
-                raise NrcmsError("not_found", f"区划代码“{payload.region_code[:12]}”不存在", field="region_code")
-        if Facility.objects.filter(code=payload.code.strip()).exists():
-            raise NrcmsError("exists", f"机构编码“{payload.code.strip()}”已存在", field="code")
-        facility, _ = facility_upsert(actor=request.user, code=payload.code, name=payload.name, level=payload.level,
-                                      region=region, in_county=payload.in_county, address=payload.address,
-                                      authority=payload.authority)
+        facility = facility_register(actor=request.user, **payload.dict())
         return Status(201, {"code": facility.code, "name": facility.name, "level": facility.level,
-                            "in_county": facility.in_county, "region_code": region.code if region else None})
+                            "in_county": facility.in_county,
+                            "region_code": facility.region.code if facility.region_id else None})
 
     @router.get("/{code}/scorecard", auth=requires(Cap.FACILITY_SUPERVISE), response={200: ScorecardTrendOut, **ERRORS},
                 summary="一个机构近 12 个月的监管指标（趋势）")

@@ -14,7 +14,6 @@ from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import jurisdiction_of
 from nrcms.core.errors import Forbidden, NotFound, NrcmsError
 from nrcms.core.export import xlsx_response
-from nrcms.registry.models import Region
 from nrcms.stats.scorecards import (
     MEASURE_BY_KEY,
     MEASURES,
@@ -30,7 +29,7 @@ from nrcms.web.views import need
 from .designation import assessment_record, designation_approve, designation_reject, designation_request
 from .forms import AcknowledgeForm, AssessmentForm, DecisionForm, DesignationRequestForm, FacilityCreateForm
 from .models import AlertStatus, DesignationRequest, FacilityAlert, FacilityLevel, RequestStatus
-from .services import facility_upsert
+from .services import facility_register
 from .supervision import alert_acknowledge
 
 SORTS = [(m.key, m.label) for m in MEASURES]
@@ -125,20 +124,13 @@ def facility_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            region = None
-            if data["region"]:
-                region = Region.objects.filter(code=data["region"].strip()).first()
-                if region is None:
-                    raise NrcmsError("not_found", f"区划代码“{data['region']}”不存在", field="region")
-            from .models import Facility
-
-            if Facility.objects.filter(code=data["code"].strip()).exists():
-                raise NrcmsError("exists", f"机构编码“{data['code'].strip()}”已存在", field="code")
-            facility, _ = facility_upsert(actor=request.user, code=data["code"], name=data["name"],
-                                          level=data["level"], region=region, in_county=data["in_county"],
-                                          address=data["address"], authority=data["authority"])
+            facility = facility_register(actor=request.user, code=data["code"], name=data["name"],
+                                         level=data["level"], region_code=data["region"],
+                                         in_county=data["in_county"], address=data["address"],
+                                         authority=data["authority"])
         except NrcmsError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            field = "region" if exc.field == "region_code" else exc.field
+            form.add_error(field if field in form.fields else None, exc.message)
         else:
             messages.success(request, f"已新增定点医疗机构：{facility.name}（{facility.code}）")
             return redirect("facility_detail", code=facility.code)

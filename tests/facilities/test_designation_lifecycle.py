@@ -137,8 +137,9 @@ def test_api_create_facility_request_and_approve(client, login, demo):
                                                      "in_county": True, "region_code": "610125100000"})
     assert response.status_code == 201, response.content
     assert json.loads(response.content)["region_code"] == "610125100000"
-    assert post_json(client, "/api/facilities", {"code": "H610125199", "name": "重复", "level": "township",
-                                                 "region_code": "610125100000"}).status_code == 400
+    again = post_json(client, "/api/facilities", {"code": "H610125199", "name": "重复", "level": "township",
+                                                  "region_code": "610125100000"})
+    assert again.status_code == 422 and "机构编码“H610125199”已存在" in again.content.decode()
     response = post_json(client, "/api/facilities/H610125199/assessments", {
         "assessed_on": str(timezone.localdate()), "score": "90", "findings": "合格", "assessor": "考核组"})
     assert response.status_code == 201, response.content
