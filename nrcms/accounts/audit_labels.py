@@ -107,6 +107,14 @@ ACTION_LABELS: dict[str, str] = {
     "facility.update": "修改定点医疗机构",
     "facility.status": "变更定点状态",
     "facility.status_withdraw": "撤回定点状态变更",
+    # facility supervision (issue 12): scorecard alerts, assessments, designation requests
+    "facility.alert_raise": "机构监管指标超阈值预警",
+    "facility.alert_update": "更新监管预警指标值",
+    "facility.alert_acknowledge": "处理监管预警",
+    "facility.assessment": "登记定点机构考核",
+    "facility.designation_request": "提交定点处理申请",
+    "facility.designation_approve": "批准定点处理申请",
+    "facility.designation_reject": "驳回定点处理申请",
     "catalogue.add": "新增目录项目",
     "catalogue.close": "停用目录项目",
     "diagnosis.add": "新增诊断编码",
@@ -202,6 +210,9 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
     "claims.chargeline": "费用明细",
     "claims.personyear": "年度累计",
     "facilities.designationchange": "定点状态变更",
+    "facilities.facilityalert": "机构监管预警",
+    "facilities.facilityassessment": "定点机构考核记录",
+    "facilities.designationrequest": "定点处理申请",
     "funding.account": "基金科目",
     "funding.contributionline": "缴费明细",
     "funding.journalline": "记账分录",
@@ -272,6 +283,8 @@ FIELD_LABELS: dict[str, str] = {
     "episodes_file": "就诊数据文件", "message": "说明",
     "as_of": "名单日期", "unmatched": "未匹配行数", "invalid": "无效行数", "note": "说明",
     "text": "内容", "monitored": "监测户",
+    "measure": "指标", "value": "指标值", "threshold": "阈值", "assessed_on": "考核日期", "score": "考核得分",
+    "assessor": "考核人（组）", "action": "处理类别",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

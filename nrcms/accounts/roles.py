@@ -70,6 +70,10 @@ class Cap:
     # affairs (扶贫办) and the county office; the 90 % monitor and the files are read by those who oversee it.
     POVERTY_MANAGE = "poverty.manage"  # import the poverty office's list; record follow-ups and treatment plans
     POVERTY_VIEW = "poverty.view"  # the 90 % monitor, its drill-down and the one-file-per-patient pages
+    # 定点机构监管 (issue 12): the monthly scorecards and their alerts (read), and the director's decision on a
+    # warning, suspension, revocation or reinstatement the county office asks for (FACILITY_MANAGE asks).
+    FACILITY_SUPERVISE = "facility.supervise"
+    FACILITY_DESIGNATION_APPROVE = "facility.designation_approve"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -88,6 +92,7 @@ CAP_LABELS: dict[str, str] = {
     Cap.SUPERVISION_REVIEW: "智能审核处理", Cap.SUPERVISION_VIEW: "查阅智能审核",
     Cap.DISCLOSURE_VIEW: "查看公示", Cap.DISCLOSURE_PUBLISH: "发布公示",
     Cap.POVERTY_MANAGE: "管理贫困人口名单与档案", Cap.POVERTY_VIEW: "查看健康扶贫监测与档案",
+    Cap.FACILITY_SUPERVISE: "查看定点机构监管指标", Cap.FACILITY_DESIGNATION_APPROVE: "批准定点处理",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -97,14 +102,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW,
                      Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW,
-                     Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW}
+                     Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW, Cap.FACILITY_SUPERVISE}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.COMPLAINTS_HANDLE,
                                                  Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW,
-                                                 Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_VIEW}),
+                                                 Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_VIEW,
+                                                 Cap.FACILITY_SUPERVISE, Cap.FACILITY_DESIGNATION_APPROVE}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
-                                           Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW, Cap.POVERTY_VIEW}),
+                                           Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW, Cap.POVERTY_VIEW,
+                                           Cap.FACILITY_SUPERVISE}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG,
                                     Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH}),
@@ -115,7 +122,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW, Cap.POVERTY_MANAGE,
                                    Cap.POVERTY_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW,
-                                         Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW, Cap.POVERTY_VIEW}),
+                                         Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW, Cap.POVERTY_VIEW,
+                                         Cap.FACILITY_SUPERVISE}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),
@@ -128,8 +136,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 # Capabilities that review, approve or pay out: an account holding one is made (or given such a role) only
 # with a second administrator's approval. The administrators' own grant and approval powers are in the set
 # too: otherwise one administrator could make a second administrator account and approve with it.
-APPROVAL_CAPABILITIES = frozenset({Cap.CLAIMS_REVIEW, Cap.SUPERVISION_REVIEW, Cap.SCHEME_APPROVE, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE,
-                                   Cap.USERS_GRANTS, Cap.USERS_APPROVE})
+APPROVAL_CAPABILITIES = frozenset({Cap.CLAIMS_REVIEW, Cap.SUPERVISION_REVIEW, Cap.SCHEME_APPROVE, Cap.FUND_DISBURSE,
+                                   Cap.FUND_YEAR_CLOSE, Cap.USERS_GRANTS, Cap.USERS_APPROVE,
+                                   Cap.FACILITY_DESIGNATION_APPROVE})
 # Derived from the capabilities, so a role that later gains one of them needs approval without anyone
 # remembering to add it to a list.
 APPROVAL_ROLES = frozenset(role for role, caps in CAPABILITIES.items() if caps & APPROVAL_CAPABILITIES)

@@ -13,6 +13,7 @@ from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound
 
+from .api_supervision import register as register_supervision
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
 from .mappings import mapping_approve, mapping_reject
 from .models import (
@@ -27,6 +28,7 @@ from .models import (
 from .services import facilities_with_status, facility_set_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"], auth=requires(Cap.FACILITY_VIEW))
+register_supervision(router)  # first: /scorecards, /alerts … are not facility codes
 
 
 class ScheduledOut(Schema):

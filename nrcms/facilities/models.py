@@ -178,3 +178,120 @@ class ChargeMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_item_code} → {self.catalogue_code}"
+
+
+class FacilityAssessment(models.Model):
+    """考核记录: one assessment of a designated facility (date, score out of 100, findings, who assessed)."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField("考核日期")
+    score = models.DecimalField("考核得分", max_digits=5, decimal_places=2)
+    findings = models.TextField("考核意见", max_length=2000)
+    assessor = models.CharField("考核人（组）", max_length=100)
+    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["facility", "-assessed_on", "-id"]
+        verbose_name = "定点机构考核记录"
+        constraints = [models.CheckConstraint(name="assessment_score_0_100",
+                                              condition=models.Q(score__gte=0, score__lte=100))]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.assessed_on} {self.score}"
+
+
+class DesignationAction(models.TextChoices):
+    WARNING = "warning", "警告"
+    SUSPEND = "suspend", "暂停定点"
+    REVOKE = "revoke", "取消定点"
+    REINSTATE = "reinstate", "恢复定点"
+
+
+# The designation status each action puts in force on its effective date (a warning changes none).
+ACTION_STATUS = {DesignationAction.SUSPEND: DesignationStatus.SUSPENDED,
+                 DesignationAction.REVOKE: DesignationStatus.REVOKED,
+                 DesignationAction.REINSTATE: DesignationStatus.DESIGNATED}
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已驳回"
+
+
+class DesignationRequest(models.Model):
+    """警告、暂停、取消、恢复定点: asked by the county office, decided by the director (another user). An
+    approved suspension, revocation or reinstatement becomes a dated DesignationChange from its effective date."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="designation_requests")
+    action = models.CharField("处理类别", max_length=10, choices=DesignationAction.choices)
+    effective_date = models.DateField("生效日期")
+    reason = models.CharField("原因", max_length=300)
+    authority = models.CharField("依据", max_length=200, blank=True)
+    status = models.CharField("审批状态", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    change = models.OneToOneField(DesignationChange, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="request", verbose_name="定点状态变更")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "定点处理申请"
+        constraints = [
+            models.UniqueConstraint(fields=["facility"], condition=models.Q(status="pending"),
+                                    name="one_pending_designation_request_per_facility"),
+            models.CheckConstraint(name="designation_request_rejection_has_note",
+                                   condition=~models.Q(status="rejected") | ~models.Q(decision_note="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.get_action_display()} {self.effective_date}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    ACKNOWLEDGED = "acknowledged", "已处理"
+
+
+class FacilityAlert(models.Model):
+    """超阈值预警: a facility's monthly measure above the scheme's threshold, raised by `nrcms scorecards run`
+    for the county office; acknowledged with a note. One row per facility, month and measure (a re-run
+    updates the value of an open alert, never duplicates it)."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="alerts")
+    month = models.DateField("月份")  # the first day of the month
+    measure = models.CharField("指标", max_length=30)
+    value = models.DecimalField("指标值", max_digits=9, decimal_places=2)
+    threshold = models.DecimalField("阈值", max_digits=9, decimal_places=2)
+    status = models.CharField("状态", max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    raised_at = models.DateTimeField("预警时间", auto_now_add=True)
+    note = models.CharField("处理说明", max_length=300, blank=True)
+    acknowledged_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name="处理人")
+    acknowledged_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month", "facility", "measure"]
+        verbose_name = "机构监管预警"
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "month", "measure"], name="one_alert_per_facility_month_measure"),
+            models.CheckConstraint(name="alert_acknowledged_has_note",
+                                   condition=models.Q(status="open") | ~models.Q(note="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.month:%Y-%m} {self.measure_label}"
+
+    @property
+    def measure_label(self) -> str:
+        from nrcms.stats.scorecards import MEASURE_BY_KEY
+
+        measure = MEASURE_BY_KEY.get(self.measure)
+        return f"{measure.label}（{measure.unit}）" if measure else self.measure

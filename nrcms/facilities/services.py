@@ -91,6 +91,14 @@ def facility_set_status(
     can be withdrawn with a reason (facility_status_withdraw) if it was a mistake."""
     if actor is not None:
         require(actor, Cap.FACILITY_MANAGE)
+    return status_change_record(actor=actor, facility=facility, status=status, effective_date=effective_date,
+                                reason=reason, authority=authority, today=today)
+
+
+def status_change_record(*, actor: User | None, facility: Facility, status: str, effective_date: dt.date,
+                         reason: str, authority: str = "", today: dt.date | None = None) -> DesignationChange:
+    """The dated change itself, for facility_set_status and for an approved designation request (whose
+    approver is the director: the capability is checked by the caller)."""
     if status not in DesignationStatus.values:
         raise ValidationFailed("invalid", f"定点状态“{status}”不存在", field="status")
     if not (reason or "").strip():
@@ -209,3 +217,20 @@ def facility_users(*, actor: User, facility: Facility):
     if not may_see:
         return None
     return User.objects.filter(facility=facility).order_by("-is_active", "username")
+
+
+def facility_register(*, actor: User, code: str, name: str, level: str, region_code: str, in_county: bool,
+                      address: str = "", authority: str = "") -> Facility:
+    """新增定点医疗机构 (page and API): a new code only — an existing one is refused, not updated; the region by
+    its division code."""
+    require(actor, Cap.FACILITY_MANAGE)
+    region = None
+    if (region_code or "").strip():
+        region = Region.objects.filter(code=region_code.strip()).first()
+        if region is None:
+            raise ValidationFailed("not_found", f"区划代码“{region_code.strip()[:15]}”不存在", field="region_code")
+    if Facility.objects.filter(code=(code or "").strip()).exists():
+        raise ValidationFailed("exists", f"机构编码“{code.strip()[:20]}”已存在", field="code")
+    facility, _ = facility_upsert(actor=actor, code=code, name=name, level=level, region=region,
+                                  in_county=in_county, address=address, authority=authority)
+    return facility

@@ -62,6 +62,7 @@ def facility_detail(request, code: str):
     return render(request, "facilities/facility_detail.html", {
         "facility": facility, "history": facility.designation_history.select_related("recorded_by", "withdrawn_by"),
         "form": form, "withdraw_form": withdraw_form, "can_manage": request.user.can(Cap.FACILITY_MANAGE),
+        "can_supervise": request.user.can(Cap.FACILITY_SUPERVISE),
         "mapping_count": facility.charge_mappings.filter(valid_to__isnull=True).count(),
         "today": timezone.localdate(), "users": users,
     })

@@ -307,3 +307,33 @@ class Parameters:
                     raise ValueError("全额按档（bracket）时各档比例不能随费用升高而降低，否则费用越高补偿越少")
         return self
 
+
+
+LevelRates = Annotated[dict[Level, Rate], AfterValidator(_frozen)]
+# Defaults when a scheme says nothing (docs/guide/facility-supervision.md): drug cost at most 45 % of a
+# facility's discharged patients' cost (平罗 2004, seed 001); cost outside the policy at most 2 % at county
+# level and below, 3 % at prefecture level and above (文山州 2018, seed 003); cost per admission growing at
+# most 10 % on the same month a year before (an assumption: no seed names a figure).
+DEFAULT_DRUG_SHARE = MappingProxyType(dict.fromkeys(("village", "township", "county", "prefecture", "province"),
+                                                    Decimal("0.45")))
+DEFAULT_OUT_OF_POLICY_SHARE = MappingProxyType({"village": Decimal("0.02"), "township": Decimal("0.02"),
+                                                "county": Decimal("0.02"), "prefecture": Decimal("0.03"),
+                                                "province": Decimal("0.03")})
+
+
+def _default_drug_share() -> MappingProxyType:
+    return DEFAULT_DRUG_SHARE
+
+
+def _default_out_of_policy_share() -> MappingProxyType:
+    return DEFAULT_OUT_OF_POLICY_SHARE
+
+
+@dataclass(frozen=True, slots=True, config=STRICT)
+class SupervisionThresholds:
+    """监管指标阈值 for the facility scorecards: shares as rates (0.45 = 45 %), by facility level. Not part of
+    the settlement parameters (they change no reimbursement, so no scheme version hash)."""
+
+    drug_share: LevelRates = field(default_factory=_default_drug_share)
+    out_of_policy_share: LevelRates = field(default_factory=_default_out_of_policy_share)
+    cost_growth: Change = Decimal("0.10")

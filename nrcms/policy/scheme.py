@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as checked
 
 from .errors import SchemeError
-from .parameters import Parameters
+from .parameters import Parameters, SupervisionThresholds
 
 SCHEMES_DIR = Path(__file__).parent / "schemes"
 
@@ -37,6 +37,8 @@ class VersionIn:
     notice: Annotated[str, Field(min_length=1)]
     parameters: dict
     assumptions: tuple[str, ...] = ()
+    # 监管指标阈值 (optional; merged over the earlier versions like the parameters, never hashed)
+    supervision_thresholds: dict | None = None
 
 
 @checked(frozen=True, config=ConfigDict(extra="forbid"))
@@ -52,6 +54,7 @@ class SchemeFileIn:
 
 _HEAD = TypeAdapter(SchemeFileIn)
 _PARAMETERS = TypeAdapter(Parameters)
+_THRESHOLDS = TypeAdapter(SupervisionThresholds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Scheme:
     assumptions: tuple[str, ...]
     params: Parameters
     version: str  # SHA-256 of the canonical parameters
+    supervision: SupervisionThresholds = dataclasses.field(default_factory=SupervisionThresholds)
+    supervision_from_scheme: bool = False  # False: the scheme names no thresholds, the defaults apply
 
     def __hash__(self) -> int:
         return hash(self.version)
@@ -217,7 +222,7 @@ def scheme_file_from_mapping(raw, *, source: str = "<mapping>") -> SchemeFile:
         head = _HEAD.validate_python(raw)
     except ValidationError as exc:
         raise _fail(source, exc, "") from exc
-    versions, merged, last_date = [], {}, None
+    versions, merged, merged_thresholds, last_date = [], {}, None, None
     for index, v in enumerate(head.versions):
         if last_date is not None and v.effective <= last_date:
             raise SchemeError(source, f"versions[{index}].effective", f"生效日期 {v.effective} 应晚于上一版本的 {last_date}")
@@ -227,9 +232,16 @@ def scheme_file_from_mapping(raw, *, source: str = "<mapping>") -> SchemeFile:
             params = _PARAMETERS.validate_python(merged)
         except ValidationError as exc:
             raise _fail(source, exc, f"versions[{index}].parameters") from exc
+        if v.supervision_thresholds is not None:
+            merged_thresholds = _merge(merged_thresholds or {}, v.supervision_thresholds)
+        try:
+            thresholds = _THRESHOLDS.validate_python(merged_thresholds or {})
+        except ValidationError as exc:
+            raise _fail(source, exc, f"versions[{index}].supervision_thresholds") from exc
         versions.append(Scheme(id=head.id, name=head.name, county=head.county, effective=v.effective,
                                notice=v.notice, assumptions=v.assumptions, params=params,
-                               version=content_hash(head.id, v.effective, params)))
+                               version=content_hash(head.id, v.effective, params), supervision=thresholds,
+                               supervision_from_scheme=merged_thresholds is not None))
     return SchemeFile(id=head.id, name=head.name, county=head.county, path=source,
                       version_date=head.version_date, versions=tuple(versions))
 

@@ -17,17 +17,18 @@ from .scope import Scope
 from .sources import _category, day_range, net_by, scope_q
 
 
-def drug_cost_by_facility(scope: Scope) -> dict[str, object]:
-    return {code: cost for (code,), cost in drug_cost_by(scope).items()}
+def drug_cost_by_facility(scope: Scope, where: Q | None = None) -> dict[str, object]:
+    """Net drug cost by facility code; `where` narrows the charge lines (e.g. Q(episode__kind="inpatient"))."""
+    return {code: cost for (code,), cost in drug_cost_by(scope, where).items()}
 
 
-def drug_cost_by(scope: Scope, **keys) -> dict[tuple, object]:
+def drug_cost_by(scope: Scope, where: Q | None = None, **keys) -> dict[tuple, object]:
     """Net drug cost by facility code and any further `keys` (name → expression on ChargeLine, e.g. the month of
-    the settlement row), keyed by (facility code, *keys)."""
+    the settlement row), keyed by (facility code, *keys); `where` narrows the charge lines."""
     drugs = CatalogueItem.objects.filter(kind=ItemKind.DRUG).values("code")
     qs = ChargeLine.objects.filter(Q(catalogue_code__in=drugs)
                                    & day_range("episode__settlements__settled_at", scope.start, scope.end))
-    qs = qs.filter(scope_q(scope))
+    qs = qs.filter(scope_q(scope)).filter(where or Q())
     if scope.category:
         qs = qs.filter(_category(scope))
     signed = Case(When(episode__settlements__kind=SettlementKind.REVERSAL, then=-F("amount")), default=F("amount"),

@@ -63,6 +63,9 @@ MENU: tuple[MenuGroup, ...] = (
     )),
     MenuGroup(_("医疗机构"), (
         MenuItem(_("定点医疗机构"), "facility_list", Cap.FACILITY_VIEW),
+        MenuItem(_("监管指标"), "scorecard_list", Cap.FACILITY_SUPERVISE, county_only=True),
+        MenuItem(_("监管预警"), "facility_alert_list", Cap.FACILITY_SUPERVISE, county_only=True),
+        MenuItem(_("定点处理申请"), "designation_request_list", Cap.FACILITY_SUPERVISE),
         MenuItem(_("补偿目录"), "catalogue_list", Cap.FACILITY_VIEW),
         MenuItem(_("诊断编码"), "diagnosis_list", Cap.FACILITY_VIEW),
     )),

@@ -117,3 +117,25 @@ def text_param(data: Mapping, name: str, label: str, *, max_length: int) -> str:
     if len(text) > max_length:
         raise NrcmsError("invalid", f"{label}最长 {max_length} 个字符，现为 {len(text)} 个", field=name)
     return text
+
+
+def month_param(data: Mapping, name: str = "month", label: str = "月份", *, default: tuple[int, int]) -> tuple[int, int]:
+    """A month written YYYY-MM (2026-03) → (2026, 3); `default` when absent or blank."""
+    text = _text(data, name)
+    if not text:
+        return default
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    parts = text.split("-")
+    if len(parts) != 2 or len(parts[0]) != 4 or not all(p.isascii() and p.isdigit() and p for p in parts) \
+            or len(parts[1]) > 2:
+        raise NrcmsError("invalid", f"{label}“{shown}”应写成“年-月”，如 2026-03", field=name)
+    year = parse_int(parts[0], field=name, label=label, min_value=YEAR_MIN, max_value=YEAR_MAX)
+    month = int(parts[1])
+    if not 1 <= month <= 12:
+        raise NrcmsError("invalid", f"{label}“{shown}”的月份应在 1 到 12 之间", field=name)
+    return year, month
+
+
+def last_month(today: dt.date) -> tuple[int, int]:
+    """The last complete month before `today`."""
+    return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)

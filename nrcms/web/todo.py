@@ -133,6 +133,17 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
             TodoItem("reconciliation-differences", "医院对账不一致", _reconciliation_differences(actor),
                      _url("reconciliation_list", result="mismatched"), "机构·日"),
         ]
+    if actor.can(Cap.FACILITY_MANAGE) and actor.can(Cap.FACILITY_SUPERVISE):
+        from nrcms.facilities.supervision import open_alerts
+
+        items.append(TodoItem("facility-alerts", "定点机构监管指标超阈值预警", open_alerts().count(),
+                              _url("facility_alert_list"), "条"))
+    if actor.can(Cap.FACILITY_DESIGNATION_APPROVE):
+        from nrcms.facilities.models import DesignationRequest, RequestStatus
+
+        items.append(TodoItem("designation-requests", "待审批的定点处理申请（警告、暂停、取消、恢复）",
+                              DesignationRequest.objects.filter(status=RequestStatus.PENDING).count(),
+                              _url("designation_request_list"), "件"))
     if actor.can(Cap.FUND_DISBURSE):
         items.append(TodoItem("statements-approved", "已审核待拨付的月结算单",
                               _statements(actor, StatementStatus.APPROVED),

@@ -139,7 +139,8 @@ def facility_list(request):
     qs = selectors.facility_list(actor=request.user, search=search)
     page = paged(request, qs)
     page.object_list = facilities_with_status(page.object_list)  # the status in force today, and what is scheduled
-    return render(request, "web/facility_list.html", {"page": page, "q": search})
+    return render(request, "web/facility_list.html", {"page": page, "q": search,
+                                                      "perms_facility_manage": request.user.can(Cap.FACILITY_MANAGE)})
 
 
 def audit_list(request):

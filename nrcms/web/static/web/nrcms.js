@@ -55,11 +55,36 @@
     });
   }
 
+  // 定点机构监管指标: one small line chart per measure, with the threshold as a dashed line where there is one.
+  function scorecardCharts(els) {
+    var data = JSON.parse(document.getElementById("scorecard-data").textContent);
+    var num = function (v) { return v === "—" ? null : Number(v); };
+    Array.prototype.forEach.call(els, function (el) {
+      var s = data.series.filter(function (x) { return x.key === el.getAttribute("data-measure"); })[0];
+      if (!s) { return; }
+      var values = s.data.map(num);
+      var series = [{name: s.name, type: "bar", barMaxWidth: 18, data: values}];
+      if (s.threshold.some(function (v) { return v !== "—"; })) {
+        series.push({name: "阈值", type: "line", symbol: "none", lineStyle: {type: "dashed", color: "#c0392b"},
+                     data: s.threshold.map(num)});
+      }
+      window.echarts.init(el).setOption({
+        title: {text: s.name, textStyle: {fontSize: 13},
+                subtext: values.every(function (v) { return v === null; }) ? "无数据（分母为零或数据来源未启用）" : ""},
+        tooltip: {trigger: "axis"}, animation: false,
+        grid: {left: 50, right: 16, bottom: 28, top: 50},
+        xAxis: {type: "category", data: data.months}, yAxis: {type: "value", scale: true}, series: series
+      });
+    });
+  }
+
   function start() {
     var add = document.getElementById("add-member");
     if (add) { add.addEventListener("click", function () { addMemberRow(add); }); }
     var chart = document.querySelector("[data-chart=collection]");
     if (chart && window.echarts) { collectionChart(chart); }
+    var cards = document.querySelectorAll("[data-chart=scorecard]");
+    if (cards.length && window.echarts) { scorecardCharts(cards); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
