@@ -283,6 +283,8 @@ FIELD_LABELS: dict[str, str] = {
     "episodes_file": "就诊数据文件", "message": "说明",
     "as_of": "名单日期", "unmatched": "未匹配行数", "invalid": "无效行数", "note": "说明",
     "text": "内容", "monitored": "监测户",
+    "subject": "标题", "channel": "来源（方式）", "deadline": "办理期限", "outcome": "调查结论", "answer": "答复内容",
+    "assigned_to": "承办人", "question": "咨询内容", "topic": "咨询类别",  # complaints and inquiries
     "measure": "指标", "value": "指标值", "threshold": "阈值", "assessed_on": "考核日期", "score": "考核得分",
     "assessor": "考核人（组）", "action": "处理类别",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.models import User
@@ -236,7 +236,7 @@ def public_complaint_file(request, payload: PublicComplaintIn):
 
 @public_router.get("/complaints/{code}", response={200: PublicComplaintOut, 429: ErrorOut, **ERRORS},
                    summary="凭查询码查询投诉办理进度（无需登录；只接受完整查询码，每分钟限 20 次）")
-def public_complaint_track(request, code: str):
+def public_complaint_track(request, code: str = Path(..., min_length=1, max_length=20, description="10 位查询码")):
     decision = rate_take(scope="complaint.lookup", key=client_ip(request) or "unknown", limit=LOOKUPS_PER_MINUTE)
     if not decision.allowed:
         raise RateLimited("查询过于频繁，请一分钟后再试", decision.retry_after)

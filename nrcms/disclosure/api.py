@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, ErrorOut, PageOut, paginate
+from nrcms.claims.models import EpisodeKind
 
 from .posters import disclosure_build
 from .public import months_of, public_list, public_rate, public_township, public_village, townships, villages
@@ -40,7 +42,7 @@ class DisclosurePatientOut(Schema):
     id_number: str  # 6101**********1234
     village: str
     hospital: str
-    kind: str
+    kind: Literal[tuple(EpisodeKind.labels)] = Field(description="就诊类别（中文名称）")
     admission_date: dt.date
     discharge_date: dt.date | None
     total_cost: Decimal

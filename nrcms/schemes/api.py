@@ -10,8 +10,9 @@ from pydantic import Field
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, PageOut, paginate
+from nrcms.api.choices import coded
 
-from .models import SchemeVersion
+from .models import SchemeStatus, SchemeVersion
 from .selectors import county_of, version_get
 from .services import scheme_approve, scheme_simulate, scheme_upload
 
@@ -35,7 +36,7 @@ class SchemeVersionOut(Schema):
     parsed_ok: bool
     check_errors: list[SchemeCheckProblem]
     date_rule: str
-    status: str
+    status: coded(SchemeStatus, description="方案版本状态")
     status_label: str
     effective_from: dt.date
     simulation: dict

@@ -11,10 +11,11 @@ from ninja import Field, Router, Schema, Status
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS
+from nrcms.api.choices import coded
 from nrcms.core.money import from_fen
 
 from . import runs
-from .models import SimulationRun
+from .models import RunStatus, SimulationRun
 from .simulate import NRCMS_LAYERS, OTHER_LAYERS
 
 router = Router(tags=["方案测算"])
@@ -72,7 +73,7 @@ class SimulationProjectionOut(Schema):
 
 class SimulationRunOut(Schema):
     id: int
-    status: str = Field(..., description="pending 排队中 / running 计算中 / done 已完成 / failed 失败")
+    status: coded(RunStatus, description="测算状态")
     status_label: str
     progress: int = Field(..., description="进度（%）")
     step: str

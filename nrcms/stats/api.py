@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
@@ -224,7 +225,7 @@ class StatsDashTownshipOut(Schema):
 class StatsDashFacilityOut(Schema):
     code: str
     name: str
-    level: str
+    level: Literal[tuple(["", *FacilityLevel.labels])] = Field(description="机构级别（中文名称）")
     count: int
     total_cost: Decimal
     fund_total: Decimal
@@ -242,8 +243,9 @@ class StatsDashDrugShareOut(Schema):
 
 
 class StatsDashAlertOut(Schema):
-    kind: str
-    level: str
+    kind: Literal["no_plan", "fund_ahead", "drug_share"] = Field(
+        description="预警类别。可选值：no_plan = 未设置筹资标准或计划；fund_ahead = 基金支出快于时间进度；drug_share = 机构药占比超过上限")
+    level: Literal["info", "warning", "danger"] = Field(description="严重程度。可选值：info = 提示；warning = 警告；danger = 严重")
     message: str
 
 

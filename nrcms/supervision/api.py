@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -21,6 +22,7 @@ from . import selectors
 from .batch import run_start, run_task
 from .models import AuditRun, DecisionKind, DecisionStatus, HitStatus, RunStatus, Severity
 from .review import decision_confirm, hit_decide, hit_get
+from .ruleset import Kind as RuleKind
 from .ruleset import ruleset_latest
 
 router = Router(tags=["智能审核与审核队列"], auth=requires(*selectors.READERS))
@@ -31,7 +33,7 @@ class SupervisionRuleOut(Schema):
     code: str
     name: str
     text: str
-    kind: str
+    kind: RuleKind = Field(description="规则类别（见 docs/guide/supervision.md）")
     severity: str
     facility_levels: list[str]
     stages: list[str]
@@ -61,7 +63,8 @@ class SupervisionFilters(Schema):
     month: str = Field("", max_length=7, description="结算月份 YYYY-MM")
     facility: str = Field("", max_length=20, description="机构编码")
     rule: str = Field("", max_length=20, description="规则编码")
-    status: str = Field("", max_length=20, description="状态：open 待审核、referred 专家评审中、awaiting_second 待复核、decided 已处理")
+    status: Literal["", "open", "referred", "awaiting_second", "decided"] = Field("", description="状态。可选值：open = 待审核、referred = 专家评审中、awaiting_second = 待复核、decided = 已处理；"
+                        "空 = 不限")
 
 
 class SupervisionGroupOut(Schema):

@@ -39,7 +39,8 @@ def test_each_measure_march(small):
     assert v["average_stay"] == Decimal("7.33")  # (9 + 10 + 3) ÷ 3
     assert v["readmission_rate"] == Decimal("0.00")
     assert v["referral_out_rate"] == Decimal("0.00")
-    assert v["hits_per_100"] is None and v["complaints"] is None  # no supervision or complaints app
+    # the supervision and complaints apps supply their counts: none in this small county
+    assert v["hits_per_100"] == Decimal("0.00") and v["complaints"] == 0
     assert county.thresholds == {"drug_share": Decimal("45.00"), "out_of_policy_share": Decimal("2.00"),
                                  "cost_growth": Decimal("10.00")}
     assert county.above_keys == ["drug_share", "out_of_policy_share"]
@@ -87,6 +88,7 @@ def test_readmission_referral_and_growth(small, demo):
 
 
 def test_pluggable_hits_and_complaints(small):
+    installed = dict(sc._COUNT_SOURCES)  # the apps' own sources, put back afterwards
     sc.register_count_source("hits", lambda start, end: {COUNTY: 2})
     sc.register_count_source("complaints", lambda start, end: {COUNTY: 1})
     try:
@@ -97,6 +99,19 @@ def test_pluggable_hits_and_complaints(small):
     finally:
         sc.register_count_source("hits", None)
         sc.register_count_source("complaints", None)
+        for name, source in installed.items():
+            sc.register_count_source(name, source)
+
+
+def test_the_complaints_and_supervision_apps_supply_their_counts(small, demo):
+    from nrcms.complaints.services import complaint_register
+
+    for day in (dt.date(2026, 3, 5), dt.date(2026, 3, 20), dt.date(2026, 4, 2)):  # April's is not March's
+        complaint_register(actor=demo["reviewer"], channel="hotline", kind="overcharge", subject="多收费",
+                           content="住院多收费", facility_code=COUNTY, received_on=day)
+    cards = cards_by_code()
+    assert cards[COUNTY].values["complaints"] == 2 and cards[XIAN].values["complaints"] == 0
+    assert cards[COUNTY].values["hits_per_100"] is not None  # the supervision app is installed: a figure, not “—”
 
 
 def test_ranking_by_level(small):
@@ -164,7 +179,7 @@ def test_pages_export_api_and_todo(small, client, login, demo):
     county = next(i for i in data["items"] if i["code"] == COUNTY)
     measures = {m["key"]: m for m in county["measures"]}
     assert measures["drug_share"]["value"] == "95.71" and measures["drug_share"]["above"] is True
-    assert measures["hits_per_100"]["value"] is None
+    assert measures["hits_per_100"]["value"] == "0.00"
     bad = client.get("/api/facilities/scorecards?month=2026-3x")
     assert bad.status_code == 400 and "年-月" in bad.content.decode()
     api_trend = json.loads(client.get(f"/api/facilities/{COUNTY}/scorecard?month=2026-03").content)
