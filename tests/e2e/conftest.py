@@ -10,6 +10,22 @@ from two_step import totp_code
 # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The live server answers one request at a time. On SQLite the test database is in memory and the live server's
+# threads share the test's one connection: two requests at once (a page and the htmx fragment it loads right
+# after, such as the director's dashboard headline) used the same connection concurrently and could hang for
+# good. A single-threaded server queues them (and closes each connection, so the browser does not hold it).
+from django.core.servers.basehttp import WSGIServer  # noqa: E402
+from django.test.testcases import LiveServerThread  # noqa: E402
+
+
+class OneRequestAtATimeServer(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override  # already installed in LiveServerThread.run
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
