@@ -31,7 +31,7 @@ from .errors import ExtractError
 AMOUNTS = ("total", "class_c", "outside", "a_eligible", "a_over", "b_eligible", "b_over", "b_first",
            "stay_eligible_before")
 FLAGS = ("in_county", "designated", "referred", "interim", "continuation", "has_charges")
-START_FIELDS = tuple(f.name for f in fields(YearToDate))
+START_FIELDS = tuple(f.name for f in fields(YearToDate) if f.name != "year")  # the year is the replay's own
 COLUMNS: dict[str, pl.DataType] = {
     "person_id": pl.Int64, "date": pl.Date, "admission_date": pl.Date, "kind": pl.Utf8, "facility_level": pl.Utf8,
     **{name: pl.Boolean for name in FLAGS}, "diagnosis_code": pl.Utf8, "categories": pl.Utf8,

@@ -43,7 +43,7 @@ STRESS_A = {
         "in_county_unreferred": {"county": {"rate_change": "-0.1"}, "prefecture": {"refuse": True}},
         "fixed_fee_packages": [{"code": "k35", "name": "阑尾", "diagnoses": ["K35"], "levels": ["county", "township"],
                                 "patient_amount": "500", "fund_amount": "1700"}],
-        "subsidies": [{"code": "o80", "name": "分娩", "diagnoses": ["O8"], "amount": "600", "counts_toward_cap": True},
+        "subsidies": [{"code": "o80", "name": "分娩", "diagnoses": ["O80"], "amount": "600", "counts_toward_cap": True},
                       {"code": "o82", "name": "剖宫产", "diagnoses": ["O82"], "amount": "400"}],
         "interim": {"min_days": 20},
     },
