@@ -41,7 +41,7 @@ Level = Literal["village", "township", "county", "prefecture", "province"]
 # The person categories the registry knows (nrcms.registry.models.Category; a test keeps the two equal). A scheme
 # naming another code — a typo like `registered-poor` — would quietly pay nobody that layer, so it is refused.
 CATEGORY_LABELS = {"wubao": "五保户", "tekun": "特困供养", "dibao": "低保", "registered_poor": "建档立卡贫困户",
-                   "disabled": "残疾人", "martyr_family": "优抚对象"}
+                   "disabled": "残疾人", "martyr_family": "优抚对象", "monitored": "监测户"}
 ICD10_PREFIX = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
 
 
