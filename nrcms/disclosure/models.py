@@ -22,7 +22,8 @@ class Publication(models.Model):
         verbose_name_plural = "公示发布记录"
         constraints = [
             models.UniqueConstraint(fields=["month", "region"], name="one_publication_per_month_and_region"),
-            models.CheckConstraint(name="publication_month_is_first_day", condition=models.Q(month__day=1)),
+            # (the month is its first day: the service sets it; no CHECK using a date function, which SQLite would
+            # store as Django's django_date_extract and a plain sqlite3 restore of a backup could not read)
         ]
 
     def __str__(self) -> str:

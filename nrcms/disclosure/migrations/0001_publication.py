@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '公示发布记录',
                 'verbose_name_plural': '公示发布记录',
                 'ordering': ['-month', 'region__code'],
-                'constraints': [models.UniqueConstraint(fields=('month', 'region'), name='one_publication_per_month_and_region'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='publication_month_is_first_day')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'region'), name='one_publication_per_month_and_region')],
             },
         ),
     ]
