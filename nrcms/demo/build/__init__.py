@@ -73,7 +73,7 @@ def _extra_users(townships, logins) -> tuple[dict, dict]:
     from nrcms.facilities.models import Facility
     from nrcms.registry.models import Region
 
-    password = secrets.token_urlsafe(16)
+    password = "Dm-" + secrets.token_urlsafe(16) + "7"  # random, with every character class the policy asks for
     staffed_regions = set(User.objects.filter(role="township_clerk").values_list("region__code", flat=True))
     for t in townships:
         if t.code not in staffed_regions:
