@@ -10,30 +10,6 @@ from two_step import totp_code
 # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# The live server runs one request's view at a time. On SQLite the test database is in memory and the live
-# server's threads share the test's one connection: two requests at once (a page and the htmx fragment it loads
-# right after, such as the director's dashboard headline) used that connection concurrently and could hang for
-# good. The server stays threaded (a browser's idle preconnected socket must not block it); the application call
-# is serialised.
-import threading  # noqa: E402
-
-from django.core.servers.basehttp import ThreadedWSGIServer  # noqa: E402
-from django.test.testcases import LiveServerThread  # noqa: E402
-
-
-class OneViewAtATimeServer(ThreadedWSGIServer):
-    def set_app(self, application):
-        lock = threading.Lock()
-
-        def serialised(environ, start_response):
-            with lock:
-                return application(environ, start_response)
-
-        super().set_app(serialised)
-
-
-LiveServerThread.server_class = OneViewAtATimeServer
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
