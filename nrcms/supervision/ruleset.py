@@ -48,7 +48,7 @@ class ShortStayParams(_Strict):
 
 
 class NoParams(_Strict):
-    pass
+    """A rule whose kind takes no parameters (an empty mapping is the only valid `params`)."""
 
 
 class LimitedItem(_Strict):

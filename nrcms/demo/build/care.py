@@ -33,7 +33,7 @@ from nrcms.claims.models import ChargeLine, Episode, EpisodeKind, EpisodeStatus,
 from nrcms.claims.settlement import AMOUNT_FIELDS, YTD_FIELDS, county_scheme
 from nrcms.core.jsonable import jsonable
 from nrcms.core.masking import mask_id
-from nrcms.core.money import ZERO
+from nrcms.core.money import ZERO, round_amount
 from nrcms.demo.claims import ACUTE_MI, ADMISSIONS, DAILY_CARE, HEART_FAILURE, PRICES, SERVICE_FACTOR, VISITS
 from nrcms.facilities.models import CatalogueItem, Facility
 from nrcms.funding import ledger
@@ -404,13 +404,16 @@ def calibration(year: int) -> dict:
                       over10k=Count("id", filter=Q(fund_total__gt=10000)))
     o = out.aggregate(n=Count("id"), fund=Avg("fund_total"))
     per = 10_000 / enrolled if enrolled else 0
-    by_level = {lvl: round(float(inp.filter(episode__facility__level=lvl).aggregate(a=Avg("total_cost"))["a"] or 0), 2)
+    def yuan(avg) -> Decimal:  # an average amount, to the fen through the one rounding function
+        return round_amount(Decimal(avg or 0))
+
+    by_level = {lvl: yuan(inp.filter(episode__facility__level=lvl).aggregate(a=Avg("total_cost"))["a"])
                 for lvl in ("township", "county")}
     return {"enrolled": enrolled, "admissions_per_10k": round(i["n"] * per, 1),
-            "outpatient_per_10k": round(o["n"] * per, 1), "avg_inpatient_cost": round(float(i["cost"] or 0), 2),
+            "outpatient_per_10k": round(o["n"] * per, 1), "avg_inpatient_cost": yuan(i["cost"]),
             "avg_inpatient_cost_by_level": by_level,
-            "avg_inpatient_fund": round(float(i["fund"] or 0), 2), "avg_outpatient_fund": round(float(o["fund"] or 0), 2),
-            "ratio": round(float(i["fund"] or 0) / float(i["cost"] or 1), 3),
+            "avg_inpatient_fund": yuan(i["fund"]), "avg_outpatient_fund": yuan(o["fund"]),
+            "ratio": (Decimal(i["fund"] or 0) / Decimal(i["cost"] or 1)).quantize(Decimal("0.001")),
             "over_2000_per_10k": round(i["over2k"] * per, 2), "over_5000_per_10k": round(i["over5k"] * per, 2),
             "over_10000_per_10k": round(i["over10k"] * per, 2), "admissions": i["n"], "outpatient": o["n"],
             "math_ok": math.isfinite(per)}
