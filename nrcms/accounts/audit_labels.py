@@ -166,6 +166,15 @@ ACTION_LABELS: dict[str, str] = {
     "poverty.import": "导入扶贫办贫困人口名单",
     "poverty.follow_up": "记录贫困患者随访",
     "poverty.treatment_plan": "记录贫困患者治疗方案",
+    # 家庭医生签约 (nrcms/family_doctors)
+    "family_doctor.team_create": "新建家庭医生团队",
+    "family_doctor.team_update": "修改家庭医生团队",
+    "family_doctor.contract_sign": "家庭医生签约",
+    "family_doctor.contract_renew": "家庭医生续签",
+    "family_doctor.contract_cancel": "家庭医生解约",
+    "family_doctor.contract_expire": "家庭医生签约到期",
+    "family_doctor.visit": "记录家庭医生签约服务",
+    "family_doctor.fee_pay": "支付家庭医生签约服务费（记账）",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -287,6 +296,10 @@ FIELD_LABELS: dict[str, str] = {
     "assigned_to": "承办人", "question": "咨询内容", "topic": "咨询类别",  # complaints and inquiries
     "measure": "指标", "value": "指标值", "threshold": "阈值", "assessed_on": "考核日期", "score": "考核得分",
     "assessor": "考核人（组）", "action": "处理类别",
+    "team": "家庭医生团队", "package": "服务包", "start": "起始日期", "end": "终止日期", "fee": "年服务费",
+    "fee_fund": "基金承担", "fee_person": "个人承担", "fee_public_health": "公共卫生经费承担", "renews": "续签自",
+    "cancelled_on": "解约日期", "cancel_reason": "解约原因", "contracts": "签约编号", "contract": "签约",
+    "member": "服务人员", "contract_months": "计费签约数", "fund_fees": "签约基金承担年费合计", "entry": "记账分录",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

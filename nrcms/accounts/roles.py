@@ -74,6 +74,12 @@ class Cap:
     # warning, suspension, revocation or reinstatement the county office asks for (FACILITY_MANAGE asks).
     FACILITY_SUPERVISE = "facility.supervise"
     FACILITY_DESIGNATION_APPROVE = "facility.designation_approve"
+    # 家庭医生签约 (issue 14, nrcms/family_doctors): teams, contracts and visits are kept by the county office and
+    # the township clerks (contracts of their residents); the county office pays the fund's share each month
+    # through the ledger; those who oversee read the contracts, signing rates and the list of the poor unsigned.
+    FAMILY_DOCTOR_MANAGE = "family_doctor.manage"
+    FAMILY_DOCTOR_PAY = "family_doctor.pay"
+    FAMILY_DOCTOR_VIEW = "family_doctor.view"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -93,6 +99,8 @@ CAP_LABELS: dict[str, str] = {
     Cap.DISCLOSURE_VIEW: "查看公示", Cap.DISCLOSURE_PUBLISH: "发布公示",
     Cap.POVERTY_MANAGE: "管理贫困人口名单与档案", Cap.POVERTY_VIEW: "查看健康扶贫监测与档案",
     Cap.FACILITY_SUPERVISE: "查看定点机构监管指标", Cap.FACILITY_DESIGNATION_APPROVE: "批准定点处理",
+    Cap.FAMILY_DOCTOR_MANAGE: "办理家庭医生签约", Cap.FAMILY_DOCTOR_PAY: "支付家庭医生签约服务费",
+    Cap.FAMILY_DOCTOR_VIEW: "查看家庭医生签约",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -102,28 +110,31 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_MANAGE, Cap.FACILITY_MANAGE, Cap.REGISTRY_EDIT,
                      Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW,
                      Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW,
-                     Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW, Cap.FACILITY_SUPERVISE}
+                     Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW, Cap.FACILITY_SUPERVISE,
+                     Cap.FAMILY_DOCTOR_MANAGE, Cap.FAMILY_DOCTOR_PAY, Cap.FAMILY_DOCTOR_VIEW}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.COMPLAINTS_HANDLE,
                                                  Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW,
                                                  Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_VIEW,
-                                                 Cap.FACILITY_SUPERVISE, Cap.FACILITY_DESIGNATION_APPROVE}),
+                                                 Cap.FACILITY_SUPERVISE, Cap.FACILITY_DESIGNATION_APPROVE,
+                                                 Cap.FAMILY_DOCTOR_VIEW}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
                                            Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW, Cap.POVERTY_VIEW,
-                                           Cap.FACILITY_SUPERVISE}),
+                                           Cap.FACILITY_SUPERVISE, Cap.FAMILY_DOCTOR_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG,
-                                    Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH}),
+                                    Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.FAMILY_DOCTOR_MANAGE,
+                                    Cap.FAMILY_DOCTOR_VIEW}),
     # the village group posts the disclosure lists on the village wall (domain §2): it prints, never publishes
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT, Cap.DISCLOSURE_VIEW}),
     Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW, Cap.POVERTY_MANAGE,
-                                   Cap.POVERTY_VIEW}),
+                                   Cap.POVERTY_VIEW, Cap.FAMILY_DOCTOR_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW,
                                          Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW, Cap.POVERTY_VIEW,
-                                         Cap.FACILITY_SUPERVISE}),
+                                         Cap.FACILITY_SUPERVISE, Cap.FAMILY_DOCTOR_VIEW}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),

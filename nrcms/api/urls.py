@@ -22,6 +22,7 @@ from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
 from nrcms.payments.api_refunds import advances_router, refunds_router
 from nrcms.poverty.api import router as poverty_router
+from nrcms.family_doctors.api import router as family_doctors_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router
@@ -63,3 +64,4 @@ api.add_router("/disclosure", disclosure_router)
 api.add_router("/public/disclosures", public_disclosure_router)  # no login: see nrcms/disclosure/api.py
 api.add_router("/simulation", simulation_router)
 api.add_router("/poverty", poverty_router)
+api.add_router("/family-doctors", family_doctors_router)

@@ -16,7 +16,7 @@ from nrcms.funding.models import AccountKind, JournalLine
 
 INCOME_KINDS = Q(entry__kind__startswith="contribution") | Q(entry__kind__startswith="subsidy_due")
 SPENDING_KINDS = Q(entry__kind__in=("settlement", "settlement_reversal", "manual_claim", "manual_claim_reversal",
-                                    "violation_deduction"))
+                                    "violation_deduction", "family_doctor_fee"))
 # 3109 (year-end carry-forward of the family accounts) is a fund account too: on the closing day it holds what the
 # family accounts carry into the next year, and nets to zero the day after.
 FUND_LINES = Q(account__kind=AccountKind.FUND)

@@ -101,6 +101,13 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("一人一档"), "poverty_patients", Cap.POVERTY_VIEW),
         MenuItem(_("扶贫办名单导入"), "poverty_imports", Cap.POVERTY_MANAGE),
     )),
+    MenuGroup(_("家庭医生签约"), (
+        MenuItem(_("签约管理"), "fd_contracts", Cap.FAMILY_DOCTOR_VIEW),
+        MenuItem(_("家庭医生团队"), "fd_teams", Cap.FAMILY_DOCTOR_VIEW),
+        MenuItem(_("签约服务费支付"), "fd_fees", Cap.FAMILY_DOCTOR_VIEW),
+        MenuItem(_("签约率统计"), "fd_rates", Cap.FAMILY_DOCTOR_VIEW),
+        MenuItem(_("未签约贫困人口"), "fd_unsigned", Cap.FAMILY_DOCTOR_VIEW),
+    )),
     MenuGroup(_("系统管理"), (
         MenuItem(_("用户管理"), "user_list", Cap.USERS_VIEW),
         MenuItem(_("账号审批"), "account_request_list", Cap.USERS_APPROVE),
