@@ -15,6 +15,7 @@ from nrcms.disclosure.api import public_router as public_disclosure_router
 from nrcms.disclosure.api import router as disclosure_router
 from nrcms.facilities.api import catalogue_router
 from nrcms.facilities.api import router as facilities_router
+from nrcms.family_doctors.api import router as family_doctors_router
 from nrcms.funding.api import router as funding_router
 from nrcms.funding.api_outstanding import router as outstanding_router
 from nrcms.funding.api_year_close import router as year_close_router
@@ -22,7 +23,6 @@ from nrcms.ops.api import router as ops_router
 from nrcms.payments.api import router as payments_router
 from nrcms.payments.api_refunds import advances_router, refunds_router
 from nrcms.poverty.api import router as poverty_router
-from nrcms.family_doctors.api import router as family_doctors_router
 from nrcms.registry.api import router as registry_router
 from nrcms.registry.api_people import router as people_router
 from nrcms.registry.api_reveal import router as reveal_router

@@ -23,6 +23,8 @@ from .models import Contract, ContractStatus, MemberRole, ServicePackage, Team, 
 
 router = Router(tags=["家庭医生签约"], auth=requires(Cap.FAMILY_DOCTOR_VIEW))
 MANAGE = requires(Cap.FAMILY_DOCTOR_MANAGE)
+RATE_DAY = Query(None, description="统计日期，默认今天")
+UNSIGNED_DAY = Query(None, description="日期，默认今天")
 
 
 class MemberIn(Schema):
@@ -312,7 +314,7 @@ class RatesOut(Schema):
 
 @router.get("/signing-rates", response={200: RatesOut, **ERRORS},
             summary="签约率：按村、按类别（建档立卡贫困人口、其他），某日有效签约覆盖的参合人数 ÷ 参合人数")
-def signing_rates(request, day: dt.date | None = Query(None, description="统计日期，默认今天"),
+def signing_rates(request, day: dt.date | None = RATE_DAY,
                   region: str = Query("", max_length=12, description="乡镇或村的区划代码")):
     return svc.signing_rates(actor=request.user, day=day or timezone.localdate(), region=region)
 
@@ -332,7 +334,7 @@ class UnsignedPage(PageOut):
 
 @router.get("/poor-unsigned", response={200: UnsignedPage, **ERRORS},
             summary="未签约的建档立卡贫困人口（某日无有效签约），按乡镇、村筛选")
-def poor_unsigned(request, day: dt.date | None = Query(None, description="日期，默认今天"),
+def poor_unsigned(request, day: dt.date | None = UNSIGNED_DAY,
                   region: str = Query("", max_length=12, description="乡镇或村的区划代码"),
                   q: str = Query("", max_length=40, description="姓名"), offset: int = 0, limit: int = 100):
     day = day or timezone.localdate()

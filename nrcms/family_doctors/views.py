@@ -20,7 +20,16 @@ from nrcms.web.params import amount_param, choice_param, date_param, int_param, 
 from nrcms.web.views import need, paged
 
 from . import services as svc
-from .models import Contract, ContractStatus, FeePayment, MemberRole, ServicePackage, Team, TeamMember, VisitKind
+from .models import (
+    Contract,
+    ContractStatus,
+    FeePayment,
+    MemberRole,
+    ServicePackage,
+    Team,
+    TeamMember,
+    VisitKind,
+)
 
 RATE_HEADERS = ["乡镇", "村", "参合人数", "签约覆盖人数", "签约率（%）", "建档立卡参合人数", "建档立卡签约人数",
                 "建档立卡签约率（%）", "其他参合人数", "其他签约人数", "其他签约率（%）"]
