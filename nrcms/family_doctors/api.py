@@ -27,29 +27,29 @@ RATE_DAY = Query(None, description="统计日期，默认今天")
 UNSIGNED_DAY = Query(None, description="日期，默认今天")
 
 
-class MemberIn(Schema):
+class FdMemberIn(Schema):
     name: str = Field(max_length=40)
     role: coded(MemberRole, description="团队职责")
 
 
-class MemberOut(MemberIn):
+class FdMemberOut(FdMemberIn):
     id: int
 
 
-class TeamIn(Schema):
+class FdTeamIn(Schema):
     name: str = Field(max_length=60)
     facility_code: str = Field(max_length=20, description="所属定点医疗机构编码（乡镇卫生院或村卫生室）")
-    members: list[MemberIn]
+    members: list[FdMemberIn]
     is_active: bool = True
 
 
-class TeamOut(Schema):
+class FdTeamOut(Schema):
     id: int
     name: str
     facility_code: str
     facility: str
     is_active: bool
-    members: list[MemberOut]
+    members: list[FdMemberOut]
 
 
 def _team_out(t: Team) -> dict:
@@ -65,28 +65,28 @@ def _team(pk: int) -> Team:
     return team
 
 
-@router.get("/teams", response={200: list[TeamOut], **ERRORS}, summary="家庭医生团队（所属机构、成员及职责）")
+@router.get("/teams", response={200: list[FdTeamOut], **ERRORS}, summary="家庭医生团队（所属机构、成员及职责）")
 def team_list(request):
     return [_team_out(t) for t in Team.objects.select_related("facility").prefetch_related("members")]
 
 
-@router.post("/teams", response={201: TeamOut, **ERRORS}, auth=MANAGE, summary="新建家庭医生团队")
-def team_create(request, payload: TeamIn):
+@router.post("/teams", response={201: FdTeamOut, **ERRORS}, auth=MANAGE, summary="新建家庭医生团队")
+def team_create(request, payload: FdTeamIn):
     team = svc.team_save(actor=request.user, name=payload.name, facility_code=payload.facility_code,
                          members=[(m.name, m.role) for m in payload.members], is_active=payload.is_active)
     return 201, _team_out(team)
 
 
-@router.put("/teams/{team_id}", response={200: TeamOut, **ERRORS}, auth=MANAGE,
+@router.put("/teams/{team_id}", response={200: FdTeamOut, **ERRORS}, auth=MANAGE,
             summary="修改家庭医生团队（名称、机构、成员、是否有效）")
-def team_update(request, team_id: int, payload: TeamIn):
+def team_update(request, team_id: int, payload: FdTeamIn):
     team = svc.team_save(actor=request.user, team=_team(team_id), name=payload.name,
                          facility_code=payload.facility_code, members=[(m.name, m.role) for m in payload.members],
                          is_active=payload.is_active)
     return _team_out(team)
 
 
-class VisitOut(Schema):
+class FdVisitOut(Schema):
     date: dt.date
     kind: coded(VisitKind, description="服务类别")
     person: str
@@ -94,7 +94,7 @@ class VisitOut(Schema):
     note: str
 
 
-class ContractOut(Schema):
+class FdContractOut(Schema):
     number: str
     team_id: int
     team: str
@@ -113,7 +113,7 @@ class ContractOut(Schema):
     renews: str | None = Field(description="续签自（上一份签约编号）")
     cancelled_on: dt.date | None
     cancel_reason: str
-    visits: list[VisitOut] = []
+    visits: list[FdVisitOut] = []
 
 
 def _contract_out(c: Contract, visits: bool = False) -> dict:
@@ -129,11 +129,11 @@ def _contract_out(c: Contract, visits: bool = False) -> dict:
                        for v in c.visits.select_related("person", "member")] if visits else []}
 
 
-class ContractPage(PageOut):
-    items: list[ContractOut]
+class FdContractPage(PageOut):
+    items: list[FdContractOut]
 
 
-@router.get("/contracts", response={200: ContractPage, **ERRORS},
+@router.get("/contracts", response={200: FdContractPage, **ERRORS},
             summary="签约列表（编号、姓名、户编号；状态、团队、乡镇或村）")
 def contract_list(request, q: str = Query("", max_length=40), status: coded_query(ContractStatus) = "",
                   team: int | None = None, region: str = Query("", max_length=12, description="乡镇或村的区划代码"),
@@ -143,7 +143,7 @@ def contract_list(request, q: str = Query("", max_length=40), status: coded_quer
     return {**page, "items": [_contract_out(c) for c in items]}
 
 
-class ContractIn(Schema):
+class FdContractIn(Schema):
     team_id: int
     household_number: str = Field(max_length=20)
     person_id: int | None = Field(None, description="签约人（户内成员）；为空表示户签约")
@@ -156,9 +156,9 @@ class ContractIn(Schema):
     fee_public_health: Decimal = Field(description="公共卫生经费承担（元）")
 
 
-@router.post("/contracts", response={201: ContractOut, **ERRORS}, auth=MANAGE,
+@router.post("/contracts", response={201: FdContractOut, **ERRORS}, auth=MANAGE,
              summary="签约（户或个人；年服务费 = 基金 + 个人 + 公共卫生经费；同一人同一期间只能一份）")
-def contract_sign(request, payload: ContractIn):
+def contract_sign(request, payload: FdContractIn):
     household = Household.objects.filter(number=payload.household_number).select_related("region").first()
     if household is None:
         raise NotFound("户", payload.household_number)
@@ -174,12 +174,12 @@ def contract_sign(request, payload: ContractIn):
     return 201, _contract_out(c)
 
 
-@router.get("/contracts/{number}", response={200: ContractOut, **ERRORS}, summary="一份签约（含服务记录）")
+@router.get("/contracts/{number}", response={200: FdContractOut, **ERRORS}, summary="一份签约（含服务记录）")
 def contract_get(request, number: str):
     return _contract_out(svc.contract_get(actor=request.user, number=number), visits=True)
 
 
-class RenewIn(Schema):
+class FdRenewIn(Schema):
     team_id: int | None = Field(None, description="续签团队，默认原团队")
     package: coded(ServicePackage, blank="沿用原服务包", description="服务包") = ""
     fee: Decimal | None = None
@@ -188,9 +188,9 @@ class RenewIn(Schema):
     fee_public_health: Decimal | None = None
 
 
-@router.post("/contracts/{number}/renew", response={201: ContractOut, **ERRORS}, auth=MANAGE,
+@router.post("/contracts/{number}/renew", response={201: FdContractOut, **ERRORS}, auth=MANAGE,
              summary="续签：自原签约终止次日起一年，沿用原签约的对象、团队、服务包和费用分担（可改）")
-def contract_renew(request, number: str, payload: RenewIn):
+def contract_renew(request, number: str, payload: FdRenewIn):
     c = svc.contract_get(actor=request.user, number=number)
     renewed = svc.contract_renew(actor=request.user, contract=c,
                                  team=_team(payload.team_id) if payload.team_id else None,
@@ -199,18 +199,18 @@ def contract_renew(request, number: str, payload: RenewIn):
     return 201, _contract_out(renewed)
 
 
-class CancelIn(Schema):
+class FdCancelIn(Schema):
     on: dt.date = Field(description="解约日期（当日起不再有效）")
     reason: str = Field(max_length=200)
 
 
-@router.post("/contracts/{number}/cancel", response={200: ContractOut, **ERRORS}, auth=MANAGE, summary="解约（注明原因）")
-def contract_cancel(request, number: str, payload: CancelIn):
+@router.post("/contracts/{number}/cancel", response={200: FdContractOut, **ERRORS}, auth=MANAGE, summary="解约（注明原因）")
+def contract_cancel(request, number: str, payload: FdCancelIn):
     c = svc.contract_get(actor=request.user, number=number)
     return _contract_out(svc.contract_cancel(actor=request.user, contract=c, on=payload.on, reason=payload.reason))
 
 
-class VisitIn(Schema):
+class FdVisitIn(Schema):
     person_id: int | None = Field(None, description="服务对象；个人签约可省略")
     date: dt.date
     kind: coded(VisitKind, description="服务类别")
@@ -218,9 +218,9 @@ class VisitIn(Schema):
     note: str = Field(max_length=500)
 
 
-@router.post("/contracts/{number}/visits", response={201: ContractOut, **ERRORS}, auth=MANAGE,
+@router.post("/contracts/{number}/visits", response={201: FdContractOut, **ERRORS}, auth=MANAGE,
              summary="记录签约服务（随访、上门服务、健康体检、健康咨询）")
-def contract_visit(request, number: str, payload: VisitIn):
+def contract_visit(request, number: str, payload: FdVisitIn):
     c = svc.contract_get(actor=request.user, number=number)
     person = Person.objects.filter(pk=payload.person_id).first() if payload.person_id else None
     if payload.person_id and person is None:
@@ -233,7 +233,7 @@ def contract_visit(request, number: str, payload: VisitIn):
     return 201, _contract_out(svc.contract_get(actor=request.user, number=number), visits=True)
 
 
-class FeeRowOut(Schema):
+class FdFeeRowOut(Schema):
     team_id: int
     team: str
     facility: str
@@ -245,9 +245,9 @@ class FeeRowOut(Schema):
     entry_id: int | None
 
 
-class FeeMonthOut(Schema):
+class FdFeeMonthOut(Schema):
     month: str
-    rows: list[FeeRowOut]
+    rows: list[FdFeeRowOut]
     total: Decimal
 
 
@@ -264,25 +264,25 @@ def _month(text: str) -> tuple[int, int]:
     return month_param({"month": text}, default=(timezone.localdate().year, timezone.localdate().month))
 
 
-@router.get("/fees", response={200: FeeMonthOut, **ERRORS}, auth=requires(Cap.FAMILY_DOCTOR_PAY, Cap.FAMILY_DOCTOR_VIEW),
+@router.get("/fees", response={200: FdFeeMonthOut, **ERRORS}, auth=requires(Cap.FAMILY_DOCTOR_PAY, Cap.FAMILY_DOCTOR_VIEW),
             summary="某月各团队签约服务费（基金承担部分按月计）及是否已支付")
 def fee_month(request, month: str = Query("", max_length=7, description="月份 YYYY-MM，默认本月")):
     return _fee_month(*_month(month))
 
 
-class PayIn(Schema):
+class FdPayIn(Schema):
     month: str = Field(max_length=7, description="月份 YYYY-MM")
 
 
-class PayOut(FeeMonthOut):
+class FdPayOut(FdFeeMonthOut):
     paid_now: int
     already_paid: int
     paid_amount: Decimal
 
 
-@router.post("/fees/pay", response={200: PayOut, **ERRORS}, auth=requires(Cap.FAMILY_DOCTOR_PAY),
+@router.post("/fees/pay", response={200: FdPayOut, **ERRORS}, auth=requires(Cap.FAMILY_DOCTOR_PAY),
              summary="支付某月签约服务费：每个团队记账一次（借统筹基金，贷应付医疗机构）；重复支付不会重复记账")
-def fee_pay(request, payload: PayIn):
+def fee_pay(request, payload: FdPayIn):
     if not payload.month.strip():
         raise ValidationFailed("required", "请填写月份，如 2026-03", field="month")
     year, month = _month(payload.month)
@@ -291,7 +291,7 @@ def fee_pay(request, payload: PayIn):
             "paid_amount": result.amount}
 
 
-class RateRowOut(Schema):
+class FdRateRowOut(Schema):
     code: str
     name: str
     township: str
@@ -306,20 +306,20 @@ class RateRowOut(Schema):
     other_rate: Decimal | None
 
 
-class RatesOut(Schema):
+class FdRatesOut(Schema):
     day: dt.date
-    rows: list[RateRowOut]
-    total: RateRowOut
+    rows: list[FdRateRowOut]
+    total: FdRateRowOut
 
 
-@router.get("/signing-rates", response={200: RatesOut, **ERRORS},
+@router.get("/signing-rates", response={200: FdRatesOut, **ERRORS},
             summary="签约率：按村、按类别（建档立卡贫困人口、其他），某日有效签约覆盖的参合人数 ÷ 参合人数")
 def signing_rates(request, day: dt.date | None = RATE_DAY,
                   region: str = Query("", max_length=12, description="乡镇或村的区划代码")):
     return svc.signing_rates(actor=request.user, day=day or timezone.localdate(), region=region)
 
 
-class UnsignedOut(Schema):
+class FdUnsignedOut(Schema):
     person_id: int
     name: str
     id_number: MaskedIdNumber
@@ -327,12 +327,12 @@ class UnsignedOut(Schema):
     region: str
 
 
-class UnsignedPage(PageOut):
+class FdUnsignedPage(PageOut):
     day: dt.date
-    items: list[UnsignedOut]
+    items: list[FdUnsignedOut]
 
 
-@router.get("/poor-unsigned", response={200: UnsignedPage, **ERRORS},
+@router.get("/poor-unsigned", response={200: FdUnsignedPage, **ERRORS},
             summary="未签约的建档立卡贫困人口（某日无有效签约），按乡镇、村筛选")
 def poor_unsigned(request, day: dt.date | None = UNSIGNED_DAY,
                   region: str = Query("", max_length=12, description="乡镇或村的区划代码"),
