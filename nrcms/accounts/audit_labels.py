@@ -283,6 +283,7 @@ FIELD_LABELS: dict[str, str] = {
     "carried_forward": "结转下月扣款", "repaid_amount": "已回款", "layer": "垫付类别",
     "schemes": "测算方案", "income": "当年筹资", "project_years": "预测年数", "growth": "增长假设",
     "episodes_file": "就诊数据文件", "message": "说明", "progress": "进度（%）", "retry_of": "重新计算自",
+    "manual_lines": "手工报销笔数",
     "as_of": "名单日期", "unmatched": "未匹配行数", "invalid": "无效行数", "note": "说明",
     "text": "内容", "monitored": "监测户",
     "subject": "标题", "channel": "来源（方式）", "deadline": "办理期限", "outcome": "调查结论", "answer": "答复内容",
