@@ -244,6 +244,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A running roster import with no progress for this long is marked 中断 (its process died) and can be resumed.
 NRCMS_IMPORT_STALE_MINUTES = int(os.environ.get("NRCMS_IMPORT_STALE_MINUTES", "15"))
+# A simulation run (测算) with no progress for this long is taken for dead and marked failed when read.
+NRCMS_SIMULATION_STALE_MINUTES = int(os.environ.get("NRCMS_SIMULATION_STALE_MINUTES", "30"))
 # 健康扶贫 (nrcms/poverty): the share of registered-poor inpatients' cost outside the policy a facility may reach,
 # in percent, by facility level — 3 % at prefecture-level hospitals and above, 2 % at county level and below
 # (seed 003). The county changes it here, not in code.

@@ -64,6 +64,8 @@ ACTION_LABELS: dict[str, str] = {
     # simulation (方案测算)
     "simulation.run": "发起方案测算",
     "simulation.finish": "方案测算结束",
+    "simulation.stale": "方案测算中断（超时无进度，标为失败）",
+    "simulation.retry": "重新计算方案测算",
     "household.register": "建档立户",
     "household.set_head": "变更户主",
     "household.enroll": "参合登记",
@@ -289,7 +291,8 @@ FIELD_LABELS: dict[str, str] = {
     "reason_kind": "原因类别", "recovery_total": "患者返还追回", "brought_forward": "上月结转扣款",
     "carried_forward": "结转下月扣款", "repaid_amount": "已回款", "layer": "垫付类别",
     "schemes": "测算方案", "income": "当年筹资", "project_years": "预测年数", "growth": "增长假设",
-    "episodes_file": "就诊数据文件", "message": "说明",
+    "episodes_file": "就诊数据文件", "message": "说明", "progress": "进度（%）", "retry_of": "重新计算自",
+    "manual_lines": "手工报销笔数",
     "as_of": "名单日期", "unmatched": "未匹配行数", "invalid": "无效行数", "note": "说明",
     "text": "内容", "monitored": "监测户",
     "subject": "标题", "channel": "来源（方式）", "deadline": "办理期限", "outcome": "调查结论", "answer": "答复内容",

@@ -25,7 +25,7 @@ from .models import (
     ItemKind,
     MappingStatus,
 )
-from .services import facilities_with_status, facility_set_status, facility_status_withdraw
+from .services import facilities_with_status, facility_status_withdraw
 
 router = Router(tags=["定点医疗机构"], auth=requires(Cap.FACILITY_VIEW))
 register_supervision(router)  # first: /scorecards, /alerts … are not facility codes
@@ -73,29 +73,15 @@ def facility(request, code: str):
     return facility_out(selectors.facility_get(actor=request.user, code=code))
 
 
-class StatusIn(Schema):
-    status: coded(DesignationStatus, description="变更后的定点状态")
-    effective_date: dt.date
-    reason: str = Field(max_length=300)
-    authority: str = Field("", max_length=200)
-
-
-@router.post("/{code}/status", auth=requires(Cap.FACILITY_MANAGE), response={200: FacilityOut, **ERRORS},
-             summary="变更定点状态（县合管办）；生效日期晚于今天的为排定变更，生效前可撤回")
-def facility_status(request, code: str, payload: StatusIn):
-    facility = selectors.facility_get(actor=request.user, code=code)
-    facility_set_status(actor=request.user, facility=facility, status=payload.status,
-                        effective_date=payload.effective_date, reason=payload.reason, authority=payload.authority)
-    return facility_out(selectors.facility_get(actor=request.user, code=code))
-
-
 class WithdrawIn(Schema):
     reason: str = Field(max_length=300)
 
 
-@router.post("/{code}/status/{change_id}/withdraw", auth=requires(Cap.FACILITY_MANAGE),
+# There is no route that changes a status directly (issue 12): the county office asks with
+# POST /{code}/designation-requests and the director approves (api_supervision).
+@router.post("/{code}/status/{change_id}/withdraw", auth=requires(Cap.FACILITY_DESIGNATION_APPROVE),
              response={200: FacilityOut, **ERRORS},
-             summary="撤回尚未生效的排定变更（须填原因；记录保留并标为已撤回）")
+             summary="撤回尚未生效的排定变更（主任；须填原因；记录保留并标为已撤回）")
 def facility_status_withdraw_api(request, code: str, change_id: int, payload: WithdrawIn):
     facility = selectors.facility_get(actor=request.user, code=code)
     change = facility.designation_history.filter(pk=change_id).first()

@@ -1,13 +1,6 @@
 from django import forms
 
-from .models import DesignationAction, DesignationStatus, FacilityLevel
-
-
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(label="定点状态", choices=DesignationStatus.choices)
-    effective_date = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    reason = forms.CharField(label="原因", max_length=300)
-    authority = forms.CharField(label="依据（文件号）", max_length=200, required=False)
+from .models import DesignationAction, FacilityLevel
 
 
 class MappingForm(forms.Form):

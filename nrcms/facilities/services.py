@@ -74,31 +74,13 @@ def _active_changes(facility: Facility):
     return facility.designation_history.filter(withdrawn_at__isnull=True)
 
 
-@transaction.atomic
-def facility_set_status(
-    *,
-    actor: User | None,
-    facility: Facility,
-    status: str,
-    effective_date: dt.date,
-    reason: str,
-    authority: str = "",
-    today: dt.date | None = None,
-) -> DesignationChange:
-    """Designate, suspend or revoke from a date. A revoked facility can be designated again only by a new
-    decision, which is another dated row; history is never rewritten. A change dated after today is scheduled:
-    it takes effect on its date (the desk applies the status in force on the admission date) and, until then,
-    can be withdrawn with a reason (facility_status_withdraw) if it was a mistake."""
-    if actor is not None:
-        require(actor, Cap.FACILITY_MANAGE)
-    return status_change_record(actor=actor, facility=facility, status=status, effective_date=effective_date,
-                                reason=reason, authority=authority, today=today)
-
-
 def status_change_record(*, actor: User | None, facility: Facility, status: str, effective_date: dt.date,
                          reason: str, authority: str = "", today: dt.date | None = None) -> DesignationChange:
-    """The dated change itself, for facility_set_status and for an approved designation request (whose
-    approver is the director: the capability is checked by the caller)."""
+    """The dated change itself, made only by an approved designation request (designation.designation_approve,
+    whose approver is the director: the capability is checked there). There is no direct way to change a status (issue 12): the county office asks, the director decides. A revoked
+    facility is designated again only by a new decision, another dated row; history is never rewritten. A change
+    dated after today is scheduled: it takes effect on its date (the desk applies the status in force on the
+    admission date) and, until then, the director can withdraw it with a reason (facility_status_withdraw)."""
     if status not in DesignationStatus.values:
         raise ValidationFailed("invalid", f"定点状态“{status}”不存在", field="status")
     if not (reason or "").strip():
@@ -136,9 +118,11 @@ def facility_status_withdraw(
     today: dt.date | None = None,
 ) -> DesignationChange:
     """Withdraw a scheduled designation change (one not yet in force), e.g. a wrong effective date. The row is
-    kept and shown as withdrawn; a change already in force is corrected by recording a new change instead."""
+    kept and shown as withdrawn; a change already in force is corrected by a new designation request instead.
+    Withdrawing keeps the status the director's approval was to end, so it is the director's decision too
+    (FACILITY_DESIGNATION_APPROVE), never the county office's alone."""
     if actor is not None:
-        require(actor, Cap.FACILITY_MANAGE)
+        require(actor, Cap.FACILITY_DESIGNATION_APPROVE)
     reason = text_bounded(reason, field="reason", label="撤回原因", max_length=300, required=True)
     today = today or timezone.localdate()
     change = DesignationChange.objects.select_for_update().select_related("facility").get(pk=change.pk)

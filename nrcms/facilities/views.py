@@ -18,35 +18,22 @@ from nrcms.core.export import xlsx_response
 from nrcms.web.views import need, paged
 
 from .catalogue import catalogue_search, charges_resolve, diagnosis_search, mapping_set
-from .forms import CodeCheckForm, MappingForm, StatusForm, WithdrawForm
+from .forms import CodeCheckForm, MappingForm, WithdrawForm
 from .mappings import mapping_approve, mapping_reject
 from .models import CatalogueClass, ChargeMapping, IcdEdition, ItemKind, MappingStatus
-from .services import facilities_with_status, facility_set_status, facility_status_withdraw, facility_users
+from .services import facilities_with_status, facility_status_withdraw, facility_users
 
 
 def facility_detail(request, code: str):
+    """A facility and its dated status history. The status is not changed here (issue 12): the county office
+    asks on the facility's supervision page and the director approves; the director may withdraw a scheduled
+    change before it takes effect."""
     need(request, Cap.FACILITY_VIEW)
     facility = selectors.facility_get(actor=request.user, code=code)
-    action = request.POST.get("action", "status") if request.method == "POST" else None
-    form = StatusForm(request.POST if action == "status" else None,
-                      initial={"effective_date": timezone.localdate()})
-    withdraw_form = WithdrawForm(request.POST if action == "withdraw" else None)
-    if action is not None:
-        need(request, Cap.FACILITY_MANAGE)
-    if action == "status" and form.is_valid():
-        try:
-            change = facility_set_status(actor=request.user, facility=facility, **form.cleaned_data)
-        except NrcmsError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            if change.effective_date > timezone.localdate():
-                messages.success(request, f"已排定：{facility.name}自 {change.effective_date} 起"
-                                 f"{change.get_status_display()}（生效前可撤回）")
-            else:
-                messages.success(request, f"已将{facility.name}的定点状态改为{change.get_status_display()}"
-                                 f"（{change.effective_date} 起）")
-            return redirect("facility_detail", code=facility.code)
-    elif action == "withdraw" and withdraw_form.is_valid():
+    withdraw_form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        need(request, Cap.FACILITY_DESIGNATION_APPROVE)
+    if request.method == "POST" and withdraw_form.is_valid():
         change = facility.designation_history.filter(pk=withdraw_form.cleaned_data["change"]).first()
         try:
             if change is None:
@@ -60,9 +47,12 @@ def facility_detail(request, code: str):
     facilities_with_status([facility])
     users = facility_users(actor=request.user, facility=facility)
     return render(request, "facilities/facility_detail.html", {
-        "facility": facility, "history": facility.designation_history.select_related("recorded_by", "withdrawn_by"),
-        "form": form, "withdraw_form": withdraw_form, "can_manage": request.user.can(Cap.FACILITY_MANAGE),
+        "facility": facility, "history": facility.designation_history.select_related(
+            "recorded_by", "withdrawn_by", "request"),
+        "withdraw_form": withdraw_form, "can_manage": request.user.can(Cap.FACILITY_MANAGE),
+        "can_withdraw": request.user.can(Cap.FACILITY_DESIGNATION_APPROVE),
         "can_supervise": request.user.can(Cap.FACILITY_SUPERVISE),
+        "pending_request": facility.designation_requests.filter(status="pending").first(),
         "mapping_count": facility.charge_mappings.filter(valid_to__isnull=True).count(),
         "today": timezone.localdate(), "users": users,
     })

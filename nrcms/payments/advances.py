@@ -8,16 +8,21 @@ that later month's claim (it nets). A claim whose net is not positive is not mad
 
     drafted (已生成待报送) → sent (已报送待回款) → partly repaid (部分回款) → repaid (已全部回款)
 
+Manual claims (手工报销, out-of-county care settled at the county centre): the centre pays the patient every layer
+itself (Dr 130x / Cr 1001, ledger.manual_claim_post), so what catastrophic insurance, assistance and the safety
+net owe for them is due to the fund just the same, and is claimed on the same monthly claim: a paid manual
+claim is a line from its payment date, a reversal (冲正) a negative line from its reversal date. They are never
+on a facility's statement: no facility advanced anything (the statement is built from settlements only).
+
 A repayment posts Dr 1001 / Cr 130x. The receivable's balance is checked to the fen: it equals the claims not
-yet repaid plus the layer amounts not yet claimed (settlements, and manual claims paid at the centre, which
-are not claimed here yet)."""
+yet repaid plus the layer amounts not yet claimed (settlements and manual claims)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
@@ -64,6 +69,26 @@ def unclaimed(layer: str, *, until: dt.datetime | None = None):
     return qs
 
 
+def unclaimed_manual(layer: str, *, until: dt.datetime | None = None) -> list[tuple[int, bool, object, dt.datetime]]:
+    """Manual claims' amounts of the layer not yet on a claim: (manual claim id, reversal?, amount, date) — the
+    payment of every claim that was paid (a reversed one was paid first) and the reversal of every reversed one,
+    dated before `until`."""
+    from nrcms.claims.models import ManualClaim, ManualClaimStatus
+
+    def claimed(reversal: bool):
+        return Exists(AdvanceClaimLine.objects.filter(manual_claim=OuterRef("pk"), layer=layer, reversal=reversal))
+
+    with_layer = ManualClaim.objects.exclude(**{layer: 0})
+    paid = with_layer.filter(~claimed(False), paid_at__isnull=False,
+                             status__in=(ManualClaimStatus.PAID, ManualClaimStatus.REVERSED))
+    reversed_ = with_layer.filter(~claimed(True), status=ManualClaimStatus.REVERSED, closed_at__isnull=False)
+    if until is not None:
+        paid, reversed_ = paid.filter(paid_at__lt=until), reversed_.filter(closed_at__lt=until)
+    rows = [(pk, False, amount, at) for pk, amount, at in paid.values_list("pk", layer, "paid_at")]
+    rows += [(pk, True, -amount, at) for pk, amount, at in reversed_.values_list("pk", layer, "closed_at")]
+    return sorted(rows, key=lambda r: (r[3], r[0], r[1]))
+
+
 def claim_number(layer: str, month: dt.date) -> str:
     return f"DF{ledger.LAYER_RECEIVABLE[layer]}-{month:%Y%m}"
 
@@ -85,20 +110,23 @@ def advance_claim_create(*, actor: User | None, layer: str, month, today: dt.dat
     # lock the layer's claims so two finance clerks cannot claim the same settlements twice
     list(AdvanceClaim.objects.select_for_update().filter(layer=layer).values_list("pk", flat=True))
     rows = list(unclaimed(layer, until=end).order_by("settled_at", "id").values_list("pk", layer))
+    manual = unclaimed_manual(layer, until=end)
     label = AdvanceLayer(layer).label
-    if not rows:
+    if not rows and not manual:
         raise ValidationFailed("empty_month", f"截至 {month:%Y 年 %m 月}末没有未申报的{label}垫付", field="month")
-    amount = round_amount(sum((amount for _, amount in rows), ZERO))
+    amount = round_amount(sum((amount for _, amount in rows), ZERO) + sum((r[2] for r in manual), ZERO))
     if amount <= 0:
         raise ValidationFailed("not_positive", f"截至 {month:%Y 年 %m 月}末未申报的{label}垫付净额为 {amount} 元（冲正多于"
                                "结算），不生成申报单，并入下月申报", field="month")
     claim = AdvanceClaim.objects.create(number=claim_number(layer, month), layer=layer, month=month, amount=amount,
-                                        line_count=len(rows), created_by=actor)
-    AdvanceClaimLine.objects.bulk_create([AdvanceClaimLine(claim=claim, layer=layer, settlement_id=pk, amount=value)
-                                          for pk, value in rows])
+                                        line_count=len(rows) + len(manual), created_by=actor)
+    AdvanceClaimLine.objects.bulk_create(
+        [AdvanceClaimLine(claim=claim, layer=layer, settlement_id=pk, amount=value) for pk, value in rows]
+        + [AdvanceClaimLine(claim=claim, layer=layer, manual_claim_id=pk, reversal=rev, amount=value)
+           for pk, rev, value, _ in manual])
     audit_record(actor=actor, action="advance_claim.create", obj=claim,
-                 after={"layer": layer, "month": f"{month:%Y-%m}", "lines": len(rows), "amount": amount,
-                        "status": AdvanceClaimStatus.DRAFTED})
+                 after={"layer": layer, "month": f"{month:%Y-%m}", "lines": len(rows) + len(manual),
+                        "manual_lines": len(manual), "amount": amount, "status": AdvanceClaimStatus.DRAFTED})
     return claim, True
 
 
@@ -193,9 +221,12 @@ def claim_get(*, actor: User, pk: int | None = None, number: str | None = None) 
 
 
 def claim_lines(claim: AdvanceClaim):
+    """Settlements first (by settlement time), then manual claims."""
     return (claim.lines.select_related("settlement", "settlement__episode", "settlement__episode__person",
-                                       "settlement__episode__facility")
-            .order_by("settlement__settled_at", "settlement_id"))
+                                       "settlement__episode__facility", "manual_claim",
+                                       "manual_claim__episode__person")
+            .order_by(F("settlement__settled_at").asc(nulls_last=True), "settlement_id", "manual_claim_id",
+                      "reversal"))
 
 
 def _sum(qs, field: str):
@@ -211,11 +242,7 @@ def receivable_check() -> list[dict]:
         claims = AdvanceClaim.objects.filter(layer=layer)
         outstanding = _sum(claims, "amount") - _sum(claims, "repaid_amount")
         not_claimed = _sum(unclaimed(layer), layer)
-        acct = ledger.Account.objects.filter(code=code).first()
-        manual = ZERO
-        if acct is not None:
-            manual = (ledger.posted_total(acct, kind="manual_claim")
-                      + ledger.posted_total(acct, kind="manual_claim_reversal"))
+        manual = round_amount(sum((r[2] for r in unclaimed_manual(layer)), ZERO))  # 手工报销 not yet claimed
         out.append({"layer": layer, "label": AdvanceLayer(layer).label, "code": code, "balance": balance,
                     "outstanding": outstanding, "unclaimed": not_claimed, "manual": manual,
                     "difference": balance - outstanding - not_claimed - manual})

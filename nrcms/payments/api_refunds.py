@@ -201,9 +201,10 @@ def claim_one(request, number: str):
 
 
 class AdvanceLineOut(Schema):
-    settlement_number: str
-    settled_at: dt.datetime
-    facility_code: str
+    settlement_number: str = Field(description="结算单号；手工报销为报销单号（冲正的注明“（冲正）”）")
+    settled_at: dt.datetime = Field(description="结算时间；手工报销为支付时间，冲正为冲正时间")
+    facility_code: str | None = Field(description="垫付的医疗机构；手工报销由县合管办直接支付患者，为空")
+    source: str = Field(description="settlement（医院一站式结算）或 manual_claim（手工报销）")
     patient_name: str
     patient_id_number: MaskedIdNumber
     amount: Decimal
@@ -219,9 +220,9 @@ def claim_lines(request, number: str, offset: int = 0, limit: int = 200):
     claim = advances.claim_get(actor=request.user, number=number)
     items, page = paginate(advances.claim_lines(claim), offset, limit, max_limit=1000)
     return {**page, "items": [{
-        "settlement_number": line.settlement.number, "settled_at": line.settlement.settled_at,
-        "facility_code": line.settlement.episode.facility.code, "patient_name": line.settlement.episode.person.name,
-        "patient_id_number": line.settlement.episode.person.id_number, "amount": line.amount} for line in items]}
+        "settlement_number": line.number, "settled_at": line.at, "facility_code": line.facility_code,
+        "source": "settlement" if line.settlement_id else "manual_claim", "patient_name": line.person.name,
+        "patient_id_number": line.person.id_number, "amount": line.amount} for line in items]}
 
 
 @advances_router.post("/advances/{number}/send", auth=requires(Cap.FUND_DISBURSE),

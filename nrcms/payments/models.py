@@ -306,22 +306,64 @@ class AdvanceClaim(models.Model):
 
 
 class AdvanceClaimLine(models.Model):
-    """One settlement's amount of the claim's layer (negative for a reversal). A settlement is claimed once
-    per layer."""
+    """One settlement's amount of the claim's layer (negative for a reversal), or one manual claim's (手工报销):
+    the centre paid that layer to the patient itself and claims it the same way — its payment, and its
+    reversal (冲正) as a negative line. A settlement, and a manual claim's payment and its reversal, are each
+    claimed once per layer. A manual claim names no facility: nothing was advanced by one."""
 
     claim = models.ForeignKey(AdvanceClaim, on_delete=models.PROTECT, related_name="lines")
     layer = models.CharField("垫付类别", max_length=14, choices=AdvanceLayer.choices)
-    settlement = models.ForeignKey("claims.Settlement", on_delete=models.PROTECT, related_name="advance_lines")
+    settlement = models.ForeignKey("claims.Settlement", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="advance_lines")
+    manual_claim = models.ForeignKey("claims.ManualClaim", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="advance_lines", verbose_name="手工报销单")
+    reversal = models.BooleanField("冲正", default=False, help_text="手工报销冲正（负数）")
     amount = models.DecimalField("金额", max_digits=14, decimal_places=2)
 
     class Meta:
-        ordering = ["claim", "settlement__settled_at", "settlement_id"]
+        ordering = ["claim", "settlement__settled_at", "settlement_id", "manual_claim_id", "reversal"]
         constraints = [
             models.UniqueConstraint(fields=["layer", "settlement"], name="settlement_claimed_once_per_layer"),
+            models.UniqueConstraint(fields=["layer", "manual_claim", "reversal"],
+                                    condition=Q(manual_claim__isnull=False),
+                                    name="manual_claim_claimed_once_per_layer"),
+            models.CheckConstraint(name="advance_line_settlement_or_manual_claim",
+                                   condition=Q(settlement__isnull=False, manual_claim__isnull=True, reversal=False)
+                                   | Q(settlement__isnull=True, manual_claim__isnull=False)),
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id} {self.settlement_id} {self.amount}"
+        return f"{self.claim_id} {self.settlement_id or self.manual_claim_id} {self.amount}"
+
+    # one way to read either kind of line (the page, the Excel list, the API)
+    @property
+    def number(self) -> str:
+        if self.settlement_id:
+            return self.settlement.number
+        return f"{self.manual_claim.number}{'（冲正）' if self.reversal else ''}"
+
+    @property
+    def at(self):
+        if self.settlement_id:
+            return self.settlement.settled_at
+        return self.manual_claim.closed_at if self.reversal else self.manual_claim.paid_at
+
+    @property
+    def person(self):
+        return (self.settlement or self.manual_claim).episode.person
+
+    @property
+    def facility_code(self) -> str | None:
+        return self.settlement.episode.facility.code if self.settlement_id else None
+
+    @property
+    def payee(self) -> str:
+        """Who the fund paid: the facility that advanced it, or the patient (手工报销)."""
+        return self.settlement.episode.facility.name if self.settlement_id else "手工报销（县合管办直接支付患者）"
+
+    @property
+    def kind_label(self) -> str:
+        return self.settlement.get_kind_display() if self.settlement_id else "手工报销"
 
 
 class AdvanceRepayment(models.Model):

@@ -16,6 +16,7 @@ from nrcms.accounts.models import AuditEntry
 from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.money import format_yuan
+from nrcms.supervision.selectors import READERS as SUPERVISION_READERS
 from nrcms.web.views import paged
 
 from . import selectors
@@ -177,7 +178,11 @@ def statement_detail(request, pk: int):
     context.update({
         "page": paged(request, context["lines"]), "deduction_form": forms["deduct"], "disburse_form": forms["disburse"],
         "return_form": forms["return"], "resubmit_form": forms["resubmit"], "withdraw_form": forms["withdraw"],
-        "all_deductions": statement.deductions.select_related("settlement", "created_by", "withdrawn_by"),
+        "all_deductions": statement.deductions.select_related("settlement", "created_by", "withdrawn_by",
+                                                              "review_decision__hit"),
+        # the audit-rule hits behind deductions and refunds (issue 12), linked for those who may read them
+        "refund_rows": statement.refunds.select_related("settlement", "review_decision__hit").order_by("id"),
+        "can_see_hits": any(user.can(c) for c in SUPERVISION_READERS),
         "confirm_approve": action == "approve" and statement.status == StatementStatus.IN_REVIEW,
         "can_review": user.can(Cap.CLAIMS_REVIEW), "can_disburse": user.can(Cap.FUND_DISBURSE), "history": history,
         "is_own_desk": user.can(Cap.DESK_SETTLE) and user.facility_id == statement.facility_id,

@@ -115,14 +115,13 @@ def refund_slip(request, pk: int):
 
 # --- advances -----------------------------------------------------------------------------------------
 
-ADVANCE_HEADERS = ["序号", "结算单号", "结算时间", "医疗机构", "患者姓名", "身份证号", "类别", "金额（元）"]
+ADVANCE_HEADERS = ["序号", "结算单号（手工报销单号）", "结算（支付）时间", "垫付的医疗机构", "患者姓名", "身份证号", "类别", "金额（元）"]
 
 
 def _advance_rows(claim):
     for n, line in enumerate(advances.claim_lines(claim).iterator(chunk_size=500), start=1):
-        s = line.settlement
-        yield [n, s.number, s.settled_at, s.episode.facility.name, s.episode.person.name,
-               mask_id(s.episode.person.id_number), s.get_kind_display(), line.amount]
+        yield [n, line.number, line.at, line.payee, line.person.name, mask_id(line.person.id_number),
+               line.kind_label, line.amount]
 
 
 def advance_list(request):

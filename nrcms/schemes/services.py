@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import fields
+from dataclasses import fields, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -123,9 +123,11 @@ def _episode_from(inputs: dict) -> tuple[Episode, PersonCategories]:
     return episode, PersonCategories(frozenset(inputs.get("categories") or ()))
 
 
-def replay_summary(version: SchemeVersion) -> dict:
-    """The scalar simulation: last year's settlements in the county, replayed person by person (each person's
-    year-to-date totals chained from zero) through the new scheme, against what they were actually paid."""
+def replay_selection(version: SchemeVersion, *, limit: int | None = REPLAY_LIMIT):
+    """What a simulation of `version` replays, for both engines: (year, the new scheme's version in force from
+    the effective date, rows). The rows are last year's active settlements in the county (or the latest year
+    with any, when last year has none) as (person_id, stored engine inputs, fund_total actually paid), person by
+    person in admission order."""
     from nrcms.claims.models import Settlement, SettlementKind, SettlementStatus
 
     county = Q(episode__household__region__code__startswith=version.region.code[:6])
@@ -137,18 +139,33 @@ def replay_summary(version: SchemeVersion) -> dict:
     scheme = new_file.select(version.effective_from) or new_file.versions[-1]
     rows = (done.filter(episode__scheme_year=year)
             .order_by("episode__person_id", "episode__admission_date", "id")
-            .values_list("episode__person_id", "inputs", "fund_total")[:REPLAY_LIMIT]) if year else []
+            .values_list("episode__person_id", "inputs", "fund_total")) if year else []
+    if year and limit is not None:
+        rows = rows[:limit]
+    return year, scheme, [(p, i, f) for p, i, f in rows if i and "episode" in i]
+
+
+def replay_episode(inputs: dict) -> tuple[Episode, PersonCategories, Decimal]:
+    """One stored settlement's engine input: the episode, the person's categories and the family account's
+    balance it saw (the start of the person's replay)."""
+    episode, categories = _episode_from(inputs)
+    balance = Decimal(str((inputs.get("year_to_date") or {}).get("family_account_balance") or "0"))
+    return episode, categories, balance
+
+
+def replay_summary(version: SchemeVersion) -> dict:
+    """The scalar simulation: last year's settlements in the county, replayed person by person through the new
+    scheme, against what they were actually paid. Each person's year-to-date totals start from zero and the
+    family account from the balance the person's first settlement saw, then chain from one episode to the next
+    (the vectorised engine, nrcms.simulation.scheme_version_summary, does the same, to the fen)."""
+    year, scheme, rows = replay_selection(version)
     old_total = new_total = Decimal("0.00")
     count = changed = refused = 0
     ytd_by_person: dict[int, YearToDate] = {}
     for person_id, inputs, fund in rows:
-        if not inputs or "episode" not in inputs:
-            continue
-        episode, categories = _episode_from(inputs)
-        balance = Decimal(str((inputs.get("year_to_date") or {}).get("family_account_balance") or "0"))
-        ytd = ytd_by_person.get(person_id, YearToDate())
-        ytd = YearToDate(**{**{f.name: getattr(ytd, f.name) for f in fields(YearToDate)},
-                            "family_account_balance": balance, "year": None})
+        episode, categories, balance = replay_episode(inputs)
+        ytd = ytd_by_person.get(person_id) or YearToDate(family_account_balance=balance)
+        ytd = replace(ytd, year=None)  # chained totals: the replay's own year, as the vectorised engine
         result = settle(episode, scheme, ytd, person=categories)
         ytd_by_person[person_id] = result.ytd_after
         count += 1
@@ -163,12 +180,11 @@ def replay_summary(version: SchemeVersion) -> dict:
 
 
 def simulation_summary(version: SchemeVersion) -> dict:
-    """The simulation of a version against last year. The vectorised engine (nrcms.simulation) answers when it
-    offers `scheme_version_summary(version)`; otherwise the scalar replay above, itself a valid simulation."""
-    try:
-        from nrcms.simulation import scheme_version_summary  # type: ignore[attr-defined]
-    except ImportError:
-        return replay_summary(version)
+    """The simulation of a version against last year: the vectorised engine (nrcms.simulation), which replays
+    every claim of the year; the scalar replay above gives the same totals (tests/simulation) and stays as the
+    reference."""
+    from nrcms.simulation import scheme_version_summary
+
     return scheme_version_summary(version)
 
 

@@ -6,4 +6,16 @@ replayed under several schemes side by side, and a multi-year projection of the 
     out = settle_columns(df, scheme)                      # per-episode result columns, exact to the fen
     report = simulate(df, [scheme_a, scheme_b], income=...)
 
-Pure Python and numpy: no Django except in `extract` (the database) and the page."""
+Pure Python and numpy: no Django except in `extract` (the database), `scheme_summary` (a scheme version's
+simulation against last year's settlements, the hook of nrcms.schemes) and the page."""
+
+__all__ = ["scheme_version_summary"]
+
+
+def __getattr__(name: str):
+    # lazily: importing the app (Django start-up) should not load numpy and polars
+    if name == "scheme_version_summary":
+        from .scheme_summary import scheme_version_summary
+
+        return scheme_version_summary
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,6 +83,7 @@ class SimulationRunOut(Schema):
     schemes: list[SimulationSchemeOut]
     projection: list[SimulationProjectionOut]
     dry_year: int | None = Field(None, description="累计结余首次小于零的预测年份")
+    retry_of: int | None = Field(None, description="本测算是哪一个失败测算的重新计算")
 
 
 def _yuan(fen: int | None) -> Decimal | None:
@@ -106,7 +107,8 @@ def _out(run: SimulationRun) -> dict:
                   for r in (run.result or {}).get("projection", [])]
     return {"id": run.pk, "status": run.status, "status_label": run.get_status_display(), "progress": run.progress,
             "step": run.step, "message": run.message, "created_at": run.created_at, "finished_at": run.finished_at,
-            "schemes": schemes, "projection": projection, "dry_year": (run.result or {}).get("dry_year")}
+            "schemes": schemes, "projection": projection, "dry_year": (run.result or {}).get("dry_year"),
+            "retry_of": run.retry_of_id}
 
 
 @router.post("/runs", auth=requires(Cap.SCHEME_MANAGE), response={202: SimulationRunOut, **ERRORS},
@@ -125,3 +127,11 @@ def run_start(request, payload: SimulationRunIn):
             summary="方案测算的进度与结果")
 def run_get(request, run_id: int):
     return _out(runs.simulation_run_get(actor=request.user, pk=run_id))
+
+
+@router.post("/runs/{run_id}/retry", auth=requires(Cap.SCHEME_MANAGE), response={202: SimulationRunOut, **ERRORS},
+             summary="重新计算失败的测算（同样的条件另起一次测算；原测算保留）")
+def run_retry(request, run_id: int):
+    run = runs.simulation_run_retry(actor=request.user, run=runs.simulation_run_get(actor=request.user, pk=run_id))
+    run.refresh_from_db()
+    return Status(202, _out(run))

@@ -26,6 +26,11 @@ class SimulationRun(models.Model):
     episodes_file = models.FileField("就诊数据文件", upload_to="simulation/%Y/", blank=True)
     result = models.JSONField("测算结果", null=True, blank=True)
     message = models.CharField("说明", max_length=500, blank=True)
+    # the background task's sign of life: set when it starts and with every progress step; a run that shows
+    # none for NRCMS_SIMULATION_STALE_MINUTES is taken for dead (its worker was killed) and marked failed when read
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    retry_of = models.ForeignKey("self", verbose_name="重新计算自", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="retries")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -15,8 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
@@ -149,7 +151,8 @@ def simulation_run_create(*, actor: User, scheme_keys: list[str], year: int | No
 
 def simulation_run_get(*, actor: User, pk: int) -> SimulationRun:
     require(actor, Cap.SCHEME_MANAGE)
-    run = SimulationRun.objects.select_related("created_by").filter(pk=pk).first()
+    runs_stale_fail()
+    run = SimulationRun.objects.select_related("created_by", "retry_of").filter(pk=pk).first()
     if run is None:
         raise NotFound("测算", str(pk))
     return run
@@ -157,7 +160,59 @@ def simulation_run_get(*, actor: User, pk: int) -> SimulationRun:
 
 def simulation_run_list(*, actor: User):
     require(actor, Cap.SCHEME_MANAGE)
+    runs_stale_fail()
     return SimulationRun.objects.select_related("created_by").defer("result")
+
+
+def stale_minutes() -> int:
+    return settings.NRCMS_SIMULATION_STALE_MINUTES
+
+
+def runs_stale_fail(*, now: dt.datetime | None = None) -> list[int]:
+    """Runs whose background task died (the worker was killed, the machine restarted) would stay 排队中 or
+    计算中 forever: a run with no sign of life — no progress step (heartbeat), else no start, else no queueing —
+    for stale_minutes() is marked failed with a Chinese reason, audited, and can be recalculated
+    (simulation_run_retry). Called when runs are read (the page, the API). Returns the ids marked."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=stale_minutes())
+    alive = Coalesce("heartbeat_at", "started_at", "created_at")
+    marked = []
+    candidates = (SimulationRun.objects.filter(status__in=(RunStatus.PENDING, RunStatus.RUNNING))
+                  .annotate(last_sign=alive).filter(last_sign__lt=cutoff).values_list("pk", "status", "last_sign"))
+    for pk, status, last_sign in candidates:
+        with transaction.atomic():
+            label = RunStatus(status).label
+            message = (f"后台计算已中断：自 {timezone.localtime(last_sign):%Y-%m-%d %H:%M} 起超过 {stale_minutes()} 分钟"
+                       f"没有进度（原状态：{label}），已标为失败。可点“重新计算”再算一次。")
+            # only if still stale: a heartbeat that arrived meanwhile keeps the run alive
+            if not SimulationRun.objects.filter(pk=pk, status=status).annotate(last_sign=alive).filter(
+                    last_sign__lt=cutoff).update(status=RunStatus.FAILED, message=message, finished_at=now,
+                                                 step="中断"):
+                continue
+            run = SimulationRun.objects.select_related("created_by").get(pk=pk)
+            audit_record(actor=None, action="simulation.stale", obj=run, reason=message,
+                         before={"status": status, "progress": run.progress},
+                         after={"status": RunStatus.FAILED, "message": message})
+            marked.append(pk)
+    return marked
+
+
+@transaction.atomic
+def simulation_run_retry(*, actor: User, run: SimulationRun) -> SimulationRun:
+    """重新计算: a failed run again, as a new run with the same inputs (and the same uploaded episodes file),
+    queued after the commit. The failed run is kept as it is and points to its retries."""
+    require(actor, Cap.SCHEME_MANAGE)
+    run = SimulationRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.FAILED:
+        raise ValidationFailed("not_failed", f"测算 {run.pk} 的状态为{run.get_status_display()}，只有失败的测算可以重新计算",
+                               field="run")
+    again = SimulationRun.objects.create(created_by=actor, inputs=run.inputs, episodes_file=run.episodes_file.name,
+                                         retry_of=run)
+    audit_record(actor=actor, action="simulation.retry", obj=again,
+                 after={"retry_of": run.pk, "schemes": [s["label"] for s in run.inputs.get("schemes", [])],
+                        "year": run.inputs.get("year")})
+    transaction.on_commit(lambda: simulation_run_task.enqueue(again.pk))
+    return again
 
 
 def _schemes_of(run: SimulationRun) -> list[tuple[str, Scheme]]:
@@ -192,14 +247,15 @@ def _episodes_of(run: SimulationRun):
 
 
 def _save_progress(run: SimulationRun, percent: int, step: str) -> None:
-    SimulationRun.objects.filter(pk=run.pk).update(progress=max(0, min(percent, 100)), step=step[:200])
+    SimulationRun.objects.filter(pk=run.pk).update(progress=max(0, min(percent, 100)), step=step[:200],
+                                                   heartbeat_at=timezone.now())
 
 
 def simulation_run_execute(run: SimulationRun, *, runner=None) -> SimulationRun:
     """Carry out a run (in a task worker; at once with the immediate backend). A run already started does
     nothing (a task delivered twice)."""
     if not SimulationRun.objects.filter(pk=run.pk, status=RunStatus.PENDING).update(
-            status=RunStatus.RUNNING, started_at=timezone.now(), step="读取就诊数据"):
+            status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), step="读取就诊数据"):
         run.refresh_from_db()
         return run
     try:

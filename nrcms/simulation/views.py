@@ -137,8 +137,15 @@ def _chart_data(outcomes, projection: list[dict]) -> dict:
     }
 
 
+@require_http_methods(["GET", "POST"])
 def simulation_run(request, pk: int):
     run = runs.simulation_run_get(actor=request.user, pk=pk)
+    if request.method == "POST":  # 重新计算 a failed run
+        try:
+            again = runs.simulation_run_retry(actor=request.user, run=run)
+        except NrcmsError as exc:
+            return render(request, "simulation/run.html", {"run": run, "error": exc.message}, status=400)
+        return redirect("simulation_run", pk=again.pk)
     if request.headers.get("HX-Request"):
         if not run.running:  # done or failed: reload the whole page (its charts start on page load)
             response = HttpResponse(status=204)

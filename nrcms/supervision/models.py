@@ -125,6 +125,8 @@ class ReviewDecision(models.Model):
     confirmed_at = models.DateTimeField("复核时间", null=True, blank=True)
     deduction = models.OneToOneField("payments.StatementDeduction", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="review_decision", verbose_name="违规扣款记录")
+    refund = models.OneToOneField("payments.PatientRefund", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="review_decision", verbose_name="患者返还记录")
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -125,6 +125,7 @@ def hit_decide(*, actor: User, hit: AuditHit, kind: str, reason: str, base_amoun
                                       reason_kind=RefundReason.UNREASONABLE_CHARGE,
                                       idempotency_key=f"audit-hit-{hit.pk}")
             values["reason"] = f"{reason}（返还单 {refund.number}）"[:300]
+            values["refund"] = refund  # the statement that recovers it links back to this hit
     elif kind == DecisionKind.REFER:
         values.update(status=DecisionStatus.DONE)
         hit.status = HitStatus.REFERRED

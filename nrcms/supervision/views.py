@@ -118,7 +118,8 @@ def hit_detail(request, pk: int):
         return redirect("supervision_hit", pk=hit.pk)
     selectors.read_record(actor=user, what="疑点详情页", hit=hit)
     return render(request, "supervision/hit_detail.html", {
-        "hit": hit, "decisions": hit.decisions.select_related("decided_by", "confirmed_by", "deduction__statement"),
+        "hit": hit, "decisions": hit.decisions.select_related("decided_by", "confirmed_by", "deduction__statement",
+                                                             "refund__statement"),
         "can_review": user.can(Cap.SUPERVISION_REVIEW) and hit.status in (HitStatus.OPEN, HitStatus.REFERRED),
         "can_confirm": user.can(Cap.SUPERVISION_REVIEW), "kinds": DecisionKind.choices,
         "violation_kinds": ViolationKind.choices, "threshold": ruleset_latest().second_reviewer_above,

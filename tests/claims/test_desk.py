@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from designation_flow import designation_change
 
 from nrcms.accounts.models import AuditEntry
 from nrcms.claims.desk import (
@@ -15,7 +16,6 @@ from nrcms.claims.desk_lookup import member_lookup
 from nrcms.claims.models import ChargeLine, Episode, Referral
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.facilities.models import Facility
-from nrcms.facilities.services import facility_set_status
 from nrcms.registry.models import Enrollment
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +75,7 @@ def test_outside_the_scheme_year_is_refused(demo, family):
 
 
 def test_a_revoked_facility_cannot_register(demo, family):
-    facility_set_status(actor=demo["reviewer"], facility=Facility.objects.get(code="H610125001"), status="revoked",
-                        effective_date=dt.date(2026, 4, 1), reason="违规")
+    designation_change(demo, Facility.objects.get(code="H610125001"), "revoked", dt.date(2026, 4, 1), "违规")
     with pytest.raises(ValidationFailed) as exc:
         admit(demo["desk_county"], family)
     assert exc.value.code == "facility_not_designated"

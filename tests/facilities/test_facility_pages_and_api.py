@@ -5,13 +5,27 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_reviewer_revokes_a_facility_from_its_page(client, login):
+def test_reviewer_asks_and_the_director_revokes_a_facility_through_the_pages(client, login):
+    from django.utils import timezone
+
+    from nrcms.facilities.models import DesignationRequest
+
+    today = timezone.localdate().isoformat()
     login("reviewer")
-    response = client.post("/facilities/H610125102/", {"status": "revoked", "effective_date": "2026-11-01",
-                                                        "reason": "违规收费", "authority": "县卫健局〔2026〕2号"})
+    response = client.post("/facilities/H610125102/", {"status": "revoked", "effective_date": today,
+                                                        "reason": "违规收费"})
+    assert response.status_code == 403  # no direct change (issue 12)
+    response = client.post("/facilities/H610125102/supervision/", {
+        "form": "request", "action": "revoke", "effective_date": today, "reason": "违规收费",
+        "authority": "县卫健局〔2026〕2号"})
+    assert response.status_code == 302
+    request = DesignationRequest.objects.get(facility__code="H610125102")
+    login("director")
+    response = client.post("/facilities/designation-requests/", {"request": request.pk, "decision": "approve",
+                                                                 "note": "同意"})
     assert response.status_code == 302
     html = client.get("/facilities/H610125102/").content.decode()
-    assert "取消定点" in html and "违规收费" in html
+    assert '<span data-testid="facility-status">取消定点</span>' in html and "违规收费" in html
 
 
 def test_desk_cannot_change_status(client, login):

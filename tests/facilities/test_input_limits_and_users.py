@@ -9,8 +9,9 @@ import pytest
 
 from nrcms.core.errors import ValidationFailed
 from nrcms.facilities.catalogue import mapping_set
-from nrcms.facilities.models import ChargeMapping, DesignationChange, Facility
-from nrcms.facilities.services import facility_set_status, facility_upsert
+from nrcms.facilities.designation import designation_request
+from nrcms.facilities.models import ChargeMapping, DesignationChange, DesignationRequest, Facility
+from nrcms.facilities.services import facility_upsert
 
 pytestmark = pytest.mark.django_db
 COUNTY = "H610125001"  # 户县人民医院
@@ -56,12 +57,13 @@ def test_api_refuses_a_facility_item_code_over_40_characters(client, login):
 
 def test_api_refuses_a_status_reason_over_300_characters(client, login):
     login("reviewer")
-    body = {"status": "suspended", "effective_date": "2026-11-01", "reason": "违" * 301}
-    status, error = post_json(client, f"/api/facilities/{COUNTY}/status", body)
+    body = {"action": "suspend", "effective_date": "2030-11-01", "reason": "违" * 301}
+    status, error = post_json(client, f"/api/facilities/{COUNTY}/designation-requests", body)
     assert status == 422 and error["field"] == "reason" and "字段“reason”最长 300 个字符" in error["message"]
-    status, error = post_json(client, f"/api/facilities/{COUNTY}/status",
+    status, error = post_json(client, f"/api/facilities/{COUNTY}/designation-requests",
                               {**body, "reason": "违规", "authority": "文" * 201})
     assert status == 422 and error["field"] == "authority"
+    assert not DesignationRequest.objects.filter(facility__code=COUNTY).exists()
     assert not DesignationChange.objects.filter(facility__code=COUNTY).exists()
 
 
@@ -69,7 +71,7 @@ def test_openapi_documents_the_limits(client, login):
     login("reviewer")
     schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
     assert schemas["MappingIn"]["properties"]["facility_item_code"]["maxLength"] == 40
-    assert schemas["StatusIn"]["properties"]["reason"]["maxLength"] == 300
+    assert schemas["DesignationRequestIn"]["properties"]["reason"]["maxLength"] == 300
 
 
 def test_the_services_refuse_over_long_text_themselves(demo):
@@ -79,8 +81,8 @@ def test_the_services_refuse_over_long_text_themselves(demo):
                     catalogue_code="YP0001", valid_from=dt.date(2026, 5, 1))
     assert exc.value.field == "facility_item_code" and "院内编码" in exc.value.message
     with pytest.raises(ValidationFailed) as exc:
-        facility_set_status(actor=demo["reviewer"], facility=county, status="suspended",
-                            effective_date=dt.date(2026, 11, 1), reason="违" * 301)
+        designation_request(actor=demo["reviewer"], facility=county, action="suspend",
+                            effective_date=dt.date(2030, 11, 1), reason="违" * 301)
     assert exc.value.field == "reason" and "原因最多 300 个字" in exc.value.message
     with pytest.raises(ValidationFailed) as exc:
         facility_upsert(actor=None, code="H" * 21, name="新机构", level="village", region=county.region,
@@ -95,8 +97,8 @@ def test_the_pages_refuse_over_long_text_with_a_field_error(client, login):
         "valid_from": "2026-05-01"}).content.decode()
     assert "确保该变量包含不超过 40 字符 (目前字符数 41)" in html and not ChargeMapping.objects.filter(facility_item_code="X" * 41).exists()
     login("reviewer")
-    response = client.post(f"/facilities/{COUNTY}/", {"status": "suspended", "effective_date": "2026-11-01",
-                                                      "reason": "违" * 301})
+    response = client.post(f"/facilities/{COUNTY}/supervision/", {
+        "form": "request", "action": "suspend", "effective_date": "2030-11-01", "reason": "违" * 301})
     assert response.status_code == 200 and "不超过 300 字符 (目前字符数 301)" in response.content.decode()
     assert not DesignationChange.objects.filter(facility__code=COUNTY).exists()
 

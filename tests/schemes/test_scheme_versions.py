@@ -41,7 +41,7 @@ def test_the_demo_registers_its_scheme_as_an_approved_version(demo, county):
     demo_version = SchemeVersion.objects.get(region=county, status=SchemeStatus.APPROVED)
     assert demo_version.effective_from == dt.date(2019, 1, 1) and demo_version.scheme_id == "demo-layered-2020"
     assert (demo_version.uploaded_by.username, demo_version.approved_by.username) == ("reviewer", "director")
-    assert demo_version.simulation["engine"] == "scalar"
+    assert demo_version.simulation["engine"] == "vectorised"  # nrcms.simulation.scheme_version_summary
 
 
 def test_a_good_file_is_checked_and_a_typo_leaves_a_draft_naming_the_path(demo, county):
