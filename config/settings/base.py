@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "nrcms.disclosure",
     "nrcms.simulation",
     "nrcms.poverty",
+    "nrcms.conditions",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

@@ -166,6 +166,17 @@ ACTION_LABELS: dict[str, str] = {
     "poverty.import": "导入扶贫办贫困人口名单",
     "poverty.follow_up": "记录贫困患者随访",
     "poverty.treatment_plan": "记录贫困患者治疗方案",
+    # 慢病、大病与家庭病床 (nrcms/conditions)
+    "chronic.certify": "登记慢性病认定",
+    "chronic.revoke": "撤销慢性病认定",
+    "chronic.follow_up": "记录慢病随访",
+    "serious.record": "登记大病集中救治",
+    "serious.close": "结束大病集中救治",
+    "serious.follow_up": "记录大病患者随访",
+    "sickbed.open": "家庭病床建床",
+    "sickbed.visit": "家庭病床查床计费",
+    "sickbed.close": "家庭病床撤床",
+    "sickbed.settle": "家庭病床结算",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -287,6 +298,7 @@ FIELD_LABELS: dict[str, str] = {
     "assigned_to": "承办人", "question": "咨询内容", "topic": "咨询类别",  # complaints and inquiries
     "measure": "指标", "value": "指标值", "threshold": "阈值", "assessed_on": "考核日期", "score": "考核得分",
     "assessor": "考核人（组）", "action": "处理类别",
+    "services": "服务内容", "item_code": "收费项目编码", "unit_price": "单价", "quantity": "数量",  # home sickbed visits
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
