@@ -26,6 +26,7 @@ urlpatterns = [
     path("public/", include("nrcms.disclosure.urls_public")),  # no login: published disclosure lists
     path("simulation/", include("nrcms.simulation.urls")),
     path("poverty/", include("nrcms.poverty.urls")),
+    path("conditions/", include("nrcms.conditions.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

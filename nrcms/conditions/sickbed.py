@@ -57,10 +57,10 @@ def sickbed_get(*, actor: User, pk: int) -> HomeSickbed:
 
 def _own(actor: User, bed: HomeSickbed) -> HomeSickbed:
     facility = desk_facility(actor)
-    bed = HomeSickbed.objects.select_for_update().filter(pk=bed.pk, facility=facility).first()
-    if bed is None:
-        raise NotFound("家庭病床", sickbed.pk)
-    return bed
+    locked = HomeSickbed.objects.select_for_update().filter(pk=bed.pk, facility=facility).first()
+    if locked is None:
+        raise NotFound("家庭病床", bed.pk)
+    return locked
 
 
 @transaction.atomic
