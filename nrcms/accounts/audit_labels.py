@@ -298,6 +298,10 @@ FIELD_LABELS: dict[str, str] = {
     "assigned_to": "承办人", "question": "咨询内容", "topic": "咨询类别",  # complaints and inquiries
     "measure": "指标", "value": "指标值", "threshold": "阈值", "assessed_on": "考核日期", "score": "考核得分",
     "assessor": "考核人（组）", "action": "处理类别",
+    "blood_pressure": "血压", "by_whom": "随访人", "case": "大病救治记录", "certificate": "慢性病认定",
+    "certified_on": "认定日期", "close_note": "结束说明", "closed_on": "结束（撤床）日期", "disease": "病种",
+    "disease_code": "病种编码", "doctor": "责任医生", "glucose": "血糖", "opened_on": "建床日期", "pathway": "临床路径",
+    "planned_days": "计划天数", "revoked_on": "撤销日期", "started_on": "开始救治日期",  # nrcms/conditions
     "services": "服务内容", "item_code": "收费项目编码", "unit_price": "单价", "quantity": "数量",  # home sickbed visits
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }

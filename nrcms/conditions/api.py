@@ -25,7 +25,7 @@ BEDS_READ = requires(Cap.CONDITIONS_VIEW, Cap.HOME_SICKBED_MANAGE)
 BEDS_WRITE = requires(Cap.HOME_SICKBED_MANAGE)
 
 
-class PersonRef(Schema):
+class ConditionsPersonOut(Schema):
     person_id: int
     name: str
     id_number: MaskedIdNumber
@@ -48,7 +48,7 @@ class ChronicFollowUpOut(Schema):
 
 class ChronicOut(Schema):
     id: int
-    person: PersonRef
+    person: ConditionsPersonOut
     disease_code: str
     disease_name: str
     facility_code: str
@@ -117,14 +117,14 @@ def chronic_follow_up(request, cert_id: int, payload: ChronicFollowUpIn):
     return _chronic(lists.chronic_get(actor=request.user, pk=cert_id), follow_ups=True)
 
 
-class RevokeIn(Schema):
+class ChronicRevokeIn(Schema):
     revoked_on: dt.date
     reason: str = Field(max_length=300)
 
 
 @router.post("/chronic/{cert_id}/revoke", response={200: ChronicOut, **ERRORS}, auth=MANAGE,
              summary="撤销慢性病认定（该日起就诊不再按慢性病补偿）")
-def chronic_revoke(request, cert_id: int, payload: RevokeIn):
+def chronic_revoke(request, cert_id: int, payload: ChronicRevokeIn):
     cert = lists.chronic_get(actor=request.user, pk=cert_id)
     return _chronic(services.chronic_revoke(actor=request.user, certificate=cert, **payload.dict()), follow_ups=True)
 
@@ -139,7 +139,7 @@ class SeriousFollowUpOut(Schema):
 
 class SeriousOut(Schema):
     id: int
-    person: PersonRef
+    person: ConditionsPersonOut
     disease: coded(SeriousIllness, description="病种")
     facility_code: str
     facility: str
@@ -217,7 +217,7 @@ def serious_close(request, case_id: int, payload: SeriousCloseIn):
 
 # ---- 家庭病床 ----
 
-class VisitOut(Schema):
+class SickbedVisitOut(Schema):
     date: dt.date
     services: str
     item_code: str
@@ -229,7 +229,7 @@ class VisitOut(Schema):
 class SickbedOut(Schema):
     id: int
     number: str
-    person: PersonRef
+    person: ConditionsPersonOut
     facility_code: str
     facility: str
     doctor: str
@@ -239,7 +239,7 @@ class SickbedOut(Schema):
     planned_days: int
     closed_on: dt.date | None
     status: coded(SickbedStatus, description="状态")
-    visits: list[VisitOut]
+    visits: list[SickbedVisitOut]
     settlement_number: str | None
     fund_total: Decimal | None
 
@@ -287,7 +287,7 @@ def sickbed_open(request, payload: SickbedOpenIn):
     return _bed(sickbed.sickbed_open(actor=request.user, **payload.dict()))
 
 
-class VisitIn(Schema):
+class SickbedVisitIn(Schema):
     date: dt.date
     services: str = Field(max_length=300)
     item_code: str = Field(max_length=40, description="本院收费项目编码（须已对照新农合目录）")
@@ -296,18 +296,18 @@ class VisitIn(Schema):
 
 
 @router.post("/sickbeds/{bed_id}/visits", response={200: SickbedOut, **ERRORS}, auth=BEDS_WRITE, summary="登记查床及费用")
-def sickbed_visit(request, bed_id: int, payload: VisitIn):
+def sickbed_visit(request, bed_id: int, payload: SickbedVisitIn):
     bed = sickbed.sickbed_get(actor=request.user, pk=bed_id)
     sickbed.sickbed_visit_record(actor=request.user, sickbed=bed, **payload.dict())
     return _bed(sickbed.sickbed_get(actor=request.user, pk=bed_id))
 
 
-class CloseIn(Schema):
+class SickbedCloseIn(Schema):
     closed_on: dt.date
 
 
 @router.post("/sickbeds/{bed_id}/close", response={200: SickbedOut, **ERRORS}, auth=BEDS_WRITE, summary="撤床")
-def sickbed_close(request, bed_id: int, payload: CloseIn):
+def sickbed_close(request, bed_id: int, payload: SickbedCloseIn):
     bed = sickbed.sickbed_get(actor=request.user, pk=bed_id)
     return _bed(sickbed.sickbed_close(actor=request.user, sickbed=bed, closed_on=payload.closed_on))
 
