@@ -13,9 +13,10 @@ from nrcms.core.errors import Forbidden, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 D = dt.date
+ON, UNTIL = D(2026, 3, 1), D(2027, 2, 28)
 
 
-def certify(actor, person, code="I10", facility="H610125001", on=D(2026, 3, 1), until=D(2027, 2, 28)):
+def certify(actor, person, code="I10", facility="H610125001", on=ON, until=UNTIL):
     return chronic_certify(actor=actor, id_number=person.id_number, disease_code=code, facility_code=facility,
                            certified_on=on, valid_until=until)
 
