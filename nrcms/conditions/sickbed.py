@@ -149,8 +149,8 @@ def sickbed_close(*, actor: User, sickbed: HomeSickbed, closed_on: dt.date | Non
 def sickbed_settle(*, actor: User, sickbed: HomeSickbed) -> Settlement:
     """Settle a closed bed as an inpatient stay at its facility, through the desk's services (see the module)."""
     bed = _own(actor, sickbed)
-    if bed.status == SickbedStatus.SETTLED:
-        return bed.episode.settlements.get(kind="settlement", status="active")
+    if bed.status == SickbedStatus.SETTLED:  # again: its settlement; after a reversal (冲正) at the desk, anew
+        return settlement_settle(actor=actor, episode=bed.episode)[0]
     if bed.status != SickbedStatus.CLOSED:
         raise ValidationFailed("not_closed", f"家庭病床 {bed.number} 尚未撤床，撤床后才能结算", field="sickbed")
     visits = list(bed.visits.order_by("date", "id"))
