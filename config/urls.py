@@ -27,6 +27,7 @@ urlpatterns = [
     path("simulation/", include("nrcms.simulation.urls")),
     path("poverty/", include("nrcms.poverty.urls")),
     path("family-doctors/", include("nrcms.family_doctors.urls")),
+    path("conditions/", include("nrcms.conditions.urls")),
     path("", include("nrcms.facilities.urls")),
     path("", include("nrcms.web.urls")),
 ]

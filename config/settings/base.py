@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "nrcms.simulation",
     "nrcms.poverty",
     "nrcms.family_doctors",
+    "nrcms.conditions",
     "nrcms.api",
     "nrcms.web",
     "nrcms.demo",

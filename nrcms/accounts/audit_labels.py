@@ -177,6 +177,17 @@ ACTION_LABELS: dict[str, str] = {
     "family_doctor.contract_expire": "家庭医生签约到期",
     "family_doctor.visit": "记录家庭医生签约服务",
     "family_doctor.fee_pay": "支付家庭医生签约服务费（记账）",
+    # 慢病、大病与家庭病床 (nrcms/conditions)
+    "chronic.certify": "登记慢性病认定",
+    "chronic.revoke": "撤销慢性病认定",
+    "chronic.follow_up": "记录慢病随访",
+    "serious.record": "登记大病集中救治",
+    "serious.close": "结束大病集中救治",
+    "serious.follow_up": "记录大病患者随访",
+    "sickbed.open": "家庭病床建床",
+    "sickbed.visit": "家庭病床查床计费",
+    "sickbed.close": "家庭病床撤床",
+    "sickbed.settle": "家庭病床结算",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -303,6 +314,11 @@ FIELD_LABELS: dict[str, str] = {
     "fee_fund": "基金承担", "fee_person": "个人承担", "fee_public_health": "公共卫生经费承担", "renews": "续签自",
     "cancelled_on": "解约日期", "cancel_reason": "解约原因", "contracts": "签约编号", "contract": "签约",
     "member": "服务人员", "contract_months": "计费签约数", "fund_fees": "签约基金承担年费合计", "entry": "记账分录",
+    "blood_pressure": "血压", "by_whom": "随访人", "case": "大病救治记录", "certificate": "慢性病认定",
+    "certified_on": "认定日期", "close_note": "结束说明", "closed_on": "结束（撤床）日期", "disease": "病种",
+    "disease_code": "病种编码", "doctor": "责任医生", "glucose": "血糖", "opened_on": "建床日期", "pathway": "临床路径",
+    "planned_days": "计划天数", "revoked_on": "撤销日期", "started_on": "开始救治日期",  # nrcms/conditions
+    "services": "服务内容", "item_code": "收费项目编码", "unit_price": "单价", "quantity": "数量",  # home sickbed visits
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

@@ -80,6 +80,12 @@ class Cap:
     FAMILY_DOCTOR_MANAGE = "family_doctor.manage"
     FAMILY_DOCTOR_PAY = "family_doctor.pay"
     FAMILY_DOCTOR_VIEW = "family_doctor.view"
+    # 慢病、大病与家庭病床 (issue 14, nrcms/conditions): the county office and civil affairs keep the chronic-disease
+    # register and the serious-illness records; the facility's desk opens, visits, closes and settles its home
+    # sickbeds; the overseers read.
+    CONDITIONS_MANAGE = "conditions.manage"
+    CONDITIONS_VIEW = "conditions.view"
+    HOME_SICKBED_MANAGE = "conditions.home_sickbed"
 
 
 # The capabilities in the users' words, for refusals ("需要“查看参合登记”权限").
@@ -101,6 +107,8 @@ CAP_LABELS: dict[str, str] = {
     Cap.FACILITY_SUPERVISE: "查看定点机构监管指标", Cap.FACILITY_DESIGNATION_APPROVE: "批准定点处理",
     Cap.FAMILY_DOCTOR_MANAGE: "办理家庭医生签约", Cap.FAMILY_DOCTOR_PAY: "支付家庭医生签约服务费",
     Cap.FAMILY_DOCTOR_VIEW: "查看家庭医生签约",
+    Cap.CONDITIONS_MANAGE: "管理慢病认定与大病救治", Cap.CONDITIONS_VIEW: "查看慢病、大病与家庭病床",
+    Cap.HOME_SICKBED_MANAGE: "办理家庭病床",
 }
 
 _READ_ALL = {Cap.REGISTRY_VIEW, Cap.FACILITY_VIEW, Cap.FUND_VIEW, Cap.REPORTS_VIEW}
@@ -111,30 +119,34 @@ CAPABILITIES: dict[str, frozenset[str]] = {
                      Cap.REFERRAL_RECORD, Cap.PERSONAL_DATA_REVEAL, Cap.COMPLAINTS_HANDLE, Cap.COMPLAINTS_VIEW,
                      Cap.INQUIRY_LOG, Cap.SUPERVISION_REVIEW, Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW,
                      Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_MANAGE, Cap.POVERTY_VIEW, Cap.FACILITY_SUPERVISE,
-                     Cap.FAMILY_DOCTOR_MANAGE, Cap.FAMILY_DOCTOR_PAY, Cap.FAMILY_DOCTOR_VIEW}
+                     Cap.FAMILY_DOCTOR_MANAGE, Cap.FAMILY_DOCTOR_PAY, Cap.FAMILY_DOCTOR_VIEW,
+                     Cap.CONDITIONS_MANAGE, Cap.CONDITIONS_VIEW}
     ),
     Role.COUNTY_DIRECTOR: frozenset(_READ_ALL | {Cap.CLAIMS_REVIEW, Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW,
                                                  Cap.AUDIT_LOG, Cap.REFERRAL_RECORD, Cap.COMPLAINTS_HANDLE,
                                                  Cap.COMPLAINTS_VIEW, Cap.INQUIRY_LOG, Cap.SUPERVISION_VIEW,
                                                  Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.POVERTY_VIEW,
                                                  Cap.FACILITY_SUPERVISE, Cap.FACILITY_DESIGNATION_APPROVE,
-                                                 Cap.FAMILY_DOCTOR_VIEW}),
+                                                 Cap.FAMILY_DOCTOR_VIEW, Cap.CONDITIONS_VIEW}),
     Role.COMMITTEE: frozenset(_READ_ALL | {Cap.CLAIMS_VIEW, Cap.SCHEME_APPROVE, Cap.AUDIT_VIEW, Cap.AUDIT_LOG,
                                            Cap.COMPLAINTS_VIEW, Cap.SUPERVISION_VIEW, Cap.POVERTY_VIEW,
-                                           Cap.FACILITY_SUPERVISE, Cap.FAMILY_DOCTOR_VIEW}),
+                                           Cap.FACILITY_SUPERVISE, Cap.FAMILY_DOCTOR_VIEW,
+                                           Cap.CONDITIONS_VIEW}),
     Role.TOWNSHIP_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.REGISTRY_EDIT, Cap.CONTRIBUTION_COLLECT, Cap.REPORTS_VIEW,
                                     Cap.REFERRAL_RECORD, Cap.CLAIMS_VIEW, Cap.PERSONAL_DATA_REVEAL, Cap.INQUIRY_LOG,
                                     Cap.DISCLOSURE_VIEW, Cap.DISCLOSURE_PUBLISH, Cap.FAMILY_DOCTOR_MANAGE,
                                     Cap.FAMILY_DOCTOR_VIEW}),
     # the village group posts the disclosure lists on the village wall (domain §2): it prints, never publishes
     Role.VILLAGE_CLERK: frozenset({Cap.REGISTRY_VIEW, Cap.CONTRIBUTION_COLLECT, Cap.DISCLOSURE_VIEW}),
-    Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW}),
+    Role.HOSPITAL_DESK: frozenset({Cap.DESK_SETTLE, Cap.FACILITY_VIEW, Cap.HOME_SICKBED_MANAGE}),
     Role.FINANCE: frozenset({Cap.FUND_VIEW, Cap.FUND_DISBURSE, Cap.FUND_YEAR_CLOSE, Cap.REPORTS_VIEW}),
     Role.CIVIL_AFFAIRS: frozenset({Cap.REGISTRY_VIEW, Cap.ASSISTANCE_MANAGE, Cap.REPORTS_VIEW, Cap.POVERTY_MANAGE,
-                                   Cap.POVERTY_VIEW, Cap.FAMILY_DOCTOR_VIEW}),
+                                   Cap.POVERTY_VIEW, Cap.FAMILY_DOCTOR_VIEW, Cap.CONDITIONS_MANAGE,
+                                   Cap.CONDITIONS_VIEW}),
     Role.AUDITOR: frozenset(_READ_ALL | {Cap.AUDIT_VIEW, Cap.AUDIT_LOG, Cap.CLAIMS_VIEW, Cap.COMPLAINTS_VIEW,
                                          Cap.SUPERVISION_VIEW, Cap.DISCLOSURE_VIEW, Cap.POVERTY_VIEW,
-                                         Cap.FACILITY_SUPERVISE, Cap.FAMILY_DOCTOR_VIEW}),
+                                         Cap.FACILITY_SUPERVISE, Cap.FAMILY_DOCTOR_VIEW,
+                                         Cap.CONDITIONS_VIEW}),
     # The system administrator reads no residents' data (no registry, no audit log: it holds personal data).
     Role.SYSTEM_ADMIN: frozenset({Cap.USERS_VIEW, Cap.USERS_ACCOUNTS, Cap.USERS_APPROVE, Cap.FACILITY_VIEW,
                                   Cap.SYSTEM_SETTINGS, Cap.SYSTEM_BACKUP}),

@@ -11,6 +11,7 @@ from nrcms.claims.api_search import router as settlement_router
 from nrcms.complaints.api import inquiry_router
 from nrcms.complaints.api import public_router as public_complaints_router
 from nrcms.complaints.api import router as complaints_router
+from nrcms.conditions.api import router as conditions_router
 from nrcms.disclosure.api import public_router as public_disclosure_router
 from nrcms.disclosure.api import router as disclosure_router
 from nrcms.facilities.api import catalogue_router
@@ -65,3 +66,4 @@ api.add_router("/public/disclosures", public_disclosure_router)  # no login: see
 api.add_router("/simulation", simulation_router)
 api.add_router("/poverty", poverty_router)
 api.add_router("/family-doctors", family_doctors_router)
+api.add_router("/conditions", conditions_router)

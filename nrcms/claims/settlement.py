@@ -103,8 +103,20 @@ def engine_input(episode: Episode, lines: list | None = None) -> tuple[EngineEpi
         discharge_date=episode.discharge_date, charges=charges, in_county=facility.in_county,
         designated=facility_status_on(facility, on) == DesignationStatus.DESIGNATED,
         referred=episode.referral_id is not None, diagnosis_code=episode.diagnosis_code,
+        chronic_certified=_chronic_certified(episode, on),
     )
     return engine_episode, Person(_categories_on(episode.person_id, on))
+
+
+def _chronic_certified(episode: Episode, on: dt.date) -> bool:
+    """The diagnosis is certified on the chronic-disease register (nrcms/conditions) on the episode's day; the
+    engine uses it for a visit when the scheme's chronic rule requires certification. Stored with the
+    settlement's inputs, so a replay or reprint reads what the desk read."""
+    if not episode.diagnosis_code:
+        return False
+    from nrcms.conditions.selectors import chronic_certified_on
+
+    return chronic_certified_on(episode.person_id, episode.diagnosis_code, on)
 
 
 def _check_ready(episode: Episode, lines: list | None = None) -> None:

@@ -30,7 +30,7 @@ class InputError(Exception):
 
 EPISODE_FIELDS = {"kind", "facility_level", "admission_date", "discharge_date", "in_county", "designated",
                   "referred", "diagnosis_code", "interim", "continuation", "stay_eligible_before", "categories",
-                  "charges"}
+                  "charges", "chronic_certified"}
 CHARGE_FIELDS = {"code", "name", "amount", "class", "first_self_pay_share", "quantity", "price_limit"}
 
 
@@ -125,6 +125,7 @@ def episode_from_dict(data: dict, where: str = "episode") -> tuple[Episode, Pers
         referred=_flag(data, "referred", False, where), diagnosis_code=str(data.get("diagnosis_code") or ""),
         interim=_flag(data, "interim", False, where), continuation=_flag(data, "continuation", False, where),
         stay_eligible_before=_number(data.get("stay_eligible_before", "0"), f"{where}.stay_eligible_before"),
+        chronic_certified=_flag(data, "chronic_certified", True, where),
     )
     return episode, PersonCategories(frozenset(categories))
 

@@ -9,7 +9,7 @@ from nrcms.core.money import ZERO
 
 from .errors import Refusal
 from .result import build, refused, scheme_line
-from .rules.chronic import chronic_pay, is_chronic
+from .rules.chronic import chronic_pay, is_chronic, listed, uncertified_line
 from .rules.eligible_cost import eligible_cost
 from .rules.family_account import family_account_pay
 from .rules.outpatient_pooling import pooling_pay
@@ -33,6 +33,8 @@ def settle_visit(episode: Episode, scheme: Scheme, ytd: YearToDate) -> Settlemen
     layers = []
     uses_account = rule.mode != "pooling"
     chronic_visit = is_chronic(rule.chronic, episode)
+    if not chronic_visit and listed(rule.chronic, episode):
+        lines.append(uncertified_line())
 
     def account():
         nonlocal family, left_policy, left_total

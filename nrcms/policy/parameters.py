@@ -205,11 +205,14 @@ class OutpatientPooling:
 
 @dataclass(frozen=True, slots=True, config=STRICT)
 class Chronic:
-    """门诊慢性病: visits for a listed diagnosis are paid at their own rate within their own annual cap."""
+    """门诊慢性病: visits for a listed diagnosis are paid at their own rate within their own annual cap.
+    With `certification_required` only a person certified for the diagnosis (慢性病认定 by a designated
+    facility, the county's register) gets that rate; anyone else's visit is an ordinary outpatient visit."""
 
     diagnoses: DiagnosisCodes
     rate: Rate
     annual_cap: Amount
+    certification_required: bool = False
 
 
 CostBase = Literal["in_policy_cost", "total_cost"]

@@ -56,6 +56,10 @@ class Episode:
     interim: bool = False
     continuation: bool = False
     stay_eligible_before: Decimal = ZERO
+    # Whether the person holds a chronic-disease certificate (慢性病认定) for this diagnosis on the visit's day,
+    # issued by a designated facility: the caller reads its register. It matters only when the scheme's
+    # chronic rule says `certification_required`; True by default so an engine file without it is unchanged.
+    chronic_certified: bool = True
 
     @property
     def date(self) -> dt.date:

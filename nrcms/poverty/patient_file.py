@@ -1,6 +1,7 @@
 """One file per patient (一人一档一案): the poverty categories over time, every settlement (desk and manual)
 with its layers, the year's totals and effective ratio (stats' definitions), follow-ups, family-doctor
-contracts and the treatment plan. Readers and the two small writes (follow-up, treatment plan)."""
+contracts, the treatment plan, and the chronic certificates, serious-illness records and home sickbeds
+(nrcms/conditions). Readers and the two small writes (follow-up, treatment plan)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,17 @@ def patient_file(person: Person) -> dict:
             "settlements": rows, "years": _years(person, rows), "target": POOR_TARGET,
             "follow_ups": list(FollowUp.objects.filter(person=person).select_related("recorded_by")),
             "plans": list(TreatmentPlan.objects.filter(person=person).select_related("recorded_by")),
-            "contracts": contracts}
+            "contracts": contracts, **_conditions(person)}
+
+
+def _conditions(person: Person) -> dict:
+    """Chronic certificates, serious-illness records and home sickbeds (nrcms/conditions), for the includes
+    conditions/_file_chronic.html, _file_serious.html and _file_sickbeds.html."""
+    from django.utils import timezone
+
+    from nrcms.conditions.lists import person_conditions
+
+    return {**person_conditions(person), "today": timezone.localdate()}
 
 
 def _text(value: str, label: str, field: str, limit: int) -> str:

@@ -87,7 +87,9 @@ def describe(p: Parameters) -> list[tuple[str, list[str]]]:
                 rows.append(f"门诊统筹年度封顶 {yuan(o.pooling.annual_cap)}")
         if o.chronic:
             rows.append(f"门诊慢性病（{'、'.join(o.chronic.diagnoses)}）：{pct(o.chronic.rate)}，年度封顶 "
-                        f"{yuan(o.chronic.annual_cap)}")
+                        f"{yuan(o.chronic.annual_cap)}；" + (
+                            "须经定点医疗机构（县级及以上）慢性病认定，未认定的按普通门诊补偿"
+                            if o.chronic.certification_required else "不要求慢性病认定，诊断属所列病种即按慢性病补偿"))
         sections.append(("门诊", rows))
     layers = []
     if p.catastrophic:
@@ -156,7 +158,7 @@ KEY_LABELS = {
     "in_county_only": "仅限县内", "family_account_pays": "家庭账户支付范围", "patient_amount": "个人定额",
     "fund_amount": "基金定额", "amount": "金额", "name": "名称", "code": "代码", "levels": "级别",
     "counts_toward_cap": "计入封顶", "annual_cap_non_designated": "非定点年度封顶",
-    "in_county_unreferred": "县内未转诊",
+    "in_county_unreferred": "县内未转诊", "certification_required": "须经慢性病认定",
 }
 
 

@@ -9,7 +9,8 @@ original's to the fen, which is how the scalar engine is run on a sample of an e
 Columns (see COLUMNS): person_id, date (the settlement date: discharge, or the visit's day), admission_date,
 kind, facility_level, in_county, designated, referred, interim, continuation, diagnosis_code, categories
 (comma-separated: "dibao,registered_poor"), has_charges, total, class_c, outside, a_eligible, a_over,
-b_eligible, b_over, b_first, stay_eligible_before (fen) and the optional year-to-date start values
+b_eligible, b_over, b_first, stay_eligible_before (fen), chronic_certified (the person's chronic-disease
+certificate for the diagnosis; a file without the column reads as all true, as the engine's default) and the optional year-to-date start values
 (`start_<field>` of `YearToDate`, read from each person's first row; zero when absent)."""
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .errors import ExtractError
 
 AMOUNTS = ("total", "class_c", "outside", "a_eligible", "a_over", "b_eligible", "b_over", "b_first",
            "stay_eligible_before")
-FLAGS = ("in_county", "designated", "referred", "interim", "continuation", "has_charges")
+FLAGS = ("in_county", "designated", "referred", "interim", "continuation", "has_charges", "chronic_certified")
 START_FIELDS = tuple(f.name for f in fields(YearToDate) if f.name != "year")  # the year is the replay's own
 COLUMNS: dict[str, pl.DataType] = {
     "person_id": pl.Int64, "date": pl.Date, "admission_date": pl.Date, "kind": pl.Utf8, "facility_level": pl.Utf8,
@@ -85,7 +86,7 @@ def row_dict(row: Row) -> dict:
            "referred": e.referred, "interim": e.interim, "continuation": e.continuation,
            "has_charges": bool(e.charges), "diagnosis_code": e.diagnosis_code or "",
            "categories": ",".join(sorted(row.categories)), **summarise(e.charges),
-           "stay_eligible_before": to_fen(e.stay_eligible_before)}
+           "stay_eligible_before": to_fen(e.stay_eligible_before), "chronic_certified": e.chronic_certified}
     if row.start is not None:
         for name in START_FIELDS:
             value = getattr(row.start, name)
@@ -107,6 +108,8 @@ def frame(rows: Iterable[Row] | Iterable[dict]) -> pl.DataFrame:
 
 def checked(df: pl.DataFrame, source: str = "episodes") -> pl.DataFrame:
     """Cast to the column format and refuse what the engine cannot read, with a Chinese message."""
+    if "chronic_certified" not in df.columns:  # older extracts: every visit as certified (the engine's default)
+        df = df.with_columns(pl.lit(True).alias("chronic_certified"))
     missing = [name for name in COLUMNS if name not in df.columns]
     if missing:
         raise ExtractError(f"{source}：缺少列 {', '.join(missing)}")
@@ -190,7 +193,7 @@ def episode_from_row(row: dict) -> tuple[Episode, PersonCategories]:
         discharge_date=date if row["kind"] == "inpatient" else None, charges=tuple(items),
         in_county=row["in_county"], designated=row["designated"], referred=row["referred"],
         diagnosis_code=row["diagnosis_code"] or "", interim=row["interim"], continuation=row["continuation"],
-        stay_eligible_before=_fen(row["stay_eligible_before"]))
+        stay_eligible_before=_fen(row["stay_eligible_before"]), chronic_certified=row.get("chronic_certified", True))
     categories = frozenset(c for c in (row["categories"] or "").split(",") if c)
     return episode, PersonCategories(categories)
 

@@ -286,6 +286,8 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     chronic_on = np.zeros(n, bool)
     if out is not None and out.chronic is not None:
         chronic_on = _matches(diag_distinct, diag_index, out.chronic.diagnoses) & ok_out
+        if out.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
+            chronic_on &= col("chronic_certified")
 
     # Wave order: rank, then [payable admissions | payable visits | refused], then person.
     group = np.where(ok_in, 0, np.where(ok_out, 1, 2))

@@ -38,6 +38,7 @@ def synthetic_year(n: int, *, persons: int | None = None, seed: int = 2020, year
         "kind": np.where(inpatient, "inpatient", "outpatient"), "facility_level": np.array(LEVELS)[level],
         "in_county": ~inpatient | (level < 3), "designated": rng.random(n) < 0.98, "referred": level >= 3,
         "interim": np.zeros(n, bool), "continuation": np.zeros(n, bool), "has_charges": np.ones(n, bool),
+        "chronic_certified": rng.random(n) < 0.8,
         "diagnosis_code": np.array(DIAGNOSES)[rng.integers(0, len(DIAGNOSES), n)], "categories": categories,
         "total": total, "class_c": c, "outside": outside, "a_eligible": a, "a_over": np.zeros(n, np.int64),
         "b_eligible": b - b_first, "b_over": np.zeros(n, np.int64), "b_first": b_first,

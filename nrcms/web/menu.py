@@ -100,6 +100,9 @@ MENU: tuple[MenuGroup, ...] = (
         MenuItem(_("90%保障监测"), "poverty_monitor", Cap.POVERTY_VIEW),
         MenuItem(_("一人一档"), "poverty_patients", Cap.POVERTY_VIEW),
         MenuItem(_("扶贫办名单导入"), "poverty_imports", Cap.POVERTY_MANAGE),
+        MenuItem(_("慢性病认定"), "conditions_chronic", Cap.CONDITIONS_VIEW),
+        MenuItem(_("大病集中救治"), "conditions_serious", Cap.CONDITIONS_VIEW),
+        MenuItem(_("家庭病床"), "conditions_sickbeds", (Cap.CONDITIONS_VIEW, Cap.HOME_SICKBED_MANAGE)),
     )),
     MenuGroup(_("家庭医生签约"), (
         MenuItem(_("签约管理"), "fd_contracts", Cap.FAMILY_DOCTOR_VIEW),

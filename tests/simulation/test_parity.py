@@ -85,6 +85,10 @@ def _stress(params: dict, name: str):
 SCHEMES = {f"{sid}@{v.effective}": v for sid, f in SHIPPED.items() for v in f.versions}
 SCHEMES["stress-a"] = _stress(STRESS_A, "stress-a")
 SCHEMES["stress-b"] = _stress(STRESS_B, "stress-b")
+# stress-a with the chronic rate only for a person certified for the diagnosis (慢性病认定)
+STRESS_A_CERTIFIED = {**STRESS_A, "outpatient": {**STRESS_A["outpatient"], "chronic": {
+    **STRESS_A["outpatient"]["chronic"], "certification_required": True}}}
+SCHEMES["stress-a-certified"] = _stress(STRESS_A_CERTIFIED, "stress-a-certified")
 
 
 def _assert_same(df, scheme):
@@ -127,7 +131,8 @@ def rows(draw):
            "kind": kind, "facility_level": draw(st.sampled_from(LEVELS)), "in_county": draw(st.integers(0, 3)) > 0,
            "designated": draw(st.integers(0, 5)) > 0, "referred": draw(st.integers(0, 2)) > 0,
            "interim": kind == "inpatient" and draw(st.integers(0, 5)) == 0, "continuation": continuation,
-           "has_charges": draw(st.integers(0, 20)) > 0, "diagnosis_code": draw(st.sampled_from(DIAGNOSES)),
+           "has_charges": draw(st.integers(0, 20)) > 0, "chronic_certified": draw(st.integers(0, 2)) > 0,
+           "diagnosis_code": draw(st.sampled_from(DIAGNOSES)),
            "categories": ",".join(draw(st.lists(st.sampled_from(CATEGORIES), max_size=2, unique=True))),
            **parts, "total": sum(parts.values()),
            "stay_eligible_before": draw(st.integers(0, 30_000_00)) if continuation else 0}
@@ -156,7 +161,7 @@ def test_random_years_settle_alike_to_the_fen(df, name):
     _assert_same(df, SCHEMES[name])
 
 
-@pytest.mark.parametrize("name", ["stress-a", "stress-b", "demo-layered-2020@2020-01-01", "huxian-2005@2005-01-01"])
+@pytest.mark.parametrize("name", ["stress-a", "stress-b", "stress-a-certified", "demo-layered-2020@2020-01-01", "huxian-2005@2005-01-01"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(df=years())
 def test_each_rule_heavy_scheme_settles_alike(name, df):
