@@ -300,6 +300,7 @@ FIELD_LABELS: dict[str, str] = {
     "fee_fund": "基金承担", "fee_person": "个人承担", "fee_public_health": "公共卫生经费承担", "renews": "续签自",
     "cancelled_on": "解约日期", "cancel_reason": "解约原因", "contracts": "签约编号", "contract": "签约",
     "member": "服务人员", "contract_months": "计费签约数", "fund_fees": "签约基金承担年费合计", "entry": "记账分录",
+    "family_doctor_fee_total": "家庭医生签约服务费",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
