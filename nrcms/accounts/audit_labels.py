@@ -175,6 +175,7 @@ ACTION_LABELS: dict[str, str] = {
     "family_doctor.contract_expire": "家庭医生签约到期",
     "family_doctor.visit": "记录家庭医生签约服务",
     "family_doctor.fee_pay": "支付家庭医生签约服务费（记账）",
+    "family_doctor.contract_sign_batch": "批量生成家庭医生签约（演示县）",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -301,6 +302,7 @@ FIELD_LABELS: dict[str, str] = {
     "cancelled_on": "解约日期", "cancel_reason": "解约原因", "contracts": "签约编号", "contract": "签约",
     "member": "服务人员", "contract_months": "计费签约数", "fund_fees": "签约基金承担年费合计", "entry": "记账分录",
     "family_doctor_fee_total": "家庭医生签约服务费",
+    "poor": "其中建档立卡贫困户签约",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 
