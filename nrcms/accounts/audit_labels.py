@@ -188,6 +188,7 @@ ACTION_LABELS: dict[str, str] = {
     "sickbed.visit": "家庭病床查床计费",
     "sickbed.close": "家庭病床撤床",
     "sickbed.settle": "家庭病床结算",
+    "family_doctor.contract_sign_batch": "批量生成家庭医生签约（演示县）",
 }
 
 # Models whose verbose_name is still English, and object types that name no model (a batch, a subsidy claim).
@@ -319,6 +320,8 @@ FIELD_LABELS: dict[str, str] = {
     "disease_code": "病种编码", "doctor": "责任医生", "glucose": "血糖", "opened_on": "建床日期", "pathway": "临床路径",
     "planned_days": "计划天数", "revoked_on": "撤销日期", "started_on": "开始救治日期",  # nrcms/conditions
     "services": "服务内容", "item_code": "收费项目编码", "unit_price": "单价", "quantity": "数量",  # home sickbed visits
+    "family_doctor_fee_total": "家庭医生签约服务费",
+    "poor": "其中建档立卡贫困户签约",
     "wubao": "五保", "dibao": "低保", "tekun": "特困", "registered_poor": "建档立卡贫困户", "disabled": "残疾",
 }
 

@@ -127,6 +127,9 @@ def demo_load() -> list[DemoLogin]:
     load_referrals()
     load_claims()
     print(claims_summary())
+    from .family_doctors import load_family_doctors
+
+    load_family_doctors()
     from .payments import load_statements
 
     statements = load_statements()

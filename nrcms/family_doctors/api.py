@@ -243,6 +243,7 @@ class FdFeeRowOut(Schema):
     paid: bool
     paid_amount: Decimal | None
     entry_id: int | None
+    statement_number: str | None = Field(description="列入的医疗机构月结算单号（拨付时一并拨付）；未生成时为空")
 
 
 class FdFeeMonthOut(Schema):
@@ -256,7 +257,9 @@ def _fee_month(year: int, month: int) -> dict:
     out = [{"team_id": r["team"].pk, "team": r["team"].name, "facility": r["team"].facility.name,
             "contract_months": r["contract_months"], "fund_fees": r["fund_fees"], "amount": r["amount"],
             "paid": r["payment"] is not None, "paid_amount": r["payment"].amount if r["payment"] else None,
-            "entry_id": r["payment"].entry_id if r["payment"] else None} for r in rows]
+            "entry_id": r["payment"].entry_id if r["payment"] else None,
+            "statement_number": r["payment"].statement.number if r["payment"] and r["payment"].statement else None}
+           for r in rows]
     return {"month": f"{year}-{month:02d}", "rows": out, "total": sum((r["amount"] for r in rows), Decimal("0.00"))}
 
 

@@ -140,7 +140,9 @@ class Visit(models.Model):
 
 class FeePayment(models.Model):
     """The fund's share of one team's contract fees for one month, posted to the ledger once
-    (Dr 3101 统筹基金 / Cr 2201-机构): one row per team and month, never two."""
+    (Dr 3101 统筹基金 / Cr 2201-机构): one row per team and month, never two. It is paid out to the facility as
+    a line (家庭医生签约服务费) of the facility's monthly statement (`statement`): the statement of its month,
+    or — paid after that statement was generated — the facility's next statement generated."""
 
     team = models.ForeignKey(Team, verbose_name="团队", on_delete=models.PROTECT, related_name="fee_payments")
     month = models.DateField("月份")  # the first day of the month
@@ -151,6 +153,11 @@ class FeePayment(models.Model):
                               related_name="+")
     paid_by = models.ForeignKey("accounts.User", verbose_name="经办人", on_delete=models.PROTECT, related_name="+")
     paid_at = models.DateTimeField("支付时间", auto_now_add=True)
+    facility = models.ForeignKey("facilities.Facility", verbose_name="收款医疗机构", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="family_doctor_fee_payments",
+                                 help_text="支付时团队所属的医疗机构（贷记其应付账户）")
+    statement = models.ForeignKey("payments.FacilityStatement", verbose_name="列入月结算单", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="family_doctor_fees")
 
     class Meta:
         ordering = ["-month", "team__name"]

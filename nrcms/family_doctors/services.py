@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
@@ -419,8 +419,9 @@ def fee_pay_team(*, actor: User, team: Team, year: int, month: int) -> tuple[Fee
                 lines=[(ledger.account(ledger.POOLED_FUND), amount, ZERO),
                        (ledger.payable_to(team.facility), ZERO, amount)],
                 actor=actor, idempotency_key=f"family-doctor-fee-{team.pk}-{first:%Y-%m}")
-            payment = FeePayment.objects.create(team=team, month=first, contract_months=count, fund_fees=fund_fees,
-                                                amount=amount, entry=entry, paid_by=actor)
+            payment = FeePayment.objects.create(team=team, facility=team.facility, month=first,
+                                                contract_months=count, fund_fees=fund_fees, amount=amount,
+                                                entry=entry, paid_by=actor)
             audit_record(actor=actor, action="family_doctor.fee_pay", obj=payment,
                          object_repr=f"{team.name} {first:%Y-%m}",
                          after={"team": team.pk, "month": f"{first:%Y-%m}", "contract_months": count,
@@ -455,13 +456,74 @@ def fee_pay_month(*, actor: User, year: int, month: int,
 def fee_preview(year: int, month: int) -> list[dict]:
     """Per team: contract-months, Σ fee_fund, the amount due for the month, and the payment if made."""
     first = month_first(year, month)
-    paid = {p.team_id: p for p in FeePayment.objects.filter(month=first).select_related("paid_by", "entry")}
+    paid = {p.team_id: p for p in FeePayment.objects.filter(month=first).select_related("paid_by", "entry",
+                                                                                        "statement")}
     rows = []
     for team in Team.objects.select_related("facility").order_by("name"):
         count, fund_fees, amount = fee_due(team, first)
         rows.append({"team": team, "contract_months": count, "fund_fees": fund_fees, "amount": amount,
                      "payment": paid.get(team.pk)})
     return rows
+
+
+# --- paid out on the facility's monthly statement --------------------------------------------------------
+
+def fees_pending(facility: Facility, month: dt.date) -> QuerySet[FeePayment]:
+    """The fee payments credited to the facility for `month` or an earlier month and not yet on a statement."""
+    return FeePayment.objects.filter(facility=facility, month__lte=month, statement__isnull=True)
+
+
+def fees_attach(statement) -> Decimal:
+    """Put the facility's pending fee payments (see fees_pending) on its statement, when the statement is
+    generated; returns the statement's 家庭医生签约服务费 total. A payment made after the statement of its month
+    was generated is not added to that statement: it waits for the facility's next statement generated."""
+    fees_pending(statement.facility, statement.month).update(statement=statement)
+    total = statement.family_doctor_fees.aggregate(s=Sum("amount"))["s"]
+    return round_amount(total) if total is not None else ZERO
+
+
+def fees_unpaid_months(*, today: dt.date, months_back: int = 12) -> list[tuple[dt.date, int]]:
+    """For the payer's to-do list: the ended months (the last `months_back` of them, up to the month before
+    `today`'s) in which some team had a contract counted with a fund share and is not paid yet, oldest first,
+    each with the number of such teams. One query per month (the teams with a counted contract) and one for
+    the payments, so it stays quick for a whole county."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    first = Contract.objects.filter(fee_fund__gt=0).order_by("start").values_list("start", flat=True).first()
+    if first is None:
+        return []
+    month = max(first.replace(day=1), month_first(*_months_before(last.replace(day=1), months_back - 1)))
+    paid = set(FeePayment.objects.filter(month__gte=month).values_list("team_id", "month"))
+    out = []
+    while month <= last:
+        due = set(Contract.objects.filter(in_force_q(month), fee_fund__gt=0).values_list("team_id", flat=True))
+        unpaid = {team for team in due if (team, month) not in paid}
+        if unpaid:
+            out.append((month, len(unpaid)))
+        month = month_after(month)
+    return out
+
+
+def _months_before(first: dt.date, n: int) -> tuple[int, int]:
+    index = first.year * 12 + first.month - 1 - n
+    return index // 12, index % 12 + 1
+
+
+def contracts_ending(*, actor: User, today: dt.date) -> QuerySet[Contract]:
+    """For the to-do list of those who manage contracts: contracts of the jurisdiction ending this month
+    (today's month), not cancelled and not yet renewed."""
+    first = today.replace(day=1)
+    return ending_filter(contract_list(actor=actor), first)
+
+
+def ending_filter(qs: QuerySet[Contract], first: dt.date) -> QuerySet[Contract]:
+    """Contracts whose end falls in the month beginning `first`, not cancelled, not renewed."""
+    return (qs.filter(end__gte=first, end__lte=month_last(first), renewed_by__isnull=True)
+            .exclude(status=ContractStatus.CANCELLED))
+
+
+def month_after(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s month."""
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 # --- contributions to the patient file ----------------------------------------------------------------
@@ -491,7 +553,9 @@ def contracts_of_person_for_file(person: Person) -> list[dict]:
 # --- readers: lists, signing rates, the poor not signed ------------------------------------------------
 
 def contract_list(*, actor: User, q: str = "", status: str = "", team: int | None = None,
-                  region: str = "") -> QuerySet[Contract]:
+                  region: str = "", ending: dt.date | None = None) -> QuerySet[Contract]:
+    """The contracts of the actor's jurisdiction; `ending` (a month's first day): only those ending in that
+    month, not cancelled and not yet renewed (to renew)."""
     require(actor, Cap.FAMILY_DOCTOR_VIEW)
     qs = (Contract.objects.filter(region_q(actor, "household__region__code"))
           .select_related("team", "household__region", "person", "renews").order_by("-start", "-id"))
@@ -502,6 +566,8 @@ def contract_list(*, actor: User, q: str = "", status: str = "", team: int | Non
         qs = qs.filter(status=status)
     if team:
         qs = qs.filter(team_id=team)
+    if ending is not None:
+        qs = ending_filter(qs, ending)
     if region:
         qs = qs.filter(household__region__code__startswith=region_prefix(region))
     return qs

@@ -48,9 +48,11 @@ def contract_list(request):
     status = choice_param(request.GET, "status", "状态", ContractStatus.choices)
     team = int_param(request.GET, "team", "团队")
     region = text_param(request.GET, "region", "乡镇或村", max_length=12)
-    qs = svc.contract_list(actor=request.user, q=q, status=status, team=team, region=region)
+    ending_ym = month_param(request.GET, "ending", "到期月份", default=(0, 0))
+    ending = svc.month_first(*ending_ym) if ending_ym != (0, 0) else None
+    qs = svc.contract_list(actor=request.user, q=q, status=status, team=team, region=region, ending=ending)
     return render(request, "family_doctors/contract_list.html", {
-        "page": paged(request, qs), "q": q, "status": status, "team": team, "region": region,
+        "page": paged(request, qs), "q": q, "status": status, "team": team, "region": region, "ending": ending,
         "statuses": ContractStatus.choices, "teams": Team.objects.order_by("name"), "regions": _regions(request),
         "can_manage": request.user.can(Cap.FAMILY_DOCTOR_MANAGE)})
 
@@ -229,7 +231,7 @@ def fees(request):
     return render(request, "family_doctors/fees.html", {
         "rows": rows, "month": f"{year}-{month:02d}", "total": sum((r["amount"] for r in rows), svc.ZERO),
         "can_pay": request.user.can(Cap.FAMILY_DOCTOR_PAY),
-        "history": FeePayment.objects.select_related("team", "paid_by")[:24]})
+        "history": FeePayment.objects.select_related("team", "paid_by", "statement")[:24]})
 
 
 def _rates(request):

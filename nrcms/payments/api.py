@@ -68,6 +68,16 @@ class DeductionOut(Schema):
     withdrawal_reason: str
 
 
+class StatementFamilyDoctorFeeOut(Schema):
+    """家庭医生签约服务费: one team's fee for one month, paid out on this statement."""
+
+    month: str = Field(description="费用月份 YYYY-MM")
+    team: str = Field(description="家庭医生团队")
+    contract_months: int = Field(description="计费签约数")
+    fund_fees: Decimal = Field(description="签约基金承担年费合计")
+    amount: Decimal = Field(description="本月金额 = 签约基金承担年费合计 ÷ 12，四舍五入到分")
+
+
 class StatementOut(LayerAmountsOut):
     number: str
     facility_code: str
@@ -83,6 +93,7 @@ class StatementOut(LayerAmountsOut):
     reversal_count: int
     deduction_total: Decimal
     recovery_total: Decimal = Field(description="患者返还追回合计")
+    family_doctor_fee_total: Decimal = Field(description="家庭医生签约服务费合计（基金承担部分，与基金支付合计一并拨付）")
     brought_forward: Decimal = Field(description="上月结转扣款（以前月份扣款超过基金支付的余额）")
     carried_forward: Decimal = Field(description="结转下月扣款（审定时本月扣款与追回超过基金支付的余额）")
     approved_amount: Decimal | None
@@ -102,6 +113,7 @@ class StatementOut(LayerAmountsOut):
     resubmission_note: str
     resubmitted_at: dt.datetime | None
     deductions: list[DeductionOut]
+    family_doctor_fees: list[StatementFamilyDoctorFeeOut] = Field(description="家庭医生签约服务费明细")
 
 
 def _name(user) -> str | None:
@@ -110,7 +122,8 @@ def _name(user) -> str | None:
 
 MONEY = ("inpatient_total_cost", "inpatient_fund_total", "outpatient_total_cost", "outpatient_fund_total",
          "total_cost", "basic", "family_account", "fixed_fee", "subsidy", "catastrophic", "assistance", "safety_net",
-         "fund_total", "self_pay", "facility_borne", "deduction_total", "recovery_total", "brought_forward",
+         "fund_total", "self_pay", "facility_borne", "deduction_total", "recovery_total", "family_doctor_fee_total",
+         "brought_forward",
          "carried_forward", "approved_amount", "disbursed_amount")
 
 
@@ -133,6 +146,9 @@ def _out(st: FacilityStatement) -> dict:
                         "withdrawn": d.withdrawn_at is not None, "withdrawn_by": _name(d.withdrawn_by),
                         "withdrawn_at": d.withdrawn_at, "withdrawal_reason": d.withdrawal_reason}
                        for d in st.deductions.select_related("settlement", "created_by", "withdrawn_by")],
+        "family_doctor_fees": [{"month": f"{f.month:%Y-%m}", "team": f.team.name, "contract_months": f.contract_months,
+                                "fund_fees": f.fund_fees, "amount": f.amount}
+                               for f in st.family_doctor_fees.select_related("team").order_by("month", "team__name")],
     }
 
 

@@ -41,6 +41,8 @@ class FacilityStatement(LayerAmounts):
     reversal_count = models.IntegerField("跨月冲正笔数", default=0)
     deduction_total = _money("违规扣款合计")
     recovery_total = _money("患者返还追回合计")
+    family_doctor_fee_total = _money("家庭医生签约服务费",
+                                     help_text="列入本单的家庭医生签约服务费（基金承担部分）合计，见 family_doctors")
     brought_forward = _money("上月结转扣款")
     carried_forward = _money("结转下月扣款")
     carried_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="carries",
@@ -73,6 +75,8 @@ class FacilityStatement(LayerAmounts):
         constraints = [
             models.UniqueConstraint(fields=["facility", "month"], name="one_statement_per_facility_month"),
             models.CheckConstraint(name="statement_deductions_not_negative", condition=Q(deduction_total__gte=0)),
+            models.CheckConstraint(name="statement_family_doctor_fee_not_negative",
+                                   condition=Q(family_doctor_fee_total__gte=0)),
             models.CheckConstraint(name="statement_carries_not_negative",
                                    condition=Q(recovery_total__gte=0, brought_forward__gte=0, carried_forward__gte=0)),
             models.CheckConstraint(name="statement_approved_has_approver",
@@ -90,8 +94,10 @@ class FacilityStatement(LayerAmounts):
 
     @property
     def net_before_carry(self):
-        """Claims less deductions, recoveries and what an earlier negative month carried in; may be negative."""
-        return self.fund_total - self.deduction_total - self.recovery_total - self.brought_forward
+        """Claims and family-doctor fees less deductions, recoveries and what an earlier negative month carried
+        in; may be negative."""
+        return (self.fund_total + self.family_doctor_fee_total - self.deduction_total - self.recovery_total
+                - self.brought_forward)
 
     @property
     def net_payable(self):

@@ -32,6 +32,7 @@ def statement_context(statement: FacilityStatement) -> dict:
         "layers": [(label, getattr(statement, name)) for name, label in LAYER_LABELS],
         "deductions": statement.deductions.filter(withdrawn_at__isnull=True).select_related("settlement", "created_by"),
         "refunds": statement.refunds.select_related("settlement", "settlement__episode__person").order_by("id"),
+        "family_doctor_fees": statement.family_doctor_fees.select_related("team").order_by("month", "team__name"),
         "lines": statement_lines(statement), "net": net, "net_capital": chinese_capital(net),
         "fund_capital": chinese_capital(statement.fund_total),
         "disbursed_capital": chinese_capital(statement.disbursed_amount)

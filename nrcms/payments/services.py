@@ -10,10 +10,17 @@ Which settlements a month's statement holds (decided here, tested in tests/payme
 A statement is generated only for a month that has ended, so what it holds can no longer change; generating
 it again returns the same statement.
 
+Family-doctor fees (家庭医生签约服务费, nrcms/family_doctors): the fee of month M paid to a team posts
+Dr 3101 / Cr 2201-<the team's facility>. When the facility's statement for M is generated it takes every such
+payment of M or an earlier month not yet on a statement, as its family_doctor_fee_total; the disbursement then
+clears the payable with the claims. A fee paid after the statement of its month was generated is not added to
+that statement (a generated statement never changes, as with refunds): it lands on the facility's next
+statement generated — a facility with only fees to be paid gets a statement too.
+
 Ledger: a violation deduction posts Dr 2201-机构 / Cr 3101 when the statement is approved (deductions are
 provisional while under review); so does each patient refund the statement recovers (Dr 2201-机构 / Cr 2202,
-refunds.py); the disbursement posts Dr 2201-机构 / Cr 1001 for fund total − deductions − recoveries − what an
-earlier negative month brought forward.
+refunds.py); the disbursement posts Dr 2201-机构 / Cr 1001 for fund total + family-doctor fees − deductions − recoveries −
+what an earlier negative month brought forward.
 
 A negative month (deductions, recoveries and the brought-forward above the month's claims, or reversals above
 settlements) is not refused: the statement pays zero and its remainder (carried_forward) is taken onto the
@@ -135,9 +142,12 @@ def statement_generate(*, actor: User | None, facility: Facility, month: dt.date
         raise ValidationFailed("month_not_ended", f"{month:%Y 年 %m 月}尚未结束，月末之后才能生成月结算单",
                                field="month")
     rows = month_settlements(facility=facility, month=month)
+    from nrcms.family_doctors.services import fees_attach, fees_pending
+
     from .refunds import refunds_attach, refunds_pending
 
-    if not rows and not refunds_pending(facility, month) and not _carries(facility, month).exists():
+    if (not rows and not refunds_pending(facility, month) and not _carries(facility, month).exists()
+            and not fees_pending(facility, month).exists()):
         raise ValidationFailed("empty_month", f"{facility.name} {month:%Y 年 %m 月}没有结算记录，无需生成月结算单",
                                field="month")
     taken = StatementLine.objects.filter(settlement__in=rows).select_related("statement", "settlement").first()
@@ -149,11 +159,13 @@ def statement_generate(*, actor: User | None, facility: Facility, month: dt.date
         **_totals(rows))
     StatementLine.objects.bulk_create([StatementLine(statement=statement, settlement=s) for s in rows])
     statement.recovery_total = refunds_attach(statement)
+    statement.family_doctor_fee_total = fees_attach(statement)
     statement.brought_forward = bring_forward(statement)
-    statement.save(update_fields=["recovery_total", "brought_forward"])
+    statement.save(update_fields=["recovery_total", "family_doctor_fee_total", "brought_forward"])
     audit_record(actor=actor, action="statement.generate", obj=statement, **_scope(facility),
                  after={"month": f"{month:%Y-%m}", "lines": len(rows), "fund_total": statement.fund_total,
                         "total_cost": statement.total_cost, "recovery_total": statement.recovery_total,
+                        "family_doctor_fee_total": statement.family_doctor_fee_total,
                         "brought_forward": statement.brought_forward, "status": statement.status})
     return statement, True
 
@@ -290,6 +302,7 @@ def statement_approve(*, actor: User, statement: FacilityStatement) -> FacilityS
     audit_record(actor=actor, action="statement.approve", obj=statement, **_scope(statement.facility),
                  before={"status": "in_review"},
                  after={"status": "approved", "fund_total": statement.fund_total,
+                        "family_doctor_fee_total": statement.family_doctor_fee_total,
                         "deduction_total": statement.deduction_total, "recovery_total": statement.recovery_total,
                         "brought_forward": statement.brought_forward, "carried_forward": statement.carried_forward,
                         "approved_amount": statement.approved_amount})

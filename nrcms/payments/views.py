@@ -53,10 +53,11 @@ HISTORY_FIELDS = {"month": "月份", "lines": "笔数", "total_cost": "医疗总
                   "status": "状态", "kind": "违规性质", "base_amount": "违规金额", "multiplier": "倍数",
                   "amount": "金额", "settlement": "涉及结算单", "deduction_total": "扣款合计",
                   "approved_amount": "审定应拨付", "reference": "凭证号", "recovery_total": "返还追回",
-                  "brought_forward": "上月结转扣款", "carried_forward": "结转下月扣款"}
+                  "brought_forward": "上月结转扣款", "carried_forward": "结转下月扣款",
+                  "family_doctor_fee_total": "家庭医生签约服务费"}
 LABELS = {**dict(StatementStatus.choices), **dict(ViolationKind.choices)}
 MONEY_FIELDS = {"total_cost", "fund_total", "base_amount", "amount", "deduction_total", "approved_amount",
-                "recovery_total", "brought_forward", "carried_forward"}
+                "recovery_total", "brought_forward", "carried_forward", "family_doctor_fee_total"}
 
 
 def _history_value(key: str, value) -> str:

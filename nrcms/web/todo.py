@@ -178,6 +178,19 @@ def todo_items(*, actor: User, today: dt.date | None = None) -> list[TodoItem]:
             TodoItem("households-not-enrolled", f"{year} 年度未参合的户", by_status.get("not_enrolled", 0),
                      _url("outstanding_list", year=year, status="not_enrolled"), "户"),
         ]
+    if actor.can(Cap.FAMILY_DOCTOR_MANAGE):
+        from nrcms.family_doctors.services import contracts_ending
+
+        items.append(TodoItem("fd-contracts-ending", f"{today:%Y-%m} 到期、尚未续签的家庭医生签约",
+                              contracts_ending(actor=actor, today=today).count(),
+                              _url("fd_contracts", ending=f"{today:%Y-%m}"), "份"))
+    if actor.can(Cap.FAMILY_DOCTOR_PAY):
+        from nrcms.family_doctors.services import fees_unpaid_months
+
+        unpaid = fees_unpaid_months(today=today)
+        items.append(TodoItem("fd-fees-unpaid", "尚未支付家庭医生签约服务费的月份（近 12 个月）", len(unpaid),
+                              _url("fd_fees", month=f"{unpaid[0][0]:%Y-%m}") if unpaid else _url("fd_fees"),
+                              "个月"))
     if actor.can(Cap.DISCLOSURE_PUBLISH):
         count, month = _disclosure_unpublished(actor, today)
         items.append(TodoItem("disclosure-unpublished", f"{month} 补偿公示未发布", count,

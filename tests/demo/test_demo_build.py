@@ -143,6 +143,33 @@ def test_vouchers_name_the_county_and_its_scheme(built, migrated):
     assert "户县新型农村合作医疗管理办公室" in out and "户县新型农村合作医疗补偿方案" in out
 
 
+def test_family_doctors_sign_most_of_the_poor_and_are_paid_every_ended_month(built):
+    con, out = built
+    teams = one(con, "SELECT count(*) FROM family_doctors_team")
+    assert teams == one(con, "SELECT count(*) FROM facilities_facility WHERE level='township' AND in_county=1") == 4
+    poor = {r[0] for r in con.execute("SELECT DISTINCT p.household_id FROM registry_person p JOIN "
+                                      "registry_personcategory c ON c.person_id = p.id WHERE c.category='registered_poor'")}
+    signed = {r[0] for r in con.execute("SELECT household_id FROM family_doctors_contract")}
+    assert len(poor) > 10 and 0.7 <= len(signed & poor) / len(poor) <= 0.97  # 85 % drawn
+    assert 0 < len(signed - poor) < len(signed & poor)  # a few others
+    # one contract per household, each fee split adding up, the poor package fund 80.00 of 120.00
+    assert one(con, "SELECT count(*) FROM family_doctors_contract") == len(signed)
+    assert fen(con.execute("SELECT fee - fee_fund - fee_person - fee_public_health FROM family_doctors_contract")) == 0
+    splits = {(package, Decimal(str(fee)), Decimal(str(fund)))
+              for package, fee, fund in con.execute("SELECT package, fee, fee_fund FROM family_doctors_contract")}
+    assert splits == {("poor", Decimal("120"), Decimal("80")), ("basic", Decimal("60"), Decimal("30"))}
+    # the year has ended: every team with a counted contract is paid twelve months, once each, through the ledger
+    months = one(con, "SELECT count(DISTINCT month) FROM family_doctors_feepayment")
+    assert months == 12
+    assert one(con, "SELECT count(*) FROM family_doctors_feepayment") == one(
+        con, "SELECT count(*) FROM funding_journalentry WHERE kind='family_doctor_fee'")
+    posted = fen(con.execute("SELECT l.credit FROM funding_journalline l JOIN funding_journalentry e ON e.id = "
+                             "l.entry_id WHERE e.kind='family_doctor_fee' AND l.credit > 0"))
+    assert posted == fen(con.execute("SELECT amount FROM family_doctors_feepayment")) > 0
+    assert one(con, "SELECT count(*) FROM family_doctors_visit") > 0
+    assert "家庭医生签约：4 个团队" in out
+
+
 def test_the_ledger_check_passes_on_the_built_county(built, migrated):
     out = _nrcms("ledger", "check", "--year", str(YEAR), db=migrated.parent / "a.sqlite3")
     assert "账簿核对通过" in out

@@ -34,6 +34,15 @@ TOWNSHIP, VILLAGE_A, VILLAGE_B = "610125197000", "610125197201", "610125197202"
 
 
 def build(demo) -> dict:
+    """The demo county's own family-doctor teams and contracts (nrcms/demo/family_doctors.py) are removed first:
+    these tests count fees and contracts of their own teams only (the demo's are tested in tests/demo)."""
+    from nrcms.family_doctors.models import Contract, FeePayment, Team, TeamMember, Visit
+
+    assert not FeePayment.objects.exists()
+    Visit.objects.all().delete()
+    Contract.objects.all().delete()
+    TeamMember.objects.all().delete()
+    Team.objects.all().delete()
     county = Region.objects.get(code="610125000000")
     township = Region.objects.create(code=TOWNSHIP, name="签约乡", level="township", parent=county)
     Region.objects.create(code=VILLAGE_A, name="甲村", level="village", parent=township)

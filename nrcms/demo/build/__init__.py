@@ -6,6 +6,7 @@ Steps (each through the services the users use, or their bulk paths with the sam
   people.py      households and persons through the roster import; categories; certificates
   enrollment.py  the contribution standard, every receipt with its ledger entry, subsidies due and received
   care.py        a year of admissions and visits settled by the county's scheme, with the ledger payables
+  family_doctors.py  teams, contracts (most registered-poor households, a few others), visits, the monthly fee
 Same seed and size → same county (see `digest`). Refuses a database that already holds a county."""
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from django.utils import timezone
 
 from nrcms.demo.loader import AUTHORITY, DemoLogin, load_data, load_users
 
-STEPS = ["区划与医疗机构", "账号", "花名册", "人员类别与合作医疗证", "个人缴费", "财政补助", "就诊与结算", "核对账簿"]
+STEPS = ["区划与医疗机构", "账号", "花名册", "人员类别与合作医疗证", "个人缴费", "财政补助", "就诊与结算", "家庭医生签约",
+         "核对账簿"]
 
 
 @dataclass
@@ -168,6 +170,10 @@ def _build(*, persons: int, year: int, seed: int, today: dt.date | None = None,
 
     report.counts["care"] = care.simulate(year, seed, users, today, progress=care_tick)
     say(STEPS[7])
+    from . import family_doctors
+
+    report.counts["family_doctors"] = family_doctors.sign(year, seed, users, today)
+    say(STEPS[8])
     books = books_check(year)
     report.books_ok, report.books = books.ok, books.problems + books.facts
     report.calibration = care.calibration(year)
@@ -176,7 +182,8 @@ def _build(*, persons: int, year: int, seed: int, today: dt.date | None = None,
 
 
 def digest() -> str:
-    """SHA-256 over what the seed decides: persons, households, enrollments, receipts, settlements (natural keys
+    """SHA-256 over what the seed decides: persons, households, enrollments, receipts, settlements, family-doctor
+    contracts (natural keys
     and amounts, not primary keys or timestamps)."""
     from nrcms.claims.models import Settlement
     from nrcms.funding.models import Contribution
@@ -195,5 +202,10 @@ def digest() -> str:
     for row in Settlement.objects.order_by("number").values_list(
             "number", "episode__facility__code", "episode__serial", "episode__person__id_number", "total_cost",
             "fund_total", "self_pay").iterator(chunk_size=20000):
+        h.update(repr(row).encode())
+    from nrcms.family_doctors.models import Contract
+
+    for row in Contract.objects.order_by("number").values_list("number", "household__number", "team__name",
+                                                               "package", "start", "fee_fund").iterator(chunk_size=20000):
         h.update(repr(row).encode())
     return h.hexdigest()

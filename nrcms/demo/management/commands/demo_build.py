@@ -75,6 +75,10 @@ class Command(BaseCommand):
         w(f"  次均住院费用 {cal['avg_inpatient_cost']} 元（{cal['avg_inpatient_cost_by_level']}），次均住院补偿 "
           f"{cal['avg_inpatient_fund']} 元（{100 * cal['ratio']:.1f}%），次均门诊 {cal['avg_outpatient_fund']} 元；"
           f"补偿超 2000/5000/10000 元每万人 {cal['over_2000_per_10k']}/{cal['over_5000_per_10k']}/{cal['over_10000_per_10k']}")
+        fd = c.get("family_doctors") or {}
+        if fd:
+            w(f"  家庭医生签约：{fd['teams']} 个团队，{fd['contracts']} 份户签约，服务记录 {fd['visits']} 次，"
+              f"签约服务费支付 {fd['fee_payments']} 笔（团队·月）")
         w(f"  账簿核对：{'通过' if report.books_ok else '未通过'}；数据摘要 {report.digest}")
         from nrcms.demo.management.commands.demo_load import Command as LoadCommand
 
