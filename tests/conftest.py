@@ -31,21 +31,30 @@ def flush_lifts_the_audit_guard():
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo county once per test database (per xdist worker): each test then runs in a transaction
     that is rolled back, so every test starts from the same demo county without paying for loading it."""
+    import demo_snapshot
+
     from nrcms.demo.loader import demo_load
 
     with django_db_blocker.unblock():
         demo_load()
+        demo_snapshot.take()
 
 
 @pytest.fixture
 def demo(db):
     """The demo county: regions, facilities, people, one user per role. Returns username -> User.
-    Browser tests (transactional) flush the database when they end, so load it again if it is gone."""
+    Browser tests (transactional) flush the database when they end, so put it back if it is gone: from the copy
+    taken when it was first loaded (tests/demo_snapshot.py), or by loading it again."""
+    import demo_snapshot
+
     from nrcms.accounts.models import User
     from nrcms.demo.loader import demo_load
 
     if not _demo_present():
-        demo_load()
+        if demo_snapshot.available():
+            demo_snapshot.restore()
+        else:
+            demo_load()
     return {u.username: u for u in User.objects.select_related("region", "facility")}
 
 

@@ -4,14 +4,9 @@ follow the link to collect its contribution. Also: the add-a-row button on the n
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = "/tmp/h5-shots"
 
 
 def _save(page, shot, name):
-    from pathlib import Path
-
-    Path(SHOTS).mkdir(exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
     shot(page, name)
 
 

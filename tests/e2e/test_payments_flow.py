@@ -141,6 +141,4 @@ def test_reviewer_sends_a_statement_back_and_the_desk_resubmits_it(page, live_se
 
 
 def _shot_tmp(page, shot, name):
-    Path("/tmp/h5-shots").mkdir(exist_ok=True)
-    page.screenshot(path=f"/tmp/h5-shots/{name}.png", full_page=True)
     shot(page, name)

@@ -2,7 +2,6 @@
 it; then anyone, without logging in, chooses township → village → month on /public/ and reads the masked list
 (no diagnosis, no category); beyond the limit the page answers 429 in Chinese. The CSP holds: no inline script."""
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/work/wt/shots/h11")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stats"))  # the small county the stats tests build
 
 
@@ -22,9 +20,8 @@ def small(demo, monkeypatch):
 
 
 def _keep(path: Path) -> None:
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
+    """The screenshot is in test-artifacts/ already (the shot fixture): check that it was written."""
+    assert path.exists() and path.stat().st_size > 0
 
 
 def test_clerk_publishes_and_anyone_reads_the_village_list(page, live_server, shot, small, settings, browser):

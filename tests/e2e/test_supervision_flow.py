@@ -1,11 +1,9 @@
 import datetime as dt
-import shutil
 from decimal import Decimal
 
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = "/work/wt/shots/h12"
 
 
 def test_reviewer_works_the_queue_and_deducts(page, live_server, browser_login, shot, demo):
@@ -34,12 +32,12 @@ def test_reviewer_works_the_queue_and_deducts(page, live_server, browser_login, 
     page.goto(f"{live_server.url}/supervision/queue/?month=2026-06")
     assert "住院不超过1天" in page.get_by_test_id("queue-table").inner_text()
     for name in ("supervision-queue",):
-        shutil.copy(shot(page, name), SHOTS)
+        shot(page, name)
     page.goto(f"{live_server.url}/supervision/hits/?month=2026-06&facility={hit.facility.code}&rule=DZ1")
-    shutil.copy(shot(page, "supervision-hits"), SHOTS)
+    shot(page, "supervision-hits")
     page.goto(f"{live_server.url}/supervision/hits/{hit.pk}/")
     assert settlement.number in page.get_by_test_id("settlement-link").inner_text()
-    shutil.copy(shot(page, "supervision-hit"), SHOTS)
+    shot(page, "supervision-hit")
     form = page.get_by_test_id("decision-form")
     form.locator("input[value=deduct]").check()
     form.locator("input[name=reason]").fill("住院 1 天不符合入院指征")
@@ -47,8 +45,8 @@ def test_reviewer_works_the_queue_and_deducts(page, live_server, browser_login, 
     form.locator("input[name=multiplier]").fill("1.5")
     form.locator("button[type=submit]").click()
     assert "待计入月结算单" in page.get_by_test_id("decision-table").inner_text()
-    shutil.copy(shot(page, "supervision-hit-decided"), SHOTS)
+    shot(page, "supervision-hit-decided")
     page.goto(f"{live_server.url}/supervision/runs/")
-    shutil.copy(shot(page, "supervision-runs"), SHOTS)
+    shot(page, "supervision-runs")
     page.goto(f"{live_server.url}/supervision/rules/")
-    shutil.copy(shot(page, "supervision-rules"), SHOTS)
+    shot(page, "supervision-rules")

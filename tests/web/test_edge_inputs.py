@@ -165,9 +165,13 @@ def _unlock_everyone() -> None:
     LoginAttempt.objects.all().delete()
 
 
-def _assign_users(client, login, samples) -> dict[str, list]:
-    """Each page with the first user who may open it (a page nobody may open is walked as the last user)."""
-    pending = list(_patterns())
+SHARDS = 8  # the walk is split so that parallel test workers share it (each shard walks every 8th page)
+
+
+def _assign_users(client, login, samples, shard: int = 0) -> dict[str, list]:
+    """Each page of the shard with the first user who may open it (a page nobody may open is walked as the last
+    user)."""
+    pending = [p for i, p in enumerate(_patterns()) if i % SHARDS == shard]
     by_user: dict[str, list] = {}
     for username in USERS:
         login(username)
@@ -180,10 +184,11 @@ def _assign_users(client, login, samples) -> dict[str, list]:
     return by_user
 
 
-def test_every_page_survives_hostile_input(walker):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_page_survives_hostile_input(walker, shard):
     client, login, check, problems = walker
     samples = _samples()
-    for username, pages in _assign_users(client, login, samples).items():
+    for username, pages in _assign_users(client, login, samples, shard).items():
         _unlock_everyone()  # the walk posts every form, the users page's deactivate buttons too
         login(username)
         for route, _name, callback in pages:

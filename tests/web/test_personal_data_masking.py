@@ -107,7 +107,9 @@ def _api_url(path: str, samples: dict) -> str:
     return "/".join(samples.get(parts[i - 1], "1") if re.fullmatch(r"\{\w+\}", p) else p for i, p in enumerate(parts))
 
 
-def test_no_page_export_printout_or_api_answer_shows_a_full_number(client, login, full_numbers, pdf_as_html):
+@pytest.mark.parametrize("username", ROLE_USERS)  # one test per role, so that parallel workers share the walk
+def test_no_page_export_printout_or_api_answer_shows_a_full_number(client, login, full_numbers, pdf_as_html,
+                                                                   username):
     from nrcms.accounts.models import LoginAttempt, User
     from nrcms.api.urls import api
 
@@ -125,24 +127,23 @@ def test_no_page_export_printout_or_api_answer_shows_a_full_number(client, login
         if leaked:
             problems[what] = leaked
 
-    for username in ROLE_USERS:
-        User.objects.update(is_active=True)
-        LoginAttempt.objects.all().delete()
-        user = login(username)
-        for route, _name, callback in pages:
-            url = _fill(route, samples)
+    User.objects.update(is_active=True)
+    LoginAttempt.objects.all().delete()
+    user = login(username)
+    for route, _name, callback in pages:
+        url = _fill(route, samples)
+        check(client.get(url), f"{username} GET {url}")
+        params = _params_of(callback)
+        if "export" in params:
+            check(client.get(url, {"export": "xlsx"}), f"{username} GET {url}?export=xlsx")
+        if "print" in params:
+            check(client.get(url, {"print": "1"}), f"{username} GET {url}?print=1")
+    api_samples = _api_samples(user)
+    for path, operations in spec["paths"].items():
+        if "get" in operations:
+            url = _api_url(path, api_samples)
             check(client.get(url), f"{username} GET {url}")
-            params = _params_of(callback)
-            if "export" in params:
-                check(client.get(url, {"export": "xlsx"}), f"{username} GET {url}?export=xlsx")
-            if "print" in params:
-                check(client.get(url, {"print": "1"}), f"{username} GET {url}?print=1")
-        api_samples = _api_samples(user)
-        for path, operations in spec["paths"].items():
-            if "get" in operations:
-                url = _api_url(path, api_samples)
-                check(client.get(url), f"{username} GET {url}")
-    assert walked > 1000
+    assert walked > 100
     assert not problems, "full numbers shown:\n" + "\n".join(f"{k}: {sorted(v)[:3]}" for k, v in problems.items())
 
 
