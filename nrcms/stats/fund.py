@@ -39,13 +39,14 @@ class FundFlow:
 
 
 def fund_flow(start: dt.date, end: dt.date) -> FundFlow:
-    base = FUND_LINES
-    d, c = _sum(base & INCOME_KINDS & _period(start, end))
-    income = c - d
-    d, c = _sum(base & SPENDING_KINDS & _period(start, end))
-    spending = d - c
-    d, c = _sum(base & Q(entry__date__lte=end))
-    return FundFlow(income=income, spending=spending, balance=c - d)
+    """One query: the fund lines up to `end`, income and spending summed over those of the period."""
+    period = _period(start, end)
+    row = JournalLine.objects.filter(FUND_LINES & Q(entry__date__lte=end)).aggregate(
+        id=Sum("debit", filter=INCOME_KINDS & period), ic=Sum("credit", filter=INCOME_KINDS & period),
+        sd=Sum("debit", filter=SPENDING_KINDS & period), sc=Sum("credit", filter=SPENDING_KINDS & period),
+        d=Sum("debit"), c=Sum("credit"))
+    return FundFlow(income=fen_sum(row["ic"]) - fen_sum(row["id"]), spending=fen_sum(row["sd"]) - fen_sum(row["sc"]),
+                    balance=fen_sum(row["c"]) - fen_sum(row["d"]))
 
 
 def family_account_credited(start: dt.date, end: dt.date, region_prefix: str) -> Decimal:
@@ -85,3 +86,18 @@ def family_accounts_balance(until: dt.date) -> Decimal:
 def account_balance(code_prefix: str, until: dt.date, *, credit_normal: bool = True) -> Decimal:
     d, c = _sum(Q(account__code__startswith=code_prefix) & Q(entry__date__lte=until))
     return c - d if credit_normal else d - c
+
+
+def closing_balances(until: dt.date) -> dict[str, Decimal]:
+    """In one query, the balances on `until` that the fund's monthly report shows: the special account (1001),
+    the family accounts with 3109 (family_accounts_balance), the payables to facilities (2201-) and the
+    receivables from the insurer and civil affairs (130x) — each as bank_balance / account_balance computes it."""
+    groups = {"bank": Q(account__code=FUND_ACCOUNT), "family": Q(account__code__startswith="3102-")
+              | Q(account__code__startswith="3109"), "payable": Q(account__code__startswith="2201-"),
+              "receivable": Q(account__code__startswith="130")}
+    sums = {}
+    for key, q in groups.items():
+        sums[f"{key}_d"], sums[f"{key}_c"] = Sum("debit", filter=q), Sum("credit", filter=q)
+    row = JournalLine.objects.filter(Q(entry__date__lte=until)).aggregate(**sums)
+    d = {key: fen_sum(row[f"{key}_d"]) - fen_sum(row[f"{key}_c"]) for key in groups}
+    return {"bank": d["bank"], "family": -d["family"], "payable": -d["payable"], "receivable": d["receivable"]}
