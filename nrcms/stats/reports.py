@@ -91,7 +91,8 @@ def fund_monthly(scope: Scope) -> Report:
         raise Forbidden("基金收支月报按全县统筹编制，不分乡镇、村；只有县级账号可以查看")
     start, end = scope.start, scope.end
     year_start = dt.date(start.year, 1, 1)
-    month, ytd = fund.bank_lines(start, end), fund.bank_lines(year_start, end)
+    bank = fund.bank_month(start, end)  # the special account's month, year to date and balances: one query
+    month, ytd = bank.month, bank.ytd
 
     def moved(lines, kinds, side):
         return sum((lines.get(k, (ZERO, ZERO))[side] - lines.get(k, (ZERO, ZERO))[1 - side] for k in kinds), ZERO)
@@ -100,8 +101,7 @@ def fund_monthly(scope: Scope) -> Report:
     spend = (("拨付定点医疗机构", ("facility_disbursement",)), ("手工报销支付给患者", ("manual_claim", "manual_claim_reversal")))
     known = set(income_kinds) | {"subsidy_received"} | {k for _, ks in spend for k in ks}
     subsidy_m, subsidy_y = fund.subsidy_received_by_level(start, end), fund.subsidy_received_by_level(year_start, end)
-    opening = fund.bank_balance(start - dt.timedelta(days=1))
-    rows = [["上期末余额", opening, fund.bank_balance(year_start - dt.timedelta(days=1))],
+    rows = [["上期末余额", bank.before_month, bank.before_year],
             ["收入：个人缴费（扣除冲销）", moved(month, income_kinds, 0), moved(ytd, income_kinds, 0)]]
     for code, label in (("1201", "中央"), ("1202", "省级"), ("1203", "县级")):
         rows.append([f"收入：{label}财政补助到账", subsidy_m.get(code, ZERO), subsidy_y.get(code, ZERO)])
@@ -110,8 +110,8 @@ def fund_monthly(scope: Scope) -> Report:
     for label, kinds in spend:
         rows.append([f"支出：{label}", moved(month, kinds, 1), moved(ytd, kinds, 1)])
     closing = fund.closing_balances(end)  # the balances on `end`: one query, each shown in both columns
-    rows.append(["本期末余额", closing["bank"], closing["bank"]])
-    flow, flow_y = fund.fund_flow(start, end), fund.fund_flow(year_start, end)
+    rows.append(["本期末余额", bank.closing, bank.closing])
+    flow, flow_y = fund.fund_flows([start, year_start], end)
     fund_rows = [["基金收入（缴费与财政补助应收）", flow.income, flow_y.income],
                  ["基金支出（补偿，扣除违规扣款）", flow.spending, flow_y.spending],
                  ["本期结余", flow.income - flow.spending, flow_y.income - flow_y.spending],
