@@ -14,7 +14,7 @@ from nrcms.registry.models import Category, Enrollment, EnrollmentStatus, Person
 from . import fund
 from .ratios import average, percent
 from .scope import Scope
-from .sources import INPATIENT, KINDS, THRESHOLDS, Totals, net, net_many, sources
+from .sources import INPATIENT, KINDS, THRESHOLDS, Totals, net, net_by_kind, net_many, sources
 
 POOR_TARGET = Decimal("90.00")  # 档卡户 住院实际补偿比 target (健康扶贫, domain §12)
 LAYERS = (("catastrophic", "大病保险"), ("assistance", "医疗救助"), ("safety_net", "兜底保障"))
@@ -71,7 +71,7 @@ def _stay_and_cap(scope: Scope) -> tuple[int, int, int]:
 
 
 def by_kind(scope: Scope) -> list[dict]:
-    totals = net_many(scope, {key: q for key, (_, q) in KINDS.items()})
+    totals = net_by_kind(scope)
     return [_kind_row(key, label, totals[key]) for key, (label, _) in KINDS.items()]
 
 

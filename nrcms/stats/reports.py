@@ -20,7 +20,7 @@ from .indicators import by_kind, indicators
 from .ledgers import ledgers
 from .ratios import percent
 from .scope import Scope
-from .sources import KINDS, net_by, net_many
+from .sources import KINDS, net_by, net_by_kind
 
 REPORTS = {"fund-monthly": "基金收支月报", "reimbursement-monthly": "补偿情况月报", "year-summary": "年度汇总"}
 MONTHLY = ("fund-monthly", "reimbursement-monthly")
@@ -144,7 +144,7 @@ def _layer_cells_row(r: dict) -> list:
 
 
 def _kinds(scope: Scope) -> list[dict]:
-    totals = net_many(scope, {key: q for key, (_, q) in KINDS.items()})
+    totals = net_by_kind(scope)
     return [{"label": label, "totals": totals[key]} for key, (label, _) in KINDS.items()]
 
 

@@ -38,6 +38,11 @@ KINDS = {  # 补偿类别, the three of domain §11
     "outpatient": ("门诊", OUTPATIENT),
 }
 THRESHOLDS = (2000, 5000, 10000)
+# the kind of each settlement as a key: the KINDS above are disjoint and cover every episode (kind is inpatient or
+# outpatient, in_county is never null), so grouping by this key gives each kind's net(scope, q) in one GROUP BY
+KIND_KEY = Case(When(INPATIENT & IN_COUNTY, then=Value("inpatient_in_county")),
+                When(INPATIENT, then=Value("inpatient_out_of_county")), When(OUTPATIENT, then=Value("outpatient")),
+                default=Value(""))
 
 
 @dataclass
@@ -169,6 +174,12 @@ def net_many(scope: Scope, wheres: dict[str, Q | None]) -> dict[str, Totals]:
             prefix = f"w{i}_"
             out[key].add(_totals({k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}, src.sign))
     return out
+
+
+def net_by_kind(scope: Scope) -> dict[str, Totals]:
+    """net(scope, q) for each of KINDS, by one grouped query per source."""
+    totals = net_by(scope, KIND_KEY)
+    return {key: totals.get(key, Totals()) for key in KINDS}
 
 
 def net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:

@@ -12,7 +12,7 @@ from nrcms.stats import fund
 from nrcms.stats.dashboard import fund_by_month, period_of
 from nrcms.stats.indicators import LAYERS
 from nrcms.stats.scope import Scope
-from nrcms.stats.sources import INPATIENT, KINDS, net, net_many
+from nrcms.stats.sources import INPATIENT, KINDS, net, net_by_kind, net_many
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,17 @@ def test_net_many_equals_one_net_per_where(small):
             one = net(scope, where)
             assert (many[key].count, many[key].benefit, many[key].referred, many[key].above, many[key].amounts) == (
                 one.count, one.benefit, one.referred, one.above, one.amounts), key
+
+
+def test_net_by_kind_equals_one_net_per_kind(small):
+    for scope in (YEAR, MARCH):
+        by_kind = net_by_kind(scope)
+        assert set(by_kind) == set(KINDS)
+        for key, (_, q) in KINDS.items():
+            one = net(scope, q)
+            assert (by_kind[key].count, by_kind[key].referred, by_kind[key].above, by_kind[key].amounts) == (
+                one.count, one.referred, one.above, one.amounts), key
+    assert sum(t.count for t in net_by_kind(YEAR).values()) == net(YEAR).count
 
 
 def test_fund_flows_and_balances_equal_the_separate_queries(small):
