@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import ExtractMonth, Substr, TruncDate
 from django.utils import timezone
 
@@ -90,17 +90,19 @@ def plan_settings(year: int) -> PlanSettings:
 
 def fund_by_month(p: Period) -> list[dict]:
     """Month by month up to `until`: income and spending of the fund accounts (as stats.fund.fund_flow defines
-    them) and the fund accounts' balance at the month's end (or on `until` for its month). One grouped query and
-    one for the opening balance."""
-    lines = JournalLine.objects.filter(FUND_LINES & Q(entry__date__range=(p.start, p.until)))
-    rows = (lines.annotate(month=ExtractMonth("entry__date")).values("month")
+    them) and the fund accounts' balance at the month's end (or on `until` for its month). One grouped query, the
+    lines before the year grouped as month 0."""
+    # one pass over the fund lines up to `until`: the lines before the year fall in bucket 0 (the opening balance)
+    bucket = Case(When(entry__date__lt=p.start, then=Value(0)), default=ExtractMonth("entry__date"),
+                  output_field=IntegerField())
+    lines = JournalLine.objects.filter(FUND_LINES & Q(entry__date__lte=p.until))
+    rows = (lines.annotate(month=bucket).values("month")
             .annotate(ic=Sum("credit", filter=INCOME_KINDS), id=Sum("debit", filter=INCOME_KINDS),
                       sd=Sum("debit", filter=SPENDING_KINDS), sc=Sum("credit", filter=SPENDING_KINDS),
                       c=Sum("credit"), d=Sum("debit")).order_by("month"))
     by_month = {r["month"]: r for r in rows}
-    opening = JournalLine.objects.filter(FUND_LINES & Q(entry__date__lt=p.start)).aggregate(c=Sum("credit"),
-                                                                                          d=Sum("debit"))
-    balance = fen_sum(opening["c"]) - fen_sum(opening["d"])
+    opening = by_month.get(0, {})
+    balance = fen_sum(opening.get("c")) - fen_sum(opening.get("d"))
     out = []
     for month in range(1, p.until.month + 1):
         r = by_month.get(month, {})

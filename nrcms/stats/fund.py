@@ -9,8 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, IntegerField, Q, Sum, Value, When
 
+from nrcms.core.money import ZERO
 from nrcms.funding.ledger import FUND_ACCOUNT, fen_sum
 from nrcms.funding.models import AccountKind, JournalLine
 
@@ -39,13 +40,24 @@ class FundFlow:
 
 
 def fund_flow(start: dt.date, end: dt.date) -> FundFlow:
-    base = FUND_LINES
-    d, c = _sum(base & INCOME_KINDS & _period(start, end))
-    income = c - d
-    d, c = _sum(base & SPENDING_KINDS & _period(start, end))
-    spending = d - c
-    d, c = _sum(base & Q(entry__date__lte=end))
-    return FundFlow(income=income, spending=spending, balance=c - d)
+    return fund_flows([start], end)[0]
+
+
+def fund_flows(starts: list[dt.date], end: dt.date) -> list[FundFlow]:
+    """fund_flow(start, end) for each of `starts` (e.g. the month's first day and the year's), in one query: the
+    fund lines up to `end`, income and spending summed over those of each period (SQL FILTER)."""
+    sums = {"d": Sum("debit"), "c": Sum("credit")}
+    for i, start in enumerate(starts):
+        period = _period(start, end)
+        sums.update({f"id{i}": Sum("debit", filter=INCOME_KINDS & period),
+                     f"ic{i}": Sum("credit", filter=INCOME_KINDS & period),
+                     f"sd{i}": Sum("debit", filter=SPENDING_KINDS & period),
+                     f"sc{i}": Sum("credit", filter=SPENDING_KINDS & period)})
+    row = JournalLine.objects.filter(FUND_LINES & Q(entry__date__lte=end)).aggregate(**sums)
+    balance = fen_sum(row["c"]) - fen_sum(row["d"])
+    return [FundFlow(income=fen_sum(row[f"ic{i}"]) - fen_sum(row[f"id{i}"]),
+                     spending=fen_sum(row[f"sd{i}"]) - fen_sum(row[f"sc{i}"]), balance=balance)
+            for i in range(len(starts))]
 
 
 def family_account_credited(start: dt.date, end: dt.date, region_prefix: str) -> Decimal:
@@ -62,6 +74,42 @@ def bank_lines(start: dt.date, end: dt.date) -> dict[str, tuple[Decimal, Decimal
     rows = (JournalLine.objects.filter(Q(account__code=FUND_ACCOUNT) & _period(start, end))
             .values("entry__kind").annotate(d=Sum("debit"), c=Sum("credit")).order_by("entry__kind"))
     return {r["entry__kind"]: (fen_sum(r["d"]), fen_sum(r["c"])) for r in rows}
+
+
+@dataclass(frozen=True)
+class BankMonth:
+    """The special account (1001) for a month's report: movements by entry kind in the month and in the year to
+    date (as bank_lines), and the balances before the month, before the year and at the end (as bank_balance)."""
+
+    month: dict[str, tuple[Decimal, Decimal]]
+    ytd: dict[str, tuple[Decimal, Decimal]]
+    before_month: Decimal
+    before_year: Decimal
+    closing: Decimal
+
+
+def bank_month(start: dt.date, end: dt.date) -> BankMonth:
+    """One query over the special account's lines up to `end`, grouped by entry kind and by bucket: 0 before the
+    year, 1 the year before `start`, 2 from `start` to `end`."""
+    year_start = dt.date(start.year, 1, 1)
+    bucket = Case(When(entry__date__lt=year_start, then=Value(0)), When(entry__date__lt=start, then=Value(1)),
+                  default=Value(2), output_field=IntegerField())
+    rows = (JournalLine.objects.filter(Q(account__code=FUND_ACCOUNT) & Q(entry__date__lte=end))
+            .annotate(bucket=bucket).values("bucket", "entry__kind").annotate(d=Sum("debit"), c=Sum("credit"))
+            .order_by())
+    month: dict[str, tuple[Decimal, Decimal]] = {}
+    ytd: dict[str, tuple[Decimal, Decimal]] = {}
+    moved = {0: ZERO, 1: ZERO, 2: ZERO}  # debit − credit per bucket
+    for r in rows:
+        d, c = fen_sum(r["d"]), fen_sum(r["c"])
+        moved[r["bucket"]] += d - c
+        if r["bucket"] == 2:
+            month[r["entry__kind"]] = (d, c)
+        if r["bucket"] >= 1:
+            yd, yc = ytd.get(r["entry__kind"], (ZERO, ZERO))
+            ytd[r["entry__kind"]] = (yd + d, yc + c)
+    return BankMonth(month=month, ytd=ytd, before_month=moved[0] + moved[1], before_year=moved[0],
+                     closing=moved[0] + moved[1] + moved[2])
 
 
 def subsidy_received_by_level(start: dt.date, end: dt.date) -> dict[str, Decimal]:
@@ -85,3 +133,18 @@ def family_accounts_balance(until: dt.date) -> Decimal:
 def account_balance(code_prefix: str, until: dt.date, *, credit_normal: bool = True) -> Decimal:
     d, c = _sum(Q(account__code__startswith=code_prefix) & Q(entry__date__lte=until))
     return c - d if credit_normal else d - c
+
+
+def closing_balances(until: dt.date) -> dict[str, Decimal]:
+    """In one query, the balances on `until` that the fund's monthly report shows: the family accounts with 3109
+    (family_accounts_balance), the payables to facilities (2201-) and the receivables from the insurer and civil
+    affairs (130x) — each as account_balance computes it."""
+    groups = {"family": Q(account__code__startswith="3102-")
+              | Q(account__code__startswith="3109"), "payable": Q(account__code__startswith="2201-"),
+              "receivable": Q(account__code__startswith="130")}
+    sums = {}
+    for key, q in groups.items():
+        sums[f"{key}_d"], sums[f"{key}_c"] = Sum("debit", filter=q), Sum("credit", filter=q)
+    row = JournalLine.objects.filter(Q(entry__date__lte=until)).aggregate(**sums)
+    d = {key: fen_sum(row[f"{key}_d"]) - fen_sum(row[f"{key}_c"]) for key in groups}
+    return {"family": -d["family"], "payable": -d["payable"], "receivable": d["receivable"]}

@@ -20,7 +20,7 @@ from .indicators import by_kind, indicators
 from .ledgers import ledgers
 from .ratios import percent
 from .scope import Scope
-from .sources import KINDS, net, net_by
+from .sources import KINDS, net_by, net_by_kind
 
 REPORTS = {"fund-monthly": "基金收支月报", "reimbursement-monthly": "补偿情况月报", "year-summary": "年度汇总"}
 MONTHLY = ("fund-monthly", "reimbursement-monthly")
@@ -91,7 +91,8 @@ def fund_monthly(scope: Scope) -> Report:
         raise Forbidden("基金收支月报按全县统筹编制，不分乡镇、村；只有县级账号可以查看")
     start, end = scope.start, scope.end
     year_start = dt.date(start.year, 1, 1)
-    month, ytd = fund.bank_lines(start, end), fund.bank_lines(year_start, end)
+    bank = fund.bank_month(start, end)  # the special account's month, year to date and balances: one query
+    month, ytd = bank.month, bank.ytd
 
     def moved(lines, kinds, side):
         return sum((lines.get(k, (ZERO, ZERO))[side] - lines.get(k, (ZERO, ZERO))[1 - side] for k in kinds), ZERO)
@@ -100,8 +101,7 @@ def fund_monthly(scope: Scope) -> Report:
     spend = (("拨付定点医疗机构", ("facility_disbursement",)), ("手工报销支付给患者", ("manual_claim", "manual_claim_reversal")))
     known = set(income_kinds) | {"subsidy_received"} | {k for _, ks in spend for k in ks}
     subsidy_m, subsidy_y = fund.subsidy_received_by_level(start, end), fund.subsidy_received_by_level(year_start, end)
-    opening = fund.bank_balance(start - dt.timedelta(days=1))
-    rows = [["上期末余额", opening, fund.bank_balance(year_start - dt.timedelta(days=1))],
+    rows = [["上期末余额", bank.before_month, bank.before_year],
             ["收入：个人缴费（扣除冲销）", moved(month, income_kinds, 0), moved(ytd, income_kinds, 0)]]
     for code, label in (("1201", "中央"), ("1202", "省级"), ("1203", "县级")):
         rows.append([f"收入：{label}财政补助到账", subsidy_m.get(code, ZERO), subsidy_y.get(code, ZERO)])
@@ -109,16 +109,16 @@ def fund_monthly(scope: Scope) -> Report:
     rows.append(["收入：其他", moved(month, other, 0) if other else ZERO, moved(ytd, other, 0) if other else ZERO])
     for label, kinds in spend:
         rows.append([f"支出：{label}", moved(month, kinds, 1), moved(ytd, kinds, 1)])
-    rows.append(["本期末余额", fund.bank_balance(end), fund.bank_balance(end)])
-    flow, flow_y = fund.fund_flow(start, end), fund.fund_flow(year_start, end)
+    closing = fund.closing_balances(end)  # the balances on `end`: one query, each shown in both columns
+    rows.append(["本期末余额", bank.closing, bank.closing])
+    flow, flow_y = fund.fund_flows([start, year_start], end)
     fund_rows = [["基金收入（缴费与财政补助应收）", flow.income, flow_y.income],
                  ["基金支出（补偿，扣除违规扣款）", flow.spending, flow_y.spending],
                  ["本期结余", flow.income - flow.spending, flow_y.income - flow_y.spending],
                  ["累计结余（统筹基金、家庭账户、风险基金）", flow.balance, flow.balance],
-                 ["其中：家庭账户余额", fund.family_accounts_balance(end), fund.family_accounts_balance(end)],
-                 ["应付定点医疗机构余额", fund.account_balance("2201-", end), fund.account_balance("2201-", end)],
-                 ["应收大病保险、医疗救助、兜底资金", fund.account_balance("130", end, credit_normal=False),
-                  fund.account_balance("130", end, credit_normal=False)]]
+                 ["其中：家庭账户余额", closing["family"], closing["family"]],
+                 ["应付定点医疗机构余额", closing["payable"], closing["payable"]],
+                 ["应收大病保险、医疗救助、兜底资金", closing["receivable"], closing["receivable"]]]
     heads = ["项目", "本期（元）", "本年累计（元）"]
     return Report("fund-monthly", "新型农村合作医疗基金收支月报", f"{scope.region_name}　{scope.label}",
                   [Table("基金专户（银行存款）收支", heads, rows), Table("基金收支与结余", heads, fund_rows)])
@@ -144,7 +144,8 @@ def _layer_cells_row(r: dict) -> list:
 
 
 def _kinds(scope: Scope) -> list[dict]:
-    return [{"label": label, "totals": net(scope, q)} for label, q in KINDS.values()]
+    totals = net_by_kind(scope)
+    return [{"label": label, "totals": totals[key]} for key, (label, _) in KINDS.items()]
 
 
 def _shown(value):

@@ -38,6 +38,11 @@ KINDS = {  # 补偿类别, the three of domain §11
     "outpatient": ("门诊", OUTPATIENT),
 }
 THRESHOLDS = (2000, 5000, 10000)
+# the kind of each settlement as a key: the KINDS above are disjoint and cover every episode (kind is inpatient or
+# outpatient, in_county is never null), so grouping by this key gives each kind's net(scope, q) in one GROUP BY
+KIND_KEY = Case(When(INPATIENT & IN_COUNTY, then=Value("inpatient_in_county")),
+                When(INPATIENT, then=Value("inpatient_out_of_county")), When(OUTPATIENT, then=Value("outpatient")),
+                default=Value(""))
 
 
 @dataclass
@@ -121,19 +126,20 @@ def sources(scope: Scope) -> list[Source]:
             Source(_filtered(reversed_, scope), -1, Value(1), manual_referral, "closed_at")]
 
 
-def _counted(condition: Q, row_sign) -> Sum:
-    return Sum(Case(When(condition, then=row_sign), default=Value(0), output_field=IntegerField()))
+def _counted(condition: Q, row_sign, where: Q | None = None) -> Sum:
+    return Sum(Case(When(condition, then=row_sign), default=Value(0), output_field=IntegerField()), filter=where)
 
 
-def _aggregates(src: Source) -> dict:
-    out = {f"s_{name}": Sum(name) for name in AMOUNTS}
-    out["n"] = Sum(src.row_sign)
-    out["benefit"] = _counted(~Q(fund_total=0), src.row_sign)
-    out["referred"] = _counted(src.referral, src.row_sign)
+def _aggregates(src: Source, where: Q | None = None) -> dict:
+    """The sums of _totals(); with `where`, each summed over only the rows it matches (SQL FILTER)."""
+    out = {f"s_{name}": Sum(name, filter=where) for name in AMOUNTS}
+    out["n"] = Sum(src.row_sign, filter=where)
+    out["benefit"] = _counted(~Q(fund_total=0), src.row_sign, where)
+    out["referred"] = _counted(src.referral, src.row_sign, where)
     for t in THRESHOLDS:
         # a reversal row carries negated amounts: it takes back a count when the original was above t
         out[f"above_{t}"] = Sum(Case(When(Q(_pooled__gt=t) | Q(_pooled__lt=-t), then=src.row_sign), default=Value(0),
-                                     output_field=IntegerField()))
+                                     output_field=IntegerField()), filter=where)
     return out
 
 
@@ -152,6 +158,28 @@ def net(scope: Scope, where: Q | None = None) -> Totals:
         row = src.qs.filter(where or Q()).annotate(_pooled=POOLED).aggregate(**_aggregates(src))
         total.add(_totals(row, src.sign))
     return total
+
+
+def net_many(scope: Scope, wheres: dict[str, Q | None]) -> dict[str, Totals]:
+    """net(scope, where) for each of several `wheres` at once: one query per source, each where summing only
+    its own rows (SQL FILTER) — the same figures as one net() call per where, in a third of the queries."""
+    out = {key: Totals() for key in wheres}
+    keys = list(wheres)
+    for src in sources(scope):
+        aggregates = {}
+        for i, key in enumerate(keys):
+            aggregates.update({f"w{i}_{name}": agg for name, agg in _aggregates(src, wheres[key]).items()})
+        row = src.qs.annotate(_pooled=POOLED).aggregate(**aggregates)
+        for i, key in enumerate(keys):
+            prefix = f"w{i}_"
+            out[key].add(_totals({k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}, src.sign))
+    return out
+
+
+def net_by_kind(scope: Scope) -> dict[str, Totals]:
+    """net(scope, q) for each of KINDS, by one grouped query per source."""
+    totals = net_by(scope, KIND_KEY)
+    return {key: totals.get(key, Totals()) for key in KINDS}
 
 
 def net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:

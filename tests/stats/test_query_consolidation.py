@@ -1,0 +1,72 @@
+"""The statistics' one-query forms (issue 11, bench/bench_county_queries.py) give exactly the figures of the
+separate queries they replaced: net_many = one net() per where, fund_flows = fund_flow per period, bank_month =
+bank_lines and bank_balance, closing_balances = account_balance; checked on the small county to the fen."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Q
+
+from nrcms.stats import fund
+from nrcms.stats.dashboard import fund_by_month, period_of
+from nrcms.stats.indicators import LAYERS
+from nrcms.stats.scope import Scope
+from nrcms.stats.sources import INPATIENT, KINDS, net, net_by_kind, net_many
+
+pytestmark = pytest.mark.django_db
+
+YEAR = Scope(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "610125", "户县")
+MARCH = Scope(dt.date(2026, 3, 1), dt.date(2026, 3, 31), "610125", "户县")
+
+
+def test_net_many_equals_one_net_per_where(small):
+    wheres = {"all": None, "inpatient": INPATIENT, **{k: q for k, (_, q) in KINDS.items()},
+              "family_account": ~Q(family_account=0), **{k: ~Q(**{k: 0}) for k, _ in LAYERS}}
+    for scope in (YEAR, MARCH):
+        many = net_many(scope, wheres)
+        for key, where in wheres.items():
+            one = net(scope, where)
+            assert (many[key].count, many[key].benefit, many[key].referred, many[key].above, many[key].amounts) == (
+                one.count, one.benefit, one.referred, one.above, one.amounts), key
+
+
+def test_net_by_kind_equals_one_net_per_kind(small):
+    for scope in (YEAR, MARCH):
+        by_kind = net_by_kind(scope)
+        assert set(by_kind) == set(KINDS)
+        for key, (_, q) in KINDS.items():
+            one = net(scope, q)
+            assert (by_kind[key].count, by_kind[key].referred, by_kind[key].above, by_kind[key].amounts) == (
+                one.count, one.referred, one.above, one.amounts), key
+    assert sum(t.count for t in net_by_kind(YEAR).values()) == net(YEAR).count
+
+
+def test_fund_flows_and_balances_equal_the_separate_queries(small):
+    end = dt.date(2026, 3, 31)
+    month, year = fund.fund_flows([dt.date(2026, 3, 1), dt.date(2026, 1, 1)], end)
+    assert month == fund.fund_flow(dt.date(2026, 3, 1), end)
+    # fund_flow's own definition, summed separately (income: contributions and subsidies due, net of reversals)
+    assert (month.income, month.spending) == (Decimal("1520.00"), Decimal("14005.00"))
+    assert year.balance == month.balance
+    flow = fund.fund_flows([dt.date(2026, 1, 1)], end)[0]
+    assert flow == year
+
+    bank = fund.bank_month(dt.date(2026, 3, 1), end)
+    assert bank.month == fund.bank_lines(dt.date(2026, 3, 1), end)
+    assert bank.ytd == fund.bank_lines(dt.date(2026, 1, 1), end)
+    assert bank.before_month == fund.bank_balance(dt.date(2026, 2, 28))
+    assert bank.before_year == fund.bank_balance(dt.date(2025, 12, 31))
+    assert bank.closing == fund.bank_balance(end)
+    assert bank.closing - bank.before_month == Decimal("1520.00") - Decimal("3600.00")
+
+    closing = fund.closing_balances(end)
+    assert closing == {"family": fund.family_accounts_balance(end), "payable": fund.account_balance("2201-", end),
+                       "receivable": fund.account_balance("130", end, credit_normal=False)}
+
+
+def test_fund_by_month_in_one_query_agrees_with_fund_flow(small):
+    p = period_of(2026, dt.date(2026, 3, 31))
+    months = fund_by_month(p)
+    assert months[-1]["balance"] == fund.fund_flow(p.start, p.until).balance
+    assert months[2]["income"] == Decimal("1520.00") and months[2]["spending"] == Decimal("14005.00")
