@@ -1,6 +1,16 @@
 import pytest
 from two_step import totp_code
 
+# The walks over every page and operation take minutes each: started first, they run beside the rest on the
+# parallel workers instead of leaving one worker busy alone at the end.
+LONG_WALKS = ("tests/web/test_edge_inputs.py::test_every_page", "tests/web/test_personal_data_masking.py::test_no_page",
+              "tests/api/test_schemathesis.py")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_WALKS))
+
 
 def _demo_present() -> bool:
     from nrcms.accounts.models import User
