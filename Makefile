@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-# pytest-xdist workers: one per core (each loads the demo county once into its own test database)
+# pytest-xdist workers: one per core (each loads the demo county once into its own test database); an idle worker
+# takes tests queued for a busy one (worksteal), so the run does not end with one worker alone
 TEST_WORKERS ?= auto
 STAMP  := $(VENV)/.installed
 
@@ -33,7 +34,7 @@ demo: migrate
 	NRCMS_SCHEME_FILE=$(DEMO_SCHEME) $(BIN)/nrcms runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
