@@ -10,7 +10,12 @@ in the same partition. Each partition is settled by `settle_columns` on a worker
   here as Python ints — exact, and all that comes back over the network is a few numbers per partition.
 
 A `Scheme` holds read-only mappings that do not pickle; it travels as its canonical parameters and is
-rebuilt on the worker, checked against its content hash (so a worker can never settle with other numbers)."""
+rebuilt on the worker, checked against its content hash (so a worker can never settle with other numbers).
+
+Each call scatters its parts under keys of its own (`hash=False`). With Dask's default, keys are the data's hash:
+settling the same frame twice in a row (two schemes in `simulate`) scattered the same keys while the first
+call's futures were being released, and the scheduler dropped the data under the second call ("lost
+dependencies"), about one run in fifteen."""
 
 from __future__ import annotations
 
@@ -79,7 +84,7 @@ def _sum_part(part: pl.DataFrame, scheme: dict) -> dict[str, int]:
 def settle_partitioned(df: pl.DataFrame, scheme: Scheme, *, client, partitions: int) -> pl.DataFrame:
     """Every row's result columns, in the frame's order: equal to `settle_columns(df, scheme)`."""
     data = portable(scheme)
-    parts = client.scatter(split(df, partitions))
+    parts = client.scatter(split(df, partitions), hash=False)
     futures = client.map(_settle_part, parts, scheme=data, pure=False)
     settled = pl.concat(client.gather(futures), how="vertical")
     return settled.sort(ROW).drop(ROW)
@@ -88,7 +93,7 @@ def settle_partitioned(df: pl.DataFrame, scheme: Scheme, *, client, partitions: 
 def totals_partitioned(df: pl.DataFrame, scheme: Scheme, *, client, partitions: int) -> dict[str, int]:
     """The sums of every result column (fen; `refused`: the number refused) and the number of episodes."""
     data = portable(scheme)
-    parts = client.scatter(split(df, partitions))
+    parts = client.scatter(split(df, partitions), hash=False)
     totals = dict.fromkeys((*RESULTS, "episodes"), 0)
     for part_totals in client.gather(client.map(_sum_part, parts, scheme=data, pure=False)):
         for name, value in part_totals.items():
