@@ -4,6 +4,8 @@ open, detail with visits, closing and settlement) and one person's page with all
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +26,10 @@ from . import lists, services, sickbed
 from .models import ChronicStatus, SeriousIllness, SeriousStatus, SickbedStatus
 from .selectors import chronic_diseases
 
+SERIOUS_HEADERS = ["姓名", "身份证号（脱敏）", "住址", "病种", "定点救治医院", "临床路径", "开始救治", "状态", "结束日期",
+                   "结束说明", "随访次数"]
+SICKBED_HEADERS = ["编号", "姓名", "身份证号（脱敏）", "住址", "建床医疗机构", "责任医生", "诊断编码", "诊断", "建床日期",
+                   "计划天数", "撤床日期", "状态", "查床次数", "查床费用（元）", "结算单号", "基金支付（元）"]
 CHRONIC_HEADERS = ["姓名", "身份证号（脱敏）", "住址", "病种编码", "病种", "认定医疗机构", "认定日期", "有效期至", "状态",
                    "撤销日期", "撤销原因", "随访次数"]
 
@@ -139,16 +145,32 @@ def chronic_revoke(request, pk: int):
 
 # ---- 大病集中救治 ----
 
+def _serious_filters(request) -> dict:
+    g = request.GET
+    return {"q": text_param(g, "q", "姓名或身份证号", max_length=40), "township": text_param(g, "township", "乡镇", max_length=12),
+            "disease": choice_param(g, "disease", "病种", SeriousIllness.choices),
+            "status": choice_param(g, "status", "状态", SeriousStatus.choices)}
+
+
 def serious_list(request):
     need(request, Cap.CONDITIONS_VIEW)
-    g = request.GET
-    filters = {"q": text_param(g, "q", "姓名或身份证号", max_length=40), "township": text_param(g, "township", "乡镇", max_length=12),
-               "disease": choice_param(g, "disease", "病种", SeriousIllness.choices),
-               "status": choice_param(g, "status", "状态", SeriousStatus.choices)}
+    filters = _serious_filters(request)
     return render(request, "conditions/serious_list.html", {
         "page": paged(request, lists.serious_list(actor=request.user, **filters)), "f": filters,
         "townships": _townships(request), "diseases": SeriousIllness.choices, "statuses": SeriousStatus.choices,
-        "can_manage": request.user.can(Cap.CONDITIONS_MANAGE)})
+        "query": request.GET.urlencode(), "can_manage": request.user.can(Cap.CONDITIONS_MANAGE)})
+
+
+def serious_xlsx(request):
+    need(request, Cap.CONDITIONS_VIEW)
+    rows = lists.serious_list(actor=request.user, **_serious_filters(request))
+    out = [[c.person.name, mask_id(c.person.id_number), c.person.household.region.full_name, c.get_disease_display(),
+            c.facility.name, c.pathway, c.started_on, c.get_status_display(), c.closed_on or "", c.close_note,
+            len(c.follow_ups.all())] for c in rows.prefetch_related("follow_ups")]
+    name = f"大病集中救治名单-{timezone.localdate():%Y%m%d}.xlsx"
+    export_record(actor=request.user, what="大病集中救治名单", file_name=name, rows=len(out),
+                  filters=export_filters(request.GET))
+    return xlsx_response(name, "大病集中救治", SERIOUS_HEADERS, out)
 
 
 def serious_new(request):
@@ -208,15 +230,38 @@ def _sickbed_need(request) -> None:
         need(request, Cap.CONDITIONS_VIEW)
 
 
-def sickbed_list(request):
-    _sickbed_need(request)
+def _sickbed_rows(request):
     status = choice_param(request.GET, "status", "状态", SickbedStatus.choices)
     rows = sickbed.sickbeds(actor=request.user)
-    if status:
-        rows = rows.filter(status=status)
+    return (rows.filter(status=status) if status else rows), status
+
+
+def sickbed_list(request):
+    _sickbed_need(request)
+    rows, status = _sickbed_rows(request)
     return render(request, "conditions/sickbed_list.html", {
         "page": paged(request, rows), "status": status, "statuses": SickbedStatus.choices,
+        "query": request.GET.urlencode(),
         "can_open": request.user.can(Cap.HOME_SICKBED_MANAGE) and request.user.facility_id is not None})
+
+
+def sickbed_xlsx(request):
+    """The beds the actor sees, with their visits' cost and, once settled, the settlement and the fund's share."""
+    _sickbed_need(request)
+    rows, _ = _sickbed_rows(request)
+    out = []
+    for b in rows.select_related("episode").prefetch_related("visits", "episode__settlements"):
+        settled = next((s for s in b.episode.settlements.all() if s.kind == "settlement" and s.status == "active"),
+                       None) if b.episode_id else None
+        visits = b.visits.all()
+        out.append([b.number, b.person.name, mask_id(b.person.id_number), b.person.household.region.full_name,
+                    b.facility.name, b.doctor, b.diagnosis_code, b.diagnosis_name, b.opened_on, b.planned_days,
+                    b.closed_on or "", b.get_status_display(), len(visits), sum((v.amount for v in visits), Decimal(0)),
+                    settled.number if settled else "", settled.fund_total if settled else ""])
+    name = f"家庭病床名单-{timezone.localdate():%Y%m%d}.xlsx"
+    export_record(actor=request.user, what="家庭病床名单", file_name=name, rows=len(out),
+                  filters=export_filters(request.GET))
+    return xlsx_response(name, "家庭病床", SICKBED_HEADERS, out)
 
 
 def sickbed_new(request):
