@@ -22,7 +22,7 @@ from nrcms.core.money import ZERO, round_amount
 from nrcms.facilities.models import Facility, FacilityLevel
 from nrcms.funding.ledger import fen_sum
 from nrcms.registry.models import Category, Person, Region, RegionLevel
-from nrcms.stats.indicators import POOR_TARGET, poor_effective_ratio
+from nrcms.stats.indicators import POOR_TARGET, pooled_layers, poor_effective_ratio
 from nrcms.stats.ratios import percent
 from nrcms.stats.scope import Scope, month_range
 from nrcms.stats.sources import IN_COUNTY, INPATIENT, Totals, net, net_by, sources
@@ -184,7 +184,7 @@ def below_target(scope: Scope) -> list[dict]:
                      "region": p.household.region.full_name, "count": t.count, "total_cost": t.total_cost,
                      "eligible_cost": t.eligible_cost, "fund_total": t.fund_total,
                      "effective_ratio": poor_effective_ratio(t),
-                     "gap": max(round_amount(t.total_cost * POOR_TARGET / 100) - t.fund_total, ZERO),
+                     "gap": max(round_amount(t.total_cost * POOR_TARGET / 100) - pooled_layers(t), ZERO),
                      "reasons": reasons(mine, levels, names),
                      "facility_code": responsible, "facility": names.get(responsible, responsible)})
     rows.sort(key=lambda r: (r["effective_ratio"], r["person_id"]))

@@ -21,10 +21,17 @@ LAYERS = (("catastrophic", "大病保险"), ("assistance", "医疗救助"), ("sa
 
 
 def poor_effective_ratio(t: Totals) -> Decimal | None:
-    """档卡户住院实际补偿比 (statistics.md): what every layer paid (fund_total: basic, catastrophic insurance,
-    medical assistance, safety net) ÷ the inpatient total cost, in percent. The one definition: the poverty
-    monitor (nrcms/poverty) measures the 90 % guarantee with it too."""
-    return percent(t.fund_total, t.total_cost)
+    """档卡户住院实际补偿比 (statistics.md): what every layer paid (basic, catastrophic insurance, medical
+    assistance, safety net — the family account left out, as the engine's ratio leaves it out) ÷ the inpatient
+    total cost, in percent. The one definition: the poverty monitor (nrcms/poverty) measures the 90 % guarantee
+    with it too."""
+    return percent(pooled_layers(t), t.total_cost)
+
+
+def pooled_layers(t: Totals):
+    """Every layer's payment but the family account's: the numerator of 各层合计实际补偿比 (the engine's
+    per-settlement 实际补偿比, nrcms/policy/result.py). The family account is the household's own money."""
+    return t.fund_total - t.family_account
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ def _kind_row(key: str, label: str, t: Totals) -> dict:
     paid = t.pooled + t.family_account
     return {"key": key, "label": label, "count": t.count, "benefit": t.benefit, "total_cost": t.total_cost,
             "reimbursed": paid, "cost_per_episode": average(t.total_cost, t.count),
-            "reimbursed_per_episode": average(paid, t.count), "effective_ratio": percent(paid, t.total_cost)}
+            "reimbursed_per_episode": average(paid, t.count), "effective_ratio": percent(t.pooled, t.total_cost)}
 
 
 def indicators(scope: Scope) -> list[Indicator]:
@@ -106,10 +113,11 @@ def indicators(scope: Scope) -> list[Indicator]:
     paid = all_.pooled + all_.family_account
     add("total_cost", "医疗总费用", all_.total_cost, "元", g)
     add("reimbursed", "基本医疗补偿（统筹基金＋家庭账户）", paid, "元", g)
-    add("effective_ratio", "实际补偿比", percent(paid, all_.total_cost), "%", g)
-    add("in_policy_ratio", "政策范围内补偿比", percent(paid, all_.eligible_cost), "%", g)
+    # the ratios leave the family account out (the household's own money), as the engine's ratio does
+    add("effective_ratio", "实际补偿比（统筹基金）", percent(all_.pooled, all_.total_cost), "%", g)
+    add("in_policy_ratio", "政策范围内补偿比（统筹基金）", percent(all_.pooled, all_.eligible_cost), "%", g)
     add("out_of_policy_share", "政策范围外费用占比", percent(all_.total_cost - all_.eligible_cost, all_.total_cost), "%", g)
-    add("all_layers_ratio", "各层合计实际补偿比", percent(all_.fund_total, all_.total_cost), "%", g)
+    add("all_layers_ratio", "各层合计实际补偿比（不含家庭账户）", percent(pooled_layers(all_), all_.total_cost), "%", g)
     g = "住院"
     stays, days, capped = _stay_and_cap(scope)
     last_year = net(scope.previous_year(), INPATIENT)

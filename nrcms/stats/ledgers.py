@@ -25,7 +25,8 @@ COLUMNS = (("count", "结算人次"), ("benefit", "受益人次"), ("total_cost"
 def row_of(code: str, name: str, enrolled: int, t: Totals) -> dict:
     return {"code": code, "name": name, "enrolled": enrolled, "count": t.count, "benefit": t.benefit,
             "total_cost": t.total_cost, "reimbursed": t.pooled + t.family_account, "catastrophic": t.catastrophic,
-            "assistance": t.assistance, "safety_net": t.safety_net, "fund_total": t.fund_total, "self_pay": t.self_pay}
+            "assistance": t.assistance, "safety_net": t.safety_net, "fund_total": t.fund_total, "self_pay": t.self_pay,
+            "family_account": t.family_account}
 
 
 @dataclass

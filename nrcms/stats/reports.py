@@ -68,22 +68,23 @@ class Report:
 
 
 LAYER_HEADERS = ["结算人次", "医疗总费用（元）", "基本医疗补偿（元）", "大病保险（元）", "医疗救助（元）", "兜底保障（元）",
-                 "基金支付合计（元）", "实际补偿比（%）"]
+                 "基金支付合计（元）", "各层合计实际补偿比（%）"]
 
 
 def _layer_cells(t) -> list:
     return [t.count, t.total_cost, t.pooled + t.family_account, t.catastrophic, t.assistance, t.safety_net,
-            t.fund_total, percent(t.fund_total, t.total_cost)]
+            t.fund_total, percent(t.fund_total - t.family_account, t.total_cost)]
 
 
-def _with_total(rows: list[list], label_columns: int) -> list[list]:
-    """A 合计 row summing every column but the labels and the last (a ratio, recomputed)."""
+def _with_total(rows: list[list], label_columns: int, family_account) -> list[list]:
+    """A 合计 row summing every column but the labels and the last (a ratio, recomputed without the rows'
+    family-account payments, `family_account` in all)."""
     if not rows:
         return rows
     sums = [sum((r[i] for r in rows), 0 if isinstance(rows[0][i], int) else ZERO)
             for i in range(label_columns, len(rows[0]) - 1)]
     total_cost, fund_total = sums[1], sums[-1]
-    return [*rows, ["合计", *[""] * (label_columns - 1), *sums, percent(fund_total, total_cost)]]
+    return [*rows, ["合计", *[""] * (label_columns - 1), *sums, percent(fund_total - family_account, total_cost)]]
 
 
 def fund_monthly(scope: Scope) -> Report:
@@ -132,15 +133,16 @@ def reimbursement_monthly(scope: Scope) -> Report:
     frows = [[names[c].name if c in names else c, names[c].get_level_display() if c in names else "",
               *_layer_cells(facilities[c])] for c in sorted(facilities)]
     kinds = [[k["label"], *_layer_cells(k["totals"])] for k in _kinds(scope)]
+    family = led.county["family_account"]  # the three tables cover the same settlements
     return Report("reimbursement-monthly", "新型农村合作医疗补偿情况月报", f"{scope.region_name}　{scope.label}", [
-        Table("按乡镇（患者户籍所在地）", ["乡镇", *LAYER_HEADERS], _with_total(townships, 1)),
-        Table("按定点医疗机构", ["医疗机构", "机构级别", *LAYER_HEADERS], _with_total(frows, 2)),
-        Table("按补偿类别", ["补偿类别", *LAYER_HEADERS], _with_total(kinds, 1))])
+        Table("按乡镇（患者户籍所在地）", ["乡镇", *LAYER_HEADERS], _with_total(townships, 1, family)),
+        Table("按定点医疗机构", ["医疗机构", "机构级别", *LAYER_HEADERS], _with_total(frows, 2, family)),
+        Table("按补偿类别", ["补偿类别", *LAYER_HEADERS], _with_total(kinds, 1, family))])
 
 
 def _layer_cells_row(r: dict) -> list:
     return [r["count"], r["total_cost"], r["reimbursed"], r["catastrophic"], r["assistance"], r["safety_net"],
-            r["fund_total"], percent(r["fund_total"], r["total_cost"])]
+            r["fund_total"], percent(r["fund_total"] - r["family_account"], r["total_cost"])]
 
 
 def _kinds(scope: Scope) -> list[dict]:

@@ -10,7 +10,7 @@ def test_indicators_page_shows_amounts_as_on_every_page(client, login, small):
     page = client.get("/stats/?year=2026&month=3&region=610125199000").content.decode()
     assert "试验乡" in page and "2026 年 3 月" in page
     assert 'data-key="total_cost"><th>医疗总费用</th><td class="num">30,100.00</td>' in page
-    assert 'data-key="effective_ratio"><th>实际补偿比</th><td class="num">46.53</td>' in page
+    assert 'data-key="effective_ratio"><th>实际补偿比（统筹基金）</th><td class="num">46.53</td>' in page
 
 
 def test_a_township_clerk_sees_only_their_township(client, login, small):
