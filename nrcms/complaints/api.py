@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.models import User
@@ -102,7 +102,7 @@ class ComplaintRegisterIn(Schema):
              summary="登记投诉（电话、来访、信件）")
 def complaint_register(request, payload: ComplaintRegisterIn):
     c = services.complaint_register(actor=request.user, **payload.dict())
-    return 201, _out(c)
+    return Status(201, _out(c))
 
 
 @router.get("/stats", response={200: dict, **ERRORS}, summary="投诉与咨询统计（按类别和结论、来源、按期办结）")
@@ -195,7 +195,7 @@ class InquiryIn(Schema):
 
 @inquiry_router.post("", response={201: InquiryOut, **ERRORS}, auth=requires(Cap.INQUIRY_LOG), summary="登记一次咨询")
 def inquiry_create(request, payload: InquiryIn):
-    return 201, _inquiry_out(services.inquiry_log(actor=request.user, **payload.dict()))
+    return Status(201, _inquiry_out(services.inquiry_log(actor=request.user, **payload.dict())))
 
 
 # --- the public ------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def _public_out(c: Complaint) -> dict:
                     summary="公众提交投诉（无需登录；每个网络地址每小时限 5 件），返回查询码")
 def public_complaint_file(request, payload: PublicComplaintIn):
     c = services.complaint_file_public(**payload.dict(), ip=client_ip(request))
-    return 201, _public_out(c)
+    return Status(201, _public_out(c))
 
 
 @public_router.get("/complaints/{code}", response={200: PublicComplaintOut, 429: ErrorOut, **ERRORS},

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
@@ -169,5 +169,5 @@ def disclosure_publish_api(request, payload: DisclosurePublishIn):
     start, end = month_of(payload.month)
     region = publish_region(request.user, payload.region.strip()[:20])
     pub = disclosure_publish(actor=request.user, start=start, end=end, region=region, via="接口")
-    return 201, {"id": pub.pk, "month": f"{start:%Y-%m}", "region": {"code": region.code, "name": region.name},
-                 "patients": pub.patients, "reimbursed": pub.reimbursed, "published_at": pub.published_at}
+    return Status(201, {"id": pub.pk, "month": f"{start:%Y-%m}", "region": {"code": region.code, "name": region.name},
+                        "patients": pub.patients, "reimbursed": pub.reimbursed, "published_at": pub.published_at})

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from nrcms.accounts.roles import Cap
 from nrcms.api.auth import requires
@@ -74,7 +74,7 @@ def team_list(request):
 def team_create(request, payload: FdTeamIn):
     team = svc.team_save(actor=request.user, name=payload.name, facility_code=payload.facility_code,
                          members=[(m.name, m.role) for m in payload.members], is_active=payload.is_active)
-    return 201, _team_out(team)
+    return Status(201, _team_out(team))
 
 
 @router.put("/teams/{team_id}", response={200: FdTeamOut, **ERRORS}, auth=MANAGE,
@@ -171,7 +171,7 @@ def contract_sign(request, payload: FdContractIn):
                           package=payload.package, start=payload.start, end=payload.end, fee=payload.fee,
                           fee_fund=payload.fee_fund, fee_person=payload.fee_person,
                           fee_public_health=payload.fee_public_health)
-    return 201, _contract_out(c)
+    return Status(201, _contract_out(c))
 
 
 @router.get("/contracts/{number}", response={200: FdContractOut, **ERRORS}, summary="一份签约（含服务记录）")
@@ -196,7 +196,7 @@ def contract_renew(request, number: str, payload: FdRenewIn):
                                  team=_team(payload.team_id) if payload.team_id else None,
                                  package=payload.package or None, fee=payload.fee, fee_fund=payload.fee_fund,
                                  fee_person=payload.fee_person, fee_public_health=payload.fee_public_health)
-    return 201, _contract_out(renewed)
+    return Status(201, _contract_out(renewed))
 
 
 class FdCancelIn(Schema):
@@ -230,7 +230,7 @@ def contract_visit(request, number: str, payload: FdVisitIn):
         raise ValidationFailed("invalid", f"团队成员 {payload.member_id} 不存在", field="member_id")
     svc.visit_record(actor=request.user, contract=c, person=person, date=payload.date, kind=payload.kind,
                      note=payload.note, member=member)
-    return 201, _contract_out(svc.contract_get(actor=request.user, number=number), visits=True)
+    return Status(201, _contract_out(svc.contract_get(actor=request.user, number=number), visits=True))
 
 
 class FdFeeRowOut(Schema):
