@@ -3,8 +3,11 @@ and finds the certificate in the register filtered by township and disease; the 
 opens a home sickbed, records a visit, closes and settles it, and reads the stay's figures."""
 
 import datetime as dt
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -83,3 +86,15 @@ def test_chronic_certificate_and_home_sickbed(page, live_server, browser_login, 
     # 360.00 in policy − township deductible 200.00 = 160.00 × 85 % = 136.00
     assert page.get_by_test_id("sickbed-fund-total").inner_text() == "136.00"
     shot(page, "conditions-sickbed-settled")
+    # the desk's list of its beds, and its export with the settlement
+    page.click("[data-menu=conditions_sickbeds]")
+    assert "孙满仓" in page.get_by_test_id("sickbed-table").inner_text()
+    shot(page, "conditions-sickbed-list")
+    with page.expect_download() as download:
+        page.get_by_test_id("sickbed-xlsx").click()
+    assert download.value.suggested_filename.startswith("家庭病床名单-")
+    with Path(download.value.path()).open("rb") as f:
+        rows = list(load_workbook(f, read_only=True).active.iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert len(rows) == 2 and row["姓名"] == "孙满仓" and row["状态"] == "已结算"
+    assert row["结算单号"] and Decimal(str(row["基金支付（元）"])) == Decimal("136.00")
