@@ -130,16 +130,20 @@ def differences(limit: int = 5) -> tuple[int, list[str]]:
     return len(keys), shown
 
 
-def rebuild(progress: Callable[[str, int], None] | None = None) -> int:
+def rebuild(progress: Callable[[str, int], None] | None = None, actor=None) -> int:
     """Recompute the whole summary from the lines, year by year of entry date (progress(year, rows) after
-    each). PostgreSQL: the table is locked first, so a posting running meanwhile waits and adds its lines to
-    the rebuilt rows after. Returns the number of rows written."""
+    each), and audit it (how many rows differed before, how many were written). PostgreSQL: the table is locked
+    first, so a posting running meanwhile waits and adds its lines to the rebuilt rows after. Returns the
+    number of rows written. actor None: the command line."""
+    from nrcms.accounts.audit import audit_record
+
     written = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute(f"LOCK TABLE {connection.ops.quote_name(LedgerDaySummary._meta.db_table)} "
                             "IN EXCLUSIVE MODE")
+        differed, _ = differences(limit=0)
         LedgerDaySummary.objects.all().delete()
         years = sorted({d.year for d in JournalEntry.objects.dates("date", "year")})
         for year in years:
@@ -150,4 +154,6 @@ def rebuild(progress: Callable[[str, int], None] | None = None) -> int:
             written += len(raw)
             if progress is not None:
                 progress(str(year), len(raw))
+        audit_record(actor=actor, action="ledger_summary.rebuild", object_type="funding.ledgerdaysummary",
+                     object_repr="记账分录按日汇总", after={"differences": differed, "rows": written})
     return written

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import timezone
 
+from nrcms.accounts.models import AuditEntry
 from nrcms.facilities.models import Facility
 from nrcms.funding import ledger, summary
 from nrcms.funding.checks import books_check
@@ -141,6 +142,8 @@ def test_a_tampered_summary_is_caught_and_the_rebuild_puts_it_right(small):
         call_command("stats_rebuild_summaries", check=True)
     call_command("stats_rebuild_summaries")
     agrees()
+    audit = AuditEntry.objects.filter(action="ledger_summary.rebuild").latest("seq")
+    assert audit.after == {"differences": 1, "rows": LedgerDaySummary.objects.count()}
     assert row(day, "1001", "contribution") == (D("1520.00"), D("0.00"))
     # the rebuilt rows are exactly the lines' sums: as many lines as the summary counts
     assert LedgerDaySummary.objects.aggregate(n=Sum("lines"))["n"] == JournalLine.objects.count()
