@@ -8,6 +8,7 @@
     nrcms ledger check | year close --year Y                        (the command ledger_check, year_close)
     nrcms token list | token revoke ID --reason R | regions load FILE
     nrcms family-doctors pay --month YYYY-MM --user U               the fund's share of the contract fees, once
+    nrcms stats rebuild-summaries [--check]                         the ledger's day summary, from the lines
     nrcms migrate | runserver | ...                                 any Django management command
 """
 
@@ -31,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import execute_from_command_line, get_commands
 
     django.setup()
-    if len(argv) >= 2 and f"{argv[0].replace('-', '_')}_{argv[1]}" in get_commands():
-        argv = [f"{argv[0].replace('-', '_')}_{argv[1]}", *argv[2:]]
+    if len(argv) >= 2 and f"{argv[0].replace('-', '_')}_{argv[1].replace('-', '_')}" in get_commands():
+        argv = [f"{argv[0].replace('-', '_')}_{argv[1].replace('-', '_')}", *argv[2:]]
     if not argv:
         print(__doc__)
         argv = ["help"]

@@ -273,10 +273,11 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     for name in YTD_FIELDS:
         setattr(row, name, getattr(result.ytd_after, name))
     row.save(update_fields=YTD_FIELDS)
-    ledger.settlement_post(settlement=settlement, actor=actor, created_here=True)
     settlement_hits_store(settlement=settlement, hits=audit_hits)
     episode.status = EpisodeStatus.SETTLED
     episode.save(update_fields=["status"])
+    # late: the entry adds to the ledger's day summary, a row every settlement of the day locks until it commits
+    ledger.settlement_post(settlement=settlement, actor=actor, created_here=True)
     # Last, right before the commit: the audit chain head is one row every writer locks until it commits.
     audit_record(actor=actor, action="settlement.settle", obj=settlement, facility_code=episode.facility.code,
                  region_code=episode.household.region.code,
@@ -313,9 +314,9 @@ def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> S
     )
     settlement.status = SettlementStatus.REVERSED
     settlement.save(update_fields=["status"])
-    ledger.settlement_post(settlement=reversal, actor=actor, created_here=True)
     episode.status = EpisodeStatus.DISCHARGED if episode.discharge_date else EpisodeStatus.ADMITTED
     episode.save(update_fields=["status"])
+    ledger.settlement_post(settlement=reversal, actor=actor, created_here=True)  # late, as in settlement_settle
     audit_record(actor=actor, action="settlement.reverse", obj=settlement, reason=reason,
                  facility_code=episode.facility.code, region_code=episode.household.region.code,
                  before={"status": "active", "fund_total": settlement.fund_total},

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from nrcms.accounts.models import User
@@ -341,7 +342,7 @@ def _settle(desk: User, episode: Episode, loaded: Loaded) -> Settlement | None:
 def _stamp(episode: Episode) -> None:
     """Date every settlement of the episode (and its ledger entries) on the day of care, in office hours,
     in the order they were made."""
-    from nrcms.funding.models import JournalEntry
+    from nrcms.funding.summary import redate_entries
 
     day = episode.discharge_date or episode.admission_date
     minute = 8 * 60 + 30 + sum(map(ord, episode.serial)) % 480
@@ -349,7 +350,7 @@ def _stamp(episode: Episode) -> None:
     for n, settlement in enumerate(Settlement.objects.filter(episode=episode).order_by("id")):
         at = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz) + dt.timedelta(minutes=minute + 20 * n)
         Settlement.objects.filter(pk=settlement.pk).update(settled_at=at)
-        JournalEntry.objects.filter(source_type="claims.settlement", source_id=str(settlement.pk)).update(date=day)
+        redate_entries(Q(source_type="claims.settlement", source_id=str(settlement.pk)), day)
 
 
 def _upload(desk: User, episode: Episode, lines: list[ChargeInput]) -> None:

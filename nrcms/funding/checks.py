@@ -10,7 +10,7 @@ from django.db.models import Sum
 from nrcms.core.money import ZERO, round_amount
 from nrcms.registry.models import Enrollment, EnrollmentStatus
 
-from . import ledger
+from . import ledger, summary
 from .models import ContributionLine, JournalLine
 
 
@@ -41,6 +41,7 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
     report.facts.append(f"收据合计 {round_amount(contributions)}，基金专户入账 {round_amount(posted_net)}")
     if contributions != posted_net:
         report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
+    _check_summary(report)
     _check_settlements(report)
     _check_disbursements(report)
     _check_refunds_and_advances(report)
@@ -48,6 +49,16 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
     if scheme_year is not None:
         _check_year(report, scheme_year)
     return report
+
+
+def _check_summary(report: BooksReport) -> None:
+    """The day summary the statistics read (summary.py) equals the lines, row by row."""
+    count, shown = summary.differences()
+    if count:
+        report.problems.append(f"记账分录按日汇总有 {count} 处与分录行不符（可运行 nrcms stats rebuild-summaries 重算）："
+                               + "；".join(shown))
+    else:
+        report.facts.append("记账分录按日汇总与分录行逐日相符")
 
 
 def _check_year(report: BooksReport, year: int) -> None:

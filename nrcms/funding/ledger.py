@@ -40,6 +40,7 @@ from django.utils import timezone
 from nrcms.core.errors import ValidationFailed
 from nrcms.core.money import ZERO, round_amount
 
+from . import summary
 from .models import Account, AccountKind, JournalEntry, JournalLine
 
 FUND_ACCOUNT = "1001"
@@ -123,6 +124,7 @@ def _post_new(*, date: dt.date, kind: str, description: str, lines: list[tuple[A
         source_type=source._meta.label_lower if source is not None else "",
         source_id=str(source.pk) if source is not None else "")
     JournalLine.objects.bulk_create([JournalLine(entry=entry, account=a, debit=d, credit=c) for a, d, c in lines])
+    summary.add_lines((date, kind, a.code, a.kind, d, c) for a, d, c in lines)  # same transaction as the lines
     return entry
 
 

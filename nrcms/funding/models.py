@@ -185,3 +185,30 @@ class YearClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_year} 年度家庭账户年终结账"
+
+
+class LedgerDaySummary(models.Model):
+    """The journal lines summed per day, account group and entry kind (nrcms/funding/summary.py): the fund's
+    statistics read these few thousand rows instead of every line. An account group is the account's code, or
+    for the per-household and per-facility accounts their common prefix (3102-, 2201-). Amounts in whole fen
+    (integers: exact increments on SQLite too). Written only by summary.add_lines, in the same transaction as the
+    lines it counts; `nrcms stats rebuild-summaries` recomputes it and the books check compares it with the lines."""
+
+    day = models.DateField("记账日期")
+    account_group = models.CharField("科目（组）", max_length=40)
+    account_kind = models.CharField("科目类别", max_length=10, choices=AccountKind.choices)
+    entry_kind = models.CharField("业务类型", max_length=30)
+    debit_fen = models.BigIntegerField("借方合计（分）", default=0)
+    credit_fen = models.BigIntegerField("贷方合计（分）", default=0)
+    lines = models.BigIntegerField("分录行数", default=0)
+
+    class Meta:
+        verbose_name = "记账分录按日汇总"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["day", "account_group", "account_kind", "entry_kind"],
+                                    name="ledger_day_summary_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.account_group} {self.entry_kind}"

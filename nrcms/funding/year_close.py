@@ -42,7 +42,7 @@ from nrcms.accounts.services import require
 from nrcms.core.errors import Conflict, ValidationFailed
 from nrcms.core.money import ZERO
 
-from . import ledger
+from . import ledger, summary
 from .models import Account, JournalEntry, JournalLine, YearClose
 
 CARRY_FORWARD = "3109"
@@ -202,6 +202,7 @@ def _write_batch(close: YearClose, batch: list[CloseBalance], clearing: Account,
                   JournalLine(entry=open_entry, account=clearing, debit=clearing_side[1], credit=clearing_side[0]),
                   JournalLine(entry=open_entry, account=b.account, debit=family_side[1], credit=family_side[0])]
     JournalLine.objects.bulk_create(lines)
+    summary.record_lines(lines)  # the day summary, in the close's transaction
 
 
 def open_date_for(date: dt.date, lines) -> tuple[dt.date, str]:

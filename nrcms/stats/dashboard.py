@@ -28,12 +28,13 @@ from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.money import ZERO, round_amount
 from nrcms.facilities.models import Facility
 from nrcms.funding.ledger import fen_sum
-from nrcms.funding.models import ContributionStandard, JournalLine
+from nrcms.funding.models import ContributionStandard, LedgerDaySummary
+from nrcms.funding.summary import from_fen
 from nrcms.registry.models import Enrollment, EnrollmentStatus, Region, RegionLevel
 from nrcms.web.params import year_param
 
 from .facility_shares import drug_cost_by
-from .fund import FUND_LINES, INCOME_KINDS, SPENDING_KINDS
+from .fund import S_FUND, S_INCOME, S_SPENDING
 from .models import DEFAULT_AHEAD_MARGIN, DEFAULT_DRUG_SHARE_LIMIT, DEFAULT_PLANNED_SHARE, FundPlan
 from .ratios import percent
 from .scope import Scope
@@ -90,25 +91,24 @@ def plan_settings(year: int) -> PlanSettings:
 
 def fund_by_month(p: Period) -> list[dict]:
     """Month by month up to `until`: income and spending of the fund accounts (as stats.fund.fund_flow defines
-    them) and the fund accounts' balance at the month's end (or on `until` for its month). One grouped query, the
-    lines before the year grouped as month 0."""
-    # one pass over the fund lines up to `until`: the lines before the year fall in bucket 0 (the opening balance)
-    bucket = Case(When(entry__date__lt=p.start, then=Value(0)), default=ExtractMonth("entry__date"),
-                  output_field=IntegerField())
-    lines = JournalLine.objects.filter(FUND_LINES & Q(entry__date__lte=p.until))
-    rows = (lines.annotate(month=bucket).values("month")
-            .annotate(ic=Sum("credit", filter=INCOME_KINDS), id=Sum("debit", filter=INCOME_KINDS),
-                      sd=Sum("debit", filter=SPENDING_KINDS), sc=Sum("credit", filter=SPENDING_KINDS),
-                      c=Sum("credit"), d=Sum("debit")).order_by("month"))
+    them) and the fund accounts' balance at the month's end (or on `until` for its month). One grouped query on
+    the ledger's day summary (funding.LedgerDaySummary), the days before the year grouped as month 0."""
+    # one pass over the fund accounts' day summary up to `until`: the days before the year fall in bucket 0 (the
+    # opening balance)
+    bucket = Case(When(day__lt=p.start, then=Value(0)), default=ExtractMonth("day"), output_field=IntegerField())
+    rows = (LedgerDaySummary.objects.filter(S_FUND & Q(day__lte=p.until)).annotate(month=bucket).values("month")
+            .annotate(ic=Sum("credit_fen", filter=S_INCOME), id=Sum("debit_fen", filter=S_INCOME),
+                      sd=Sum("debit_fen", filter=S_SPENDING), sc=Sum("credit_fen", filter=S_SPENDING),
+                      c=Sum("credit_fen"), d=Sum("debit_fen")).order_by("month"))
     by_month = {r["month"]: r for r in rows}
     opening = by_month.get(0, {})
-    balance = fen_sum(opening.get("c")) - fen_sum(opening.get("d"))
+    balance = from_fen(opening.get("c")) - from_fen(opening.get("d"))
     out = []
     for month in range(1, p.until.month + 1):
         r = by_month.get(month, {})
-        balance += fen_sum(r.get("c")) - fen_sum(r.get("d"))
-        out.append({"month": month, "income": fen_sum(r.get("ic")) - fen_sum(r.get("id")),
-                    "spending": fen_sum(r.get("sd")) - fen_sum(r.get("sc")), "balance": balance})
+        balance += from_fen(r.get("c")) - from_fen(r.get("d"))
+        out.append({"month": month, "income": from_fen(r.get("ic")) - from_fen(r.get("id")),
+                    "spending": from_fen(r.get("sd")) - from_fen(r.get("sc")), "balance": balance})
     return out
 
 

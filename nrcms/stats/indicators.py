@@ -89,7 +89,9 @@ def _kind_row(key: str, label: str, t: Totals) -> dict:
             "reimbursed_per_episode": average(paid, t.count), "effective_ratio": percent(t.pooled, t.total_cost)}
 
 
-def indicators(scope: Scope) -> list[Indicator]:
+def indicators(scope: Scope, keep: dict | None = None) -> list[Indicator]:
+    """keep: a dict to receive the scope's net Totals ("all") and enrolled persons ("enrolled"), for a report
+    that shows them again (year_summary's ledgers) without summing them a second time."""
     out: list[Indicator] = []
 
     def add(key, label, value, unit, group):
@@ -102,6 +104,8 @@ def indicators(scope: Scope) -> list[Indicator]:
               "family_account": ~Q(family_account=0), **{key: ~Q(**{key: 0}) for key, _ in LAYERS}}
     totals = net_many(scope, wheres)
     all_, inpatient, out_county = totals["all"], totals["inpatient"], totals["out_county"]
+    if keep is not None:
+        keep.update({"all": all_, "enrolled": people})
     g = "参合与受益"
     add("enrolled", "参合人数", people, "人", g)
     add("agricultural_population", "农业人口", population, "人", g)

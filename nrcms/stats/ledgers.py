@@ -55,14 +55,17 @@ def _compare(label: str, whole: dict, parts: list[dict], out: list[str]) -> None
             out.append(f"{label}：{key} 合计 {total}，上级台账 {whole[key]}")
 
 
-def ledgers(scope: Scope) -> Ledgers:
+def ledgers(scope: Scope, county: Totals | None = None, county_people: int | None = None) -> Ledgers:
+    """county, county_people: the county row's totals and enrolled persons when the caller has them already,
+    each from a query of its own (a report's indicators or its kinds of reimbursement), not from the townships."""
     by_village = net_by(scope, Substr(REGION, 1, 12))
     by_township = net_by(scope, Substr(REGION, 1, 9))
     village_people, township_people = _enrolled_by(scope, 12), _enrolled_by(scope, 9)
     names = dict(Region.objects.filter(code__startswith=scope.region_prefix, level__in=("township", "village", "county"))
                  .values_list("code", "name"))
-    county_people = enrolled(scope)  # counted on its own, not as the townships' sum
-    county = row_of(scope.region_prefix, scope.region_name, county_people, net(scope))
+    if county_people is None:
+        county_people = enrolled(scope)  # counted on its own, not as the townships' sum
+    county = row_of(scope.region_prefix, scope.region_name, county_people, net(scope) if county is None else county)
     townships, villages, mismatches = [], {}, []
     for tcode in sorted(set(by_township) | set(township_people)):
         code = tcode + "000"

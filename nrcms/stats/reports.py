@@ -20,7 +20,7 @@ from .indicators import by_kind, indicators
 from .ledgers import ledgers
 from .ratios import percent
 from .scope import Scope
-from .sources import KINDS, net_by, net_by_kind
+from .sources import KIND_KEY, KINDS, Totals, net_by
 
 REPORTS = {"fund-monthly": "基金收支月报", "reimbursement-monthly": "补偿情况月报", "year-summary": "年度汇总"}
 MONTHLY = ("fund-monthly", "reimbursement-monthly")
@@ -126,14 +126,19 @@ def fund_monthly(scope: Scope) -> Report:
 
 
 def reimbursement_monthly(scope: Scope) -> Report:
-    led = ledgers(scope)
+    by_kind_key = net_by(scope, KIND_KEY)  # every settlement in scope under its kind (KINDS cover them all)
+    county = Totals()
+    for t in by_kind_key.values():
+        county.add(t)
+    # the county row from the kinds' query, still a query of its own beside the villages' and townships'
+    led = ledgers(scope, county=county)
     townships = [[r["name"], *_layer_cells_row(r)] for r in led.townships]
     facilities = net_by(scope, "episode__facility__code")
     names = {f.code: f for f in Facility.objects.filter(code__in=facilities)}
     frows = [[names[c].name if c in names else c, names[c].get_level_display() if c in names else "",
               *_layer_cells(facilities[c])] for c in sorted(facilities)]
-    kinds = [[k["label"], *_layer_cells(k["totals"])] for k in _kinds(scope)]
-    family = led.county["family_account"]  # the three tables cover the same settlements
+    kinds = [[label, *_layer_cells(by_kind_key.get(key, Totals()))] for key, (label, _) in KINDS.items()]
+    family = county.family_account  # the three tables cover the same settlements
     return Report("reimbursement-monthly", "新型农村合作医疗补偿情况月报", f"{scope.region_name}　{scope.label}", [
         Table("按乡镇（患者户籍所在地）", ["乡镇", *LAYER_HEADERS], _with_total(townships, 1, family)),
         Table("按定点医疗机构", ["医疗机构", "机构级别", *LAYER_HEADERS], _with_total(frows, 2, family)),
@@ -145,22 +150,19 @@ def _layer_cells_row(r: dict) -> list:
             r["fund_total"], percent(r["fund_total"] - r["family_account"], r["total_cost"])]
 
 
-def _kinds(scope: Scope) -> list[dict]:
-    totals = net_by_kind(scope)
-    return [{"label": label, "totals": totals[key]} for key, (label, _) in KINDS.items()]
-
-
 def _shown(value):
     """An undefined ratio or average (a zero denominator) as the pages show it."""
     return "—" if value is None else value
 
 
 def year_summary(scope: Scope) -> Report:
-    items = indicators(scope)
+    kept: dict = {}
+    items = indicators(scope, keep=kept)
     rows = [[i.group, i.label, _shown(i.value), i.unit] for i in items]
     kinds = [[k["label"], k["count"], k["total_cost"], k["reimbursed"], _shown(k["cost_per_episode"]),
               _shown(k["reimbursed_per_episode"]), _shown(k["effective_ratio"])] for k in by_kind(scope)]
-    led = ledgers(scope)
+    # the county row: the indicators' own totals and enrolled persons (one query each), not summed again
+    led = ledgers(scope, county=kept["all"], county_people=kept["enrolled"])
     towns = [[r["name"], r["enrolled"], *_layer_cells_row(r)] for r in led.townships]
     shares = [[r["name"], r["level"], r["count"], r["total_cost"], _shown(r["drug_share"]),
                _shown(r["out_of_policy_share"])] for r in facility_rows(scope)]

@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from nrcms.accounts.models import User
@@ -43,8 +44,8 @@ from nrcms.claims.models import ManualClaim, Referral, Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle
 from nrcms.core.idnumber import make_id_number
 from nrcms.facilities.models import Facility
-from nrcms.funding.models import JournalEntry
 from nrcms.funding.services import contribution_record
+from nrcms.funding.summary import redate_entries
 from nrcms.registry.models import Certificate, Enrollment, Household, Person, PersonCategory, Region
 
 TOWNSHIP, VILLAGE_A, VILLAGE_B = "610125199000", "610125199201", "610125199202"
@@ -69,7 +70,7 @@ def at(day: dt.date) -> dt.datetime:
 
 def stamp_settlement(settlement: Settlement, day: dt.date) -> None:
     Settlement.objects.filter(pk=settlement.pk).update(settled_at=at(day))
-    JournalEntry.objects.filter(source_type="claims.settlement", source_id=str(settlement.pk)).update(date=day)
+    redate_entries(Q(source_type="claims.settlement", source_id=str(settlement.pk)), day)
 
 
 def _regions() -> None:
@@ -123,7 +124,7 @@ def _manual(demo, person: Person, monkeypatch) -> ManualClaim:
     monkeypatch.setattr(manual, "_today", lambda: dt.date(2026, 3, 17))
     claim, _ = manual_claim_settle(actor=demo["director"], claim=claim)
     ManualClaim.objects.filter(pk=claim.pk).update(paid_at=at(dt.date(2026, 3, 17)))
-    JournalEntry.objects.filter(kind="manual_claim", source_id=str(claim.pk)).update(date=dt.date(2026, 3, 17))
+    redate_entries(Q(kind="manual_claim", source_id=str(claim.pk)), dt.date(2026, 3, 17))
     return claim
 
 
@@ -152,5 +153,5 @@ def build(demo, monkeypatch) -> SmallCounty:
     claim = _manual(demo, d, monkeypatch)
     manual_claim_reverse(actor=demo["director"], claim=claim, reason="患者退回：重复报销")
     ManualClaim.objects.filter(pk=claim.pk).update(closed_at=at(dt.date(2026, 4, 6)))
-    JournalEntry.objects.filter(kind="manual_claim_reversal", source_id=str(claim.pk)).update(date=dt.date(2026, 4, 6))
+    redate_entries(Q(kind="manual_claim_reversal", source_id=str(claim.pk)), dt.date(2026, 4, 6))
     return SmallCounty({"A": a, "B": b, "C": c, "D": d}, clerk)

@@ -36,7 +36,7 @@ from nrcms.core.masking import mask_id
 from nrcms.core.money import ZERO, round_amount
 from nrcms.demo.claims import ACUTE_MI, ADMISSIONS, DAILY_CARE, HEART_FAILURE, PRICES, SERVICE_FACTOR, VISITS
 from nrcms.facilities.models import CatalogueItem, Facility
-from nrcms.funding import ledger
+from nrcms.funding import ledger, summary
 from nrcms.funding.models import Account, JournalEntry, JournalLine
 from nrcms.policy import ChargeItem, Person, YearToDate, settle
 from nrcms.policy import Episode as EngineEpisode
@@ -379,9 +379,10 @@ def _write(rows, year, facilities, desks, particulars, payables, fixed, family_a
                                     idempotency_key=f"settlement-{s.pk}"))
         entry_lines.append([(a, amount, ZERO) for a, amount in parts] + [(payables[p.facility], ZERO, s.fund_total)])
     JournalEntry.objects.bulk_create(entries, batch_size=2000)
-    JournalLine.objects.bulk_create([JournalLine(entry=e, account=a, debit=d, credit=c)
-                                     for e, lines_ in zip(entries, entry_lines, strict=True) for a, d, c in lines_],
-                                    batch_size=5000)
+    journal_lines = [JournalLine(entry=e, account=a, debit=d, credit=c)
+                     for e, lines_ in zip(entries, entry_lines, strict=True) for a, d, c in lines_]
+    JournalLine.objects.bulk_create(journal_lines, batch_size=5000)
+    summary.record_lines(journal_lines)
     fund = sum((s.fund_total for s in settlements), ZERO)
     audit_record(actor=None, action="settlement.settle_batch", object_type="claims.settlement",
                  object_repr=f"{settlements[0].number}–{settlements[-1].number}", authority=AUTHORITY,

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from nrcms.accounts.audit import audit_record
 from nrcms.core.money import ZERO, money
-from nrcms.funding import ledger
+from nrcms.funding import ledger, summary
 from nrcms.funding.models import (
     Account,
     AccountKind,
@@ -148,6 +148,7 @@ def _write(receipts: list, year: int, progress) -> dict:
                     lines_out.append(JournalLine(entry=e, account=pooled, debit=ZERO, credit=c.total - family))
                 totals[c.payer_kind] = totals.get(c.payer_kind, ZERO) + c.total
             JournalLine.objects.bulk_create(lines_out, batch_size=5000)
+            summary.record_lines(lines_out)
             by_kind: dict[str, int] = {}
             for c in contributions:
                 by_kind[c.payer_kind] = by_kind.get(c.payer_kind, 0) + 1

@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from nrcms.funding import summary
+from nrcms.funding.models import JournalEntry
+
+
+class Command(BaseCommand):
+    help = ("记账分录按日汇总（统计和驾驶舱读它）：nrcms stats rebuild-summaries 从全部分录行重算；"
+            "--check 只比对汇总与分录行，不写入（有不符时退出码非零）。")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="只比对，不重算")
+
+    def handle(self, *args, check, **options):
+        count, shown = summary.differences()
+        if check:
+            if count:
+                raise CommandError(f"记账分录按日汇总有 {count} 处与分录行不符：" + "；".join(shown))
+            self.stdout.write(self.style.SUCCESS("记账分录按日汇总与分录行逐日相符"))
+            return
+        self.stdout.write(f"重算前：{count} 处与分录行不符" if count else "重算前：汇总与分录行相符")
+        years = len(JournalEntry.objects.dates("date", "year"))
+        with tqdm(total=years, desc="重算记账分录按日汇总", unit="年") as bar:
+            def step(year: str, rows: int) -> None:
+                bar.set_postfix_str(f"{year} 年 {rows} 行")
+                bar.update(1)
+
+            written = summary.rebuild(progress=step)
+        count, shown = summary.differences()
+        if count:
+            raise CommandError(f"重算后仍有 {count} 处不符：" + "；".join(shown))
+        self.stdout.write(self.style.SUCCESS(f"已重算记账分录按日汇总：{written} 行，与分录行逐日相符"))
