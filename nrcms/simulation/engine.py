@@ -126,28 +126,74 @@ def _tiers(eligible: np.ndarray, deductible: np.ndarray, tiers: tuple[Tier, ...]
 
 
 def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """Rows by person, then date, then their place in the frame (a stable sort on one int64 key when the
-    ids and dates fit in it, else a three-key lexsort)."""
+    """Rows by person, then date, then their place in the frame. On one non-negative int64 key (person, day)
+    when the ids and dates fit in it: a least-significant-digit radix sort, 16 bits a pass (numpy's stable
+    sort of 16-bit keys is a radix sort, several times faster than its stable sort of int64); else a
+    three-key lexsort."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
     span = int(date.max()) - first_day + 1
-    if lo >= 0 and hi < (1 << 62) // span:
-        return np.argsort(person.astype(I64) * span + (date - first_day), kind="stable")
-    return np.lexsort((np.arange(n), date, person))
+    if lo < 0 or hi >= (1 << 62) // span:
+        return np.lexsort((np.arange(n), date, person))
+    key = person.astype(I64) * span + (date - first_day)
+    order = None
+    shift, top = 0, int(key.max())
+    while True:
+        digit = key >> shift if shift else key
+        if order is not None:
+            digit = digit[order]
+        step = np.argsort((digit & 0xFFFF).astype(np.uint16), kind="stable")
+        order = step if order is None else order[step]
+        shift += 16
+        if top >> shift == 0:
+            return order
 
 
-def _grouped_cumsum(values: np.ndarray, first: np.ndarray, person: np.ndarray) -> np.ndarray:
-    """Running totals per person (rows sorted by person): inclusive of the row."""
+def _segments(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by `code`: each row's segment number (0, 1, …), the segments' first rows and each row's
+    place in its segment (0, 1, …)."""
+    m = len(code)
+    starts = np.empty(m, bool)
+    if m:
+        starts[0] = True
+        np.not_equal(code[1:], code[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    seg = np.cumsum(starts) - 1
+    return seg, first, np.arange(m) - first[seg]
+
+
+def _grouped_cumsum(values: np.ndarray, first: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Running totals per segment (rows sorted by segment): inclusive of the row."""
     running = np.cumsum(values)
     offset = running[first] - values[first]
-    return running - offset[person]
+    return running - offset[segment]
+
+
+def _waves(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The wave order of rows sorted by person (rank: the row's place in its person's rows): wave k holds
+    every person's k-th row, persons in order; and the waves' bounds. On 16-bit keys (fewer than ~32,000
+    rows per person) numpy's stable sort is a radix sort."""
+    if len(rank) == 0:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64)
+    top = int(rank.max())
+    wave_order = np.argsort(rank.astype(np.int16) if top < np.iinfo(np.int16).max else rank, kind="stable")
+    counts = np.bincount(rank, minlength=top + 1)
+    bounds = np.zeros(top + 2, np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    return wave_order, bounds
 
 
 def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     """Settle every row of an episode frame under one scheme version; result columns in the frame's order
     (fen, int64; `refused` boolean). Each person's rows are settled in date order (ties: frame order), from
-    the person's start_ values (zeros when the frame has none), the same as `reference.replay_scalar`."""
+    the person's start_ values (zeros when the frame has none), the same as `reference.replay_scalar`.
+
+    The rows are sorted once (person, date, place). What needs no year-to-date is computed in the frame's
+    order without moving any column. The payable admissions and the payable visits never share a running
+    total (the day's outpatient pooling starts again on each new date of the person's, whatever the kind of
+    the row that brings it: the same as resetting on the visit's own new date), so each is gathered once,
+    compactly, and settled in its own waves over its own persons; the results are scattered back once."""
     n = df.height
     if n == 0:
         return pl.DataFrame({name: pl.Series(name, [], dtype=pl.Boolean if name == "refused" else pl.Int64)
@@ -155,73 +201,106 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     p = scheme.params
     fx = Fixed(10 ** _decimals(p))
     q = QUANTUM[p.rounding]
-    person_raw = df["person_id"].to_numpy()
-    date_raw = df["date"].to_physical().to_numpy().astype(np.int32)
-    order = replay_order(person_raw, date_raw)
+    person = df["person_id"].to_numpy()
+    date = df["date"].to_physical().to_numpy()
+    order = replay_order(person, date)
+    seg, first_sorted, _ = _segments(person[order])
+    first_row = order[first_sorted]  # each person's first row (frame index)
 
     def col(name):
-        return df[name].to_numpy()[order]
+        return df[name].to_numpy()
 
-    person_sorted = person_raw[order]
-    first_flag = np.empty(n, bool)
-    first_flag[0] = True
-    np.not_equal(person_sorted[1:], person_sorted[:-1], out=first_flag[1:])
-    first = np.flatnonzero(first_flag)
-    pcode = np.cumsum(first_flag) - 1
-    rank = np.arange(n) - first[pcode]
-    date = date_raw[order]
-    inpatient = (df["kind"] == "inpatient").to_numpy()[order]
-    level = _lookup_levels(df["facility_level"])[order]
+    def start_of(name, persons):
+        column = f"start_{name}"
+        if column not in df.columns:
+            return np.zeros(len(persons), I64)
+        return col(column)[first_row[persons]].astype(I64)
+
+    # Refusals, in the frame's order (inpatient.situation, rules.interim, outpatient).
+    inpatient = (df["kind"] == "inpatient").to_numpy()
+    level = _lookup_levels(df["facility_level"])
     in_county, designated, referred = col("in_county"), col("designated"), col("referred")
-    interim, continuation, has_charges = col("interim"), col("continuation"), col("has_charges")
-    total = col("total").astype(I64)
-    eligible = col("a_eligible").astype(I64)
-    if "B" in p.catalogue.eligible_classes:
-        eligible = eligible + col("b_eligible")
-    diag_distinct, diag_index = _lookup(df["diagnosis_code"])
-    diag_index = diag_index[order]
-    cat_distinct, cat_index = _lookup(df["categories"])
-    cat_index = cat_index[order]
-    cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
-
-    # Refusals and the situation's rate change (inpatient.situation, rules.interim, outpatient).
     rule = p.inpatient
-    refused = ~has_charges.copy()
-    change = np.zeros(n, I64)
     ref_in = np.zeros(n, bool)
     if rule.non_designated.refuse:
         ref_in |= ~designated
-    change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
     out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
-    ref_in |= ~in_county & np.where(referred, out_ref.refuse, out_unref.refuse)
-    change += np.where(~in_county, np.where(referred, fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change)), 0)
+    if out_ref.refuse or out_unref.refuse:
+        ref_in |= ~in_county & np.where(referred, out_ref.refuse, out_unref.refuse)
     if rule.in_county_unreferred:
         adj_refuse = np.array([rule.in_county_unreferred[lv].refuse if lv in rule.in_county_unreferred else False
                                for lv in LEVELS])
-        adj_change = np.array([fx.rate(rule.in_county_unreferred[lv].rate_change) if lv in rule.in_county_unreferred
-                               else 0 for lv in LEVELS], I64)
-        here = in_county & ~referred
-        ref_in |= here & adj_refuse[level]
-        change += np.where(here, adj_change[level], 0)
+        if adj_refuse.any():
+            ref_in |= in_county & ~referred & adj_refuse[level]
+    interim = col("interim")
     if interim.any():
-        days = (df["date"].to_physical().to_numpy() - df["admission_date"].to_physical().to_numpy())[order]
+        days = date.astype(I64) - df["admission_date"].to_physical().to_numpy()
         ref_in |= interim & (True if rule.interim is None else days < rule.interim.min_days)
     out = p.outpatient
     if out is None:
-        ref_out = np.ones(n, bool)
+        ref_out = True
     elif out.in_county_only:
         ref_out = ~in_county | ~designated
     else:
-        ref_out = np.zeros(n, bool)
-    refused |= np.where(inpatient, ref_in, ref_out)
+        ref_out = False
+    refused = ~col("has_charges") | np.where(inpatient, ref_in, ref_out)
     ok_in = inpatient & ~refused
     ok_out = ~inpatient & ~refused
+    total_all = col("total").astype(I64)
+    eligible_all = col("a_eligible").astype(I64)
+    if "B" in p.catalogue.eligible_classes:
+        eligible_all = eligible_all + col("b_eligible")
+    diag_distinct, diag_index = _lookup(df["diagnosis_code"])
+
+    res = {name: np.zeros(n, I64) for name in RESULTS if name != "refused"}
+    res["eligible"] = np.where(refused, 0, eligible_all)
+
+    adm = order[ok_in[order]]  # the payable admissions, by person then date (frame indices)
+    if len(adm):
+        _settle_admissions(df, adm, seg[ok_in[order]], start_of, p, fx, q, level, in_county, designated,
+                           referred, total_all, eligible_all, diag_distinct, diag_index, res)
+    vis_sorted = ok_out[order]
+    vis = order[vis_sorted]
+    if len(vis):
+        vis_seg = seg[vis_sorted]
+        first_date = date[first_row]
+        _settle_visits(df, vis, vis_seg, first_date, start_of, p, fx, q, level, total_all, eligible_all, date,
+                       diag_distinct, diag_index, res)
+
+    res["self_pay"] = total_all - res["fund_total"] - res["facility_borne"]
+    columns = {"refused": pl.Series("refused", refused)}
+    for name in RESULTS[1:]:
+        columns[name] = pl.Series(name, res[name])
+    return pl.DataFrame(columns)
+
+
+def _settle_admissions(df, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
+                       referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
+    """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
+    the ordinal in the year, the deductible, the tiers, the package, then the waves of the layers that
+    depend on the year so far; results scattered into `res` (frame order)."""
+    rule = p.inpatient
+    m = len(adm)
+    local, firsts, rank = _segments(adm_person)
+    persons = adm_person[firsts]
+    level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
+                                              referred_all[adm])
+    continuation = df["continuation"].to_numpy()[adm]
+    total, eligible = total_all[adm], eligible_all[adm]
+    diag_index = diag_index_all[adm]
+
+    change = np.zeros(m, I64)
+    change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
+    out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
+    change += np.where(~in_county, np.where(referred, fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change)), 0)
+    if rule.in_county_unreferred:
+        adj_change = np.array([fx.rate(rule.in_county_unreferred[lv].rate_change) if lv in rule.in_county_unreferred
+                               else 0 for lv in LEVELS], I64)
+        change += np.where(in_county & ~referred, adj_change[level], 0)
 
     # The admission's ordinal in the year, the deductible, the tiers, the scheme's rounding.
-    start = {name: (col(f"start_{name}").astype(I64)[first] if f"start_{name}" in df.columns
-                    else np.zeros(len(first), I64)) for name in START_FIELDS}
-    counts = (ok_in & ~continuation).astype(I64)
-    ordinal = start["admissions"][pcode] + _grouped_cumsum(counts, first, pcode)
+    counts = (~continuation).astype(I64)
+    ordinal = start_of("admissions", persons)[local] + _grouped_cumsum(counts, firsts, local)
     ded = rule.deductible
     by_level = np.array([fx.fen(ded.by_level.get(lv, ded.default)) for lv in LEVELS], I64)
     base_ded = by_level[level]
@@ -238,105 +317,143 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         later = np.where(fixed_later >= 0, fixed_later, later)
     stay_ded = np.where(ordinal > 1, later, base_ded)
 
-    package = np.full(n, -1, np.int32)
+    package = np.full(m, -1, np.int32)
     packages = rule.fixed_fee_packages
     if packages:
-        can = ok_in & in_county & designated & ~continuation
+        can = in_county & designated & ~continuation
         for k in range(len(packages) - 1, -1, -1):  # the first listed wins: assign in reverse
             pk = packages[k]
             at_level = np.isin(level, [LEVELS.index(lv) for lv in pk.levels])
             package = np.where(can & at_level & _matches(diag_distinct, diag_index, pk.diagnoses), k, package)
     has_package = package >= 0
 
-    raw = np.zeros(n, I64)
-    before = col("stay_eligible_before").astype(I64)
+    raw = np.zeros(m, I64)
+    before = df["stay_eligible_before"].to_numpy()[adm].astype(I64)
     table_of = {}
     for lv_index, lv in enumerate(LEVELS):
         for county in (True, False):
             table_of.setdefault(rule.tiers.for_episode(lv, county), []).append((lv_index, county))
     for tiers, places in table_of.items():
-        where = np.zeros(n, bool)
-        for lv_index, county in places:
-            where |= (level == lv_index) & (in_county == county)
-        where &= ok_in & ~has_package
+        if len(table_of) == 1:
+            where = ~has_package
+        else:
+            where = np.zeros(m, bool)
+            for lv_index, county in places:
+                where |= (level == lv_index) & (in_county == county)
+            where &= ~has_package
         if not where.any():
             continue
-        e, d, c = eligible[where], stay_ded[where], change[where]
-        whole = _tiers(e + before[where], d, tiers, p.tier_convention, c, fx)
-        earlier = _tiers(before[where], d, tiers, p.tier_convention, c, fx)
-        first_part = _tiers(e, d, tiers, p.tier_convention, c, fx)
-        raw[where] = np.where(continuation[where], whole - earlier, first_part)
-    deductible = np.where(ok_in & ~has_package & ~continuation, stay_ded, 0)
-    before_cap = np.where(ok_in & ~has_package, _pay(raw, 1, q, eligible - deductible), 0)
-    cap = np.full(n, fx.fen(rule.annual_cap), I64)
+        e, d, c, cont = eligible[where], stay_ded[where], change[where], continuation[where]
+        part = _tiers(e, d, tiers, p.tier_convention, c, fx)
+        if cont.any():
+            b = before[where]
+            whole = _tiers(e + b, d, tiers, p.tier_convention, c, fx)
+            earlier = _tiers(b, d, tiers, p.tier_convention, c, fx)
+            part = np.where(cont, whole - earlier, part)
+        raw[where] = part
+    deductible = np.where(~has_package & ~continuation, stay_ded, 0)
+    before_cap = np.where(~has_package, _pay(raw, 1, q, eligible - deductible), 0)
+    cap = np.full(m, fx.fen(rule.annual_cap), I64)
     if rule.annual_cap_non_designated is not None:
         cap = np.where(~designated, fx.fen(rule.annual_cap_non_designated), cap)
 
     # Per-row inputs of the layers that depend on the year so far.
-    subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) & ok_in for s in rule.subsidies]
-    assist_cat = np.full(n, -1, np.int32)
-    if p.assistance is not None:
-        names = list(p.assistance.categories)
-        table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
-        assist_cat = table[cat_index]
-    safety_on = np.zeros(n, bool)
-    if p.safety_net is not None:
-        table = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])
-        safety_on = table[cat_index]
-    chronic_on = np.zeros(n, bool)
-    if out is not None and out.chronic is not None:
-        chronic_on = _matches(diag_distinct, diag_index, out.chronic.diagnoses) & ok_out
-        if out.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
-            chronic_on &= col("chronic_certified")
+    subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) for s in rule.subsidies]
+    assist_cat = safety_on = None
+    if p.assistance is not None or p.safety_net is not None:
+        cat_distinct, cat_index = _lookup(df["categories"].gather(adm))
+        cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
+        if p.assistance is not None:
+            names = list(p.assistance.categories)
+            table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
+            assist_cat = table[cat_index]
+        if p.safety_net is not None:
+            safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
-    # Wave order: rank, then [payable admissions | payable visits | refused], then person.
-    group = np.where(ok_in, 0, np.where(ok_out, 1, 2))
-    key = rank * 3 + group
-    # rows are already by person: the stable sort keeps that order; on 16-bit keys (fewer than ~10,000
-    # episodes per person) numpy's stable sort is a radix sort, several times faster than on int64
-    narrow = key.astype(np.int16) if key.max() < np.iinfo(np.int16).max else key
-    wave_order = np.argsort(narrow, kind="stable")
-    key = key[wave_order]
-    waves = int(rank.max()) + 1
-    bounds = np.searchsorted(key, np.arange(waves * 3 + 1))
+    wave_order, bounds = _waves(rank)
 
     def w(a):
-        return a[wave_order]
+        return None if a is None else a[wave_order]
 
     W = {name: w(a) for name, a in dict(
-        pcode=pcode, date=date, total=total, eligible=eligible, before_cap=before_cap, cap=cap, package=package,
-        level=level, assist_cat=assist_cat, safety_on=safety_on, chronic_on=chronic_on).items()}
-    W["subsidy_match"] = [w(m) for m in subsidy_match]
+        pcode=local, total=total, eligible=eligible, before_cap=before_cap, cap=cap, package=package,
+        assist_cat=assist_cat, safety_on=safety_on).items()}
+    W["subsidy_match"] = [w(x) for x in subsidy_match]
+    state = {name: start_of(name, persons) for name in START_FIELDS}
+    out = {name: np.zeros(m, I64) for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic",
+                                               "assistance", "safety_net")}
+    out["eligible"] = W["eligible"].copy()
+    for k in range(len(bounds) - 1):
+        _admissions(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out, packages, rule)
 
-    state = {name: start[name].copy() for name in START_FIELDS}
-    today = date[first].copy()
-    res = {name: np.zeros(n, I64) for name in RESULTS if name != "refused"}
-    res["deductible"] = w(deductible)
-    res["basic_before_cap"] = W["before_cap"]
-    res["eligible"] = np.where(w(refused), 0, W["eligible"])
+    where = adm[wave_order]
+    res["deductible"][where] = deductible[wave_order]
+    res["basic_before_cap"][where] = before_cap[wave_order]
+    if packages:
+        res["eligible"][where] = out["eligible"]
+    fund = out["basic"] + out["fixed_fee"] + out["subsidy"] + out["catastrophic"] + out["assistance"] + out["safety_net"]
+    res["fund_total"][where] = fund
+    for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net"):
+        if out[name].any():
+            res[name][where] = out[name]
 
-    for k in range(waves):
-        lo, hi = bounds[3 * k], bounds[3 * k + 3]
-        pc = W["pcode"][lo:hi]
-        day = W["date"][lo:hi]
-        same = today[pc] == day
-        state["outpatient_paid_today"][pc] = np.where(same, state["outpatient_paid_today"][pc], 0)
-        today[pc] = day
-        a, b = bounds[3 * k], bounds[3 * k + 1]
-        if b > a:
-            _admissions(slice(a, b), W, p, fx, q, state, res, packages, rule)
-        a, b = bounds[3 * k + 1], bounds[3 * k + 2]
-        if b > a:
-            _visits(slice(a, b), W, p, fx, q, state, res)
 
-    res["fund_total"] = sum(res[name] for name in FUND_LAYERS)
-    res["self_pay"] = W["total"] - res["fund_total"] - res["facility_borne"]
-    back = np.empty(n, np.int64)
-    back[order[wave_order]] = np.arange(n)
-    columns = {"refused": pl.Series("refused", w(refused)[back])}
-    for name in RESULTS[1:]:
-        columns[name] = pl.Series(name, res[name][back])
-    return pl.DataFrame(columns)
+def _settle_visits(df, vis, vis_person, first_date, start_of, p, fx, q, level_all, total_all, eligible_all, date_all,
+                   diag_distinct, diag_index_all, res) -> None:
+    """The payable visits (frame indices `vis`, by person then date): chronic disease, the family account,
+    outpatient pooling, in waves; results scattered into `res` (frame order)."""
+    rule = p.outpatient
+    local, firsts, rank = _segments(vis_person)
+    persons = vis_person[firsts]
+    day = date_all[vis]
+    # a new day of the person's: the day's pooling starts again from zero (the first visit compares with
+    # the person's first row of any kind, whose day the start value belongs to)
+    new_day = np.empty(len(vis), bool)
+    if len(vis) > 1:
+        np.not_equal(day[1:], day[:-1], out=new_day[1:])
+    new_day[firsts] = day[firsts] != first_date[persons]
+    total, eligible = total_all[vis], eligible_all[vis]
+    chronic_on = None
+    if rule.chronic is not None:
+        chronic_on = _matches(diag_distinct, diag_index_all[vis], rule.chronic.diagnoses)
+        if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
+            chronic_on &= df["chronic_certified"].to_numpy()[vis]
+        if not chronic_on.any():
+            chronic_on = None
+    pooling = None
+    if rule.mode != "family_account":
+        level = level_all[vis]
+        terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
+        big = np.iinfo(I64).max // 4
+        known = np.array([t is not None for t in terms])[level]
+        if chronic_on is not None:
+            known &= ~chronic_on
+        rate = np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
+        per_visit = np.array([fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else big
+                              for t in terms], I64)[level]
+        day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
+        per_day = np.array(day_caps, I64)[level] if any(c >= 0 for c in day_caps) else None
+        pooling = (known, rate, per_visit, per_day)
+
+    wave_order, bounds = _waves(rank)
+
+    def w(a):
+        return None if a is None else a[wave_order]
+
+    W = {"pcode": w(local), "total": w(total), "eligible": w(eligible), "chronic_on": w(chronic_on),
+         "new_day": w(new_day)}
+    if pooling is not None:
+        W["pooling"] = tuple(w(a) for a in pooling)
+    state = {name: start_of(name, persons) for name in ("outpatient_pooling_paid", "outpatient_paid_today",
+                                                        "chronic_paid", "family_account_balance")}
+    out = {name: np.zeros(len(vis), I64) for name in ("outpatient_pooling", "chronic", "family_account")}
+    for k in range(len(bounds) - 1):
+        _visits(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out)
+    where = vis[wave_order]
+    res["fund_total"][where] = out["outpatient_pooling"] + out["chronic"] + out["family_account"]
+    for name in ("outpatient_pooling", "chronic", "family_account"):
+        if out[name].any():
+            res[name][where] = out[name]
 
 
 def _lookup_levels(series: pl.Series) -> np.ndarray:
@@ -458,42 +575,34 @@ def _visits(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, re
     pc = W["pcode"][s]
     total, eligible = W["total"][s], W["eligible"][s]
     left_policy, left_total = eligible, total
-    chronic = np.zeros_like(total)
-    chronic_on = W["chronic_on"][s]
-    if rule.chronic is not None and chronic_on.any():
+    if W["chronic_on"] is not None:
+        chronic_on = W["chronic_on"][s]
         room = np.maximum(fx.fen(rule.chronic.annual_cap) - state["chronic_paid"][pc], 0)
         chronic = np.where(chronic_on, _pay(left_policy * fx.rate(rule.chronic.rate), fx.scale, q,
                                             np.minimum(room, left_policy)), 0)
         left_policy = left_policy - chronic
         left_total = left_total - chronic
-    family = np.zeros_like(total)
+        state["chronic_paid"][pc] += chronic
+        res["chronic"][s] = chronic
     if rule.mode != "pooling":
         base = left_policy if rule.family_account_pays == "in_policy_cost" else left_total
         family = np.minimum(base, np.maximum(state["family_account_balance"][pc], 0))
         left_policy = left_policy - np.minimum(family, left_policy)
         left_total = left_total - family
-    pooled = np.zeros_like(total)
+        state["family_account_balance"][pc] -= family
+        res["family_account"][s] = family
     if rule.mode != "family_account":
-        level = W["level"][s]
-        terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
-        known = np.array([t is not None for t in terms])[level]
-        big = np.iinfo(I64).max // 4
-        rate = np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
-        per_visit = np.array([fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else big
-                              for t in terms], I64)[level]
-        per_day = np.array([fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms], I64)[level]
+        known, rate, per_visit, per_day = (None if a is None else a[s] for a in W["pooling"])
         limit = np.minimum(left_policy, per_visit)
-        day_room = np.maximum(per_day - state["outpatient_paid_today"][pc], 0)
-        limit = np.where(per_day >= 0, np.minimum(limit, day_room), limit)
+        if per_day is not None:
+            paid_today = np.where(W["new_day"][s], 0, state["outpatient_paid_today"][pc])
+            day_room = np.maximum(per_day - paid_today, 0)
+            limit = np.where(per_day >= 0, np.minimum(limit, day_room), limit)
         if rule.pooling.annual_cap is not None:
             year_room = np.maximum(fx.fen(rule.pooling.annual_cap) - state["outpatient_pooling_paid"][pc], 0)
             limit = np.minimum(limit, year_room)
-        pooled = np.where(known & ~chronic_on & (left_policy > 0),
-                          _pay(left_policy * rate, fx.scale, q, limit), 0)
-    state["outpatient_pooling_paid"][pc] += pooled
-    state["outpatient_paid_today"][pc] += pooled
-    state["chronic_paid"][pc] += chronic
-    state["family_account_balance"][pc] -= family
-    res["outpatient_pooling"][s] = pooled
-    res["chronic"][s] = chronic
-    res["family_account"][s] = family
+        pooled = np.where(known & (left_policy > 0), _pay(left_policy * rate, fx.scale, q, limit), 0)
+        state["outpatient_pooling_paid"][pc] += pooled
+        if per_day is not None:
+            state["outpatient_paid_today"][pc] = paid_today + pooled
+        res["outpatient_pooling"][s] = pooled
