@@ -250,7 +250,9 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     eligible_all = col("a_eligible").astype(I64)
     if "B" in p.catalogue.eligible_classes:
         eligible_all = eligible_all + col("b_eligible")
-    diag_distinct, diag_index = _lookup(df["diagnosis_code"])
+    diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
+    if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
+        diag_distinct, diag_index = _lookup(df["diagnosis_code"])
 
     res = {name: np.zeros(n, I64) for name in RESULTS if name != "refused"}
     res["eligible"] = np.where(refused, 0, eligible_all)
@@ -287,7 +289,7 @@ def _settle_admissions(df, adm, adm_person, start_of, p, fx, q, level_all, in_co
                                               referred_all[adm])
     continuation = df["continuation"].to_numpy()[adm]
     total, eligible = total_all[adm], eligible_all[adm]
-    diag_index = diag_index_all[adm]
+    diag_index = None if diag_index_all is None else diag_index_all[adm]
 
     change = np.zeros(m, I64)
     change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
@@ -398,66 +400,129 @@ def _settle_admissions(df, adm, adm_person, start_of, p, fx, q, level_all, in_co
             res[name][where] = out[name]
 
 
+def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Each row's payment when a running total is capped (rows sorted by segment, `want` ≥ 0): pay =
+    min(want, max(cap - paid so far, 0)), paid so far starting at the segment's `start`. Without a loop: the
+    running total is min(start + cumulative want, max(cap, start))."""
+    running = start[seg] + _grouped_cumsum(want, firsts, seg)
+    capped = np.minimum(running, np.maximum(cap, start)[seg])
+    earlier = np.empty_like(capped)
+    earlier[1:] = capped[:-1]
+    earlier[firsts] = start
+    return capped - earlier
+
+
 def _settle_visits(df, vis, vis_person, first_date, start_of, p, fx, q, level_all, total_all, eligible_all, date_all,
                    diag_distinct, diag_index_all, res) -> None:
     """The payable visits (frame indices `vis`, by person then date): chronic disease, the family account,
-    outpatient pooling, in waves; results scattered into `res` (frame order)."""
+    outpatient pooling, in the order `outpatient.settle` applies them; results scattered into `res`.
+
+    No waves: each yearly cap (chronic, pooling) and the family account is a running total capped per
+    person (`_capped`). The day's pooling cap is applied first, per person and day, then the year's: the same
+    as applying both at each visit, since until the year's cap binds every visit is paid what the day's cap
+    allows and after it binds nothing is. Only the day's cap loops, over the visits' places in their day
+    (rarely more than a few)."""
     rule = p.outpatient
-    local, firsts, rank = _segments(vis_person)
+    local, firsts, _ = _segments(vis_person)
     persons = vis_person[firsts]
-    day = date_all[vis]
-    # a new day of the person's: the day's pooling starts again from zero (the first visit compares with
-    # the person's first row of any kind, whose day the start value belongs to)
-    new_day = np.empty(len(vis), bool)
-    if len(vis) > 1:
-        np.not_equal(day[1:], day[:-1], out=new_day[1:])
-    new_day[firsts] = day[firsts] != first_date[persons]
     total, eligible = total_all[vis], eligible_all[vis]
-    chronic_on = None
+    left_policy, left_total = eligible, total
+    fund = np.zeros(len(vis), I64)
     if rule.chronic is not None:
         chronic_on = _matches(diag_distinct, diag_index_all[vis], rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
             chronic_on &= df["chronic_certified"].to_numpy()[vis]
-        if not chronic_on.any():
+        if chronic_on.any():
+            num = left_policy * fx.rate(rule.chronic.rate)
+            want = np.where(chronic_on & (num > 0) & (left_policy > 0),
+                            np.minimum(_round(np.maximum(num, 0), fx.scale, q), left_policy), 0)
+            chronic = _capped(want, fx.fen(rule.chronic.annual_cap), start_of("chronic_paid", persons), local, firsts)
+            left_policy = left_policy - chronic
+            left_total = left_total - chronic
+            fund += chronic
+            res["chronic"][vis] = chronic
+        else:
             chronic_on = None
-    pooling = None
+    else:
+        chronic_on = None
+    if rule.mode != "pooling":
+        base = left_policy if rule.family_account_pays == "in_policy_cost" else left_total
+        balance = np.maximum(start_of("family_account_balance", persons), 0)
+        family = _capped(base, balance, np.zeros(len(persons), I64), local, firsts)
+        left_policy = left_policy - np.minimum(family, left_policy)
+        left_total = left_total - family
+        fund += family
+        res["family_account"][vis] = family
     if rule.mode != "family_account":
         level = level_all[vis]
         terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
-        big = np.iinfo(I64).max // 4
         known = np.array([t is not None for t in terms])[level]
         if chronic_on is not None:
             known &= ~chronic_on
         rate = np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
-        per_visit = np.array([fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else big
-                              for t in terms], I64)[level]
+        num = left_policy * rate
+        want = np.where(known & (num > 0) & (left_policy > 0), np.minimum(_round(np.maximum(num, 0), fx.scale, q),
+                                                                          left_policy), 0)
+        visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
+        if any(c >= 0 for c in visit_caps):
+            per_visit = np.array(visit_caps, I64)[level]
+            want = np.where(per_visit >= 0, np.minimum(want, np.maximum(per_visit, 0)), want)
         day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
-        per_day = np.array(day_caps, I64)[level] if any(c >= 0 for c in day_caps) else None
-        pooling = (known, rate, per_visit, per_day)
+        if any(c >= 0 for c in day_caps):
+            want = _day_capped(want, np.array(day_caps, I64)[level], date_all[vis], firsts, persons, first_date,
+                               start_of("outpatient_paid_today", persons))
+        pooled = want
+        if rule.pooling.annual_cap is not None:
+            pooled = _capped(want, fx.fen(rule.pooling.annual_cap), start_of("outpatient_pooling_paid", persons),
+                             local, firsts)
+        fund += pooled
+        res["outpatient_pooling"][vis] = pooled
+    res["fund_total"][vis] = fund
 
-    wave_order, bounds = _waves(rank)
 
-    def w(a):
-        return None if a is None else a[wave_order]
+def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
+    """The day's pooling cap (per_day < 0: none at that level) per person and day, visit by visit: the day's
+    running total starts from zero on each new date of the person's, from the start value on the date of
+    the person's first row."""
+    m = len(want)
+    new = np.empty(m, bool)
+    new[0] = True
+    np.not_equal(day[1:], day[:-1], out=new[1:])
+    new[firsts] = True
+    day_first = np.flatnonzero(new)
+    day_seg = np.cumsum(new) - 1
+    place = np.arange(m) - day_first[day_seg]
+    before = np.zeros(m, I64)  # the day's pooling before the visit
+    carried = day[firsts] == first_date[persons]
+    before[firsts[carried]] = start[carried]
+    paid = np.where(per_day >= 0, np.minimum(want, np.maximum(per_day - before, 0)), want)
+    later = np.flatnonzero(place)
+    if len(later):
+        later = later[np.argsort(place[later], kind="stable")]
+        bounds = np.searchsorted(place[later], np.arange(1, int(place.max()) + 2))
+        for k in range(len(bounds) - 1):
+            rows = later[bounds[k]:bounds[k + 1]]
+            b = before[rows - 1] + paid[rows - 1]
+            before[rows] = b
+            cap = per_day[rows]
+            paid[rows] = np.where(cap >= 0, np.minimum(want[rows], np.maximum(cap - b, 0)), want[rows])
+    return paid
 
-    W = {"pcode": w(local), "total": w(total), "eligible": w(eligible), "chronic_on": w(chronic_on),
-         "new_day": w(new_day)}
-    if pooling is not None:
-        W["pooling"] = tuple(w(a) for a in pooling)
-    state = {name: start_of(name, persons) for name in ("outpatient_pooling_paid", "outpatient_paid_today",
-                                                        "chronic_paid", "family_account_balance")}
-    out = {name: np.zeros(len(vis), I64) for name in ("outpatient_pooling", "chronic", "family_account")}
-    for k in range(len(bounds) - 1):
-        _visits(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out)
-    where = vis[wave_order]
-    res["fund_total"][where] = out["outpatient_pooling"] + out["chronic"] + out["family_account"]
-    for name in ("outpatient_pooling", "chronic", "family_account"):
-        if out[name].any():
-            res[name][where] = out[name]
+
+_LEVEL_BY_LENGTH = np.full(max(len(lv) for lv in LEVELS) + 1, -1, np.int32)
+for _index in range(len(LEVELS) - 1, -1, -1):  # township and province share a length: township here
+    _LEVEL_BY_LENGTH[len(LEVELS[_index])] = _index
 
 
 def _lookup_levels(series: pl.Series) -> np.ndarray:
-    return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)
+    """Each row's index into LEVELS. A checked frame holds only those five words, which their byte lengths
+    tell apart but for township and province (both 8): a length and one comparison, no hashing."""
+    length = series.str.len_bytes().to_numpy()
+    if length.max() >= len(_LEVEL_BY_LENGTH) or (_LEVEL_BY_LENGTH[length] < 0).any():
+        return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)  # names the bad value
+    level = _LEVEL_BY_LENGTH[length]
+    level[(series == "province").to_numpy()] = LEVELS.index("province")
+    return level
 
 
 def _admissions(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, res: dict, packages, rule) -> None:
@@ -567,42 +632,3 @@ def _admissions(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict
     res["catastrophic"][s] = catastrophic
     res["assistance"][s] = assistance
     res["safety_net"][s] = safety
-
-
-def _visits(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, res: dict) -> None:
-    """One wave's payable visits: chronic disease, the family account, outpatient pooling."""
-    rule = p.outpatient
-    pc = W["pcode"][s]
-    total, eligible = W["total"][s], W["eligible"][s]
-    left_policy, left_total = eligible, total
-    if W["chronic_on"] is not None:
-        chronic_on = W["chronic_on"][s]
-        room = np.maximum(fx.fen(rule.chronic.annual_cap) - state["chronic_paid"][pc], 0)
-        chronic = np.where(chronic_on, _pay(left_policy * fx.rate(rule.chronic.rate), fx.scale, q,
-                                            np.minimum(room, left_policy)), 0)
-        left_policy = left_policy - chronic
-        left_total = left_total - chronic
-        state["chronic_paid"][pc] += chronic
-        res["chronic"][s] = chronic
-    if rule.mode != "pooling":
-        base = left_policy if rule.family_account_pays == "in_policy_cost" else left_total
-        family = np.minimum(base, np.maximum(state["family_account_balance"][pc], 0))
-        left_policy = left_policy - np.minimum(family, left_policy)
-        left_total = left_total - family
-        state["family_account_balance"][pc] -= family
-        res["family_account"][s] = family
-    if rule.mode != "family_account":
-        known, rate, per_visit, per_day = (None if a is None else a[s] for a in W["pooling"])
-        limit = np.minimum(left_policy, per_visit)
-        if per_day is not None:
-            paid_today = np.where(W["new_day"][s], 0, state["outpatient_paid_today"][pc])
-            day_room = np.maximum(per_day - paid_today, 0)
-            limit = np.where(per_day >= 0, np.minimum(limit, day_room), limit)
-        if rule.pooling.annual_cap is not None:
-            year_room = np.maximum(fx.fen(rule.pooling.annual_cap) - state["outpatient_pooling_paid"][pc], 0)
-            limit = np.minimum(limit, year_room)
-        pooled = np.where(known & (left_policy > 0), _pay(left_policy * rate, fx.scale, q, limit), 0)
-        state["outpatient_pooling_paid"][pc] += pooled
-        if per_day is not None:
-            state["outpatient_paid_today"][pc] = paid_today + pooled
-        res["outpatient_pooling"][s] = pooled
