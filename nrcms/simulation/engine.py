@@ -150,6 +150,21 @@ def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
             return order
 
 
+BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
+
+
+def _blocks(segment: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """[a, b) ranges of about `size` rows of `segment` (sorted), never splitting a segment."""
+    m = len(segment)
+    if m <= size:
+        return [(0, m)] if m else []
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    at = np.searchsorted(starts, np.arange(size, m, size))
+    cuts = sorted({int(starts[i]) for i in at if i < len(starts)} - {0})
+    bounds = [0, *cuts, m]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
 def _segments(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows sorted by `code`: each row's segment number (0, 1, …), the segments' first rows and each row's
     place in its segment (0, 1, …)."""
@@ -207,8 +222,12 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     seg, first_sorted, _ = _segments(person[order])
     first_row = order[first_sorted]  # each person's first row (frame index)
 
-    def col(name):
-        return df[name].to_numpy()
+    columns = {}
+
+    def col(name):  # each column converted once (a Parquet frame's columns come in chunks: a copy)
+        if name not in columns:
+            columns[name] = df[name].to_numpy()
+        return columns[name]
 
     def start_of(name, persons):
         column = f"start_{name}"
@@ -257,17 +276,19 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     res = {name: np.zeros(n, I64) for name in RESULTS if name != "refused"}
     res["eligible"] = np.where(refused, 0, eligible_all)
 
-    adm = order[ok_in[order]]  # the payable admissions, by person then date (frame indices)
-    if len(adm):
-        _settle_admissions(df, adm, seg[ok_in[order]], start_of, p, fx, q, level, in_county, designated,
+    # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
+    # allocator instead of fresh pages from the system for every temporary of a large frame).
+    adm_sorted = ok_in[order]
+    adm, adm_seg = order[adm_sorted], seg[adm_sorted]  # the payable admissions, by person then date
+    for a, b in _blocks(adm_seg, BLOCK):
+        _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
                            referred, total_all, eligible_all, diag_distinct, diag_index, res)
     vis_sorted = ok_out[order]
-    vis = order[vis_sorted]
-    if len(vis):
-        vis_seg = seg[vis_sorted]
-        first_date = date[first_row]
-        _settle_visits(df, vis, vis_seg, first_date, start_of, p, fx, q, level, total_all, eligible_all, date,
-                       diag_distinct, diag_index, res)
+    vis, vis_seg = order[vis_sorted], seg[vis_sorted]
+    first_date = date[first_row]
+    for a, b in _blocks(vis_seg, BLOCK):
+        _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all, eligible_all,
+                       date, diag_distinct, diag_index, res)
 
     res["self_pay"] = total_all - res["fund_total"] - res["facility_borne"]
     columns = {"refused": pl.Series("refused", refused)}
@@ -276,7 +297,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def _settle_admissions(df, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
+def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
                        referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
     the ordinal in the year, the deductible, the tiers, the package, then the waves of the layers that
@@ -287,7 +308,7 @@ def _settle_admissions(df, adm, adm_person, start_of, p, fx, q, level_all, in_co
     persons = adm_person[firsts]
     level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
                                               referred_all[adm])
-    continuation = df["continuation"].to_numpy()[adm]
+    continuation = col("continuation")[adm]
     total, eligible = total_all[adm], eligible_all[adm]
     diag_index = None if diag_index_all is None else diag_index_all[adm]
 
@@ -330,7 +351,7 @@ def _settle_admissions(df, adm, adm_person, start_of, p, fx, q, level_all, in_co
     has_package = package >= 0
 
     raw = np.zeros(m, I64)
-    before = df["stay_eligible_before"].to_numpy()[adm].astype(I64)
+    before = col("stay_eligible_before")[adm].astype(I64)
     table_of = {}
     for lv_index, lv in enumerate(LEVELS):
         for county in (True, False):
@@ -412,7 +433,7 @@ def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: n
     return capped - earlier
 
 
-def _settle_visits(df, vis, vis_person, first_date, start_of, p, fx, q, level_all, total_all, eligible_all, date_all,
+def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_all, total_all, eligible_all, date_all,
                    diag_distinct, diag_index_all, res) -> None:
     """The payable visits (frame indices `vis`, by person then date): chronic disease, the family account,
     outpatient pooling, in the order `outpatient.settle` applies them; results scattered into `res`.
@@ -431,7 +452,7 @@ def _settle_visits(df, vis, vis_person, first_date, start_of, p, fx, q, level_al
     if rule.chronic is not None:
         chronic_on = _matches(diag_distinct, diag_index_all[vis], rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
-            chronic_on &= df["chronic_certified"].to_numpy()[vis]
+            chronic_on &= col("chronic_certified")[vis]
         if chronic_on.any():
             num = left_policy * fx.rate(rule.chronic.rate)
             want = np.where(chronic_on & (num > 0) & (left_policy > 0),

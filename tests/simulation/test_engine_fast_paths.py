@@ -115,3 +115,25 @@ def test_the_days_pooling_carries_only_on_the_first_rows_date():
     pooled = settle_columns(df, scheme)["outpatient_pooling"].to_list()
     assert pooled == [10_00, 0, 55_00]  # 100 × 55 % = 55 (under 60 a visit and 80 a day)
     _assert_same(df, scheme)
+
+
+@pytest.mark.parametrize("name", ["stress-a", "stress-b", "demo-layered-2020@2020-01-01"])
+@pytest.mark.parametrize("block", [1, 7, 100])
+def test_blocks_of_persons_settle_as_one(name, block, monkeypatch):
+    """A large frame is settled in blocks of whole persons: any block size gives the same columns."""
+    from nrcms.simulation import engine
+
+    df = synthetic_year(1500, persons=90, seed=5)
+    whole = settle_columns(df, SCHEMES[name])
+    monkeypatch.setattr(engine, "BLOCK", block)
+    assert settle_columns(df, SCHEMES[name]).equals(whole)
+    if block == 7:
+        _assert_same(df, SCHEMES[name])
+
+
+def test_blocks_never_split_a_person():
+    from nrcms.simulation.engine import _blocks
+
+    segment = np.array([0, 0, 0, 1, 2, 2, 2, 2, 3, 4])
+    assert _blocks(segment, 3) == [(0, 3), (3, 8), (8, 9), (9, 10)]
+    assert _blocks(segment, 100) == [(0, 10)]
