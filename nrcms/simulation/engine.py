@@ -265,15 +265,15 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     refused = ~col("has_charges") | np.where(inpatient, ref_in, ref_out)
     ok_in = inpatient & ~refused
     ok_out = ~inpatient & ~refused
-    total_all = col("total").astype(I64)
-    eligible_all = col("a_eligible").astype(I64)
+    total_all = col("total").astype(I64, copy=False)
+    eligible_all = col("a_eligible").astype(I64, copy=False)
     if "B" in p.catalogue.eligible_classes:
         eligible_all = eligible_all + col("b_eligible")
     diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
     if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
         diag_distinct, diag_index = _lookup(df["diagnosis_code"])
 
-    res = {name: np.zeros(n, I64) for name in RESULTS if name != "refused"}
+    res = _Results(n)
     res["eligible"] = np.where(refused, 0, eligible_all)
 
     # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
@@ -290,11 +290,39 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all, eligible_all,
                        date, diag_distinct, diag_index, res)
 
-    res["self_pay"] = total_all - res["fund_total"] - res["facility_borne"]
+    self_pay = np.subtract(total_all, res["fund_total"])
+    if "facility_borne" in res.written:
+        self_pay -= res["facility_borne"]
+    res["self_pay"] = self_pay
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
         columns[name] = pl.Series(name, res[name])
     return pl.DataFrame(columns)
+
+
+class _Results(dict):
+    """The result columns (frame order), each a zero column until a layer first writes to it; the columns no
+    row writes share one zero array (no memory touched for a layer the scheme does not have)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+        self.written = set()
+        self.zero = np.zeros(n, I64)
+
+    def __missing__(self, name):
+        return self.zero
+
+    def column(self, name: str) -> np.ndarray:
+        """The column to write into."""
+        if name not in self.written:
+            self[name] = np.zeros(self.n, I64)
+            self.written.add(name)
+        return dict.__getitem__(self, name)
+
+    def __setitem__(self, name, value):
+        self.written.add(name)
+        super().__setitem__(name, value)
 
 
 def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
@@ -410,15 +438,15 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
         _admissions(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out, packages, rule)
 
     where = adm[wave_order]
-    res["deductible"][where] = deductible[wave_order]
-    res["basic_before_cap"][where] = before_cap[wave_order]
+    res.column("deductible")[where] = deductible[wave_order]
+    res.column("basic_before_cap")[where] = before_cap[wave_order]
     if packages:
-        res["eligible"][where] = out["eligible"]
+        res.column("eligible")[where] = out["eligible"]
     fund = out["basic"] + out["fixed_fee"] + out["subsidy"] + out["catastrophic"] + out["assistance"] + out["safety_net"]
-    res["fund_total"][where] = fund
+    res.column("fund_total")[where] = fund
     for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net"):
         if out[name].any():
-            res[name][where] = out[name]
+            res.column(name)[where] = out[name]
 
 
 def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: np.ndarray) -> np.ndarray:
@@ -461,7 +489,7 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
             left_policy = left_policy - chronic
             left_total = left_total - chronic
             fund += chronic
-            res["chronic"][vis] = chronic
+            res.column("chronic")[vis] = chronic
         else:
             chronic_on = None
     else:
@@ -473,7 +501,7 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         left_policy = left_policy - np.minimum(family, left_policy)
         left_total = left_total - family
         fund += family
-        res["family_account"][vis] = family
+        res.column("family_account")[vis] = family
     if rule.mode != "family_account":
         level = level_all[vis]
         terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
@@ -497,8 +525,8 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
             pooled = _capped(want, fx.fen(rule.pooling.annual_cap), start_of("outpatient_pooling_paid", persons),
                              local, firsts)
         fund += pooled
-        res["outpatient_pooling"][vis] = pooled
-    res["fund_total"][vis] = fund
+        res.column("outpatient_pooling")[vis] = pooled
+    res.column("fund_total")[vis] = fund
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
