@@ -283,13 +283,22 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
                            referred, total_all, eligible_all, diag_distinct, diag_index, res)
-    vis_sorted = ok_out[order]
-    vis, vis_seg = order[vis_sorted], seg[vis_sorted]
     first_date = date[first_row]
-    for a, b in _blocks(vis_seg, BLOCK):
-        _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all, eligible_all,
-                       date, diag_distinct, diag_index, res)
+    if out is not None and out.mode == "pooling":
+        _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible_all, date,
+                              diag_distinct, diag_index, res)
+    elif out is not None:
+        vis_sorted = ok_out[order]
+        vis, vis_seg = order[vis_sorted], seg[vis_sorted]
+        for a, b in _blocks(vis_seg, BLOCK):
+            _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all,
+                           eligible_all, date, diag_distinct, diag_index, res)
 
+    fund = None
+    for name in FUND_LAYERS:
+        if name in res.written:
+            fund = res[name].copy() if fund is None else np.add(fund, res[name], out=fund)
+    res["fund_total"] = fund if fund is not None else res.zero
     self_pay = np.subtract(total_all, res["fund_total"])
     if "facility_borne" in res.written:
         self_pay -= res["facility_borne"]
@@ -442,8 +451,6 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     res.column("basic_before_cap")[where] = before_cap[wave_order]
     if packages:
         res.column("eligible")[where] = out["eligible"]
-    fund = out["basic"] + out["fixed_fee"] + out["subsidy"] + out["catastrophic"] + out["assistance"] + out["safety_net"]
-    res.column("fund_total")[where] = fund
     for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net"):
         if out[name].any():
             res.column(name)[where] = out[name]
@@ -476,7 +483,6 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
     persons = vis_person[firsts]
     total, eligible = total_all[vis], eligible_all[vis]
     left_policy, left_total = eligible, total
-    fund = np.zeros(len(vis), I64)
     if rule.chronic is not None:
         chronic_on = _matches(diag_distinct, diag_index_all[vis], rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
@@ -488,7 +494,6 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
             chronic = _capped(want, fx.fen(rule.chronic.annual_cap), start_of("chronic_paid", persons), local, firsts)
             left_policy = left_policy - chronic
             left_total = left_total - chronic
-            fund += chronic
             res.column("chronic")[vis] = chronic
         else:
             chronic_on = None
@@ -500,7 +505,6 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         family = _capped(base, balance, np.zeros(len(persons), I64), local, firsts)
         left_policy = left_policy - np.minimum(family, left_policy)
         left_total = left_total - family
-        fund += family
         res.column("family_account")[vis] = family
     if rule.mode != "family_account":
         level = level_all[vis]
@@ -524,9 +528,65 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         if rule.pooling.annual_cap is not None:
             pooled = _capped(want, fx.fen(rule.pooling.annual_cap), start_of("outpatient_pooling_paid", persons),
                              local, firsts)
-        fund += pooled
         res.column("outpatient_pooling")[vis] = pooled
-    res.column("fund_total")[vis] = fund
+
+
+def _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible, date,
+                          diag_distinct, diag_index, res) -> None:
+    """The payable visits of a scheme without a family account. A visit's chronic-disease amount and its
+    pooling amount before the caps need nothing of the year so far (a chronic visit gets no pooling, so a
+    pooled visit's in-policy cost is whole): both are computed over the frame in its own order. Only the
+    visits with something to pay are then taken in person order, for the running caps (`_capped`,
+    `_day_capped`), and their payments scattered back: a visit paying nothing changes no running total."""
+    rule = p.outpatient
+    chronic_on = None
+    if rule.chronic is not None:
+        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses) & ok_out
+        if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
+            chronic_on &= col("chronic_certified")
+        if chronic_on.any():
+            num = eligible * fx.rate(rule.chronic.rate)
+            want = np.where(chronic_on & (num > 0) & (eligible > 0),
+                            np.minimum(_round(np.maximum(num, 0), fx.scale, q), eligible), 0)
+            cap = fx.fen(rule.chronic.annual_cap)
+            _pay_in_person_order(want, order, seg, res.column("chronic"), lambda w, rows, local, firsts, persons:
+                                 _capped(w, cap, start_of("chronic_paid", persons), local, firsts))
+        else:
+            chronic_on = None
+    terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
+    known = np.array([t is not None for t in terms])[level] & ok_out
+    if chronic_on is not None:
+        known &= ~chronic_on
+    num = eligible * np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
+    want = np.where(known & (num > 0) & (eligible > 0), np.minimum(_round(np.maximum(num, 0), fx.scale, q), eligible), 0)
+    visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
+    if any(c >= 0 for c in visit_caps):
+        per_visit = np.array(visit_caps, I64)[level]
+        want = np.where(per_visit >= 0, np.minimum(want, np.maximum(per_visit, 0)), want)
+    day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
+    day_table = np.array(day_caps, I64) if any(c >= 0 for c in day_caps) else None
+    annual = rule.pooling.annual_cap
+
+    def pooled(w, rows, local, firsts, persons):
+        if day_table is not None:
+            w = _day_capped(w, day_table[level[rows]], date[rows], firsts, persons, first_date,
+                            start_of("outpatient_paid_today", persons))
+        if annual is not None:
+            w = _capped(w, fx.fen(annual), start_of("outpatient_pooling_paid", persons), local, firsts)
+        return w
+
+    _pay_in_person_order(want, order, seg, res.column("outpatient_pooling"), pooled)
+
+
+def _pay_in_person_order(want, order, seg, into, pay) -> None:
+    """The rows with `want` > 0 in person order, in blocks of whole persons: into[rows] = pay(want[rows],
+    rows, each row's person within the block, the block's persons' first rows, their person numbers)."""
+    sel = (want > 0)[order]
+    rows_all, seg_all = order[sel], seg[sel]
+    for a, b in _blocks(seg_all, BLOCK):
+        rows = rows_all[a:b]
+        local, firsts, _ = _segments(seg_all[a:b])
+        into[rows] = pay(want[rows], rows, local, firsts, seg_all[a:b][firsts])
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
