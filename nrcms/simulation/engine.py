@@ -86,8 +86,15 @@ class Fixed:
 
 
 def _lookup(values: list[str]) -> tuple[list[str], np.ndarray]:
-    """Distinct values and each row's index into them."""
+    """Distinct values and each row's index into them: one hashing pass into categories of this call's own
+    (a fresh category set, so the list holds only these values), else distinct values then an Enum cast."""
     series = pl.Series(values) if not isinstance(values, pl.Series) else values
+    if hasattr(pl, "Categories"):
+        coded = series.cast(pl.Categorical(pl.Categories.random()))
+        distinct = coded.dtype.categories.to_series().to_list()  # while `coded` keeps the categories alive
+        index = coded.to_physical().to_numpy()
+        if len(index) == 0 or int(index.max()) < len(distinct):
+            return distinct, index
     distinct = series.unique(maintain_order=True).to_list()
     index = series.cast(pl.Enum(distinct)).to_physical().to_numpy().astype(np.int32)
     return distinct, index

@@ -137,3 +137,18 @@ def test_blocks_never_split_a_person():
     segment = np.array([0, 0, 0, 1, 2, 2, 2, 2, 3, 4])
     assert _blocks(segment, 3) == [(0, 3), (3, 8), (8, 9), (9, 10)]
     assert _blocks(segment, 100) == [(0, 10)]
+
+
+def test_a_lookup_gives_each_row_its_own_value():
+    """Distinct values and indices, also after other strings went through categoricals in this process."""
+    import polars as pl
+
+    from nrcms.simulation.engine import _lookup
+
+    pl.Series(["zz9", "J06", "yy8"]).cast(pl.Categorical)
+    rng = np.random.default_rng(1)
+    values = [["", "I10", "K35.9", "J06", "e11.9"][i] for i in rng.integers(0, 5, 3000)]
+    distinct, index = _lookup(pl.Series(values))
+    assert sorted(distinct) == sorted(set(values))
+    assert [distinct[i] for i in index] == values
+    assert _lookup(pl.Series([], dtype=pl.Utf8))[1].tolist() == []
