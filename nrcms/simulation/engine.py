@@ -5,14 +5,19 @@ and returns the result columns, equal to the scalar engine's `settle` to the fen
 are fed to it in date order (tests/simulation/test_parity.py proves it on the engine's scenarios and on
 random samples).
 
-How it runs. Everything that does not depend on what the person was paid earlier in the year is computed
-over all rows at once: the in-policy cost, refusals, the rate change for the situation, the admission's
-ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
-fixed-fee package. What does depend on it — the annual caps, the catastrophic insurance's and the medical
-assistance's yearly deductibles, the family account, outpatient daily and yearly caps — runs in *waves*: wave
-k settles every person's k-th episode of the year at once, gathering and scattering per-person state arrays.
-The number of waves is the largest number of episodes one person has in the year (tens), not the number of
-episodes.
+How it runs. The rows are sorted once by person, date and place in the frame (a 16-bit radix sort). Whatever
+does not depend on what the person was paid earlier in the year is computed over the frame in its own order,
+moving no column: refusals, the situation's rate change, a visit's chronic-disease and pooling amounts before
+the caps (without a family account). The payable admissions are then gathered once, compactly, by person: the
+admission's ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's
+rounding, the fixed-fee package; then what depends on the year so far — the annual caps, the catastrophic
+insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — runs in *waves*:
+wave k settles every person's k-th admission of the year at once, gathering and scattering per-person state
+arrays (the number of waves is the largest number of admissions one person has, not the number of rows).
+The visits need no waves: each yearly cap (chronic disease, pooling) and the family account is a running total
+capped per person, a cumulative sum clipped at the cap; the day's pooling cap loops only over a visit's place
+within its day. Admissions and visits share no running total. Both are settled in blocks of whole persons
+(`BLOCK` rows), so a large frame's temporaries stay small, and the results are scattered back once.
 
 Money is integer fen. A rate is an integer over S = 10^k (k: the most decimal places of any rate in the
 scheme), and `_round` rounds a fraction num/den half up to a quantum of 1, 10 or 100 fen — the integer form of
