@@ -177,9 +177,9 @@ def _blocks(segment: np.ndarray, size: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
-def _segments(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _segments(code: np.ndarray, places: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Rows sorted by `code`: each row's segment number (0, 1, …), the segments' first rows and each row's
-    place in its segment (0, 1, …)."""
+    place in its segment (0, 1, …; None when not asked for)."""
     m = len(code)
     starts = np.empty(m, bool)
     if m:
@@ -187,7 +187,7 @@ def _segments(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.not_equal(code[1:], code[:-1], out=starts[1:])
     first = np.flatnonzero(starts)
     seg = np.cumsum(starts) - 1
-    return seg, first, np.arange(m) - first[seg]
+    return seg, first, (np.arange(m) - first[seg]) if places else None
 
 
 def _grouped_cumsum(values: np.ndarray, first: np.ndarray, segment: np.ndarray) -> np.ndarray:
@@ -231,7 +231,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
     order = replay_order(person, date)
-    seg, first_sorted, _ = _segments(person[order])
+    seg, first_sorted, _ = _segments(person[order], places=False)
     first_row = order[first_sorted]  # each person's first row (frame index)
 
     columns = {}
@@ -491,7 +491,7 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
     allows and after it binds nothing is. Only the day's cap loops, over the visits' places in their day
     (rarely more than a few)."""
     rule = p.outpatient
-    local, firsts, _ = _segments(vis_person)
+    local, firsts, _ = _segments(vis_person, places=False)
     persons = vis_person[firsts]
     total, eligible = total_all[vis], eligible_all[vis]
     left_policy, left_total = eligible, total
@@ -597,7 +597,7 @@ def _pay_in_person_order(want, order, seg, into, pay) -> None:
     rows_all, seg_all = order[sel], seg[sel]
     for a, b in _blocks(seg_all, BLOCK):
         rows = rows_all[a:b]
-        local, firsts, _ = _segments(seg_all[a:b])
+        local, firsts, _ = _segments(seg_all[a:b], places=False)
         into[rows] = pay(want[rows], rows, local, firsts, seg_all[a:b][firsts])
 
 
