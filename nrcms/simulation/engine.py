@@ -46,14 +46,22 @@ FUND_LAYERS = ("basic", "outpatient_pooling", "chronic", "family_account", "fixe
 
 
 def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
-    """num/den fen rounded half up to `quantum` fen (num ≥ 0): the integer form of round_amount."""
-    return (2 * num + quantum * den) // (2 * quantum * den) * quantum
+    """num/den fen rounded half up to `quantum` fen (num ≥ 0): the integer form of round_amount. One new
+    array, the rest in place."""
+    out = np.multiply(num, 2, dtype=I64)
+    out += quantum * den
+    out //= 2 * quantum * den
+    if quantum != 1:
+        out *= quantum
+    return out
 
 
 def _pay(num: np.ndarray, den: int, quantum: int, limit: np.ndarray) -> np.ndarray:
     """rules.rounding.pay: the raw amount num/den rounded the scheme's way, never above `limit`."""
-    amount = np.minimum(_round(np.maximum(num, 0), den, quantum), limit)
-    return np.where((num > 0) & (limit > 0), amount, 0)
+    amount = _round(np.maximum(num, 0), den, quantum)
+    np.minimum(amount, limit, out=amount)
+    amount[(num <= 0) | (limit <= 0)] = 0
+    return amount
 
 
 def _decimals(params: Parameters) -> int:
@@ -570,11 +578,15 @@ def _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, 
     if chronic_on is not None:
         known &= ~chronic_on
     num = eligible * np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
-    want = np.where(known & (num > 0) & (eligible > 0), np.minimum(_round(np.maximum(num, 0), fx.scale, q), eligible), 0)
+    known &= num > 0
+    known &= eligible > 0
+    np.maximum(num, 0, out=num)
+    want = _round(num, fx.scale, q)
+    np.minimum(want, eligible, out=want)
+    want[~known] = 0
     visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
-    if any(c >= 0 for c in visit_caps):
-        per_visit = np.array(visit_caps, I64)[level]
-        want = np.where(per_visit >= 0, np.minimum(want, np.maximum(per_visit, 0)), want)
+    if any(c >= 0 for c in visit_caps):  # no cap at a level: a cap above any amount
+        np.minimum(want, np.array([c if c >= 0 else np.iinfo(I64).max for c in visit_caps], I64)[level], out=want)
     day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
     day_table = np.array(day_caps, I64) if any(c >= 0 for c in day_caps) else None
     annual = rule.pooling.annual_cap
