@@ -200,9 +200,10 @@ def _segments(code: np.ndarray, places: bool = True) -> tuple[np.ndarray, np.nda
 
 def _grouped_cumsum(values: np.ndarray, first: np.ndarray, segment: np.ndarray) -> np.ndarray:
     """Running totals per segment (rows sorted by segment): inclusive of the row."""
-    running = np.cumsum(values)
+    running = np.cumsum(values, dtype=I64)
     offset = running[first] - values[first]
-    return running - offset[segment]
+    running -= offset[segment]
+    return running
 
 
 def _waves(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -480,12 +481,14 @@ def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: n
     """Each row's payment when a running total is capped (rows sorted by segment, `want` ≥ 0): pay =
     min(want, max(cap - paid so far, 0)), paid so far starting at the segment's `start`. Without a loop: the
     running total is min(start + cumulative want, max(cap, start))."""
-    running = start[seg] + _grouped_cumsum(want, firsts, seg)
-    capped = np.minimum(running, np.maximum(cap, start)[seg])
+    capped = _grouped_cumsum(want, firsts, seg)
+    capped += start[seg]
+    np.minimum(capped, np.maximum(cap, start)[seg], out=capped)
     earlier = np.empty_like(capped)
     earlier[1:] = capped[:-1]
     earlier[firsts] = start
-    return capped - earlier
+    capped -= earlier
+    return capped
 
 
 def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_all, total_all, eligible_all, date_all,
