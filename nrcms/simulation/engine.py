@@ -545,7 +545,8 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
             want = np.where(per_visit >= 0, np.minimum(want, np.maximum(per_visit, 0)), want)
         day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
         if any(c >= 0 for c in day_caps):
-            want = _day_capped(want, np.array(day_caps, I64)[level], date_all[vis], firsts, persons, first_date,
+            day_table = np.array([c if c >= 0 else np.iinfo(I64).max // 4 for c in day_caps], I64)
+            want = _day_capped(want, day_table[level], date_all[vis], firsts, persons, first_date,
                                start_of("outpatient_paid_today", persons))
         pooled = want
         if rule.pooling.annual_cap is not None:
@@ -591,7 +592,8 @@ def _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, 
     if any(c >= 0 for c in visit_caps):  # no cap at a level: a cap above any amount
         np.minimum(want, np.array([c if c >= 0 else np.iinfo(I64).max for c in visit_caps], I64)[level], out=want)
     day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
-    day_table = np.array(day_caps, I64) if any(c >= 0 for c in day_caps) else None
+    day_table = (np.array([c if c >= 0 else np.iinfo(I64).max // 4 for c in day_caps], I64)
+                 if any(c >= 0 for c in day_caps) else None)
     annual = rule.pooling.annual_cap
 
     def pooled(w, rows, local, firsts, persons):
@@ -617,31 +619,33 @@ def _pay_in_person_order(want, order, seg, into, pay) -> None:
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
-    """The day's pooling cap (per_day < 0: none at that level) per person and day, visit by visit: the day's
-    running total starts from zero on each new date of the person's, from the start value on the date of
-    the person's first row."""
+    """The day's pooling cap (per_day: a cap above any amount at a level without one) per person and day,
+    visit by visit: the day's running total starts from zero on each new date of the person's, from the
+    start value on the date of the person's first row. The first visit of each day at once, then the second
+    ones, and so on."""
     m = len(want)
     new = np.empty(m, bool)
     new[0] = True
     np.not_equal(day[1:], day[:-1], out=new[1:])
     new[firsts] = True
-    day_first = np.flatnonzero(new)
-    day_seg = np.cumsum(new) - 1
-    place = np.arange(m) - day_first[day_seg]
     before = np.zeros(m, I64)  # the day's pooling before the visit
-    carried = day[firsts] == first_date[persons]
-    before[firsts[carried]] = start[carried]
-    paid = np.where(per_day >= 0, np.minimum(want, np.maximum(per_day - before, 0)), want)
-    later = np.flatnonzero(place)
+    on_first_date = day[firsts] == first_date[persons]
+    before[firsts[on_first_date]] = start[on_first_date]
+    paid = np.subtract(per_day, before)
+    np.maximum(paid, 0, out=paid)
+    np.minimum(paid, want, out=paid)
+    later = np.flatnonzero(~new)
     if len(later):
-        later = later[np.argsort(place[later], kind="stable")]
-        bounds = np.searchsorted(place[later], np.arange(1, int(place.max()) + 2))
+        day_first = np.flatnonzero(new)
+        place = later - day_first[np.searchsorted(day_first, later, side="right") - 1]
+        by_place = np.argsort(place, kind="stable")
+        later, place = later[by_place], place[by_place]
+        bounds = np.searchsorted(place, np.arange(1, int(place[-1]) + 2))
         for k in range(len(bounds) - 1):
             rows = later[bounds[k]:bounds[k + 1]]
             b = before[rows - 1] + paid[rows - 1]
             before[rows] = b
-            cap = per_day[rows]
-            paid[rows] = np.where(cap >= 0, np.minimum(want[rows], np.maximum(cap - b, 0)), want[rows])
+            paid[rows] = np.minimum(want[rows], np.maximum(per_day[rows] - b, 0))
     return paid
 
 
