@@ -250,6 +250,8 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
             columns[name] = df[name].to_numpy()
         return columns[name]
 
+    col.has = columns.__contains__
+
     def start_of(name, persons):
         column = f"start_{name}"
         if column not in df.columns:
@@ -355,6 +357,12 @@ class _Results(dict):
         super().__setitem__(name, value)
 
 
+def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
+    """A column's values at some rows: from its numpy copy when one was made, else gathered by polars
+    (a column only the admissions read is never converted whole)."""
+    return col(name)[rows] if col.has(name) else df[name].gather(rows).to_numpy()
+
+
 def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
                        referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
@@ -366,7 +374,7 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     persons = adm_person[firsts]
     level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
                                               referred_all[adm])
-    continuation = col("continuation")[adm]
+    continuation = _rows(df, col, "continuation", adm)
     total, eligible = total_all[adm], eligible_all[adm]
     diag_index = None if diag_index_all is None else diag_index_all[adm]
 
@@ -409,7 +417,7 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     has_package = package >= 0
 
     raw = np.zeros(m, I64)
-    before = col("stay_eligible_before")[adm].astype(I64)
+    before = _rows(df, col, "stay_eligible_before", adm).astype(I64, copy=False) if continuation.any() else None
     table_of = {}
     for lv_index, lv in enumerate(LEVELS):
         for county in (True, False):
