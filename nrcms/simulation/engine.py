@@ -5,14 +5,19 @@ and returns the result columns, equal to the scalar engine's `settle` to the fen
 are fed to it in date order (tests/simulation/test_parity.py proves it on the engine's scenarios and on
 random samples).
 
-How it runs. Everything that does not depend on what the person was paid earlier in the year is computed
-over all rows at once: the in-policy cost, refusals, the rate change for the situation, the admission's
-ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
-fixed-fee package. What does depend on it — the annual caps, the catastrophic insurance's and the medical
-assistance's yearly deductibles, the family account, outpatient daily and yearly caps — runs in *waves*: wave
-k settles every person's k-th episode of the year at once, gathering and scattering per-person state arrays.
-The number of waves is the largest number of episodes one person has in the year (tens), not the number of
-episodes.
+How it runs. The rows are sorted once by person, date and place in the frame (a 16-bit radix sort). Whatever
+does not depend on what the person was paid earlier in the year is computed over the frame in its own order,
+moving no column: refusals, the situation's rate change, a visit's chronic-disease and pooling amounts before
+the caps (without a family account). The payable admissions are then gathered once, compactly, by person: the
+admission's ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's
+rounding, the fixed-fee package; then what depends on the year so far — the annual caps, the catastrophic
+insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — runs in *waves*:
+wave k settles every person's k-th admission of the year at once, gathering and scattering per-person state
+arrays (the number of waves is the largest number of admissions one person has, not the number of rows).
+The visits need no waves: each yearly cap (chronic disease, pooling) and the family account is a running total
+capped per person, a cumulative sum clipped at the cap; the day's pooling cap loops only over a visit's place
+within its day. Admissions and visits share no running total. Both are settled in blocks of whole persons
+(`BLOCK` rows), so a large frame's temporaries stay small, and the results are scattered back once.
 
 Money is integer fen. A rate is an integer over S = 10^k (k: the most decimal places of any rate in the
 scheme), and `_round` rounds a fraction num/den half up to a quantum of 1, 10 or 100 fen — the integer form of
@@ -41,14 +46,22 @@ FUND_LAYERS = ("basic", "outpatient_pooling", "chronic", "family_account", "fixe
 
 
 def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
-    """num/den fen rounded half up to `quantum` fen (num ≥ 0): the integer form of round_amount."""
-    return (2 * num + quantum * den) // (2 * quantum * den) * quantum
+    """num/den fen rounded half up to `quantum` fen (num ≥ 0): the integer form of round_amount. One new
+    array, the rest in place."""
+    out = np.multiply(num, 2, dtype=I64)
+    out += quantum * den
+    out //= 2 * quantum * den
+    if quantum != 1:
+        out *= quantum
+    return out
 
 
 def _pay(num: np.ndarray, den: int, quantum: int, limit: np.ndarray) -> np.ndarray:
     """rules.rounding.pay: the raw amount num/den rounded the scheme's way, never above `limit`."""
-    amount = np.minimum(_round(np.maximum(num, 0), den, quantum), limit)
-    return np.where((num > 0) & (limit > 0), amount, 0)
+    amount = _round(np.maximum(num, 0), den, quantum)
+    np.minimum(amount, limit, out=amount)
+    amount[(num <= 0) | (limit <= 0)] = 0
+    return amount
 
 
 def _decimals(params: Parameters) -> int:
@@ -86,8 +99,15 @@ class Fixed:
 
 
 def _lookup(values: list[str]) -> tuple[list[str], np.ndarray]:
-    """Distinct values and each row's index into them."""
+    """Distinct values and each row's index into them: one hashing pass into categories of this call's own
+    (a fresh category set, so the list holds only these values), else distinct values then an Enum cast."""
     series = pl.Series(values) if not isinstance(values, pl.Series) else values
+    if hasattr(pl, "Categories"):
+        coded = series.cast(pl.Categorical(pl.Categories.random()))
+        distinct = coded.dtype.categories.to_series().to_list()  # while `coded` keeps the categories alive
+        index = coded.to_physical().to_numpy()
+        if len(index) == 0 or int(index.max()) < len(distinct):
+            return distinct, index
     distinct = series.unique(maintain_order=True).to_list()
     index = series.cast(pl.Enum(distinct)).to_physical().to_numpy().astype(np.int32)
     return distinct, index
@@ -126,28 +146,90 @@ def _tiers(eligible: np.ndarray, deductible: np.ndarray, tiers: tuple[Tier, ...]
 
 
 def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """Rows by person, then date, then their place in the frame (a stable sort on one int64 key when the
-    ids and dates fit in it, else a three-key lexsort)."""
+    """Rows by person, then date, then their place in the frame. On one non-negative int64 key (person, day)
+    when the ids and dates fit in it: a least-significant-digit radix sort, 16 bits a pass (numpy's stable
+    sort of 16-bit keys is a radix sort, several times faster than its stable sort of int64); else a
+    three-key lexsort."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
     span = int(date.max()) - first_day + 1
-    if lo >= 0 and hi < (1 << 62) // span:
-        return np.argsort(person.astype(I64) * span + (date - first_day), kind="stable")
-    return np.lexsort((np.arange(n), date, person))
+    if lo < 0 or hi >= (1 << 62) // span:
+        return np.lexsort((np.arange(n), date, person))
+    key = person.astype(I64) * span + (date - first_day)
+    order = None
+    shift, top = 0, int(key.max())
+    while True:
+        digit = key >> shift if shift else key
+        if order is not None:
+            digit = digit[order]
+        step = np.argsort((digit & 0xFFFF).astype(np.uint16), kind="stable")
+        order = step if order is None else order[step]
+        shift += 16
+        if top >> shift == 0:
+            return order
 
 
-def _grouped_cumsum(values: np.ndarray, first: np.ndarray, person: np.ndarray) -> np.ndarray:
-    """Running totals per person (rows sorted by person): inclusive of the row."""
-    running = np.cumsum(values)
+BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
+
+
+def _blocks(segment: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """[a, b) ranges of about `size` rows of `segment` (sorted), never splitting a segment."""
+    m = len(segment)
+    if m <= size:
+        return [(0, m)] if m else []
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    at = np.searchsorted(starts, np.arange(size, m, size))
+    cuts = sorted({int(starts[i]) for i in at if i < len(starts)} - {0})
+    bounds = [0, *cuts, m]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _segments(code: np.ndarray, places: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Rows sorted by `code`: each row's segment number (0, 1, …), the segments' first rows and each row's
+    place in its segment (0, 1, …; None when not asked for)."""
+    m = len(code)
+    starts = np.empty(m, bool)
+    if m:
+        starts[0] = True
+        np.not_equal(code[1:], code[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    seg = np.cumsum(starts) - 1
+    return seg, first, (np.arange(m) - first[seg]) if places else None
+
+
+def _grouped_cumsum(values: np.ndarray, first: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Running totals per segment (rows sorted by segment): inclusive of the row."""
+    running = np.cumsum(values, dtype=I64)
     offset = running[first] - values[first]
-    return running - offset[person]
+    running -= offset[segment]
+    return running
+
+
+def _waves(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The wave order of rows sorted by person (rank: the row's place in its person's rows): wave k holds
+    every person's k-th row, persons in order; and the waves' bounds. On 16-bit keys (fewer than ~32,000
+    rows per person) numpy's stable sort is a radix sort."""
+    if len(rank) == 0:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64)
+    top = int(rank.max())
+    wave_order = np.argsort(rank.astype(np.int16) if top < np.iinfo(np.int16).max else rank, kind="stable")
+    counts = np.bincount(rank, minlength=top + 1)
+    bounds = np.zeros(top + 2, np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    return wave_order, bounds
 
 
 def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     """Settle every row of an episode frame under one scheme version; result columns in the frame's order
     (fen, int64; `refused` boolean). Each person's rows are settled in date order (ties: frame order), from
-    the person's start_ values (zeros when the frame has none), the same as `reference.replay_scalar`."""
+    the person's start_ values (zeros when the frame has none), the same as `reference.replay_scalar`.
+
+    The rows are sorted once (person, date, place). What needs no year-to-date is computed in the frame's
+    order without moving any column. The payable admissions and the payable visits never share a running
+    total (the day's outpatient pooling starts again on each new date of the person's, whatever the kind of
+    the row that brings it: the same as resetting on the visit's own new date), so each is gathered once,
+    compactly, and settled in its own waves over its own persons; the results are scattered back once."""
     n = df.height
     if n == 0:
         return pl.DataFrame({name: pl.Series(name, [], dtype=pl.Boolean if name == "refused" else pl.Int64)
@@ -155,73 +237,159 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     p = scheme.params
     fx = Fixed(10 ** _decimals(p))
     q = QUANTUM[p.rounding]
-    person_raw = df["person_id"].to_numpy()
-    date_raw = df["date"].to_physical().to_numpy().astype(np.int32)
-    order = replay_order(person_raw, date_raw)
+    person = df["person_id"].to_numpy()
+    date = df["date"].to_physical().to_numpy()
+    order = replay_order(person, date)
+    seg, first_sorted, _ = _segments(person[order], places=False)
+    first_row = order[first_sorted]  # each person's first row (frame index)
 
-    def col(name):
-        return df[name].to_numpy()[order]
+    columns = {}
 
-    person_sorted = person_raw[order]
-    first_flag = np.empty(n, bool)
-    first_flag[0] = True
-    np.not_equal(person_sorted[1:], person_sorted[:-1], out=first_flag[1:])
-    first = np.flatnonzero(first_flag)
-    pcode = np.cumsum(first_flag) - 1
-    rank = np.arange(n) - first[pcode]
-    date = date_raw[order]
-    inpatient = (df["kind"] == "inpatient").to_numpy()[order]
-    level = _lookup_levels(df["facility_level"])[order]
+    def col(name):  # each column converted once (a Parquet frame's columns come in chunks: a copy)
+        if name not in columns:
+            columns[name] = df[name].to_numpy()
+        return columns[name]
+
+    col.has = columns.__contains__
+
+    def start_of(name, persons):
+        column = f"start_{name}"
+        if column not in df.columns:
+            return np.zeros(len(persons), I64)
+        return col(column)[first_row[persons]].astype(I64)
+
+    # Refusals, in the frame's order (inpatient.situation, rules.interim, outpatient).
+    inpatient = (df["kind"] == "inpatient").to_numpy()
+    level = _lookup_levels(df["facility_level"])
     in_county, designated, referred = col("in_county"), col("designated"), col("referred")
-    interim, continuation, has_charges = col("interim"), col("continuation"), col("has_charges")
-    total = col("total").astype(I64)
-    eligible = col("a_eligible").astype(I64)
-    if "B" in p.catalogue.eligible_classes:
-        eligible = eligible + col("b_eligible")
-    diag_distinct, diag_index = _lookup(df["diagnosis_code"])
-    diag_index = diag_index[order]
-    cat_distinct, cat_index = _lookup(df["categories"])
-    cat_index = cat_index[order]
-    cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
-
-    # Refusals and the situation's rate change (inpatient.situation, rules.interim, outpatient).
     rule = p.inpatient
-    refused = ~has_charges.copy()
-    change = np.zeros(n, I64)
     ref_in = np.zeros(n, bool)
     if rule.non_designated.refuse:
         ref_in |= ~designated
-    change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
     out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
-    ref_in |= ~in_county & np.where(referred, out_ref.refuse, out_unref.refuse)
-    change += np.where(~in_county, np.where(referred, fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change)), 0)
+    if out_ref.refuse or out_unref.refuse:
+        ref_in |= ~in_county & np.where(referred, out_ref.refuse, out_unref.refuse)
     if rule.in_county_unreferred:
         adj_refuse = np.array([rule.in_county_unreferred[lv].refuse if lv in rule.in_county_unreferred else False
                                for lv in LEVELS])
-        adj_change = np.array([fx.rate(rule.in_county_unreferred[lv].rate_change) if lv in rule.in_county_unreferred
-                               else 0 for lv in LEVELS], I64)
-        here = in_county & ~referred
-        ref_in |= here & adj_refuse[level]
-        change += np.where(here, adj_change[level], 0)
+        if adj_refuse.any():
+            ref_in |= in_county & ~referred & adj_refuse[level]
+    interim = col("interim")
     if interim.any():
-        days = (df["date"].to_physical().to_numpy() - df["admission_date"].to_physical().to_numpy())[order]
+        days = date.astype(I64) - df["admission_date"].to_physical().to_numpy()
         ref_in |= interim & (True if rule.interim is None else days < rule.interim.min_days)
     out = p.outpatient
     if out is None:
-        ref_out = np.ones(n, bool)
+        ref_out = True
     elif out.in_county_only:
         ref_out = ~in_county | ~designated
     else:
-        ref_out = np.zeros(n, bool)
-    refused |= np.where(inpatient, ref_in, ref_out)
+        ref_out = False
+    refused = ~col("has_charges") | np.where(inpatient, ref_in, ref_out)
     ok_in = inpatient & ~refused
     ok_out = ~inpatient & ~refused
+    total_all = col("total").astype(I64, copy=False)
+    eligible_all = col("a_eligible").astype(I64, copy=False)
+    if "B" in p.catalogue.eligible_classes:
+        eligible_all = eligible_all + col("b_eligible")
+    diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
+    if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
+        diag_distinct, diag_index = _lookup(df["diagnosis_code"])
+
+    res = _Results(n)
+    res["eligible"] = np.where(refused, 0, eligible_all)
+
+    # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
+    # allocator instead of fresh pages from the system for every temporary of a large frame).
+    adm_sorted = ok_in[order]
+    adm, adm_seg = order[adm_sorted], seg[adm_sorted]  # the payable admissions, by person then date
+    for a, b in _blocks(adm_seg, BLOCK):
+        _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
+                           referred, total_all, eligible_all, diag_distinct, diag_index, res)
+    first_date = date[first_row]
+    if out is not None and out.mode == "pooling":
+        _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible_all, date,
+                              diag_distinct, diag_index, res)
+    elif out is not None:
+        vis_sorted = ok_out[order]
+        vis, vis_seg = order[vis_sorted], seg[vis_sorted]
+        for a, b in _blocks(vis_seg, BLOCK):
+            _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all,
+                           eligible_all, date, diag_distinct, diag_index, res)
+
+    fund = None
+    for name in FUND_LAYERS:
+        if name in res.written:
+            fund = res[name].copy() if fund is None else np.add(fund, res[name], out=fund)
+    res["fund_total"] = fund if fund is not None else res.zero
+    self_pay = np.subtract(total_all, res["fund_total"])
+    if "facility_borne" in res.written:
+        self_pay -= res["facility_borne"]
+    res["self_pay"] = self_pay
+    columns = {"refused": pl.Series("refused", refused)}
+    for name in RESULTS[1:]:
+        columns[name] = pl.Series(name, res[name])
+    return pl.DataFrame(columns)
+
+
+class _Results(dict):
+    """The result columns (frame order), each a zero column until a layer first writes to it; the columns no
+    row writes share one zero array (no memory touched for a layer the scheme does not have)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+        self.written = set()
+        self.zero = np.zeros(n, I64)
+
+    def __missing__(self, name):
+        return self.zero
+
+    def column(self, name: str) -> np.ndarray:
+        """The column to write into."""
+        if name not in self.written:
+            self[name] = np.zeros(self.n, I64)
+            self.written.add(name)
+        return dict.__getitem__(self, name)
+
+    def __setitem__(self, name, value):
+        self.written.add(name)
+        super().__setitem__(name, value)
+
+
+def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
+    """A column's values at some rows: from its numpy copy when one was made, else gathered by polars
+    (a column only the admissions read is never converted whole)."""
+    return col(name)[rows] if col.has(name) else df[name].gather(rows).to_numpy()
+
+
+def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
+                       referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
+    """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
+    the ordinal in the year, the deductible, the tiers, the package, then the waves of the layers that
+    depend on the year so far; results scattered into `res` (frame order)."""
+    rule = p.inpatient
+    m = len(adm)
+    local, firsts, rank = _segments(adm_person)
+    persons = adm_person[firsts]
+    level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
+                                              referred_all[adm])
+    continuation = _rows(df, col, "continuation", adm)
+    total, eligible = total_all[adm], eligible_all[adm]
+    diag_index = None if diag_index_all is None else diag_index_all[adm]
+
+    change = np.zeros(m, I64)
+    change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
+    out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
+    change += np.where(~in_county, np.where(referred, fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change)), 0)
+    if rule.in_county_unreferred:
+        adj_change = np.array([fx.rate(rule.in_county_unreferred[lv].rate_change) if lv in rule.in_county_unreferred
+                               else 0 for lv in LEVELS], I64)
+        change += np.where(in_county & ~referred, adj_change[level], 0)
 
     # The admission's ordinal in the year, the deductible, the tiers, the scheme's rounding.
-    start = {name: (col(f"start_{name}").astype(I64)[first] if f"start_{name}" in df.columns
-                    else np.zeros(len(first), I64)) for name in START_FIELDS}
-    counts = (ok_in & ~continuation).astype(I64)
-    ordinal = start["admissions"][pcode] + _grouped_cumsum(counts, first, pcode)
+    counts = (~continuation).astype(I64)
+    ordinal = start_of("admissions", persons)[local] + _grouped_cumsum(counts, firsts, local)
     ded = rule.deductible
     by_level = np.array([fx.fen(ded.by_level.get(lv, ded.default)) for lv in LEVELS], I64)
     base_ded = by_level[level]
@@ -238,109 +406,271 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         later = np.where(fixed_later >= 0, fixed_later, later)
     stay_ded = np.where(ordinal > 1, later, base_ded)
 
-    package = np.full(n, -1, np.int32)
+    package = np.full(m, -1, np.int32)
     packages = rule.fixed_fee_packages
     if packages:
-        can = ok_in & in_county & designated & ~continuation
+        can = in_county & designated & ~continuation
         for k in range(len(packages) - 1, -1, -1):  # the first listed wins: assign in reverse
             pk = packages[k]
             at_level = np.isin(level, [LEVELS.index(lv) for lv in pk.levels])
             package = np.where(can & at_level & _matches(diag_distinct, diag_index, pk.diagnoses), k, package)
     has_package = package >= 0
 
-    raw = np.zeros(n, I64)
-    before = col("stay_eligible_before").astype(I64)
+    raw = np.zeros(m, I64)
+    before = _rows(df, col, "stay_eligible_before", adm).astype(I64, copy=False) if continuation.any() else None
     table_of = {}
     for lv_index, lv in enumerate(LEVELS):
         for county in (True, False):
             table_of.setdefault(rule.tiers.for_episode(lv, county), []).append((lv_index, county))
     for tiers, places in table_of.items():
-        where = np.zeros(n, bool)
-        for lv_index, county in places:
-            where |= (level == lv_index) & (in_county == county)
-        where &= ok_in & ~has_package
+        if len(table_of) == 1:
+            where = ~has_package
+        else:
+            where = np.zeros(m, bool)
+            for lv_index, county in places:
+                where |= (level == lv_index) & (in_county == county)
+            where &= ~has_package
         if not where.any():
             continue
-        e, d, c = eligible[where], stay_ded[where], change[where]
-        whole = _tiers(e + before[where], d, tiers, p.tier_convention, c, fx)
-        earlier = _tiers(before[where], d, tiers, p.tier_convention, c, fx)
-        first_part = _tiers(e, d, tiers, p.tier_convention, c, fx)
-        raw[where] = np.where(continuation[where], whole - earlier, first_part)
-    deductible = np.where(ok_in & ~has_package & ~continuation, stay_ded, 0)
-    before_cap = np.where(ok_in & ~has_package, _pay(raw, 1, q, eligible - deductible), 0)
-    cap = np.full(n, fx.fen(rule.annual_cap), I64)
+        e, d, c, cont = eligible[where], stay_ded[where], change[where], continuation[where]
+        part = _tiers(e, d, tiers, p.tier_convention, c, fx)
+        if cont.any():
+            b = before[where]
+            whole = _tiers(e + b, d, tiers, p.tier_convention, c, fx)
+            earlier = _tiers(b, d, tiers, p.tier_convention, c, fx)
+            part = np.where(cont, whole - earlier, part)
+        raw[where] = part
+    deductible = np.where(~has_package & ~continuation, stay_ded, 0)
+    before_cap = np.where(~has_package, _pay(raw, 1, q, eligible - deductible), 0)
+    cap = np.full(m, fx.fen(rule.annual_cap), I64)
     if rule.annual_cap_non_designated is not None:
         cap = np.where(~designated, fx.fen(rule.annual_cap_non_designated), cap)
 
     # Per-row inputs of the layers that depend on the year so far.
-    subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) & ok_in for s in rule.subsidies]
-    assist_cat = np.full(n, -1, np.int32)
-    if p.assistance is not None:
-        names = list(p.assistance.categories)
-        table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
-        assist_cat = table[cat_index]
-    safety_on = np.zeros(n, bool)
-    if p.safety_net is not None:
-        table = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])
-        safety_on = table[cat_index]
-    chronic_on = np.zeros(n, bool)
-    if out is not None and out.chronic is not None:
-        chronic_on = _matches(diag_distinct, diag_index, out.chronic.diagnoses) & ok_out
-        if out.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
-            chronic_on &= col("chronic_certified")
+    subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) for s in rule.subsidies]
+    assist_cat = safety_on = None
+    if p.assistance is not None or p.safety_net is not None:
+        cat_distinct, cat_index = _lookup(df["categories"].gather(adm))
+        cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
+        if p.assistance is not None:
+            names = list(p.assistance.categories)
+            table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
+            assist_cat = table[cat_index]
+        if p.safety_net is not None:
+            safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
-    # Wave order: rank, then [payable admissions | payable visits | refused], then person.
-    group = np.where(ok_in, 0, np.where(ok_out, 1, 2))
-    key = rank * 3 + group
-    # rows are already by person: the stable sort keeps that order; on 16-bit keys (fewer than ~10,000
-    # episodes per person) numpy's stable sort is a radix sort, several times faster than on int64
-    narrow = key.astype(np.int16) if key.max() < np.iinfo(np.int16).max else key
-    wave_order = np.argsort(narrow, kind="stable")
-    key = key[wave_order]
-    waves = int(rank.max()) + 1
-    bounds = np.searchsorted(key, np.arange(waves * 3 + 1))
+    wave_order, bounds = _waves(rank)
 
     def w(a):
-        return a[wave_order]
+        return None if a is None else a[wave_order]
 
     W = {name: w(a) for name, a in dict(
-        pcode=pcode, date=date, total=total, eligible=eligible, before_cap=before_cap, cap=cap, package=package,
-        level=level, assist_cat=assist_cat, safety_on=safety_on, chronic_on=chronic_on).items()}
-    W["subsidy_match"] = [w(m) for m in subsidy_match]
+        pcode=local, total=total, eligible=eligible, before_cap=before_cap, cap=cap, package=package,
+        assist_cat=assist_cat, safety_on=safety_on).items()}
+    W["subsidy_match"] = [w(x) for x in subsidy_match]
+    state = {name: start_of(name, persons) for name in START_FIELDS}
+    out = {name: np.zeros(m, I64) for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic",
+                                               "assistance", "safety_net")}
+    out["eligible"] = W["eligible"].copy()
+    for k in range(len(bounds) - 1):
+        _admissions(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out, packages, rule)
 
-    state = {name: start[name].copy() for name in START_FIELDS}
-    today = date[first].copy()
-    res = {name: np.zeros(n, I64) for name in RESULTS if name != "refused"}
-    res["deductible"] = w(deductible)
-    res["basic_before_cap"] = W["before_cap"]
-    res["eligible"] = np.where(w(refused), 0, W["eligible"])
+    where = adm[wave_order]
+    res.column("deductible")[where] = deductible[wave_order]
+    res.column("basic_before_cap")[where] = before_cap[wave_order]
+    if packages:
+        res.column("eligible")[where] = out["eligible"]
+    for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net"):
+        if out[name].any():
+            res.column(name)[where] = out[name]
 
-    for k in range(waves):
-        lo, hi = bounds[3 * k], bounds[3 * k + 3]
-        pc = W["pcode"][lo:hi]
-        day = W["date"][lo:hi]
-        same = today[pc] == day
-        state["outpatient_paid_today"][pc] = np.where(same, state["outpatient_paid_today"][pc], 0)
-        today[pc] = day
-        a, b = bounds[3 * k], bounds[3 * k + 1]
-        if b > a:
-            _admissions(slice(a, b), W, p, fx, q, state, res, packages, rule)
-        a, b = bounds[3 * k + 1], bounds[3 * k + 2]
-        if b > a:
-            _visits(slice(a, b), W, p, fx, q, state, res)
 
-    res["fund_total"] = sum(res[name] for name in FUND_LAYERS)
-    res["self_pay"] = W["total"] - res["fund_total"] - res["facility_borne"]
-    back = np.empty(n, np.int64)
-    back[order[wave_order]] = np.arange(n)
-    columns = {"refused": pl.Series("refused", w(refused)[back])}
-    for name in RESULTS[1:]:
-        columns[name] = pl.Series(name, res[name][back])
-    return pl.DataFrame(columns)
+def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Each row's payment when a running total is capped (rows sorted by segment, `want` ≥ 0): pay =
+    min(want, max(cap - paid so far, 0)), paid so far starting at the segment's `start`. Without a loop: the
+    running total is min(start + cumulative want, max(cap, start))."""
+    capped = _grouped_cumsum(want, firsts, seg)
+    capped += start[seg]
+    np.minimum(capped, np.maximum(cap, start)[seg], out=capped)
+    earlier = np.empty_like(capped)
+    earlier[1:] = capped[:-1]
+    earlier[firsts] = start
+    capped -= earlier
+    return capped
+
+
+def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_all, total_all, eligible_all, date_all,
+                   diag_distinct, diag_index_all, res) -> None:
+    """The payable visits (frame indices `vis`, by person then date): chronic disease, the family account,
+    outpatient pooling, in the order `outpatient.settle` applies them; results scattered into `res`.
+
+    No waves: each yearly cap (chronic, pooling) and the family account is a running total capped per
+    person (`_capped`). The day's pooling cap is applied first, per person and day, then the year's: the same
+    as applying both at each visit, since until the year's cap binds every visit is paid what the day's cap
+    allows and after it binds nothing is. Only the day's cap loops, over the visits' places in their day
+    (rarely more than a few)."""
+    rule = p.outpatient
+    local, firsts, _ = _segments(vis_person, places=False)
+    persons = vis_person[firsts]
+    total, eligible = total_all[vis], eligible_all[vis]
+    left_policy, left_total = eligible, total
+    if rule.chronic is not None:
+        chronic_on = _matches(diag_distinct, diag_index_all[vis], rule.chronic.diagnoses)
+        if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
+            chronic_on &= col("chronic_certified")[vis]
+        if chronic_on.any():
+            num = left_policy * fx.rate(rule.chronic.rate)
+            want = np.where(chronic_on & (num > 0) & (left_policy > 0),
+                            np.minimum(_round(np.maximum(num, 0), fx.scale, q), left_policy), 0)
+            chronic = _capped(want, fx.fen(rule.chronic.annual_cap), start_of("chronic_paid", persons), local, firsts)
+            left_policy = left_policy - chronic
+            left_total = left_total - chronic
+            res.column("chronic")[vis] = chronic
+        else:
+            chronic_on = None
+    else:
+        chronic_on = None
+    if rule.mode != "pooling":
+        base = left_policy if rule.family_account_pays == "in_policy_cost" else left_total
+        balance = np.maximum(start_of("family_account_balance", persons), 0)
+        family = _capped(base, balance, np.zeros(len(persons), I64), local, firsts)
+        left_policy = left_policy - np.minimum(family, left_policy)
+        left_total = left_total - family
+        res.column("family_account")[vis] = family
+    if rule.mode != "family_account":
+        level = level_all[vis]
+        terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
+        known = np.array([t is not None for t in terms])[level]
+        if chronic_on is not None:
+            known &= ~chronic_on
+        rate = np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
+        num = left_policy * rate
+        want = np.where(known & (num > 0) & (left_policy > 0), np.minimum(_round(np.maximum(num, 0), fx.scale, q),
+                                                                          left_policy), 0)
+        visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
+        if any(c >= 0 for c in visit_caps):
+            per_visit = np.array(visit_caps, I64)[level]
+            want = np.where(per_visit >= 0, np.minimum(want, np.maximum(per_visit, 0)), want)
+        day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
+        if any(c >= 0 for c in day_caps):
+            day_table = np.array([c if c >= 0 else np.iinfo(I64).max // 4 for c in day_caps], I64)
+            want = _day_capped(want, day_table[level], date_all[vis], firsts, persons, first_date,
+                               start_of("outpatient_paid_today", persons))
+        pooled = want
+        if rule.pooling.annual_cap is not None:
+            pooled = _capped(want, fx.fen(rule.pooling.annual_cap), start_of("outpatient_pooling_paid", persons),
+                             local, firsts)
+        res.column("outpatient_pooling")[vis] = pooled
+
+
+def _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible, date,
+                          diag_distinct, diag_index, res) -> None:
+    """The payable visits of a scheme without a family account. A visit's chronic-disease amount and its
+    pooling amount before the caps need nothing of the year so far (a chronic visit gets no pooling, so a
+    pooled visit's in-policy cost is whole): both are computed over the frame in its own order. Only the
+    visits with something to pay are then taken in person order, for the running caps (`_capped`,
+    `_day_capped`), and their payments scattered back: a visit paying nothing changes no running total."""
+    rule = p.outpatient
+    chronic_on = None
+    if rule.chronic is not None:
+        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses) & ok_out
+        if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
+            chronic_on &= col("chronic_certified")
+        if chronic_on.any():
+            num = eligible * fx.rate(rule.chronic.rate)
+            want = np.where(chronic_on & (num > 0) & (eligible > 0),
+                            np.minimum(_round(np.maximum(num, 0), fx.scale, q), eligible), 0)
+            cap = fx.fen(rule.chronic.annual_cap)
+            _pay_in_person_order(want, order, seg, res.column("chronic"), lambda w, rows, local, firsts, persons:
+                                 _capped(w, cap, start_of("chronic_paid", persons), local, firsts))
+        else:
+            chronic_on = None
+    terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
+    known = np.array([t is not None for t in terms])[level] & ok_out
+    if chronic_on is not None:
+        known &= ~chronic_on
+    num = eligible * np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
+    known &= num > 0
+    known &= eligible > 0
+    np.maximum(num, 0, out=num)
+    want = _round(num, fx.scale, q)
+    np.minimum(want, eligible, out=want)
+    want[~known] = 0
+    visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
+    if any(c >= 0 for c in visit_caps):  # no cap at a level: a cap above any amount
+        np.minimum(want, np.array([c if c >= 0 else np.iinfo(I64).max for c in visit_caps], I64)[level], out=want)
+    day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
+    day_table = (np.array([c if c >= 0 else np.iinfo(I64).max // 4 for c in day_caps], I64)
+                 if any(c >= 0 for c in day_caps) else None)
+    annual = rule.pooling.annual_cap
+
+    def pooled(w, rows, local, firsts, persons):
+        if day_table is not None:
+            w = _day_capped(w, day_table[level[rows]], date[rows], firsts, persons, first_date,
+                            start_of("outpatient_paid_today", persons))
+        if annual is not None:
+            w = _capped(w, fx.fen(annual), start_of("outpatient_pooling_paid", persons), local, firsts)
+        return w
+
+    _pay_in_person_order(want, order, seg, res.column("outpatient_pooling"), pooled)
+
+
+def _pay_in_person_order(want, order, seg, into, pay) -> None:
+    """The rows with `want` > 0 in person order, in blocks of whole persons: into[rows] = pay(want[rows],
+    rows, each row's person within the block, the block's persons' first rows, their person numbers)."""
+    sel = (want > 0)[order]
+    rows_all, seg_all = order[sel], seg[sel]
+    for a, b in _blocks(seg_all, BLOCK):
+        rows = rows_all[a:b]
+        local, firsts, _ = _segments(seg_all[a:b], places=False)
+        into[rows] = pay(want[rows], rows, local, firsts, seg_all[a:b][firsts])
+
+
+def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
+    """The day's pooling cap (per_day: a cap above any amount at a level without one) per person and day,
+    visit by visit: the day's running total starts from zero on each new date of the person's, from the
+    start value on the date of the person's first row. The first visit of each day at once, then the second
+    ones, and so on."""
+    m = len(want)
+    new = np.empty(m, bool)
+    new[0] = True
+    np.not_equal(day[1:], day[:-1], out=new[1:])
+    new[firsts] = True
+    before = np.zeros(m, I64)  # the day's pooling before the visit
+    on_first_date = day[firsts] == first_date[persons]
+    before[firsts[on_first_date]] = start[on_first_date]
+    paid = np.subtract(per_day, before)
+    np.maximum(paid, 0, out=paid)
+    np.minimum(paid, want, out=paid)
+    later = np.flatnonzero(~new)
+    if len(later):
+        day_first = np.flatnonzero(new)
+        place = later - day_first[np.searchsorted(day_first, later, side="right") - 1]
+        by_place = np.argsort(place, kind="stable")
+        later, place = later[by_place], place[by_place]
+        bounds = np.searchsorted(place, np.arange(1, int(place[-1]) + 2))
+        for k in range(len(bounds) - 1):
+            rows = later[bounds[k]:bounds[k + 1]]
+            b = before[rows - 1] + paid[rows - 1]
+            before[rows] = b
+            paid[rows] = np.minimum(want[rows], np.maximum(per_day[rows] - b, 0))
+    return paid
+
+
+_LEVEL_BY_LENGTH = np.full(max(len(lv) for lv in LEVELS) + 1, -1, np.int32)
+for _index in range(len(LEVELS) - 1, -1, -1):  # township and province share a length: township here
+    _LEVEL_BY_LENGTH[len(LEVELS[_index])] = _index
 
 
 def _lookup_levels(series: pl.Series) -> np.ndarray:
-    return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)
+    """Each row's index into LEVELS. A checked frame holds only those five words, which their byte lengths
+    tell apart but for township and province (both 8): a length and one comparison, no hashing."""
+    length = series.str.len_bytes().to_numpy()
+    if length.max() >= len(_LEVEL_BY_LENGTH) or (_LEVEL_BY_LENGTH[length] < 0).any():
+        return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)  # names the bad value
+    level = _LEVEL_BY_LENGTH[length]
+    level[(series == "province").to_numpy()] = LEVELS.index("province")
+    return level
 
 
 def _admissions(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, res: dict, packages, rule) -> None:
@@ -450,50 +780,3 @@ def _admissions(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict
     res["catastrophic"][s] = catastrophic
     res["assistance"][s] = assistance
     res["safety_net"][s] = safety
-
-
-def _visits(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, res: dict) -> None:
-    """One wave's payable visits: chronic disease, the family account, outpatient pooling."""
-    rule = p.outpatient
-    pc = W["pcode"][s]
-    total, eligible = W["total"][s], W["eligible"][s]
-    left_policy, left_total = eligible, total
-    chronic = np.zeros_like(total)
-    chronic_on = W["chronic_on"][s]
-    if rule.chronic is not None and chronic_on.any():
-        room = np.maximum(fx.fen(rule.chronic.annual_cap) - state["chronic_paid"][pc], 0)
-        chronic = np.where(chronic_on, _pay(left_policy * fx.rate(rule.chronic.rate), fx.scale, q,
-                                            np.minimum(room, left_policy)), 0)
-        left_policy = left_policy - chronic
-        left_total = left_total - chronic
-    family = np.zeros_like(total)
-    if rule.mode != "pooling":
-        base = left_policy if rule.family_account_pays == "in_policy_cost" else left_total
-        family = np.minimum(base, np.maximum(state["family_account_balance"][pc], 0))
-        left_policy = left_policy - np.minimum(family, left_policy)
-        left_total = left_total - family
-    pooled = np.zeros_like(total)
-    if rule.mode != "family_account":
-        level = W["level"][s]
-        terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
-        known = np.array([t is not None for t in terms])[level]
-        big = np.iinfo(I64).max // 4
-        rate = np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
-        per_visit = np.array([fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else big
-                              for t in terms], I64)[level]
-        per_day = np.array([fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms], I64)[level]
-        limit = np.minimum(left_policy, per_visit)
-        day_room = np.maximum(per_day - state["outpatient_paid_today"][pc], 0)
-        limit = np.where(per_day >= 0, np.minimum(limit, day_room), limit)
-        if rule.pooling.annual_cap is not None:
-            year_room = np.maximum(fx.fen(rule.pooling.annual_cap) - state["outpatient_pooling_paid"][pc], 0)
-            limit = np.minimum(limit, year_room)
-        pooled = np.where(known & ~chronic_on & (left_policy > 0),
-                          _pay(left_policy * rate, fx.scale, q, limit), 0)
-    state["outpatient_pooling_paid"][pc] += pooled
-    state["outpatient_paid_today"][pc] += pooled
-    state["chronic_paid"][pc] += chronic
-    state["family_account_balance"][pc] -= family
-    res["outpatient_pooling"][s] = pooled
-    res["chronic"][s] = chronic
-    res["family_account"][s] = family
