@@ -24,6 +24,7 @@ from nrcms.registry.models import (
     Person,
     PersonStatus,
 )
+from nrcms.stats import facts
 
 from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus
 from .referral import referral_check
@@ -471,6 +472,7 @@ def episode_referral_attach(*, actor: User, episode: Episode, referral_number: s
         return episode
     episode.referral = referral
     episode.save(update_fields=["referral"])
+    facts.refresh_episode(episode.pk)  # a reversed settlement of the episode counts as referred from now on
     audit_record(actor=actor, action="episode.referral_attach", obj=episode, facility_code=facility.code,
                  region_code=episode.household.region.code, before={"referral": before},
                  after={"referral": referral.number, "serial": episode.serial})

@@ -38,6 +38,7 @@ from nrcms.facilities.models import CatalogueItem, Facility
 from nrcms.funding import ledger
 from nrcms.policy import Settlement as EngineSettlement
 from nrcms.registry.models import EnrollmentStatus, Person
+from nrcms.stats import facts
 
 from .issued import holder_particulars
 from .models import (
@@ -302,6 +303,7 @@ def manual_claim_settle(*, actor: User, claim: ManualClaim) -> tuple[ManualClaim
     episode.status = EpisodeStatus.SETTLED
     episode.save(update_fields=["status"])
     ledger.manual_claim_post(claim=claim, actor=actor)
+    facts.add(claim_ids=[claim.pk])  # the statistics' row of the payment, in this transaction
     audit_record(actor=actor, action="manual_claim.settle", obj=claim, region_code=episode.household.region.code,
                  facility_code=episode.facility.code,
                  after={"scheme_version": result.scheme_version, "total_cost": result.total_cost,
@@ -339,6 +341,7 @@ def manual_claim_reverse(*, actor: User, claim: ManualClaim, reason: str) -> Man
         setattr(row, name, getattr(row, name) - (int(delta) if name == "admissions" else delta))
     row.save()
     ledger.manual_claim_post(claim=claim, actor=actor, reversal=True)
+    facts.add(claim_ids=[claim.pk])  # the payment's fact and the reversal's
     return claim
 
 

@@ -33,6 +33,7 @@ from nrcms.policy import Settlement as EngineSettlement
 from nrcms.registry.models import PersonCategory
 from nrcms.registry.people import sequence_take
 from nrcms.schemes.selectors import desk_scheme, settings_scheme
+from nrcms.stats import facts
 
 from .issued import holder_particulars, year_totals
 from .models import (
@@ -278,6 +279,7 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     episode.save(update_fields=["status"])
     # late: the entry adds to the ledger's day summary, a row every settlement of the day locks until it commits
     ledger.settlement_post(settlement=settlement, actor=actor, created_here=True)
+    facts.add(settlement_ids=[settlement.pk])  # the statistics' row of it, in this transaction
     # Last, right before the commit: the audit chain head is one row every writer locks until it commits.
     audit_record(actor=actor, action="settlement.settle", obj=settlement, facility_code=episode.facility.code,
                  region_code=episode.household.region.code,
@@ -317,6 +319,7 @@ def settlement_reverse(*, actor: User, settlement: Settlement, reason: str) -> S
     episode.status = EpisodeStatus.DISCHARGED if episode.discharge_date else EpisodeStatus.ADMITTED
     episode.save(update_fields=["status"])
     ledger.settlement_post(settlement=reversal, actor=actor, created_here=True)  # late, as in settlement_settle
+    facts.add(settlement_ids=[reversal.pk])
     audit_record(actor=actor, action="settlement.reverse", obj=settlement, reason=reason,
                  facility_code=episode.facility.code, region_code=episode.household.region.code,
                  before={"status": "active", "fund_total": settlement.fund_total},

@@ -38,6 +38,7 @@ from nrcms.claims.settlement import settlement_reverse, settlement_settle
 from nrcms.core.errors import NrcmsError
 from nrcms.facilities.models import CatalogueItem
 from nrcms.registry.models import Category, Enrollment, EnrollmentStatus, PersonCategory, PersonStatus
+from nrcms.stats import facts
 
 log = logging.getLogger(__name__)
 SEED = 20261124
@@ -351,6 +352,7 @@ def _stamp(episode: Episode) -> None:
         at = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz) + dt.timedelta(minutes=minute + 20 * n)
         Settlement.objects.filter(pk=settlement.pk).update(settled_at=at)
         redate_entries(Q(source_type="claims.settlement", source_id=str(settlement.pk)), day)
+        facts.add(settlement_ids=[settlement.pk])  # the statistics' row on its new day
 
 
 def _upload(desk: User, episode: Episode, lines: list[ChargeInput]) -> None:

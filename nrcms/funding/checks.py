@@ -42,6 +42,7 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
     if contributions != posted_net:
         report.problems.append(f"个人缴费收据合计 {contributions} 与基金专户入账 {posted_net} 不符")
     _check_summary(report)
+    _check_facts(report)
     _check_settlements(report)
     _check_disbursements(report)
     _check_refunds_and_advances(report)
@@ -59,6 +60,18 @@ def _check_summary(report: BooksReport) -> None:
                                + "；".join(shown))
     else:
         report.facts.append("记账分录按日汇总与分录行逐日相符")
+
+
+def _check_facts(report: BooksReport) -> None:
+    """The settlement facts the statistics read (stats/facts.py) equal the settlements and manual claims."""
+    from nrcms.stats import facts
+
+    count, shown = facts.differences()
+    if count:
+        report.problems.append(f"结算事实表有 {count} 处与结算记录不符（可运行 nrcms stats rebuild-summaries 重算）："
+                               + "；".join(shown))
+    else:
+        report.facts.append("结算事实表与结算记录逐条相符")
 
 
 def _check_year(report: BooksReport, year: int) -> None:

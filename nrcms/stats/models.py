@@ -37,3 +37,54 @@ class FundPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_year} 年度基金支出计划"
+
+
+class FactSource(models.TextChoices):
+    DESK = "desk", "即时结报（含冲正行）"
+    PAID = "paid", "手工报销支付"
+    REVERSED = "reversed", "手工报销冲正"
+
+
+class SettlementFact(models.Model):
+    """One row per settlement row the statistics count (nrcms/stats/facts.py): a desk settlement or desk
+    reversal, a manual claim's payment and a manual claim's reversal, on the local day it counts on, with the
+    sign it counts with and its amounts already signed, in whole fen. Narrow and without joins to the household
+    and region, so that every county statistic is a scan of these rows. Written by the same writers as the rows
+    it mirrors, in the same transaction; `nrcms stats rebuild-summaries` recomputes it and the books check
+    compares it with the raw rows."""
+
+    source = models.CharField("来源", max_length=8, choices=FactSource.choices)
+    row_id = models.BigIntegerField("结算单或报销单编号（内部）")
+    day = models.DateField("计入日期")
+    sign = models.SmallIntegerField("人次符号")
+    episode_id = models.BigIntegerField("就诊（内部编号）")
+    person_id = models.BigIntegerField("参合人（内部编号）")
+    region_code = models.CharField("家庭所在行政区划代码", max_length=12)
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="医疗机构", db_constraint=False)
+    episode_kind = models.CharField("就诊类别", max_length=12)
+    referred = models.BooleanField("转诊", default=False)
+    total_cost_fen = models.BigIntegerField("总费用（分）")
+    eligible_cost_fen = models.BigIntegerField("可报费用（分）")
+    basic_fen = models.BigIntegerField("基本医疗补偿（分）")
+    fixed_fee_fen = models.BigIntegerField("定额补偿（分）")
+    subsidy_fen = models.BigIntegerField("补助（分）")
+    family_account_fen = models.BigIntegerField("家庭账户（分）")
+    catastrophic_fen = models.BigIntegerField("大病保险（分）")
+    assistance_fen = models.BigIntegerField("医疗救助（分）")
+    safety_net_fen = models.BigIntegerField("兜底保障（分）")
+    fund_total_fen = models.BigIntegerField("各项补偿合计（分）")
+    self_pay_fen = models.BigIntegerField("个人自付（分）")
+    facility_borne_fen = models.BigIntegerField("医疗机构承担（分）")
+    pooled_fen = models.BigIntegerField("统筹基金补偿（分）")
+
+    class Meta:
+        verbose_name = "结算事实"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["source", "row_id"], name="settlement_fact_key")]
+        indexes = [models.Index(fields=["day"], name="settlement_fact_day"),
+                   models.Index(fields=["region_code", "day"], name="settlement_fact_region_day"),
+                   models.Index(fields=["episode_id"], name="settlement_fact_episode")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.row_id} {self.day}"

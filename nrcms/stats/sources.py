@@ -21,6 +21,7 @@ from django.utils import timezone
 from nrcms.claims.models import ManualClaim, ManualClaimStatus, Settlement, SettlementKind
 from nrcms.core.money import ZERO
 from nrcms.funding.ledger import fen_sum
+from nrcms.funding.summary import from_fen
 from nrcms.registry.models import PersonCategory
 
 from .scope import Scope
@@ -151,8 +152,121 @@ def _totals(row: dict, sign: int) -> Totals:
     return t
 
 
+class Untranslatable(Exception):
+    """A filter or key the settlement facts cannot answer (it needs a join they do not carry)."""
+
+
+# the paths on Settlement/ManualClaim the facts answer, as their own columns (facility: a join to the small table)
+_PATHS = {"episode__kind": "episode_kind", "episode__household__region__code": "region_code",
+          "episode__person_id": "person_id", "episode__person": "person_id", "episode_id": "episode_id"}
+_LOOKUPS = ("", "exact", "in", "isnull", "startswith", "gt", "gte", "lt", "lte", "range")
+_FACILITY = ("id", "code", "level", "in_county")
+
+
+def _fact_path(path: str) -> tuple[str, bool]:
+    """(the facts' lookup for a lookup on the raw rows, whether its value is an amount to turn into fen)."""
+    if path.startswith("episode__facility__"):
+        name, _, lookup = path[len("episode__facility__"):].partition("__")
+        if name in _FACILITY and lookup in _LOOKUPS:
+            return "facility__" + path[len("episode__facility__"):], False
+    for raw, fact in _PATHS.items():
+        if (path == raw or path.startswith(raw + "__")) and path[len(raw) + 2:] in _LOOKUPS:
+            return fact + path[len(raw):], False
+    name, _, lookup = path.partition("__")
+    if name in AMOUNTS and lookup in _LOOKUPS:
+        return f"{name}_fen" + (f"__{lookup}" if lookup else ""), True
+    raise Untranslatable(path)
+
+
+def _fact_q(q: Q) -> Q:
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            out.children.append(_fact_q(child))
+            continue
+        if not isinstance(child, tuple):  # an Exists or other expression: a join the facts do not carry
+            raise Untranslatable(repr(child))
+        path, value = child
+        if hasattr(value, "resolve_expression"):
+            raise Untranslatable(path)
+        fact, amount = _fact_path(path)
+        if amount:
+            if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or path.endswith(("__in", "__range")):
+                raise Untranslatable(path)
+            value = int(Decimal(value) * 100)
+        out.children.append((fact, value))
+    return out
+
+
+def _fact_expr(expr):
+    if isinstance(expr, str):
+        return _fact_expr(F(expr))
+    if isinstance(expr, Q):
+        return _fact_q(expr)
+    if isinstance(expr, F):
+        path, amount = _fact_path(expr.name)
+        if amount:
+            raise Untranslatable(expr.name)
+        return F(path)
+    if isinstance(expr, Value):
+        return expr
+    if not hasattr(expr, "get_source_expressions") or isinstance(expr, Exists) or getattr(expr, "subquery", False):
+        raise Untranslatable(repr(expr))
+    copy = expr.copy()
+    copy.set_source_expressions([_fact_expr(e) for e in expr.get_source_expressions()])
+    return copy
+
+
+def _facts_filtered(scope: Scope) -> QuerySet:
+    """The facts of the scope (no category: that needs the person's categories, read on the raw rows)."""
+    from .models import SettlementFact
+
+    if scope.category:
+        raise Untranslatable("category")
+    qs = SettlementFact.objects.filter(day__range=(scope.start, scope.end)).order_by()
+    if scope.region_prefix:
+        qs = qs.filter(region_code__startswith=scope.region_prefix)
+    if scope.facility_level:
+        qs = qs.filter(facility__level=scope.facility_level)
+    if scope.facility_code:
+        qs = qs.filter(facility__code=scope.facility_code)
+    return qs
+
+
+def _and(a: Q, where: Q | None) -> Q:
+    return a & where if where is not None else a
+
+
+def _fact_aggregates(where: Q | None = None) -> dict:
+    """_aggregates() over the facts: one table, amounts and signs already net."""
+    out = {f"s_{name}": Sum(f"{name}_fen", filter=where) for name in AMOUNTS}
+    out["n"] = Sum("sign", filter=where)
+    out["benefit"] = Sum("sign", filter=_and(~Q(fund_total_fen=0), where))
+    out["referred"] = Sum("sign", filter=_and(Q(referred=True), where))
+    for t in THRESHOLDS:
+        out[f"above_{t}"] = Sum("sign", filter=_and(Q(pooled_fen__gt=t * 100) | Q(pooled_fen__lt=-t * 100), where))
+    return out
+
+
+def _fact_totals(row: dict) -> Totals:
+    t = Totals(count=int(row["n"] or 0), benefit=int(row["benefit"] or 0), referred=int(row["referred"] or 0))
+    t.above = {th: int(row[f"above_{th}"] or 0) for th in THRESHOLDS}
+    t.amounts = {name: from_fen(row[f"s_{name}"]) for name in AMOUNTS}
+    return t
+
+
 def net(scope: Scope, where: Q | None = None) -> Totals:
     """The net totals of every settlement in scope (and `where`, on either model's fields)."""
+    try:
+        qs, fwhere = _facts_filtered(scope), _fact_q(where) if where is not None else None
+    except Untranslatable:
+        return raw_net(scope, where)
+    return _fact_totals(qs.aggregate(**_fact_aggregates(fwhere)))
+
+
+def raw_net(scope: Scope, where: Q | None = None) -> Totals:
+    """net() read from the settlement rows themselves (what the facts must equal)."""
     total = Totals()
     for src in sources(scope):
         row = src.qs.filter(where or Q()).annotate(_pooled=POOLED).aggregate(**_aggregates(src))
@@ -163,6 +277,25 @@ def net(scope: Scope, where: Q | None = None) -> Totals:
 def net_many(scope: Scope, wheres: dict[str, Q | None]) -> dict[str, Totals]:
     """net(scope, where) for each of several `wheres` at once: one query per source, each where summing only
     its own rows (SQL FILTER) — the same figures as one net() call per where, in a third of the queries."""
+    try:
+        qs = _facts_filtered(scope)
+        fwheres = {key: _fact_q(q) if q is not None else None for key, q in wheres.items()}
+    except Untranslatable:
+        return raw_net_many(scope, wheres)
+    keys = list(wheres)
+    aggregates = {}
+    for i, key in enumerate(keys):
+        aggregates.update({f"w{i}_{name}": agg for name, agg in _fact_aggregates(fwheres[key]).items()})
+    row = qs.aggregate(**aggregates)
+    out = {}
+    for i, key in enumerate(keys):
+        prefix = f"w{i}_"
+        out[key] = _fact_totals({k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)})
+    return out
+
+
+def raw_net_many(scope: Scope, wheres: dict[str, Q | None]) -> dict[str, Totals]:
+    """net_many() read from the settlement rows themselves."""
     out = {key: Totals() for key in wheres}
     keys = list(wheres)
     for src in sources(scope):
@@ -184,6 +317,17 @@ def net_by_kind(scope: Scope) -> dict[str, Totals]:
 
 def net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:
     """Net totals grouped by `key` (a field path or expression on either model), in one query per source."""
+    try:
+        qs, fkey = _facts_filtered(scope), _fact_expr(key)
+        fwhere = _fact_q(where) if where is not None else None
+    except Untranslatable:
+        return raw_net_by(scope, key, where)
+    rows = qs.filter(fwhere or Q()).annotate(_key=fkey).values("_key").annotate(**_fact_aggregates())
+    return {row["_key"]: _fact_totals(row) for row in rows}
+
+
+def raw_net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:
+    """net_by() read from the settlement rows themselves."""
     out: dict[object, Totals] = defaultdict(Totals)
     for src in sources(scope):
         rows = (src.qs.filter(where or Q()).annotate(_pooled=POOLED, _key=key if not isinstance(key, str) else F(key))

@@ -23,6 +23,7 @@ from nrcms.funding import ledger
 from nrcms.funding.checks import books_check
 from nrcms.payments.advances import advance_claim_create, receivable_check
 from nrcms.payments.models import FacilityStatement, StatementLine
+from nrcms.stats import facts
 
 pytestmark = pytest.mark.django_db
 XIAN = "H610100001"  # 西安市中心医院, prefecture level, out of county
@@ -48,6 +49,7 @@ def paid_claim(demo, family, monkeypatch) -> ManualClaim:
     assert (claim.basic, claim.catastrophic, claim.assistance, claim.safety_net) == (
         Decimal("17400.00"), Decimal("1560.00"), Decimal("0.00"), Decimal("0.00"))
     ManualClaim.objects.filter(pk=claim.pk).update(paid_at=NOVEMBER_DAY)  # paid in November
+    facts.add(claim_ids=[claim.pk])
     claim.refresh_from_db()
     return claim
 
@@ -95,6 +97,7 @@ def test_a_paid_manual_claim_is_claimed_and_its_reversal_nets_next_month(demo, f
     # reversed in December: a negative line of December's claim, which alone is not positive and waits
     claim = manual_claim_reverse(actor=demo["director"], claim=claim, reason="患者退回：重复报销")
     ManualClaim.objects.filter(pk=claim.pk).update(closed_at=DECEMBER_DAY)
+    facts.add(claim_ids=[claim.pk])
     reversed_row = row()
     assert reversed_row["manual"] == Decimal("-1560.00") and reversed_row["difference"] == 0
     with pytest.raises(ValidationFailed) as exc:

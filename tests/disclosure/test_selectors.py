@@ -9,6 +9,7 @@ import pytest
 from nrcms.claims.models import Settlement, SettlementKind
 from nrcms.disclosure.masking import mask_id_public, mask_name
 from nrcms.disclosure.selectors import large_reimbursements, month_of, township_fund, village_list
+from nrcms.stats import facts
 
 pytestmark = pytest.mark.django_db
 MARCH, APRIL = month_of("2026-03"), month_of("2026-04")
@@ -51,6 +52,7 @@ def test_a_reversal_in_a_later_month_is_a_negative_correction_there(small):
 def test_a_reversal_in_the_same_month_takes_the_patient_off_the_list(small):
     reversal = Settlement.objects.get(kind=SettlementKind.REVERSAL, episode__serial="SY-ZY2")
     Settlement.objects.filter(pk=reversal.pk).update(settled_at=dt.datetime(2026, 3, 20, 10, tzinfo=dt.UTC))
+    facts.add(settlement_ids=[reversal.pk])
     rows = village_list(start=MARCH[0], end=MARCH[1], prefix=JIA)
     assert [r.admission_date for r in rows] == [dt.date(2026, 3, 1), dt.date(2026, 3, 25)]
     assert village_list(start=APRIL[0], end=APRIL[1], prefix=JIA) == []

@@ -24,6 +24,7 @@ def september(demo):
     from nrcms.claims.settlement import settlement_settle
     from nrcms.core.idnumber import make_id_number
     from nrcms.registry.models import Enrollment, Household, Person, Region
+    from nrcms.stats import facts
 
     desk = demo["desk_county"]
     household = Household.objects.create(number="E2EPAY01", region=Region.objects.get(code="610125100201001"),
@@ -45,6 +46,7 @@ def september(demo):
         episode = episode_discharge(actor=desk, episode=episode, discharge_date=dt.date(2026, 9, day))
         settlement, _ = settlement_settle(actor=desk, episode=episode)
         Settlement.objects.filter(pk=settlement.pk).update(settled_at=dt.datetime(2026, 9, day, 11, tzinfo=CST))
+        facts.add(settlement_ids=[settlement.pk])
 
 
 def _logout(page):

@@ -14,6 +14,7 @@ from nrcms.claims.desk import (
 )
 from nrcms.claims.models import Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle
+from nrcms.stats import facts
 
 CST = ZoneInfo("Asia/Shanghai")
 ADMIT, DISCHARGE = dt.date(2026, 5, 10), dt.date(2026, 5, 20)
@@ -29,6 +30,7 @@ def at(year, month, day, hour=10, minute=0) -> dt.datetime:
 
 def move(settlement: Settlement, when: dt.datetime) -> Settlement:
     Settlement.objects.filter(pk=settlement.pk).update(settled_at=when)
+    facts.add(settlement_ids=[settlement.pk])
     settlement.refresh_from_db()
     return settlement
 

@@ -47,6 +47,7 @@ from nrcms.facilities.models import Facility
 from nrcms.funding.services import contribution_record
 from nrcms.funding.summary import redate_entries
 from nrcms.registry.models import Certificate, Enrollment, Household, Person, PersonCategory, Region
+from nrcms.stats import facts
 
 TOWNSHIP, VILLAGE_A, VILLAGE_B = "610125199000", "610125199201", "610125199202"
 PREFIX = "610125199"
@@ -71,6 +72,7 @@ def at(day: dt.date) -> dt.datetime:
 def stamp_settlement(settlement: Settlement, day: dt.date) -> None:
     Settlement.objects.filter(pk=settlement.pk).update(settled_at=at(day))
     redate_entries(Q(source_type="claims.settlement", source_id=str(settlement.pk)), day)
+    facts.add(settlement_ids=[settlement.pk])  # the statistics' row on its new day, as the demo re-dates
 
 
 def _regions() -> None:
@@ -125,6 +127,7 @@ def _manual(demo, person: Person, monkeypatch) -> ManualClaim:
     claim, _ = manual_claim_settle(actor=demo["director"], claim=claim)
     ManualClaim.objects.filter(pk=claim.pk).update(paid_at=at(dt.date(2026, 3, 17)))
     redate_entries(Q(kind="manual_claim", source_id=str(claim.pk)), dt.date(2026, 3, 17))
+    facts.add(claim_ids=[claim.pk])
     return claim
 
 
@@ -154,4 +157,5 @@ def build(demo, monkeypatch) -> SmallCounty:
     manual_claim_reverse(actor=demo["director"], claim=claim, reason="患者退回：重复报销")
     ManualClaim.objects.filter(pk=claim.pk).update(closed_at=at(dt.date(2026, 4, 6)))
     redate_entries(Q(kind="manual_claim_reversal", source_id=str(claim.pk)), dt.date(2026, 4, 6))
+    facts.add(claim_ids=[claim.pk])
     return SmallCounty({"A": a, "B": b, "C": c, "D": d}, clerk)

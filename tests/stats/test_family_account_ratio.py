@@ -12,6 +12,7 @@ import pytest
 from small_county import PREFIX
 
 from nrcms.claims.models import Settlement
+from nrcms.stats import facts
 from nrcms.stats.indicators import by_kind, indicators
 from nrcms.stats.reports import report_build
 from nrcms.stats.scope import Scope
@@ -26,6 +27,7 @@ def with_family_account(small):
     assert (visit.total_cost, visit.basic + visit.fixed_fee + visit.subsidy) == (Decimal("100.00"), Decimal("55.00"))
     Settlement.objects.filter(pk=visit.pk).update(family_account=Decimal("20.00"), fund_total=visit.fund_total + 20,
                                                   self_pay=visit.self_pay - 20)
+    facts.add(settlement_ids=[visit.pk])  # the statistics' row of the stored settlement as changed
     return small
 
 

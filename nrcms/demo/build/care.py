@@ -49,6 +49,7 @@ from nrcms.registry.models import (
     PersonCategory,
     Region,
 )
+from nrcms.stats import facts
 
 ADMISSIONS_PER_10K = 374
 VISITS_PER_10K = 1600  # about 1,300 of them find money in the family account (户县: ≈ 52,000 a year)
@@ -383,6 +384,7 @@ def _write(rows, year, facilities, desks, particulars, payables, fixed, family_a
                      for e, lines_ in zip(entries, entry_lines, strict=True) for a, d, c in lines_]
     JournalLine.objects.bulk_create(journal_lines, batch_size=5000)
     summary.record_lines(journal_lines)
+    facts.add(settlement_ids=[s.pk for s in settlements])  # the statistics' rows, in this transaction
     fund = sum((s.fund_total for s in settlements), ZERO)
     audit_record(actor=None, action="settlement.settle_batch", object_type="claims.settlement",
                  object_repr=f"{settlements[0].number}–{settlements[-1].number}", authority=AUTHORITY,

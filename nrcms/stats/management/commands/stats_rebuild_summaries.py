@@ -3,21 +3,25 @@ from tqdm import tqdm
 
 from nrcms.funding import summary
 from nrcms.funding.models import JournalEntry
+from nrcms.stats import facts
 
 
 class Command(BaseCommand):
-    help = ("记账分录按日汇总（统计和驾驶舱读它）：nrcms stats rebuild-summaries 从全部分录行重算；"
-            "--check 只比对汇总与分录行，不写入（有不符时退出码非零）。")
+    help = ("记账分录按日汇总与结算事实表（统计和驾驶舱读它们）：nrcms stats rebuild-summaries 从全部分录行与结算记录重算；"
+            "--check 只比对，不写入（有不符时退出码非零）。")
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="只比对，不重算")
 
     def handle(self, *args, check, **options):
         count, shown = summary.differences()
+        fact_count, fact_shown = facts.differences()
         if check:
-            if count:
-                raise CommandError(f"记账分录按日汇总有 {count} 处与分录行不符：" + "；".join(shown))
-            self.stdout.write(self.style.SUCCESS("记账分录按日汇总与分录行逐日相符"))
+            if count or fact_count:
+                raise CommandError("；".join(
+                    ([f"记账分录按日汇总有 {count} 处与分录行不符：" + "；".join(shown)] if count else [])
+                    + ([f"结算事实表有 {fact_count} 处与结算记录不符：" + "；".join(fact_shown)] if fact_count else [])))
+            self.stdout.write(self.style.SUCCESS("记账分录按日汇总与分录行逐日相符，结算事实表与结算记录逐条相符"))
             return
         self.stdout.write(f"重算前：{count} 处与分录行不符" if count else "重算前：汇总与分录行相符")
         years = len(JournalEntry.objects.dates("date", "year"))
@@ -31,3 +35,10 @@ class Command(BaseCommand):
         if count:
             raise CommandError(f"重算后仍有 {count} 处不符：" + "；".join(shown))
         self.stdout.write(self.style.SUCCESS(f"已重算记账分录按日汇总：{written} 行，与分录行逐日相符"))
+        self.stdout.write(f"结算事实表重算前：{fact_count} 处与结算记录不符" if fact_count
+                          else "结算事实表重算前：与结算记录相符")
+        written = facts.rebuild()
+        fact_count, fact_shown = facts.differences()
+        if fact_count:
+            raise CommandError(f"结算事实表重算后仍有 {fact_count} 处不符：" + "；".join(fact_shown))
+        self.stdout.write(self.style.SUCCESS(f"已重算结算事实表：{written} 行，与结算记录逐条相符"))

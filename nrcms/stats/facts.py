@@ -1,0 +1,162 @@
+"""The settlement facts (SettlementFact): one narrow row per settlement row the statistics count, so that every
+county statistic is a scan of ~80,000 rows instead of joins settlement → episode → household → region.
+
+A fact is what stats/sources.py counts, row by row: a desk settlement or desk reversal on its settlement day
+(sign +1 / −1, the reversal's amounts negated as stored), a manual claim's payment on its payment day (+1) and,
+if reversed, the claim again on its reversal day (−1, amounts negated). Days are local days (what day_range
+selects), amounts whole fen, already signed, so a sum of a column is the net figure.
+
+Every writer of the rows mirrored here writes the facts in the same transaction: the desk's settlement_settle
+and settlement_reverse (claims/settlement.py), manual_claim_pay and manual_claim_reverse (claims/manual.py),
+the desk's attaching a referral to an episode (episode_referral_attach: the episode's earlier rows count as
+referred from then on, as the raw rows do), the demo's re-dating of settlements (demo/claims.py) and the demo
+build's bulk settlements (demo/build/care.py). Each writes by `add`/`refresh`, which read the rows themselves
+back through `raw_facts` — the same function the rebuild and the data migration use.
+
+What the facts do not carry, and stays on the raw rows: the category filter (a person's category on the day of
+admission), the drug cost of the charge lines (read with the catalogue's current classification), stays and the
+cap flag kept in a settlement's result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+AMOUNTS = ("total_cost", "eligible_cost", "basic", "fixed_fee", "subsidy", "family_account", "catastrophic",
+           "assistance", "safety_net", "fund_total", "self_pay", "facility_borne")
+DESK, PAID, REVERSED = "desk", "paid", "reversed"
+_DESK_FIELDS = ("pk", "settled_at", "kind", "episode_id", "episode__person_id", "episode__household__region__code",
+                "episode__facility_id", "episode__kind", "episode__referral_id", *AMOUNTS)
+_CLAIM_FIELDS = ("pk", "paid_at", "closed_at", "status", "episode_id", "episode__person_id",
+                 "episode__household__region__code", "episode__facility_id", "episode__kind", "episode__referral_id",
+                 "referral_id", *AMOUNTS)
+
+
+def _fen(amount) -> int:
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def _day(at: dt.datetime) -> dt.date:
+    return timezone.localtime(at, timezone.get_current_timezone()).date()
+
+
+def _fact(source, row_id, at, sign, episode, person, region, facility, kind, referred, amounts) -> dict:
+    fen = {f"{name}_fen": sign * _fen(value) for name, value in zip(AMOUNTS, amounts, strict=True)}
+    fen["pooled_fen"] = fen["basic_fen"] + fen["fixed_fee_fen"] + fen["subsidy_fen"]
+    return {"source": source, "row_id": row_id, "day": _day(at), "sign": sign, "episode_id": episode,
+            "person_id": person, "region_code": region, "facility_id": facility, "episode_kind": kind,
+            "referred": referred, **fen}
+
+
+def raw_facts(settlement_model, claim_model, settlements: Q | None = None, claims: Q | None = None) -> list[dict]:
+    """The facts as the raw rows give them, of the settlement rows matching `settlements` and the manual claims
+    matching `claims` (None: none of that model; Q(): all). Models are passed in so the data migration can use
+    its historical ones."""
+    out = []
+    if settlements is not None:
+        for pk, at, kind, ep, person, region, facility, ekind, ep_ref, *amounts in (
+                settlement_model.objects.filter(settlements).order_by().values_list(*_DESK_FIELDS).iterator(2000)):
+            # a reversal row's amounts are stored negated already: its sign counts the person-time back
+            out.append(_fact(DESK, pk, at, 1, ep, person, region, facility, ekind, ep_ref is not None, amounts))
+            if kind == "reversal":
+                out[-1]["sign"] = -1
+    if claims is not None:
+        for pk, paid_at, closed_at, status, ep, person, region, facility, ekind, ep_ref, ref, *amounts in (
+                claim_model.objects.filter(claims).filter(status__in=("paid", "reversed"))
+                .order_by().values_list(*_CLAIM_FIELDS).iterator(2000)):
+            referred = ref is not None or ep_ref is not None
+            if paid_at is not None:
+                out.append(_fact(PAID, pk, paid_at, 1, ep, person, region, facility, ekind, referred, amounts))
+            if status == "reversed" and closed_at is not None:
+                out.append(_fact(REVERSED, pk, closed_at, -1, ep, person, region, facility, ekind, referred, amounts))
+    return out
+
+
+def _models():
+    from nrcms.claims.models import ManualClaim, Settlement
+
+    from .models import SettlementFact
+    return Settlement, ManualClaim, SettlementFact
+
+
+def add(settlement_ids: Iterable[int] = (), claim_ids: Iterable[int] = ()) -> int:
+    """Write (or rewrite) the facts of these settlement rows and manual claims from the rows themselves, in the
+    caller's transaction. Returns the number of facts written."""
+    settlement_model, claim_model, fact_model = _models()
+    settlement_ids, claim_ids = list(settlement_ids), list(claim_ids)
+    rows = []
+    for start in range(0, max(len(settlement_ids), len(claim_ids)), 2000):
+        s_ids, c_ids = settlement_ids[start:start + 2000], claim_ids[start:start + 2000]
+        rows += raw_facts(settlement_model, claim_model, Q(pk__in=s_ids) if s_ids else None,
+                          Q(pk__in=c_ids) if c_ids else None)
+    with transaction.atomic():
+        if settlement_ids:
+            for start in range(0, len(settlement_ids), 2000):
+                fact_model.objects.filter(source=DESK, row_id__in=settlement_ids[start:start + 2000]).delete()
+        if claim_ids:
+            for start in range(0, len(claim_ids), 2000):
+                fact_model.objects.filter(source__in=(PAID, REVERSED),
+                                          row_id__in=claim_ids[start:start + 2000]).delete()
+        fact_model.objects.bulk_create([fact_model(**r) for r in rows], batch_size=2000)
+    return len(rows)
+
+
+def refresh_episode(episode_id: int) -> int:
+    """Rewrite the facts of every settlement row and manual claim of an episode (its referral changed)."""
+    settlement_model, claim_model, _ = _models()
+    return add(settlement_model.objects.filter(episode_id=episode_id).values_list("pk", flat=True),
+               claim_model.objects.filter(episode_id=episode_id).values_list("pk", flat=True))
+
+
+def _key(row: dict) -> tuple:
+    return row["source"], row["row_id"]
+
+
+def _comparable(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in ("id", "source", "row_id")}
+
+
+def differences(limit: int = 5) -> tuple[int, list[str]]:
+    """(how many facts differ from the raw rows — missing, extra or different —, a few described in Chinese)."""
+    settlement_model, claim_model, fact_model = _models()
+    raw = {_key(r): _comparable(r) for r in raw_facts(settlement_model, claim_model, Q(), Q())}
+    stored = {_key(r): _comparable(r) for r in fact_model.objects.values().iterator(2000)}
+    keys = sorted(k for k in set(raw) | set(stored) if raw.get(k) != stored.get(k))
+    labels = {DESK: "结算单", PAID: "手工报销支付", REVERSED: "手工报销冲正"}
+    shown = []
+    for key in keys[:limit]:
+        if key not in stored:
+            shown.append(f"{labels[key[0]]}（内部编号 {key[1]}）缺少结算事实")
+        elif key not in raw:
+            shown.append(f"结算事实 {labels[key[0]]}（内部编号 {key[1]}）没有对应的结算记录")
+        else:
+            fields = sorted(f for f in raw[key] if raw[key][f] != stored[key].get(f))
+            shown.append(f"{labels[key[0]]}（内部编号 {key[1]}）的结算事实与结算记录不符：{'、'.join(fields)}")
+    return len(keys), shown
+
+
+def rebuild(progress: Callable[[str, int], None] | None = None, actor=None) -> int:
+    """Recompute every fact from the raw rows and audit it (how many differed before, how many written)."""
+    from django.db import connection
+
+    from nrcms.accounts.audit import audit_record
+
+    settlement_model, claim_model, fact_model = _models()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f"LOCK TABLE {connection.ops.quote_name(fact_model._meta.db_table)} IN EXCLUSIVE MODE")
+        differed, _ = differences(limit=0)
+        fact_model.objects.all().delete()
+        rows = raw_facts(settlement_model, claim_model, Q(), Q())
+        fact_model.objects.bulk_create([fact_model(**r) for r in rows], batch_size=2000)
+        if progress is not None:
+            progress("结算事实", len(rows))
+        audit_record(actor=actor, action="settlement_facts.rebuild", object_type="stats.settlementfact",
+                     object_repr="结算事实表", after={"differences": differed, "rows": len(rows)})
+    return len(rows)
