@@ -352,6 +352,8 @@ def charges_upload(*, actor: User, episode: Episode, lines: list[ChargeInput]) -
         transaction.set_rollback(True)
         return result
     ChargeLine.objects.bulk_create(new_rows)
+    if new_rows:
+        facts.refresh_episode(episode.pk)  # the drug cost its reversed settlement rows (if any) count
     result.added = len(new_rows)
     if new_rows:
         audit_record(actor=actor, action="episode.charges", obj=episode, facility_code=facility.code,
@@ -389,6 +391,7 @@ def episode_discharge(*, actor: User, episode: Episode, discharge_date: dt.date)
     episode.discharge_date = discharge_date
     episode.status = EpisodeStatus.DISCHARGED
     episode.save(update_fields=["discharge_date", "status"])
+    facts.refresh_episode(episode.pk)  # its reversed settlement rows count the stay as it is now
     audit_record(actor=actor, action="episode.discharge", obj=episode, facility_code=facility.code,
                  after={"discharge_date": discharge_date})
     return episode
@@ -425,6 +428,7 @@ def charge_withdraw(*, actor: User, episode: Episode, line_no: int, reason: str)
                                "撤销，不能重复撤销", field="line_no")
     line.withdrawn_at, line.withdrawn_by, line.withdrawn_reason = timezone.now(), actor, reason
     line.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    facts.refresh_episode(episode.pk)  # the drug cost its reversed settlement rows count
     audit_record(actor=actor, action="episode.charge_withdraw", obj=episode, reason=reason,
                  facility_code=facility.code, region_code=episode.household.region.code,
                  before={"line_no": line.line_no, "facility_item_code": line.facility_item_code,

@@ -18,6 +18,7 @@ from nrcms.accounts.models import User
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.services import require
 from nrcms.core.errors import Forbidden, ValidationFailed
+from nrcms.stats import facts
 
 from .mappings import mapping_propose
 from .models import CatalogueClass, CatalogueItem, ChargeMapping, Diagnosis, Facility, ItemKind, MappingStatus
@@ -85,8 +86,11 @@ def catalogue_item_add(
     later = CatalogueItem.objects.filter(code=code, valid_from__gt=valid_from).order_by("valid_from").first()
     previous = (CatalogueItem.objects.select_for_update().filter(code=code, valid_from__lt=valid_from)
                 .order_by("-valid_from").first())
+    was_drug = CatalogueItem.objects.filter(code=code, kind=ItemKind.DRUG).exists()
     item = CatalogueItem.objects.create(code=code, valid_from=valid_from,
                                         valid_to=later.valid_from - dt.timedelta(days=1) if later else None, **values)
+    if kind == ItemKind.DRUG and not was_drug:  # the code's lines count as drugs now (stats: every version's kind)
+        facts.refresh_catalogue_code(code)
     if previous is not None and (previous.valid_to is None or previous.valid_to >= valid_from):
         before = snapshot(previous, ITEM_FIELDS)
         previous.valid_to = valid_from - dt.timedelta(days=1)

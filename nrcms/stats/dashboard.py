@@ -23,7 +23,6 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import ExtractMonth, Substr, TruncDate
 from django.utils import timezone
 
-from nrcms.claims.models import Settlement
 from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.money import ZERO, round_amount
 from nrcms.facilities.models import Facility
@@ -33,12 +32,19 @@ from nrcms.funding.summary import from_fen
 from nrcms.registry.models import Enrollment, EnrollmentStatus, Region, RegionLevel
 from nrcms.web.params import year_param
 
-from .facility_shares import drug_cost_by
+from .facility_shares import drug_cost_by_month
 from .fund import S_FUND, S_INCOME, S_SPENDING
-from .models import DEFAULT_AHEAD_MARGIN, DEFAULT_DRUG_SHARE_LIMIT, DEFAULT_PLANNED_SHARE, FundPlan
+from .models import (
+    DEFAULT_AHEAD_MARGIN,
+    DEFAULT_DRUG_SHARE_LIMIT,
+    DEFAULT_PLANNED_SHARE,
+    FactSource,
+    FundPlan,
+    SettlementFact,
+)
 from .ratios import percent
 from .scope import Scope
-from .sources import day_range, net_by, sources
+from .sources import Untranslatable, fact_rows, net_by, sources
 
 TOP_FACILITIES = 10
 
@@ -142,6 +148,12 @@ def utilisation(p: Period, months: list[dict] | None = None, settings: PlanSetti
 def settlements_by_day(p: Period) -> list[dict]:
     """Per day with any settlement: net person-times (a reversal takes one back on its own day) and the net
     amount the fund layers paid (fund_total), desk settlements and manual claims together."""
+    try:
+        rows = fact_rows(p.scope()).values("day").annotate(n=Sum("sign"), paid=Sum("fund_total_fen"))
+        return [{"day": r["day"], "count": int(r["n"] or 0), "fund_total": from_fen(r["paid"])}
+                for r in sorted(rows, key=lambda r: r["day"])]
+    except Untranslatable:
+        pass
     days: dict[dt.date, dict] = {}
     for src in sources(p.scope()):
         rows = (src.qs.annotate(day=TruncDate(src.date_field)).values("day")
@@ -193,12 +205,12 @@ def top_facilities(p: Period, limit: int = TOP_FACILITIES) -> list[dict]:
 def drug_share_alerts(p: Period, limit: Decimal) -> list[dict]:
     """Facility-months of the year whose drug share (drug cost ÷ total cost of the desk settlements settled that
     month, reversals netted) is above `limit` %. Manual claims carry no items, so they have no drug share."""
-    month = ExtractMonth("settled_at")
-    cost = (Settlement.objects.filter(day_range("settled_at", p.start, p.until)).order_by()
-            .annotate(month=month, code=F("episode__facility__code")).values("code", "month")
-            .annotate(total=Sum("total_cost")))
-    totals = {(r["code"], r["month"]): fen_sum(r["total"]) for r in cost}
-    drugs = drug_cost_by(p.scope(), month=ExtractMonth("episode__settlements__settled_at"))
+    # the desk settlement rows of the whole county by facility and month, from the settlement facts
+    cost = (SettlementFact.objects.filter(source=FactSource.DESK, day__range=(p.start, p.until)).order_by()
+            .annotate(month=ExtractMonth("day"), code=F("facility__code")).values("code", "month")
+            .annotate(total=Sum("total_cost_fen")))
+    totals = {(r["code"], r["month"]): from_fen(r["total"]) for r in cost}
+    drugs = drug_cost_by_month(p.scope())
     names = dict(Facility.objects.filter(code__in={c for c, _ in totals}).values_list("code", "name"))
     out = []
     for (code, m), drug in sorted(drugs.items()):

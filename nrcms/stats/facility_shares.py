@@ -7,14 +7,16 @@ episode counts once. Manual claims carry class totals, not items: they have no d
 from __future__ import annotations
 
 from django.db.models import Case, DecimalField, F, Q, Sum, When
+from django.db.models.functions import ExtractMonth
 
 from nrcms.claims.models import ChargeLine, SettlementKind
 from nrcms.facilities.models import CatalogueItem, Facility, ItemKind
 from nrcms.funding.ledger import fen_sum
+from nrcms.funding.summary import from_fen
 
 from .ratios import percent
 from .scope import Scope
-from .sources import _category, day_range, net_by, scope_q
+from .sources import Untranslatable, _category, day_range, fact_q, fact_rows, net_by, scope_q
 
 
 def drug_cost_by_facility(scope: Scope, where: Q | None = None) -> dict[str, object]:
@@ -22,9 +24,37 @@ def drug_cost_by_facility(scope: Scope, where: Q | None = None) -> dict[str, obj
     return {code: cost for (code,), cost in drug_cost_by(scope, where).items()}
 
 
+def drug_cost_by_month(scope: Scope) -> dict[tuple, object]:
+    """Net drug cost by (facility code, month of the settlement row)."""
+    try:
+        return _fact_drug_cost(scope, None, month=ExtractMonth("day"))
+    except Untranslatable:
+        return drug_cost_by(scope, month=ExtractMonth("episode__settlements__settled_at"))
+
+
+def _fact_drug_cost(scope: Scope, where: Q | None, **keys) -> dict[tuple, object]:
+    """drug_cost_by() from the settlement facts (each desk row keeps its episode's drug cost, signed): a key
+    with drug lines only, as the lines grouped give it."""
+    qs = fact_rows(scope).filter(fact_q(where) or Q())
+    rows = (qs.annotate(**keys).values("facility__code", *keys)
+            .annotate(d=Sum("drug_cost_fen"), n=Sum("drug_lines")).filter(n__gt=0))
+    return {(r["facility__code"], *(r[k] for k in keys)): from_fen(r["d"]) for r in rows}
+
+
 def drug_cost_by(scope: Scope, where: Q | None = None, **keys) -> dict[tuple, object]:
     """Net drug cost by facility code and any further `keys` (name → expression on ChargeLine, e.g. the month of
-    the settlement row), keyed by (facility code, *keys); `where` narrows the charge lines."""
+    the settlement row), keyed by (facility code, *keys); `where` narrows the charge lines. Without keys read
+    from the settlement facts when they can answer (no category, a `where` on their columns)."""
+    if not keys:
+        try:
+            return _fact_drug_cost(scope, where)
+        except Untranslatable:
+            pass
+    return raw_drug_cost_by(scope, where, **keys)
+
+
+def raw_drug_cost_by(scope: Scope, where: Q | None = None, **keys) -> dict[tuple, object]:
+    """drug_cost_by() read from the charge lines themselves."""
     drugs = CatalogueItem.objects.filter(kind=ItemKind.DRUG).values("code")
     qs = ChargeLine.objects.filter(Q(catalogue_code__in=drugs)
                                    & day_range("episode__settlements__settled_at", scope.start, scope.end))

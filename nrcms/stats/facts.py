@@ -30,11 +30,11 @@ from django.utils import timezone
 AMOUNTS = ("total_cost", "eligible_cost", "basic", "fixed_fee", "subsidy", "family_account", "catastrophic",
            "assistance", "safety_net", "fund_total", "self_pay", "facility_borne")
 DESK, PAID, REVERSED = "desk", "paid", "reversed"
-_DESK_FIELDS = ("pk", "settled_at", "kind", "episode_id", "episode__person_id", "episode__household__region__code",
-                "episode__facility_id", "episode__kind", "episode__referral_id", *AMOUNTS)
-_CLAIM_FIELDS = ("pk", "paid_at", "closed_at", "status", "episode_id", "episode__person_id",
-                 "episode__household__region__code", "episode__facility_id", "episode__kind", "episode__referral_id",
-                 "referral_id", *AMOUNTS)
+_EPISODE = ("episode_id", "episode__person_id", "episode__household__region__code", "episode__facility_id",
+            "episode__kind", "episode__referral_id", "episode__admission_date", "episode__discharge_date",
+            "result__basic_before_cap", "result__basic")
+_DESK_FIELDS = ("pk", "settled_at", "kind", *_EPISODE, *AMOUNTS)
+_CLAIM_FIELDS = ("pk", "paid_at", "closed_at", "status", *_EPISODE, "referral_id", *AMOUNTS)
 
 
 def _fen(amount) -> int:
@@ -45,35 +45,69 @@ def _day(at: dt.datetime) -> dt.date:
     return timezone.localtime(at, timezone.get_current_timezone()).date()
 
 
-def _fact(source, row_id, at, sign, episode, person, region, facility, kind, referred, amounts) -> dict:
+def _fact(source, row_id, at, sign, episode: tuple, referred: bool, amounts, drugs=(0, 0)) -> dict:
+    """episode: the _EPISODE values; drugs: (drug cost in fen, drug lines) of the episode's current lines."""
+    ep, person, region, facility, kind, _, admitted, discharged, before_cap, basic = episode
     fen = {f"{name}_fen": sign * _fen(value) for name, value in zip(AMOUNTS, amounts, strict=True)}
     fen["pooled_fen"] = fen["basic_fen"] + fen["fixed_fee_fen"] + fen["subsidy_fen"]
-    return {"source": source, "row_id": row_id, "day": _day(at), "sign": sign, "episode_id": episode,
+    # as indicators counted them from the rows: a stay of at least one day, the cap cut the basic reimbursement
+    stay = max((discharged - admitted).days, 1) if kind == "inpatient" and discharged is not None else None
+    capped = kind == "inpatient" and before_cap is not None and Decimal(str(before_cap)) > Decimal(str(basic))
+    return {"source": source, "row_id": row_id, "day": _day(at), "sign": sign, "episode_id": ep,
             "person_id": person, "region_code": region, "facility_id": facility, "episode_kind": kind,
-            "referred": referred, **fen}
+            "referred": referred, **fen, "stay_days": stay, "capped": capped,
+            "drug_cost_fen": sign * drugs[0], "drug_lines": drugs[1]}
 
 
-def raw_facts(settlement_model, claim_model, settlements: Q | None = None, claims: Q | None = None) -> list[dict]:
+def _drugs(line_model, item_model, episode_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(drug cost in fen, lines) per episode: its current (not withdrawn) charge lines whose catalogue code is a
+    drug in the catalogue (any version), as stats/facility_shares.py read them from the lines."""
+    from django.db.models import Count, Sum
+
+    drugs = item_model.objects.filter(kind="drug").values("code")
+    out = {}
+    for start in range(0, len(episode_ids), 2000):
+        rows = (line_model.objects.filter(episode_id__in=episode_ids[start:start + 2000], withdrawn_at__isnull=True,
+                                          catalogue_code__in=drugs)
+                .order_by().values("episode_id").annotate(d=Sum("amount"), n=Count("id")))
+        out.update({r["episode_id"]: (_fen(r["d"]), r["n"]) for r in rows})
+    return out
+
+
+def raw_facts(settlement_model, claim_model, settlements: Q | None = None, claims: Q | None = None, *,
+              line_model=None, item_model=None) -> list[dict]:
     """The facts as the raw rows give them, of the settlement rows matching `settlements` and the manual claims
     matching `claims` (None: none of that model; Q(): all). Models are passed in so the data migration can use
-    its historical ones."""
+    its historical ones (the charge lines' and the catalogue's: default the current ones)."""
+    if line_model is None or item_model is None:
+        from nrcms.claims.models import ChargeLine
+        from nrcms.facilities.models import CatalogueItem
+        line_model, item_model = ChargeLine, CatalogueItem
+    n = len(_EPISODE)
     out = []
     if settlements is not None:
-        for pk, at, kind, ep, person, region, facility, ekind, ep_ref, *amounts in (
-                settlement_model.objects.filter(settlements).order_by().values_list(*_DESK_FIELDS).iterator(2000)):
-            # a reversal row's amounts are stored negated already: its sign counts the person-time back
-            out.append(_fact(DESK, pk, at, 1, ep, person, region, facility, ekind, ep_ref is not None, amounts))
+        rows = list(settlement_model.objects.filter(settlements).order_by().values_list(*_DESK_FIELDS)
+                    .iterator(2000))
+        drugs = _drugs(line_model, item_model, sorted({r[3] for r in rows}))
+        for pk, at, kind, *rest in rows:
+            episode, amounts = tuple(rest[:n]), rest[n:]
+            # a reversal row's amounts are stored negated already (sign 1 here); its sign takes the count back and
+            # the drug cost of the episode's lines (what facility_shares weighted −1 for a reversal row)
+            fact = _fact(DESK, pk, at, 1, episode, episode[5] is not None, amounts, drugs.get(episode[0], (0, 0)))
             if kind == "reversal":
-                out[-1]["sign"] = -1
+                fact["sign"], fact["drug_cost_fen"] = -1, -fact["drug_cost_fen"]
+            out.append(fact)
     if claims is not None:
-        for pk, paid_at, closed_at, status, ep, person, region, facility, ekind, ep_ref, ref, *amounts in (
+        # manual claims carry no Settlement row: they have no drug cost (facility_shares reads desk rows only)
+        for pk, paid_at, closed_at, status, *rest in (
                 claim_model.objects.filter(claims).filter(status__in=("paid", "reversed"))
                 .order_by().values_list(*_CLAIM_FIELDS).iterator(2000)):
-            referred = ref is not None or ep_ref is not None
+            episode, ref, amounts = tuple(rest[:n]), rest[n], rest[n + 1:]
+            referred = ref is not None or episode[5] is not None
             if paid_at is not None:
-                out.append(_fact(PAID, pk, paid_at, 1, ep, person, region, facility, ekind, referred, amounts))
+                out.append(_fact(PAID, pk, paid_at, 1, episode, referred, amounts))
             if status == "reversed" and closed_at is not None:
-                out.append(_fact(REVERSED, pk, closed_at, -1, ep, person, region, facility, ekind, referred, amounts))
+                out.append(_fact(REVERSED, pk, closed_at, -1, episode, referred, amounts))
     return out
 
 
@@ -107,10 +141,24 @@ def add(settlement_ids: Iterable[int] = (), claim_ids: Iterable[int] = ()) -> in
 
 
 def refresh_episode(episode_id: int) -> int:
-    """Rewrite the facts of every settlement row and manual claim of an episode (its referral changed)."""
+    """Rewrite the facts of every settlement row and manual claim of an episode: after its referral, discharge
+    date or charge lines changed (only possible while it has no active settlement: its reversed rows still
+    count, with the episode as it is now, as the raw rows do)."""
     settlement_model, claim_model, _ = _models()
     return add(settlement_model.objects.filter(episode_id=episode_id).values_list("pk", flat=True),
                claim_model.objects.filter(episode_id=episode_id).values_list("pk", flat=True))
+
+
+def refresh_catalogue_code(code: str) -> int:
+    """Rewrite the facts of the settled episodes with lines of this catalogue code (a new catalogue version may
+    make it a drug or no longer one: the drug cost reads every version's kind)."""
+    from nrcms.claims.models import ChargeLine
+
+    settlement_model, _, fact_model = _models()
+    episodes = (ChargeLine.with_withdrawn.filter(catalogue_code=code).values_list("episode_id", flat=True)
+                .distinct().order_by())
+    ids = list(settlement_model.objects.filter(episode_id__in=episodes).values_list("pk", flat=True))
+    return add(settlement_ids=ids)
 
 
 def _key(row: dict) -> tuple:

@@ -7,14 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, Sum
 
 from nrcms.registry.models import Category, Enrollment, EnrollmentStatus, PersonCategory, Region
 
 from . import fund
 from .ratios import average, percent
 from .scope import Scope
-from .sources import INPATIENT, KINDS, THRESHOLDS, Totals, net, net_by_kind, net_many, sources
+from .sources import (
+    INPATIENT,
+    KINDS,
+    THRESHOLDS,
+    Totals,
+    Untranslatable,
+    fact_rows,
+    net,
+    net_by_kind,
+    net_many,
+    sources,
+)
 
 POOR_TARGET = Decimal("90.00")  # 档卡户 住院实际补偿比 target (健康扶贫, domain §12)
 LAYERS = (("catastrophic", "大病保险"), ("assistance", "医疗救助"), ("safety_net", "兜底保障"))
@@ -61,8 +72,22 @@ def agricultural_population(scope: Scope) -> int | None:
 
 
 def _stay_and_cap(scope: Scope) -> tuple[int, int, int]:
-    """(net inpatient stays counted, their net days, net settlements the annual cap cut) — rows read one by one
-    because a stay's days and the cap flag (in the result the settlement kept) are not plain columns."""
+    """(net inpatient stays counted, their net days, net settlements the annual cap cut), from the settlement
+    facts (which keep each row's stay days and cap flag); with a category filter from the rows themselves."""
+    try:
+        qs = fact_rows(scope)
+    except Untranslatable:
+        return _raw_stay_and_cap(scope)
+    row = qs.filter(episode_kind="inpatient").aggregate(
+        stays=Sum("sign", filter=Q(stay_days__isnull=False)),
+        days=Sum(ExpressionWrapper(F("sign") * F("stay_days"), output_field=BigIntegerField())),
+        capped=Sum("sign", filter=Q(capped=True)))
+    return int(row["stays"] or 0), int(row["days"] or 0), int(row["capped"] or 0)
+
+
+def _raw_stay_and_cap(scope: Scope) -> tuple[int, int, int]:
+    """_stay_and_cap() read row by row from the settlements (a stay's days and the cap flag, kept in the
+    settlement's result, are not plain columns there)."""
     stays = days = capped = 0
     for src in sources(scope):
         rows = src.qs.filter(INPATIENT).annotate(_sign=src.row_sign).values_list(

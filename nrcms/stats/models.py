@@ -59,7 +59,7 @@ class SettlementFact(models.Model):
     sign = models.SmallIntegerField("人次符号")
     episode_id = models.BigIntegerField("就诊（内部编号）")
     person_id = models.BigIntegerField("参合人（内部编号）")
-    region_code = models.CharField("家庭所在行政区划代码", max_length=12)
+    region_code = models.CharField("家庭所在行政区划代码", max_length=15)
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+",
                                  verbose_name="医疗机构", db_constraint=False)
     episode_kind = models.CharField("就诊类别", max_length=12)
@@ -77,6 +77,10 @@ class SettlementFact(models.Model):
     self_pay_fen = models.BigIntegerField("个人自付（分）")
     facility_borne_fen = models.BigIntegerField("医疗机构承担（分）")
     pooled_fen = models.BigIntegerField("统筹基金补偿（分）")
+    stay_days = models.IntegerField("住院天数", null=True, blank=True)
+    capped = models.BooleanField("受封顶线限制", default=False)
+    drug_cost_fen = models.BigIntegerField("药品费用（分）", default=0)
+    drug_lines = models.IntegerField("药品明细行数", default=0)
 
     class Meta:
         verbose_name = "结算事实"

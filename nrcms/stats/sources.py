@@ -218,6 +218,16 @@ def _fact_expr(expr):
     return copy
 
 
+def fact_q(q: Q | None) -> Q | None:
+    """A filter on the settlement rows' fields as one on the facts' (Untranslatable when they cannot answer it)."""
+    return _fact_q(q) if q is not None else None
+
+
+def fact_rows(scope: Scope) -> QuerySet:
+    """The settlement facts of the scope (Untranslatable with a category filter)."""
+    return _facts_filtered(scope)
+
+
 def _facts_filtered(scope: Scope) -> QuerySet:
     """The facts of the scope (no category: that needs the person's categories, read on the raw rows)."""
     from .models import SettlementFact
