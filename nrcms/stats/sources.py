@@ -6,7 +6,14 @@ Two kinds of settlement count, both under the patient's household region:
   * manual out-of-county claims (手工报销, claims.ManualClaim) on the day they were paid, and — if reversed —
     negated on the day of the reversal.
 Every figure is a database aggregate (Sum/Count with CASE) over these three sources, added up in Decimal to the
-fen (`fen_sum`: SQLite hands decimal sums back through a float)."""
+fen (`fen_sum`: SQLite hands decimal sums back through a float).
+
+net, net_many and net_by read the settlement facts (stats.SettlementFact, facts.py) instead: one narrow row per
+counted row, signed and in fen, so each is one scan without joins. A filter or key is translated onto the facts'
+columns (the episode's kind, person, household region code; the facility by a join to its small table; amounts
+compared with whole yuan); a scope with a category, or a filter or key they cannot answer (a referral lookup, an
+Exists), is read from the rows as before (raw_net, raw_net_many, raw_net_by: the same figures, which the tests
+compare)."""
 
 from __future__ import annotations
 
@@ -159,8 +166,9 @@ class Untranslatable(Exception):
 # the paths on Settlement/ManualClaim the facts answer, as their own columns (facility: a join to the small table)
 _PATHS = {"episode__kind": "episode_kind", "episode__household__region__code": "region_code",
           "episode__person_id": "person_id", "episode__person": "person_id", "episode_id": "episode_id"}
-_LOOKUPS = ("", "exact", "in", "isnull", "startswith", "gt", "gte", "lt", "lte", "range")
+_LOOKUPS = ("", "exact", "in", "isnull", "startswith", "gt", "gte", "lt", "lte", "range")  # (amounts: "" … "lte")
 _FACILITY = ("id", "code", "level", "in_county")
+_FLIP = {"exact": "exact", "gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}
 
 
 def _fact_path(path: str) -> tuple[str, bool]:
@@ -188,13 +196,21 @@ def _fact_q(q: Q) -> Q:
         if not isinstance(child, tuple):  # an Exists or other expression: a join the facts do not carry
             raise Untranslatable(repr(child))
         path, value = child
+        if path == "episode__manual_claim__isnull" and isinstance(value, bool):  # desk rows / manual claims
+            out.children.append(Q(source="desk") if value else ~Q(source="desk"))
+            continue
         if hasattr(value, "resolve_expression"):
             raise Untranslatable(path)
         fact, amount = _fact_path(path)
         if amount:
             if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or path.endswith(("__in", "__range")):
                 raise Untranslatable(path)
-            value = int(Decimal(value) * 100)
+            # the rows compare the amount as stored; a manual claim's reversal fact keeps it negated
+            name, _, lookup = fact.partition("__")
+            fen = int(Decimal(value) * 100)
+            flipped = f"{name}__{_FLIP[lookup]}" if lookup else name
+            out.children.append((~Q(source="reversed") & Q(**{fact: fen})) | (Q(source="reversed") & Q(**{flipped: -fen})))
+            continue
         out.children.append((fact, value))
     return out
 

@@ -122,7 +122,9 @@ SCOPES = [MARCH_APRIL, Scope(dt.date(2026, 3, 1), dt.date(2026, 3, 31), PREFIX, 
           Scope(dt.date(2026, 3, 1), dt.date(2026, 4, 30), facility_level="county"),
           Scope(dt.date(2026, 3, 1), dt.date(2026, 4, 30), facility_code="H610125001")]
 WHERES = {"all": None, "inpatient": src.INPATIENT, "out": src.KINDS["inpatient_out_of_county"][1],
-          "family": ~Q(family_account=0), "safety_net": ~Q(safety_net=0), "person": Q(episode__person_id=1)}
+          "family": ~Q(family_account=0), "safety_net": ~Q(safety_net=0), "person": Q(episode__person_id=1),
+          "desk": src.INPATIENT & Q(episode__manual_claim__isnull=True), "manual": Q(episode__manual_claim__isnull=False),
+          "above": Q(total_cost__gt=5000), "below": Q(total_cost__lte=7000) | Q(basic__gte=Decimal("3600.00"))}
 KEYS = [src.KIND_KEY, "episode__facility__code", "episode__person_id",
         Substr("episode__household__region__code", 1, 12), Substr("episode__household__region__code", 1, 9)]
 
