@@ -7,15 +7,17 @@ if reversed, the claim again on its reversal day (−1, amounts negated). Days a
 selects), amounts whole fen, already signed, so a sum of a column is the net figure.
 
 Every writer of the rows mirrored here writes the facts in the same transaction: the desk's settlement_settle
-and settlement_reverse (claims/settlement.py), manual_claim_pay and manual_claim_reverse (claims/manual.py),
-the desk's attaching a referral to an episode (episode_referral_attach: the episode's earlier rows count as
-referred from then on, as the raw rows do), the demo's re-dating of settlements (demo/claims.py) and the demo
-build's bulk settlements (demo/build/care.py). Each writes by `add`/`refresh`, which read the rows themselves
-back through `raw_facts` — the same function the rebuild and the data migration use.
+and settlement_reverse (claims/settlement.py), manual_claim_settle and manual_claim_reverse (claims/manual.py),
+the demo's re-dating of settlements (demo/claims.py) and the demo build's bulk settlements (demo/build/care.py).
+The raw path reads the episode as it is now — its referral, discharge date and current charge lines — and a
+catalogue code as a drug if any version says so; so the desk's episode_referral_attach, episode_discharge,
+charges_upload and charge_withdraw (possible only on an episode with no active settlement, i.e. after a
+reversal) rewrite the episode's facts, and catalogue_item_add rewrites the facts of the settled episodes with
+lines of a code that has just become a drug. Each writes by `add` / `refresh_*`, which read the rows back
+through `raw_facts` — the same function the rebuild and the data migration use.
 
-What the facts do not carry, and stays on the raw rows: the category filter (a person's category on the day of
-admission), the drug cost of the charge lines (read with the catalogue's current classification), stays and the
-cap flag kept in a settlement's result."""
+What the facts cannot answer stays on the raw rows (stats/sources.py): a category filter (a person's category
+on the day of admission) and filters on columns they do not carry (referral lookups, Exists subqueries)."""
 
 from __future__ import annotations
 
