@@ -9,6 +9,13 @@ replayed under several schemes side by side, and a multi-year projection of the 
 Pure Python and numpy: no Django except in `extract` (the database), `scheme_summary` (a scheme version's
 simulation against last year's settlements, the hook of nrcms.schemes) and the page."""
 
+import os
+import tempfile
+
+# The engine's compiled loops (kernels.py, numba) are cached on disk: a writable directory of their own
+# unless the environment names one.
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "nrcms-numba-cache"))
+
 __all__ = ["scheme_version_summary"]
 
 

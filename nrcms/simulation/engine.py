@@ -34,6 +34,7 @@ import polars as pl
 from nrcms.policy.parameters import Parameters, Tier
 from nrcms.policy.scheme import Scheme, canonical
 
+from . import kernels
 from .columns import LEVELS, START_FIELDS
 
 I64 = np.int64
@@ -146,28 +147,30 @@ def _tiers(eligible: np.ndarray, deductible: np.ndarray, tiers: tuple[Tier, ...]
 
 
 def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """Rows by person, then date, then their place in the frame. On one non-negative int64 key (person, day)
-    when the ids and dates fit in it: a least-significant-digit radix sort, 16 bits a pass (numpy's stable
-    sort of 16-bit keys is a radix sort, several times faster than its stable sort of int64); else a
-    three-key lexsort."""
+    """Rows by person, then date, then their place in the frame."""
+    return _replay(person, date)[0]
+
+
+def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The replay order (person, date, place in the frame) and, in that order, each row's key person
+    number × span + day (the person's number in the order, the day from the first date). On one
+    non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
+    digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
     span = int(date.max()) - first_day + 1
     if lo < 0 or hi >= (1 << 62) // span:
-        return np.lexsort((np.arange(n), date, person))
+        order = np.lexsort((np.arange(n), date, person))
+        sorted_person = person[order]
+        new = np.empty(n, bool)
+        new[0] = True
+        np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
+        key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
+        return order, key, span
     key = person.astype(I64) * span + (date - first_day)
-    order = None
-    shift, top = 0, int(key.max())
-    while True:
-        digit = key >> shift if shift else key
-        if order is not None:
-            digit = digit[order]
-        step = np.argsort((digit & 0xFFFF).astype(np.uint16), kind="stable")
-        order = step if order is None else order[step]
-        shift += 16
-        if top >> shift == 0:
-            return order
+    order, key = kernels.radix_order(key, int(key.max()))
+    return order, key, span
 
 
 BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
@@ -206,20 +209,6 @@ def _grouped_cumsum(values: np.ndarray, first: np.ndarray, segment: np.ndarray) 
     return running
 
 
-def _waves(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The wave order of rows sorted by person (rank: the row's place in its person's rows): wave k holds
-    every person's k-th row, persons in order; and the waves' bounds. On 16-bit keys (fewer than ~32,000
-    rows per person) numpy's stable sort is a radix sort."""
-    if len(rank) == 0:
-        return np.zeros(0, np.int64), np.zeros(1, np.int64)
-    top = int(rank.max())
-    wave_order = np.argsort(rank.astype(np.int16) if top < np.iinfo(np.int16).max else rank, kind="stable")
-    counts = np.bincount(rank, minlength=top + 1)
-    bounds = np.zeros(top + 2, np.int64)
-    np.cumsum(counts, out=bounds[1:])
-    return wave_order, bounds
-
-
 def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     """Settle every row of an episode frame under one scheme version; result columns in the frame's order
     (fen, int64; `refused` boolean). Each person's rows are settled in date order (ties: frame order), from
@@ -239,8 +228,8 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     q = QUANTUM[p.rounding]
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
-    order = replay_order(person, date)
-    seg, first_sorted, _ = _segments(person[order], places=False)
+    order, skey, span = _replay(person, date)
+    seg, first_sorted = kernels.key_segments(skey, span)
     first_row = order[first_sorted]  # each person's first row (frame index)
 
     columns = {}
@@ -306,11 +295,11 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
                            referred, total_all, eligible_all, diag_distinct, diag_index, res)
-    first_date = date[first_row]
     if out is not None and out.mode == "pooling":
-        _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible_all, date,
-                              diag_distinct, diag_index, res)
+        _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
+                              diag_index, res)
     elif out is not None:
+        first_date = date[first_row]
         vis_sorted = ok_out[order]
         vis, vis_seg = order[vis_sorted], seg[vis_sorted]
         for a, b in _blocks(vis_seg, BLOCK):
@@ -370,7 +359,7 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     depend on the year so far; results scattered into `res` (frame order)."""
     rule = p.inpatient
     m = len(adm)
-    local, firsts, rank = _segments(adm_person)
+    local, firsts, _ = _segments(adm_person, places=False)
     persons = adm_person[firsts]
     level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
                                               referred_all[adm])
@@ -459,30 +448,52 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
         if p.safety_net is not None:
             safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
-    wave_order, bounds = _waves(rank)
-
-    def w(a):
-        return None if a is None else a[wave_order]
-
-    W = {name: w(a) for name, a in dict(
-        pcode=local, total=total, eligible=eligible, before_cap=before_cap, cap=cap, package=package,
-        assist_cat=assist_cat, safety_on=safety_on).items()}
-    W["subsidy_match"] = [w(x) for x in subsidy_match]
+    out_cols = _admission_columns(p, res, bool(packages))
+    zero = np.zeros(0, I64)
+    cat = p.catastrophic
+    assist = p.assistance
+    cats = list(assist.categories.values()) if assist is not None else []
     state = {name: start_of(name, persons) for name in START_FIELDS}
-    out = {name: np.zeros(m, I64) for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic",
-                                               "assistance", "safety_net")}
-    out["eligible"] = W["eligible"].copy()
-    for k in range(len(bounds) - 1):
-        _admissions(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out, packages, rule)
+    kernels.admissions(
+        adm, local, total, eligible, before_cap, cap, package, fx.scale, q,
+        np.array([fx.fen(x.patient_amount) for x in packages], I64),
+        np.array([fx.fen(x.fund_amount) for x in packages], I64),
+        np.stack(subsidy_match, axis=1) if subsidy_match else np.zeros((m, 0), bool),
+        np.array([fx.fen(s.amount) for s in rule.subsidies], I64),
+        np.array([bool(s.counts_toward_cap) for s in rule.subsidies], bool),
+        cat is not None, cat is not None and cat.base == "in_policy_self_pay",
+        fx.fen(cat.deductible) if cat is not None else 0,
+        np.array([fx.fen(t.upto) if t.upto is not None else -1 for t in cat.tiers] if cat is not None else [], I64),
+        np.array([fx.rate(t.rate) for t in cat.tiers] if cat is not None else [], I64),
+        fx.fen(cat.annual_cap) if cat is not None else 0,
+        assist_cat if assist_cat is not None else np.zeros(0, np.int32),
+        assist is not None and assist.base == "in_policy_self_pay",
+        np.array([fx.fen(x.threshold) for x in cats], I64), np.array([fx.rate(x.rate) for x in cats], I64),
+        np.array([fx.fen(x.annual_cap) for x in cats], I64),
+        safety_on if safety_on is not None else np.zeros(0, bool),
+        p.safety_net is not None and p.safety_net.base == "in_policy_cost",
+        fx.scale - fx.rate(p.safety_net.guaranteed_ratio) if p.safety_net is not None else 0,
+        p.ceiling.base == "in_policy_cost", fx.rate(p.ceiling.ratio),
+        *(state[name] for name in ("basic_paid", "catastrophic_base", "catastrophic_paid", "assistance_base",
+                                   "assistance_paid", "safety_net_paid")),
+        *(out_cols.get(name, zero) for name in ("eligible", "basic", "fixed_fee", "facility_borne", "subsidy",
+                                                "catastrophic", "assistance", "safety_net")))
+    res.column("deductible")[adm] = deductible
+    res.column("basic_before_cap")[adm] = before_cap
 
-    where = adm[wave_order]
-    res.column("deductible")[where] = deductible[wave_order]
-    res.column("basic_before_cap")[where] = before_cap[wave_order]
+
+def _admission_columns(p: Parameters, res, packages: bool) -> dict:
+    """The frame-order result columns the admissions write: only the layers the scheme has."""
+    names = ["basic"]
     if packages:
-        res.column("eligible")[where] = out["eligible"]
-    for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net"):
-        if out[name].any():
-            res.column(name)[where] = out[name]
+        names += ["eligible", "fixed_fee", "facility_borne"]
+    if p.inpatient.subsidies:
+        names.append("subsidy")
+    for name, layer in (("catastrophic", p.catastrophic), ("assistance", p.assistance),
+                        ("safety_net", p.safety_net)):
+        if layer is not None:
+            names.append(name)
+    return {name: res.column(name) for name in names}
 
 
 def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: np.ndarray) -> np.ndarray:
@@ -563,67 +574,44 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         res.column("outpatient_pooling")[vis] = pooled
 
 
-def _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible, date,
-                          diag_distinct, diag_index, res) -> None:
-    """The payable visits of a scheme without a family account. A visit's chronic-disease amount and its
-    pooling amount before the caps need nothing of the year so far (a chronic visit gets no pooling, so a
-    pooled visit's in-policy cost is whole): both are computed over the frame in its own order. Only the
-    visits with something to pay are then taken in person order, for the running caps (`_capped`,
-    `_day_capped`), and their payments scattered back: a visit paying nothing changes no running total."""
+def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible, diag_distinct, diag_index,
+                          res) -> None:
+    """The payable visits of a scheme without a family account, compiled (`kernels`): each row's chronic-
+    disease amount or pooling amount before the caps in the frame's order (`visit_wants`, nothing of the
+    year so far: a chronic visit gets no pooling, so a pooled visit's in-policy cost is whole), then the
+    running caps in one walk in person order (`visit_caps`: the chronic yearly cap; the visit's day's and
+    the year's pooling caps), then the amounts into their columns (`unpack_visits`)."""
     rule = p.outpatient
-    chronic_on = None
+    empty_bool, empty = np.zeros(0, bool), np.zeros(0, I64)
+
+    def start(name):
+        column = f"start_{name}"
+        return col(column).astype(I64, copy=False) if column in df.columns else empty
+
+    chronic_on, chronic_rate, chronic_cap, out_chronic = empty_bool, 0, 0, empty
     if rule.chronic is not None:
-        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses) & ok_out
+        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
             chronic_on &= col("chronic_certified")
         if chronic_on.any():
-            num = eligible * fx.rate(rule.chronic.rate)
-            want = np.where(chronic_on & (num > 0) & (eligible > 0),
-                            np.minimum(_round(np.maximum(num, 0), fx.scale, q), eligible), 0)
-            cap = fx.fen(rule.chronic.annual_cap)
-            _pay_in_person_order(want, order, seg, res.column("chronic"), lambda w, rows, local, firsts, persons:
-                                 _capped(w, cap, start_of("chronic_paid", persons), local, firsts))
+            chronic_rate, chronic_cap = fx.rate(rule.chronic.rate), fx.fen(rule.chronic.annual_cap)
+            out_chronic = res.column("chronic")
         else:
-            chronic_on = None
+            chronic_on = empty_bool
     terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
-    known = np.array([t is not None for t in terms])[level] & ok_out
-    if chronic_on is not None:
-        known &= ~chronic_on
-    num = eligible * np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
-    known &= num > 0
-    known &= eligible > 0
-    np.maximum(num, 0, out=num)
-    want = _round(num, fx.scale, q)
-    np.minimum(want, eligible, out=want)
-    want[~known] = 0
+    huge = np.iinfo(I64).max >> 8  # a cap above any amount, room for the packing
     visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
-    if any(c >= 0 for c in visit_caps):  # no cap at a level: a cap above any amount
-        np.minimum(want, np.array([c if c >= 0 else np.iinfo(I64).max for c in visit_caps], I64)[level], out=want)
     day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
-    day_table = (np.array([c if c >= 0 else np.iinfo(I64).max // 4 for c in day_caps], I64)
-                 if any(c >= 0 for c in day_caps) else None)
     annual = rule.pooling.annual_cap
-
-    def pooled(w, rows, local, firsts, persons):
-        if day_table is not None:
-            w = _day_capped(w, day_table[level[rows]], date[rows], firsts, persons, first_date,
-                            start_of("outpatient_paid_today", persons))
-        if annual is not None:
-            w = _capped(w, fx.fen(annual), start_of("outpatient_pooling_paid", persons), local, firsts)
-        return w
-
-    _pay_in_person_order(want, order, seg, res.column("outpatient_pooling"), pooled)
-
-
-def _pay_in_person_order(want, order, seg, into, pay) -> None:
-    """The rows with `want` > 0 in person order, in blocks of whole persons: into[rows] = pay(want[rows],
-    rows, each row's person within the block, the block's persons' first rows, their person numbers)."""
-    sel = (want > 0)[order]
-    rows_all, seg_all = order[sel], seg[sel]
-    for a, b in _blocks(seg_all, BLOCK):
-        rows = rows_all[a:b]
-        local, firsts, _ = _segments(seg_all[a:b], places=False)
-        into[rows] = pay(want[rows], rows, local, firsts, seg_all[a:b][firsts])
+    packed = kernels.visit_wants(ok_out, eligible, level, fx.scale, q, chronic_on, chronic_rate,
+                                 np.array([t is not None for t in terms]),
+                                 np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
+                                 np.array([c if c >= 0 else huge for c in visit_caps], I64))
+    kernels.visit_caps(order, skey, span, packed, chronic_cap, start("chronic_paid"),
+                       any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
+                       start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
+                       start("outpatient_pooling_paid"))
+    kernels.unpack_visits(packed, out_chronic, res.column("outpatient_pooling"))
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
@@ -671,112 +659,3 @@ def _lookup_levels(series: pl.Series) -> np.ndarray:
     level = _LEVEL_BY_LENGTH[length]
     level[(series == "province").to_numpy()] = LEVELS.index("province")
     return level
-
-
-def _admissions(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, res: dict, packages, rule) -> None:
-    """One wave's payable admissions: cap, package, subsidies, catastrophic, assistance, safety net, ceiling."""
-    pc = W["pcode"][s]
-    total, eligible, cap = W["total"][s], W["eligible"][s], W["cap"][s]
-    paid_before = state["basic_paid"][pc]
-    room = np.maximum(cap - paid_before, 0)
-    basic = np.minimum(W["before_cap"][s], room)
-    fixed = facility = np.zeros_like(basic)
-    pk = W["package"][s]
-    if packages and (pk >= 0).any():
-        on = pk >= 0
-        idx = np.maximum(pk, 0)
-        patient_amt = np.array([fx.fen(x.patient_amount) for x in packages], I64)[idx]
-        fund_amt = np.array([fx.fen(x.fund_amount) for x in packages], I64)[idx]
-        patient = np.minimum(patient_amt, total)
-        due = np.minimum(fund_amt, total - patient)
-        fixed = np.where(on, np.minimum(due, room), 0)
-        facility = np.where(on, total - patient - due, 0)
-        eligible = np.where(on, np.minimum(patient_amt + fund_amt, total), eligible)
-        basic = np.where(on, 0, basic)
-        res["eligible"][s] = eligible
-    first = basic + fixed
-    left_policy = eligible - first
-    left_total = total - first - facility
-
-    subsidy = in_cap = np.zeros_like(basic)
-    if rule.subsidies:
-        cap_room = np.maximum(cap - (paid_before + first), 0)
-        for sub, match in zip(rule.subsidies, W["subsidy_match"], strict=True):
-            m = match[s]
-            amount = np.where(m, np.minimum(fx.fen(sub.amount), left_policy - subsidy), 0)
-            if sub.counts_toward_cap:
-                amount = np.where(m, np.minimum(amount, cap_room - in_cap), 0)
-                in_cap = in_cap + amount
-            subsidy = subsidy + amount
-        left_policy = left_policy - subsidy
-        left_total = left_total - subsidy
-
-    zero = np.zeros_like(basic)
-    catastrophic, cat_base = zero, zero
-    if p.catastrophic is not None:
-        c = p.catastrophic
-        cat_base = left_policy if c.base == "in_policy_self_pay" else left_total
-        before = state["catastrophic_base"][pc]
-        d = np.full_like(before, fx.fen(c.deductible))
-        raw = _tiers(before + cat_base, d, c.tiers, "cumulative", 0, fx) - _tiers(before, d, c.tiers, "cumulative", 0, fx)
-        room_c = np.maximum(fx.fen(c.annual_cap) - state["catastrophic_paid"][pc], 0)
-        catastrophic = np.where(cat_base > 0, _pay(raw, 1, q, np.minimum(room_c, cat_base)), 0)
-        left_policy = left_policy - np.minimum(catastrophic, left_policy)
-        left_total = left_total - catastrophic
-
-    assistance, assist_base = zero, zero
-    if p.assistance is not None:
-        cat = W["assist_cat"][s]
-        on = cat >= 0
-        if on.any():
-            cats = list(p.assistance.categories.values())
-            idx = np.maximum(cat, 0)
-            threshold = np.array([fx.fen(x.threshold) for x in cats], I64)[idx]
-            rate = np.array([fx.rate(x.rate) for x in cats], I64)[idx]
-            annual = np.array([fx.fen(x.annual_cap) for x in cats], I64)[idx]
-            assist_base = np.where(on, left_policy if p.assistance.base == "in_policy_self_pay" else left_total, 0)
-            before = state["assistance_base"][pc]
-            above = np.maximum(before + assist_base - threshold, 0) - np.maximum(before - threshold, 0)
-            room_a = np.maximum(annual - state["assistance_paid"][pc], 0)
-            assistance = np.where(on, _pay(above * rate, fx.scale, q, np.minimum(room_a, assist_base)), 0)
-            left_policy = left_policy - np.minimum(assistance, left_policy)
-            left_total = left_total - assistance
-
-    safety = zero
-    if p.safety_net is not None:
-        on = W["safety_on"][s]
-        if on.any():
-            in_policy = p.safety_net.base == "in_policy_cost"
-            burden = left_policy if in_policy else left_total
-            share = fx.scale - fx.rate(p.safety_net.guaranteed_ratio)
-            allowed = _round((eligible if in_policy else total) * share, fx.scale)
-            safety = np.where(on & (burden > allowed), burden - allowed, 0)
-
-    limit = _round((eligible if p.ceiling.base == "in_policy_cost" else total) * fx.rate(p.ceiling.ratio), fx.scale)
-    paid = [first, subsidy, catastrophic, assistance, safety]
-    excess = first + subsidy + catastrophic + assistance + safety - limit
-    if (excess > 0).any():
-        excess = np.maximum(excess, 0)
-        for i in range(len(paid) - 1, -1, -1):
-            cut = np.minimum(paid[i], excess)
-            paid[i] = paid[i] - cut
-            excess = excess - cut
-        first, subsidy, catastrophic, assistance, safety = paid
-        on = pk >= 0
-        fixed = np.where(on, first, 0)
-        basic = np.where(on, 0, first)
-    cap_paid = first + np.minimum(in_cap, subsidy)
-
-    state["basic_paid"][pc] = paid_before + cap_paid
-    state["catastrophic_base"][pc] += cat_base
-    state["catastrophic_paid"][pc] += catastrophic
-    state["assistance_base"][pc] += assist_base
-    state["assistance_paid"][pc] += assistance
-    state["safety_net_paid"][pc] += safety
-    res["basic"][s] = basic
-    res["fixed_fee"][s] = fixed
-    res["facility_borne"][s] = facility
-    res["subsidy"][s] = subsidy
-    res["catastrophic"][s] = catastrophic
-    res["assistance"][s] = assistance
-    res["safety_net"][s] = safety

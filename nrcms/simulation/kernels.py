@@ -1,0 +1,328 @@
+"""The engine's compiled loops (numba): each walks the rows once in person order, carrying the person's
+year-to-date in local variables, in int64 fen. The rounding is `engine._round` ported as is: num/den rounded
+half up to a quantum of 1, 10 or 100 fen with Python's floor division (numba keeps its sign rules).
+
+Compiled on first use and cached on disk (`cache=True`; the directory is NUMBA_CACHE_DIR, which
+`nrcms.simulation` points at a temporary directory when it is unset), so a later process loads the machine
+code instead of compiling it. `nogil=True`: a Dask worker's threads run them side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+JIT = {"cache": True, "nogil": True}
+
+
+@njit(**JIT)
+def round_q(num, den, quantum):
+    """engine._round for one value: num/den fen rounded half up to `quantum` fen."""
+    return (num * 2 + quantum * den) // (2 * quantum * den) * quantum
+
+
+@njit(**JIT)
+def pay_q(num, den, quantum, limit):
+    """rules.rounding.pay (engine._pay) for one value."""
+    if num <= 0 or limit <= 0:
+        return 0
+    return min(round_q(num, den, quantum), limit)
+
+
+@njit(**JIT)
+def radix_order(key, top):
+    """A stable least-significant-digit radix sort of non-negative int64 keys (≤ top): the rows' order and
+    the keys in that order. As few passes as the key's bits need at 11 bits a pass (2,048 buckets: the
+    scattered writes stay in the cache), the digits of one width; each pass reads the keys in the previous
+    pass's order, carried along, never gathered."""
+    n = len(key)
+    bits = 1
+    while (top >> bits) > 0:
+        bits += 1
+    passes = (bits + 10) // 11
+    width = (bits + passes - 1) // passes
+    mask = (1 << width) - 1
+    order = np.arange(n)
+    keys = key.copy()
+    other = np.empty(n, np.int64)
+    other_keys = np.empty(n, np.int64)
+    count = np.empty(mask + 2, np.int64)
+    for p in range(passes):
+        shift = p * width
+        count[:] = 0
+        for i in range(n):
+            count[((keys[i] >> shift) & mask) + 1] += 1
+        for d in range(1, mask + 2):
+            count[d] += count[d - 1]
+        for i in range(n):
+            k = keys[i]
+            d = (k >> shift) & mask
+            at = count[d]
+            other[at] = order[i]
+            other_keys[at] = k
+            count[d] = at + 1
+        order, other = other, order
+        keys, other_keys = other_keys, keys
+    return order, keys
+
+
+@njit(**JIT)
+def key_segments(skey, span):
+    """Sorted keys (person × span + day): each sorted row's person number (0, 1, …) and the persons' first
+    sorted rows."""
+    n = len(skey)
+    seg = np.empty(n, np.int64)
+    firsts = np.empty(n, np.int64)
+    k = -1
+    last = -1
+    for i in range(n):
+        p = skey[i] // span
+        if p != last:
+            k += 1
+            firsts[k] = i
+            last = p
+        seg[i] = k
+    return seg, firsts[:k + 1].copy()
+
+
+@njit(**JIT)
+def visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
+                visit_cap):
+    """Each row's visit amount before the running caps, in the frame's order, packed with what the caps
+    need into one int64 (want × 16 + level × 2 + chronic): 0 for a row paying nothing. The chronic-disease
+    amount (rate, rounding, never above the in-policy cost), else the pooling amount at the visit's level
+    (rate, rounding, never above the in-policy cost nor the visit's cap). chronic_on empty: no chronic rule."""
+    n = len(ok_out)
+    packed = np.zeros(n, np.int64)
+    has_chronic = len(chronic_on) > 0
+    for r in range(n):
+        if not ok_out[r]:
+            continue
+        e = eligible[r]
+        if e <= 0:
+            continue
+        lv = level[r]
+        if has_chronic and chronic_on[r]:
+            num = e * chronic_rate
+            if num > 0:
+                packed[r] = min(round_q(num, scale, quantum), e) * 16 + lv * 2 + 1
+            continue
+        if not pool_known[lv]:
+            continue
+        num = e * pool_rate[lv]
+        if num > 0:
+            packed[r] = min(min(round_q(num, scale, quantum), e), visit_cap[lv]) * 16 + lv * 2
+    return packed
+
+
+@njit(**JIT)
+def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, day_cap, start_today,
+               use_annual, annual_cap, start_pool):
+    """The running caps of the visits, in one walk of the rows in person order (`order`, `skey` the sorted
+    keys person × span + day), on `packed` (visit_wants) in place: a chronic visit's amount under the year's
+    chronic total; a pooled visit's under the day's cap (the day's running total starts again on each new
+    date of the person's, from the start value on the date of the person's first row), then the year's
+    pooling cap. A row paying nothing changes no running total. `start_*`: frame-order start columns, read
+    at the person's first row (empty: zeros). One random access a row: the packed value, read and written."""
+    n = len(order)
+    last = -1
+    chronic_paid = pool_paid = today = day = 0
+    for i in range(n):
+        k = skey[i]
+        r = order[i]
+        person = k // span
+        if person != last:
+            last = person
+            day = k - person * span
+            chronic_paid = start_chronic[r] if len(start_chronic) else 0
+            pool_paid = start_pool[r] if len(start_pool) else 0
+            today = start_today[r] if len(start_today) else 0
+        v = packed[r]
+        if v == 0:
+            continue
+        want = v >> 4
+        if want <= 0:
+            continue
+        flags = v & 15
+        if flags & 1:
+            paid = min(want, max(chronic_cap - chronic_paid, 0))
+            chronic_paid += paid
+            packed[r] = paid * 16 + flags
+            continue
+        if use_day:
+            d = k - person * span
+            if d != day:
+                day = d
+                today = 0
+            want = min(want, max(day_cap[flags >> 1] - today, 0))
+            today += want
+        if use_annual:
+            want = min(want, max(annual_cap - pool_paid, 0))
+            pool_paid += want
+        packed[r] = want * 16 + flags
+
+
+@njit(**JIT)
+def unpack_visits(packed, out_chronic, out_pool):
+    """visit_caps' amounts into the chronic-disease and pooling columns (frame order; out_chronic empty:
+    no chronic rule)."""
+    has_chronic = len(out_chronic) > 0
+    for r in range(len(packed)):
+        v = packed[r]
+        if v == 0:
+            continue
+        if v & 1:
+            if has_chronic:
+                out_chronic[r] = v >> 4
+        else:
+            out_pool[r] = v >> 4
+
+
+@njit(**JIT)
+def admissions(adm, local, total, eligible, before_cap, cap, package, scale, quantum,
+               patient_amt, fund_amt,
+               subsidy_match, subsidy_amount, subsidy_in_cap,
+               has_cat, cat_in_policy, cat_deductible, cat_upto, cat_rate, cat_cap,
+               assist_cat, assist_in_policy, assist_threshold, assist_rate, assist_cap,
+               safety_on, safety_in_policy, safety_share,
+               ceiling_in_policy, ceiling_rate,
+               s_basic, s_cat_base, s_cat_paid, s_assist_base, s_assist_paid, s_safety,
+               out_eligible, out_basic, out_fixed, out_facility, out_subsidy, out_cat, out_assist, out_safety):
+    """The payable admissions of a block (compact rows `adm` in the frame, sorted by person then date;
+    `local` the person's number within the block), one after the other with the person's year so far: the
+    annual cap, the fixed-fee package, the subsidies, catastrophic insurance (its yearly deductible over
+    the cumulative tiers), medical assistance (its yearly threshold), the safety net and the ceiling,
+    cut from the last layer back: `engine`'s former waves, the same arithmetic. Results written into the
+    frame-order columns at `adm` (an empty column: the scheme has no such layer). s_*: the persons' start
+    values (block order)."""
+    m = len(adm)
+    prev = -1
+    basic_paid = cat_base_sum = cat_paid = assist_base_sum = assist_paid = safety_paid = 0
+    n_sub = len(subsidy_amount)
+    n_tier = len(cat_rate)
+    for i in range(m):
+        s = local[i]
+        if s != prev:
+            prev = s
+            basic_paid, cat_base_sum, cat_paid = s_basic[s], s_cat_base[s], s_cat_paid[s]
+            assist_base_sum, assist_paid, safety_paid = s_assist_base[s], s_assist_paid[s], s_safety[s]
+        r = adm[i]
+        t, e, c = total[i], eligible[i], cap[i]
+        room = max(c - basic_paid, 0)
+        basic = min(before_cap[i], room)
+        fixed = facility = 0
+        pk = package[i]
+        if pk >= 0:
+            patient = min(patient_amt[pk], t)
+            due = min(fund_amt[pk], t - patient)
+            fixed = min(due, room)
+            facility = t - patient - due
+            e = min(patient_amt[pk] + fund_amt[pk], t)
+            basic = 0
+        first = basic + fixed
+        left_policy = e - first
+        left_total = t - first - facility
+
+        subsidy = in_cap = 0
+        if n_sub:
+            cap_room = max(c - (basic_paid + first), 0)
+            for k in range(n_sub):
+                if subsidy_match[i, k]:
+                    amount = min(subsidy_amount[k], left_policy - subsidy)
+                    if subsidy_in_cap[k]:
+                        amount = min(amount, cap_room - in_cap)
+                        in_cap += amount
+                    subsidy += amount
+            left_policy -= subsidy
+            left_total -= subsidy
+
+        catastrophic = cat_base = 0
+        if has_cat:
+            cat_base = left_policy if cat_in_policy else left_total
+            raw = (_cumulative_tiers(cat_base_sum + cat_base, cat_deductible, cat_upto, cat_rate, n_tier, scale)
+                   - _cumulative_tiers(cat_base_sum, cat_deductible, cat_upto, cat_rate, n_tier, scale))
+            room_c = max(cat_cap - cat_paid, 0)
+            if cat_base > 0:
+                catastrophic = pay_q(raw, 1, quantum, min(room_c, cat_base))
+            left_policy -= min(catastrophic, left_policy)
+            left_total -= catastrophic
+
+        assistance = assist_base = 0
+        if len(assist_cat):
+            a = assist_cat[i]
+            if a >= 0:
+                assist_base = left_policy if assist_in_policy else left_total
+                above = (max(assist_base_sum + assist_base - assist_threshold[a], 0)
+                         - max(assist_base_sum - assist_threshold[a], 0))
+                room_a = max(assist_cap[a] - assist_paid, 0)
+                assistance = pay_q(above * assist_rate[a], scale, quantum, min(room_a, assist_base))
+                left_policy -= min(assistance, left_policy)
+                left_total -= assistance
+
+        safety = 0
+        if len(safety_on) and safety_on[i]:
+            burden = left_policy if safety_in_policy else left_total
+            allowed = round_q((e if safety_in_policy else t) * safety_share, scale, 1)
+            if burden > allowed:
+                safety = burden - allowed
+
+        limit = round_q((e if ceiling_in_policy else t) * ceiling_rate, scale, 1)
+        excess = first + subsidy + catastrophic + assistance + safety - limit
+        if excess > 0:
+            cut = min(safety, excess)
+            safety -= cut
+            excess -= cut
+            cut = min(assistance, excess)
+            assistance -= cut
+            excess -= cut
+            cut = min(catastrophic, excess)
+            catastrophic -= cut
+            excess -= cut
+            cut = min(subsidy, excess)
+            subsidy -= cut
+            excess -= cut
+            first -= min(first, excess)
+            if pk >= 0:
+                fixed, basic = first, 0
+            else:
+                fixed, basic = 0, first
+        basic_paid += first + min(in_cap, subsidy)
+        cat_base_sum += cat_base
+        cat_paid += catastrophic
+        assist_base_sum += assist_base
+        assist_paid += assistance
+        safety_paid += safety
+
+        if len(out_eligible):
+            out_eligible[r] = e
+        out_basic[r] = basic
+        if len(out_fixed):
+            out_fixed[r] = fixed
+            out_facility[r] = facility
+        if len(out_subsidy):
+            out_subsidy[r] = subsidy
+        if len(out_cat):
+            out_cat[r] = catastrophic
+        if len(out_assist):
+            out_assist[r] = assistance
+        if len(out_safety):
+            out_safety[r] = safety
+
+
+@njit(**JIT)
+def _cumulative_tiers(eligible, deductible, upto, rate, n_tier, scale):
+    """engine._tiers, cumulative, no rate change, for one value: each band to the fen, summed. upto < 0:
+    the open band."""
+    if eligible <= deductible:
+        return 0
+    total = 0
+    lower = 0
+    for k in range(n_tier):
+        start = max(lower, deductible)
+        end = eligible if upto[k] < 0 else min(eligible, upto[k])
+        base = max(end - start, 0)
+        r = min(max(rate[k], 0), scale)
+        total += round_q(base * r, scale, 1)
+        if upto[k] < 0:
+            break
+        lower = upto[k]
+    return total
