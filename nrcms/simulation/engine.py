@@ -448,14 +448,14 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
         if p.safety_net is not None:
             safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
-    out_cols = _admission_columns(p, res, bool(packages))
+    comp = np.empty((m, 10), I64)  # a row each: 8 results, the deductible, before the cap
     zero = np.zeros(0, I64)
     cat = p.catastrophic
     assist = p.assistance
     cats = list(assist.categories.values()) if assist is not None else []
     state = {name: start_of(name, persons) for name in START_FIELDS}
     kernels.admissions(
-        adm, local, total, eligible, before_cap, cap, package, fx.scale, q,
+        local, total, eligible, before_cap, cap, package, fx.scale, q,
         np.array([fx.fen(x.patient_amount) for x in packages], I64),
         np.array([fx.fen(x.fund_amount) for x in packages], I64),
         np.stack(subsidy_match, axis=1) if subsidy_match else np.zeros((m, 0), bool),
@@ -476,15 +476,19 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
         p.ceiling.base == "in_policy_cost", fx.rate(p.ceiling.ratio),
         *(state[name] for name in ("basic_paid", "catastrophic_base", "catastrophic_paid", "assistance_base",
                                    "assistance_paid", "safety_net_paid")),
-        *(out_cols.get(name, zero) for name in ("eligible", "basic", "fixed_fee", "facility_borne", "subsidy",
-                                                "catastrophic", "assistance", "safety_net")))
-    res.column("deductible")[adm] = deductible
-    res.column("basic_before_cap")[adm] = before_cap
+        comp)
+    comp[:, 8] = deductible
+    comp[:, 9] = before_cap
+    perm, rows = kernels.radix_order(adm, res.n)
+    out_cols = _admission_columns(p, res, bool(packages))
+    kernels.scatter_rows(rows, perm, comp, *(out_cols.get(name, zero) for name in (
+        "eligible", "basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net",
+        "deductible", "basic_before_cap")))
 
 
 def _admission_columns(p: Parameters, res, packages: bool) -> dict:
     """The frame-order result columns the admissions write: only the layers the scheme has."""
-    names = ["basic"]
+    names = ["basic", "deductible", "basic_before_cap"]
     if packages:
         names += ["eligible", "fixed_fee", "facility_borne"]
     if p.inpatient.subsidies:

@@ -178,23 +178,23 @@ def unpack_visits(packed, out_chronic, out_pool):
 
 
 @njit(**JIT)
-def admissions(adm, local, total, eligible, before_cap, cap, package, scale, quantum,
+def admissions(local, total, eligible, before_cap, cap, package, scale, quantum,
                patient_amt, fund_amt,
                subsidy_match, subsidy_amount, subsidy_in_cap,
                has_cat, cat_in_policy, cat_deductible, cat_upto, cat_rate, cat_cap,
                assist_cat, assist_in_policy, assist_threshold, assist_rate, assist_cap,
                safety_on, safety_in_policy, safety_share,
                ceiling_in_policy, ceiling_rate,
-               s_basic, s_cat_base, s_cat_paid, s_assist_base, s_assist_paid, s_safety,
-               out_eligible, out_basic, out_fixed, out_facility, out_subsidy, out_cat, out_assist, out_safety):
+               s_basic, s_cat_base, s_cat_paid, s_assist_base, s_assist_paid, s_safety, out):
     """The payable admissions of a block (compact rows `adm` in the frame, sorted by person then date;
     `local` the person's number within the block), one after the other with the person's year so far: the
     annual cap, the fixed-fee package, the subsidies, catastrophic insurance (its yearly deductible over
     the cumulative tiers), medical assistance (its yearly threshold), the safety net and the ceiling,
-    cut from the last layer back: `engine`'s former waves, the same arithmetic. Results written into the
-    frame-order columns at `adm` (an empty column: the scheme has no such layer). s_*: the persons' start
-    values (block order)."""
-    m = len(adm)
+    cut from the last layer back: `engine`'s former waves, the same arithmetic. Results into the compact
+    rows of `out` (one cache line a row: eligible, basic, fixed fee, facility-borne, subsidy, catastrophic,
+    assistance, safety net; `scatter_rows` writes them to the frame). s_*: the persons' start values
+    (block order)."""
+    m = len(local)
     prev = -1
     basic_paid = cat_base_sum = cat_paid = assist_base_sum = assist_paid = safety_paid = 0
     n_sub = len(subsidy_amount)
@@ -205,7 +205,6 @@ def admissions(adm, local, total, eligible, before_cap, cap, package, scale, qua
             prev = s
             basic_paid, cat_base_sum, cat_paid = s_basic[s], s_cat_base[s], s_cat_paid[s]
             assist_base_sum, assist_paid, safety_paid = s_assist_base[s], s_assist_paid[s], s_safety[s]
-        r = adm[i]
         t, e, c = total[i], eligible[i], cap[i]
         room = max(c - basic_paid, 0)
         basic = min(before_cap[i], room)
@@ -292,20 +291,44 @@ def admissions(adm, local, total, eligible, before_cap, cap, package, scale, qua
         assist_paid += assistance
         safety_paid += safety
 
-        if len(out_eligible):
-            out_eligible[r] = e
-        out_basic[r] = basic
-        if len(out_fixed):
-            out_fixed[r] = fixed
-            out_facility[r] = facility
-        if len(out_subsidy):
-            out_subsidy[r] = subsidy
-        if len(out_cat):
-            out_cat[r] = catastrophic
-        if len(out_assist):
-            out_assist[r] = assistance
-        if len(out_safety):
-            out_safety[r] = safety
+        out[i, 0] = e
+        out[i, 1] = basic
+        out[i, 2] = fixed
+        out[i, 3] = facility
+        out[i, 4] = subsidy
+        out[i, 5] = catastrophic
+        out[i, 6] = assistance
+        out[i, 7] = safety
+
+
+@njit(**JIT)
+def scatter_rows(rows, perm, comp, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9):
+    """Compact results (`comp`, a row each) into frame-order columns o0… (empty: not written) at the frame
+    rows `rows` (sorted: `perm` the compact row of each), so the writes go forward through the columns
+    instead of jumping about: one jump a row, the compact row's read."""
+    for j in range(len(rows)):
+        r = rows[j]
+        i = perm[j]
+        if len(o0):
+            o0[r] = comp[i, 0]
+        if len(o1):
+            o1[r] = comp[i, 1]
+        if len(o2):
+            o2[r] = comp[i, 2]
+        if len(o3):
+            o3[r] = comp[i, 3]
+        if len(o4):
+            o4[r] = comp[i, 4]
+        if len(o5):
+            o5[r] = comp[i, 5]
+        if len(o6):
+            o6[r] = comp[i, 6]
+        if len(o7):
+            o7[r] = comp[i, 7]
+        if len(o8):
+            o8[r] = comp[i, 8]
+        if len(o9):
+            o9[r] = comp[i, 9]
 
 
 @njit(**JIT)
