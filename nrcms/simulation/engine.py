@@ -168,8 +168,7 @@ def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarra
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
         return order, key, span
-    key = person.astype(I64) * span + (date - first_day)
-    order, key = kernels.radix_order(key, int(key.max()))
+    order, key = kernels.person_day_order(person, date, span, first_day, hi * span + span - 1)
     return order, key, span
 
 

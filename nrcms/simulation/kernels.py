@@ -31,33 +31,59 @@ def pay_q(num, den, quantum, limit):
 @njit(**JIT)
 def radix_order(key, top):
     """A stable least-significant-digit radix sort of non-negative int64 keys (≤ top): the rows' order and
-    the keys in that order. As few passes as the key's bits need at 11 bits a pass (2,048 buckets: the
-    scattered writes stay in the cache), the digits of one width; each pass reads the keys in the previous
-    pass's order, carried along, never gathered."""
-    n = len(key)
+    the keys in that order (`person_day_order` with the key given)."""
+    return _radix(key, key, 1, 0, top)
+
+
+@njit(**JIT)
+def person_day_order(person, date, span, first_day, top):
+    """The rows by person, day and place in the frame, sorted on the key person × span + (date - first_day)
+    (non-negative, ≤ top), which is made in the first pass, never stored in the frame's order: the order
+    and the sorted keys."""
+    return _radix(person, date, span, first_day, top)
+
+
+@njit(**JIT)
+def _radix(person, date, span, first_day, top):
+    """LSD radix sort of the keys person × span + (date - first_day) (with span 1 and first_day 0 and
+    date = person: the keys themselves). As few passes as the key's bits need at 11 bits a pass (2,048
+    buckets: the scattered writes stay in the cache), the digits of one width; each pass after the first
+    reads the keys in the previous pass's order, carried along, never gathered."""
+    n = len(person)
     bits = 1
     while (top >> bits) > 0:
         bits += 1
     passes = (bits + 10) // 11
     width = (bits + passes - 1) // passes
     mask = (1 << width) - 1
-    order = np.arange(n)
-    keys = key.copy()
+    order = np.empty(n, np.int64)
+    keys = np.empty(n, np.int64)
     other = np.empty(n, np.int64)
     other_keys = np.empty(n, np.int64)
     count = np.empty(mask + 2, np.int64)
+    same = span == 1 and first_day == 0
     for p in range(passes):
         shift = p * width
         count[:] = 0
-        for i in range(n):
-            count[((keys[i] >> shift) & mask) + 1] += 1
+        if p == 0:
+            for i in range(n):
+                k = person[i] if same else person[i] * span + (date[i] - first_day)
+                count[((k >> shift) & mask) + 1] += 1
+        else:
+            for i in range(n):
+                count[((keys[i] >> shift) & mask) + 1] += 1
         for d in range(1, mask + 2):
             count[d] += count[d - 1]
         for i in range(n):
-            k = keys[i]
+            if p == 0:
+                k = person[i] if same else person[i] * span + (date[i] - first_day)
+                r = i
+            else:
+                k = keys[i]
+                r = order[i]
             d = (k >> shift) & mask
             at = count[d]
-            other[at] = order[i]
+            other[at] = r
             other_keys[at] = k
             count[d] = at + 1
         order, other = other, order
