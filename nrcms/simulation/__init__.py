@@ -6,7 +6,7 @@ replayed under several schemes side by side, and a multi-year projection of the 
     out = settle_columns(df, scheme)                      # per-episode result columns, exact to the fen
     report = simulate(df, [scheme_a, scheme_b], income=...)
 
-Pure Python and numpy: no Django except in `extract` (the database), `scheme_summary` (a scheme version's
+Python, numpy and numba (the engine's compiled loops, `kernels`): no Django except in `extract` (the database), `scheme_summary` (a scheme version's
 simulation against last year's settlements, the hook of nrcms.schemes) and the page."""
 
 import os

@@ -1,27 +1,28 @@
-"""The vectorised engine: `nrcms.policy`'s rules over columns of episodes, int64 fen, numpy.
+"""The vectorised engine: `nrcms.policy`'s rules over columns of episodes, int64 fen, numpy and compiled loops.
 
 `settle_columns(df, scheme)` settles every row of an episode frame (`columns.py`) under one scheme version
 and returns the result columns, equal to the scalar engine's `settle` to the fen when each person's episodes
 are fed to it in date order (tests/simulation/test_parity.py proves it on the engine's scenarios and on
 random samples).
 
-How it runs. The rows are sorted once by person, date and place in the frame (a 16-bit radix sort). Whatever
-does not depend on what the person was paid earlier in the year is computed over the frame in its own order,
-moving no column: refusals, the situation's rate change, a visit's chronic-disease and pooling amounts before
-the caps (without a family account). The payable admissions are then gathered once, compactly, by person: the
-admission's ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's
-rounding, the fixed-fee package; then what depends on the year so far — the annual caps, the catastrophic
-insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — runs in *waves*:
-wave k settles every person's k-th admission of the year at once, gathering and scattering per-person state
-arrays (the number of waves is the largest number of admissions one person has, not the number of rows).
-The visits need no waves: each yearly cap (chronic disease, pooling) and the family account is a running total
-capped per person, a cumulative sum clipped at the cap; the day's pooling cap loops only over a visit's place
-within its day. Admissions and visits share no running total. Both are settled in blocks of whole persons
-(`BLOCK` rows), so a large frame's temporaries stay small, and the results are scattered back once.
+How it runs. The rows are sorted once by person, date and place in the frame (a compiled radix sort on one
+int64 key person × span + day, `kernels.person_day_order`). Whatever does not depend on what the person was
+paid earlier in the year is computed over the frame in its own order, moving no column: refusals, the
+situation's rate change. The payable admissions are gathered once, compactly, by person: the admission's
+ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
+fixed-fee package (numpy); then what depends on the year so far — the annual caps, the subsidies, the
+catastrophic insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — in
+one compiled loop over the admissions in person order, each person's year so far in local variables
+(`kernels.admissions`); its results are written to the frame through the rows sorted by frame position
+(`kernels.scatter_rows`). The visits of a pooling scheme: each visit's amount before the caps in the frame's
+order (`kernels.visit_wants`), then the yearly chronic cap and the day's and the year's pooling caps in one
+walk in person order (`kernels.visit_caps`), then the columns (`kernels.unpack_visits`); a scheme with a
+family account keeps the numpy capped running totals (`_settle_visits`). Admissions and visits share no
+running total. The admissions are settled in blocks of whole persons (`BLOCK` rows).
 
 Money is integer fen. A rate is an integer over S = 10^k (k: the most decimal places of any rate in the
-scheme), and `_round` rounds a fraction num/den half up to a quantum of 1, 10 or 100 fen — the integer form of
-`nrcms.core.money.round_amount`, never a float."""
+scheme), and `_round` (numpy) and `kernels.round_q` (one value) round a fraction num/den half up to a
+quantum of 1, 10 or 100 fen — the integer form of `nrcms.core.money.round_amount`, never a float."""
 
 from __future__ import annotations
 
