@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 JIT = {"cache": True, "nogil": True}
+CHUNK = 4096  # rows gathered at once by the walks in person order
 
 
 @njit(**JIT)
@@ -148,43 +149,52 @@ def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, d
     chronic total; a pooled visit's under the day's cap (the day's running total starts again on each new
     date of the person's, from the start value on the date of the person's first row), then the year's
     pooling cap. A row paying nothing changes no running total. `start_*`: frame-order start columns, read
-    at the person's first row (empty: zeros). One random access a row: the packed value, read and written."""
+    at the person's first row (empty: zeros). One random access a row, the packed value: gathered for a
+    chunk of rows at once, then settled, then scattered back (independent loads: the memory serves several
+    at a time)."""
     n = len(order)
     last = -1
     chronic_paid = pool_paid = today = day = 0
-    for i in range(n):
-        k = skey[i]
-        r = order[i]
-        person = k // span
-        if person != last:
-            last = person
-            day = k - person * span
-            chronic_paid = start_chronic[r] if len(start_chronic) else 0
-            pool_paid = start_pool[r] if len(start_pool) else 0
-            today = start_today[r] if len(start_today) else 0
-        v = packed[r]
-        if v == 0:
-            continue
-        want = v >> 4
-        if want <= 0:
-            continue
-        flags = v & 15
-        if flags & 1:
-            paid = min(want, max(chronic_cap - chronic_paid, 0))
-            chronic_paid += paid
-            packed[r] = paid * 16 + flags
-            continue
-        if use_day:
-            d = k - person * span
-            if d != day:
-                day = d
-                today = 0
-            want = min(want, max(day_cap[flags >> 1] - today, 0))
-            today += want
-        if use_annual:
-            want = min(want, max(annual_cap - pool_paid, 0))
-            pool_paid += want
-        packed[r] = want * 16 + flags
+    chunk = np.empty(CHUNK, np.int64)
+    for a in range(0, n, CHUNK):
+        b = min(a + CHUNK, n)
+        for i in range(a, b):
+            chunk[i - a] = packed[order[i]]
+        for i in range(a, b):
+            k = skey[i]
+            person = k // span
+            if person != last:
+                last = person
+                day = k - person * span
+                r = order[i]
+                chronic_paid = start_chronic[r] if len(start_chronic) else 0
+                pool_paid = start_pool[r] if len(start_pool) else 0
+                today = start_today[r] if len(start_today) else 0
+            v = chunk[i - a]
+            if v == 0:
+                continue
+            want = v >> 4
+            if want <= 0:
+                continue
+            flags = v & 15
+            if flags & 1:
+                paid = min(want, max(chronic_cap - chronic_paid, 0))
+                chronic_paid += paid
+                chunk[i - a] = paid * 16 + flags
+                continue
+            if use_day:
+                d = k - person * span
+                if d != day:
+                    day = d
+                    today = 0
+                want = min(want, max(day_cap[flags >> 1] - today, 0))
+                today += want
+            if use_annual:
+                want = min(want, max(annual_cap - pool_paid, 0))
+                pool_paid += want
+            chunk[i - a] = want * 16 + flags
+        for i in range(a, b):
+            packed[order[i]] = chunk[i - a]
 
 
 @njit(**JIT)
