@@ -306,15 +306,11 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
             _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all,
                            eligible_all, date, diag_distinct, diag_index, res)
 
-    fund = None
-    for name in FUND_LAYERS:
-        if name in res.written:
-            fund = res[name].copy() if fund is None else np.add(fund, res[name], out=fund)
-    res["fund_total"] = fund if fund is not None else res.zero
-    self_pay = np.subtract(total_all, res["fund_total"])
-    if "facility_borne" in res.written:
-        self_pay -= res["facility_borne"]
-    res["self_pay"] = self_pay
+    layers = [res[name] for name in FUND_LAYERS if name in res.written]
+    empty = np.zeros(0, I64)
+    res["fund_total"], res["self_pay"] = kernels.fund_and_self_pay(
+        total_all, res["facility_borne"] if "facility_borne" in res.written else empty,
+        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))))
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
         columns[name] = pl.Series(name, res[name])

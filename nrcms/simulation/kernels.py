@@ -100,13 +100,12 @@ def key_segments(skey, span):
     seg = np.empty(n, np.int64)
     firsts = np.empty(n, np.int64)
     k = -1
-    last = -1
+    limit = -1  # the first key of the next person (a comparison a row, a division a person)
     for i in range(n):
-        p = skey[i] // span
-        if p != last:
+        if skey[i] >= limit:
             k += 1
             firsts[k] = i
-            last = p
+            limit = (skey[i] // span + 1) * span
         seg[i] = k
     return seg, firsts[:k + 1].copy()
 
@@ -153,7 +152,8 @@ def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, d
     chunk of rows at once, then settled, then scattered back (independent loads: the memory serves several
     at a time)."""
     n = len(order)
-    last = -1
+    limit = -1  # the first key of the next person
+    base = 0  # the person's key at day 0
     chronic_paid = pool_paid = today = day = 0
     chunk = np.empty(CHUNK, np.int64)
     for a in range(0, n, CHUNK):
@@ -162,10 +162,10 @@ def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, d
             chunk[i - a] = packed[order[i]]
         for i in range(a, b):
             k = skey[i]
-            person = k // span
-            if person != last:
-                last = person
-                day = k - person * span
+            if k >= limit:
+                base = k // span * span
+                limit = base + span
+                day = k - base
                 r = order[i]
                 chronic_paid = start_chronic[r] if len(start_chronic) else 0
                 pool_paid = start_pool[r] if len(start_pool) else 0
@@ -183,7 +183,7 @@ def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, d
                 chunk[i - a] = paid * 16 + flags
                 continue
             if use_day:
-                d = k - person * span
+                d = k - base
                 if d != day:
                     day = d
                     today = 0
@@ -365,6 +365,22 @@ def scatter_rows(rows, perm, comp, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9):
             o8[r] = comp[i, 8]
         if len(o9):
             o9[r] = comp[i, 9]
+
+
+@njit(**JIT)
+def fund_and_self_pay(total, facility, l0, l1, l2, l3, l4, l5, l6, l7, l8):
+    """The fund's total (the sum of the written layers l0…, an empty one not written) and the patient's
+    own payment (total − fund − facility-borne; facility empty: none), in one pass over the columns."""
+    n = len(total)
+    fund = np.zeros(n, np.int64)
+    for layer in (l0, l1, l2, l3, l4, l5, l6, l7, l8):
+        if len(layer):
+            for r in range(n):
+                fund[r] += layer[r]
+    self_pay = np.empty(n, np.int64)
+    for r in range(n):
+        self_pay[r] = total[r] - fund[r] - (facility[r] if len(facility) else 0)
+    return fund, self_pay
 
 
 @njit(**JIT)
