@@ -32,7 +32,7 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
-from nrcms.policy.parameters import Parameters, Tier
+from nrcms.policy.parameters import Parameters
 from nrcms.policy.scheme import Scheme, canonical
 
 from . import kernels
@@ -56,14 +56,6 @@ def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
     if quantum != 1:
         out *= quantum
     return out
-
-
-def _pay(num: np.ndarray, den: int, quantum: int, limit: np.ndarray) -> np.ndarray:
-    """rules.rounding.pay: the raw amount num/den rounded the scheme's way, never above `limit`."""
-    amount = _round(np.maximum(num, 0), den, quantum)
-    np.minimum(amount, limit, out=amount)
-    amount[(num <= 0) | (limit <= 0)] = 0
-    return amount
 
 
 def _decimals(params: Parameters) -> int:
@@ -120,31 +112,6 @@ def _matches(distinct: list[str], index: np.ndarray, prefixes: tuple[str, ...]) 
     upper = tuple(p.upper() for p in prefixes)
     table = np.array([bool(code) and code.upper().startswith(upper) for code in distinct] or [False], dtype=bool)
     return table[index]
-
-
-def _tiers(eligible: np.ndarray, deductible: np.ndarray, tiers: tuple[Tier, ...], convention: str,
-           change: np.ndarray | int, fx: Fixed) -> np.ndarray:
-    """rules.tiers.tier_payment: each band to the fen, summed (cumulative), or the whole at one band (bracket)."""
-    total = np.zeros(eligible.shape, I64)
-    lower = 0
-    if convention == "bracket":
-        chosen = np.zeros(eligible.shape, bool)
-        for tier in tiers:
-            here = ~chosen if tier.upto is None else ~chosen & (eligible <= fx.fen(tier.upto))
-            rate = np.clip(fx.rate(tier.rate) + change, 0, fx.scale)
-            total = np.where(here, _round((eligible - deductible) * rate, fx.scale), total)
-            chosen |= here
-    else:
-        for tier in tiers:
-            start = np.maximum(lower, deductible)
-            end = eligible if tier.upto is None else np.minimum(eligible, fx.fen(tier.upto))
-            base = np.maximum(end - start, 0)
-            rate = np.clip(fx.rate(tier.rate) + change, 0, fx.scale)
-            total += _round(base * rate, fx.scale)
-            if tier.upto is None:
-                break
-            lower = fx.fen(tier.upto)
-    return np.where(eligible > deductible, total, 0)
 
 
 def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
@@ -363,34 +330,6 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     total, eligible = total_all[adm], eligible_all[adm]
     diag_index = None if diag_index_all is None else diag_index_all[adm]
 
-    change = np.zeros(m, I64)
-    change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
-    out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
-    change += np.where(~in_county, np.where(referred, fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change)), 0)
-    if rule.in_county_unreferred:
-        adj_change = np.array([fx.rate(rule.in_county_unreferred[lv].rate_change) if lv in rule.in_county_unreferred
-                               else 0 for lv in LEVELS], I64)
-        change += np.where(in_county & ~referred, adj_change[level], 0)
-
-    # The admission's ordinal in the year, the deductible, the tiers, the scheme's rounding.
-    counts = (~continuation).astype(I64)
-    ordinal = start_of("admissions", persons)[local] + _grouped_cumsum(counts, firsts, local)
-    ded = rule.deductible
-    by_level = np.array([fx.fen(ded.by_level.get(lv, ded.default)) for lv in LEVELS], I64)
-    base_ded = by_level[level]
-    if ded.out_of_county is not None:
-        base_ded = np.where(~in_county, fx.fen(ded.out_of_county), base_ded)
-    if ded.out_of_county_unreferred is not None:
-        base_ded = np.where(~in_county & ~referred, fx.fen(ded.out_of_county_unreferred), base_ded)
-    if ded.non_designated is not None:
-        base_ded = np.where(~designated, fx.fen(ded.non_designated), base_ded)
-    later = _round(base_ded * fx.rate(ded.subsequent_factor), fx.scale)
-    if ded.subsequent_by_level:
-        fixed_later = np.array([fx.fen(ded.subsequent_by_level[lv]) if lv in ded.subsequent_by_level else -1
-                                for lv in LEVELS], I64)[level]
-        later = np.where(fixed_later >= 0, fixed_later, later)
-    stay_ded = np.where(ordinal > 1, later, base_ded)
-
     package = np.full(m, -1, np.int32)
     packages = rule.fixed_fee_packages
     if packages:
@@ -399,37 +338,42 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
             pk = packages[k]
             at_level = np.isin(level, [LEVELS.index(lv) for lv in pk.levels])
             package = np.where(can & at_level & _matches(diag_distinct, diag_index, pk.diagnoses), k, package)
-    has_package = package >= 0
 
-    raw = np.zeros(m, I64)
-    before = _rows(df, col, "stay_eligible_before", adm).astype(I64, copy=False) if continuation.any() else None
-    table_of = {}
+    # The rate change, the deductible and the tiers, as tables for the compiled loop (kernels.admissions).
+    out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
+    adj = rule.in_county_unreferred or {}
+    ded = rule.deductible
+    tables, table_index = [], np.zeros(2 * len(LEVELS), np.int64)
     for lv_index, lv in enumerate(LEVELS):
         for county in (True, False):
-            table_of.setdefault(rule.tiers.for_episode(lv, county), []).append((lv_index, county))
-    for tiers, places in table_of.items():
-        if len(table_of) == 1:
-            where = ~has_package
-        else:
-            where = np.zeros(m, bool)
-            for lv_index, county in places:
-                where |= (level == lv_index) & (in_county == county)
-            where &= ~has_package
-        if not where.any():
-            continue
-        e, d, c, cont = eligible[where], stay_ded[where], change[where], continuation[where]
-        part = _tiers(e, d, tiers, p.tier_convention, c, fx)
-        if cont.any():
-            b = before[where]
-            whole = _tiers(e + b, d, tiers, p.tier_convention, c, fx)
-            earlier = _tiers(b, d, tiers, p.tier_convention, c, fx)
-            part = np.where(cont, whole - earlier, part)
-        raw[where] = part
-    deductible = np.where(~has_package & ~continuation, stay_ded, 0)
-    before_cap = np.where(~has_package, _pay(raw, 1, q, eligible - deductible), 0)
-    cap = np.full(m, fx.fen(rule.annual_cap), I64)
-    if rule.annual_cap_non_designated is not None:
-        cap = np.where(~designated, fx.fen(rule.annual_cap_non_designated), cap)
+            tiers = rule.tiers.for_episode(lv, county)
+            if tiers not in tables:
+                tables.append(tiers)
+            table_index[lv_index * 2 + (1 if county else 0)] = tables.index(tiers)
+    width = max(len(t) for t in tables)
+    tier_upto = np.full((len(tables), width), -1, I64)
+    tier_rate = np.zeros((len(tables), width), I64)
+    for k, tiers in enumerate(tables):
+        for j, tier in enumerate(tiers):
+            tier_upto[k, j] = fx.fen(tier.upto) if tier.upto is not None else -1
+            tier_rate[k, j] = fx.rate(tier.rate)
+
+    def fen_or_none(value):
+        return fx.fen(value) if value is not None else -1
+
+    bases = (
+        level, in_county, designated, referred, continuation,
+        _rows(df, col, "stay_eligible_before", adm).astype(I64, copy=False) if continuation.any() else np.zeros(0, I64),
+        start_of("admissions", persons),
+        fx.rate(rule.non_designated.rate_change), fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change),
+        np.array([fx.rate(adj[lv].rate_change) if lv in adj else 0 for lv in LEVELS], I64),
+        np.array([fx.fen(ded.by_level.get(lv, ded.default)) for lv in LEVELS], I64),
+        fen_or_none(ded.out_of_county), fen_or_none(ded.out_of_county_unreferred), fen_or_none(ded.non_designated),
+        fx.rate(ded.subsequent_factor),
+        np.array([fx.fen(ded.subsequent_by_level[lv]) if lv in (ded.subsequent_by_level or {}) else -1
+                  for lv in LEVELS], I64),
+        table_index, tier_upto, tier_rate, np.array([len(t) for t in tables], I64), p.tier_convention == "bracket",
+        fx.fen(rule.annual_cap), fen_or_none(rule.annual_cap_non_designated))
 
     # Per-row inputs of the layers that depend on the year so far.
     subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) for s in rule.subsidies]
@@ -451,7 +395,7 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     cats = list(assist.categories.values()) if assist is not None else []
     state = {name: start_of(name, persons) for name in START_FIELDS}
     kernels.admissions(
-        local, total, eligible, before_cap, cap, package, fx.scale, q,
+        local, total, eligible, package, fx.scale, q, *bases,
         np.array([fx.fen(x.patient_amount) for x in packages], I64),
         np.array([fx.fen(x.fund_amount) for x in packages], I64),
         np.stack(subsidy_match, axis=1) if subsidy_match else np.zeros((m, 0), bool),
@@ -473,8 +417,6 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
         *(state[name] for name in ("basic_paid", "catastrophic_base", "catastrophic_paid", "assistance_base",
                                    "assistance_paid", "safety_net_paid")),
         comp)
-    comp[:, 8] = deductible
-    comp[:, 9] = before_cap
     perm, rows = kernels.radix_order(adm, res.n)
     out_cols = _admission_columns(p, res, bool(packages))
     kernels.scatter_rows(rows, perm, comp, *(out_cols.get(name, zero) for name in (

@@ -214,7 +214,12 @@ def unpack_visits(packed, out_chronic, out_pool):
 
 
 @njit(**JIT)
-def admissions(local, total, eligible, before_cap, cap, package, scale, quantum,
+def admissions(local, total, eligible, package, scale, quantum,
+               level, in_county, designated, referred, continuation, stay_before, s_admissions,
+               nd_change, ref_change, unref_change, adj_change,
+               ded_by_level, ded_ooc, ded_oocu, ded_nd, subsequent_rate, subsequent_by_level,
+               table_index, tier_upto, tier_rate, tier_count, bracket,
+               annual_cap, annual_cap_nd,
                patient_amt, fund_amt,
                subsidy_match, subsidy_amount, subsidy_in_cap,
                has_cat, cat_in_policy, cat_deductible, cat_upto, cat_rate, cat_cap,
@@ -232,7 +237,7 @@ def admissions(local, total, eligible, before_cap, cap, package, scale, quantum,
     (block order)."""
     m = len(local)
     prev = -1
-    basic_paid = cat_base_sum = cat_paid = assist_base_sum = assist_paid = safety_paid = 0
+    basic_paid = cat_base_sum = cat_paid = assist_base_sum = assist_paid = safety_paid = ordinal = 0
     n_sub = len(subsidy_amount)
     n_tier = len(cat_rate)
     for i in range(m):
@@ -241,11 +246,51 @@ def admissions(local, total, eligible, before_cap, cap, package, scale, quantum,
             prev = s
             basic_paid, cat_base_sum, cat_paid = s_basic[s], s_cat_base[s], s_cat_paid[s]
             assist_base_sum, assist_paid, safety_paid = s_assist_base[s], s_assist_paid[s], s_safety[s]
-        t, e, c = total[i], eligible[i], cap[i]
-        room = max(c - basic_paid, 0)
-        basic = min(before_cap[i], room)
-        fixed = facility = 0
+            ordinal = s_admissions[s]
+        t, e = total[i], eligible[i]
         pk = package[i]
+        lv = level[i]
+        county, desig, ref, cont = in_county[i], designated[i], referred[i], continuation[i]
+        # The situation's rate change, the admission's ordinal in the year, the deductible, the tiers.
+        change = 0
+        if not desig:
+            change += nd_change
+        if not county:
+            change += ref_change if ref else unref_change
+        elif not ref:
+            change += adj_change[lv]
+        if not cont:
+            ordinal += 1
+        base_ded = ded_by_level[lv]
+        if ded_ooc >= 0 and not county:
+            base_ded = ded_ooc
+        if ded_oocu >= 0 and not county and not ref:
+            base_ded = ded_oocu
+        if ded_nd >= 0 and not desig:
+            base_ded = ded_nd
+        if ordinal > 1:
+            stay_ded = subsequent_by_level[lv] if subsequent_by_level[lv] >= 0 else round_q(
+                base_ded * subsequent_rate, scale, 1)
+        else:
+            stay_ded = base_ded
+        before_cap = ded = 0
+        if pk < 0:
+            tb = table_index[lv * 2 + (1 if county else 0)]
+            if cont:
+                b = stay_before[i]
+                raw = (_tiers_one(e + b, stay_ded, tier_upto[tb], tier_rate[tb], tier_count[tb], change, bracket, scale)
+                       - _tiers_one(b, stay_ded, tier_upto[tb], tier_rate[tb], tier_count[tb], change, bracket, scale))
+            else:
+                raw = _tiers_one(e, stay_ded, tier_upto[tb], tier_rate[tb], tier_count[tb], change, bracket, scale)
+                ded = stay_ded
+            before_cap = pay_q(raw, 1, quantum, e - ded)
+        c = annual_cap_nd if annual_cap_nd >= 0 and not desig else annual_cap
+        out[i, 8] = ded
+        out[i, 9] = before_cap
+
+        room = max(c - basic_paid, 0)
+        basic = min(before_cap, room)
+        fixed = facility = 0
         if pk >= 0:
             patient = min(patient_amt[pk], t)
             due = min(fund_amt[pk], t - patient)
@@ -381,6 +426,33 @@ def fund_and_self_pay(total, facility, l0, l1, l2, l3, l4, l5, l6, l7, l8):
     for r in range(n):
         self_pay[r] = total[r] - fund[r] - (facility[r] if len(facility) else 0)
     return fund, self_pay
+
+
+@njit(**JIT)
+def _tiers_one(eligible, deductible, upto, rate, n_tier, change, bracket, scale):
+    """engine._tiers for one value: each band to the fen, summed (cumulative), or the whole at the first band
+    the eligible cost is within (bracket); the band's rate plus the situation's change, within 0 and 1.
+    upto < 0: the open band."""
+    if eligible <= deductible:
+        return 0
+    if bracket:
+        for k in range(n_tier):
+            if upto[k] < 0 or eligible <= upto[k]:
+                r = min(max(rate[k] + change, 0), scale)
+                return round_q((eligible - deductible) * r, scale, 1)
+        return 0
+    total = 0
+    lower = 0
+    for k in range(n_tier):
+        start = max(lower, deductible)
+        end = eligible if upto[k] < 0 else min(eligible, upto[k])
+        base = max(end - start, 0)
+        r = min(max(rate[k] + change, 0), scale)
+        total += round_q(base * r, scale, 1)
+        if upto[k] < 0:
+            break
+        lower = upto[k]
+    return total
 
 
 @njit(**JIT)
