@@ -58,6 +58,15 @@ def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
     return out
 
 
+def _ro(a: np.ndarray) -> np.ndarray:
+    """A read-only view of an input column for a compiled loop: numba compiles a read-only and a writable
+    array apart, and whether polars hands out a column read-only depends on how the frame was made (built
+    in memory or read from Parquet); one kind of argument, one compiled version (warmed once, cached)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 def _decimals(params: Parameters) -> int:
     places = 2
     stack = [canonical(params)]
@@ -136,7 +145,7 @@ def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarra
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
         return order, key, span
-    order, key = kernels.person_day_order(person, date, span, first_day, hi * span + span - 1)
+    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1)
     return order, key, span
 
 
@@ -276,7 +285,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     layers = [res[name] for name in FUND_LAYERS if name in res.written]
     empty = np.zeros(0, I64)
     res["fund_total"], res["self_pay"] = kernels.fund_and_self_pay(
-        total_all, res["facility_borne"] if "facility_borne" in res.written else empty,
+        _ro(total_all), res["facility_borne"] if "facility_borne" in res.written else empty,
         *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))))
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
@@ -395,7 +404,7 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     cats = list(assist.categories.values()) if assist is not None else []
     state = {name: start_of(name, persons) for name in START_FIELDS}
     kernels.admissions(
-        local, total, eligible, package, fx.scale, q, *bases,
+        local, _ro(total), _ro(eligible), package, fx.scale, q, *(_ro(x) if isinstance(x, np.ndarray) else x for x in bases),
         np.array([fx.fen(x.patient_amount) for x in packages], I64),
         np.array([fx.fen(x.fund_amount) for x in packages], I64),
         np.stack(subsidy_match, axis=1) if subsidy_match else np.zeros((m, 0), bool),
@@ -528,7 +537,7 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
 
     def start(name):
         column = f"start_{name}"
-        return col(column).astype(I64, copy=False) if column in df.columns else empty
+        return _ro(col(column).astype(I64, copy=False) if column in df.columns else empty)
 
     chronic_on, chronic_rate, chronic_cap, out_chronic = empty_bool, 0, 0, empty
     if rule.chronic is not None:
@@ -545,7 +554,7 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
     visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
     day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
     annual = rule.pooling.annual_cap
-    packed = kernels.visit_wants(ok_out, eligible, level, fx.scale, q, chronic_on, chronic_rate,
+    packed = kernels.visit_wants(_ro(ok_out), _ro(eligible), _ro(level), fx.scale, q, _ro(chronic_on), chronic_rate,
                                  np.array([t is not None for t in terms]),
                                  np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
                                  np.array([c if c >= 0 else huge for c in visit_caps], I64))
