@@ -327,8 +327,10 @@ def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
 def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
                        referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
-    the ordinal in the year, the deductible, the tiers, the package, then the waves of the layers that
-    depend on the year so far; results scattered into `res` (frame order)."""
+    their inputs gathered, the package (numpy), the scheme's tables; then the compiled loop
+    (`kernels.admissions`: the ordinal in the year, the deductible, the tiers, then the layers that depend
+    on the year so far); results written into `res` (frame order) through the rows sorted by frame position
+    (`kernels.scatter_rows`)."""
     rule = p.inpatient
     m = len(adm)
     local, firsts, _ = _segments(adm_person, places=False)
