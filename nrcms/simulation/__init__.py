@@ -6,8 +6,15 @@ replayed under several schemes side by side, and a multi-year projection of the 
     out = settle_columns(df, scheme)                      # per-episode result columns, exact to the fen
     report = simulate(df, [scheme_a, scheme_b], income=...)
 
-Pure Python and numpy: no Django except in `extract` (the database), `scheme_summary` (a scheme version's
+Python, numpy and numba (the engine's compiled loops, `kernels`): no Django except in `extract` (the database), `scheme_summary` (a scheme version's
 simulation against last year's settlements, the hook of nrcms.schemes) and the page."""
+
+import os
+import tempfile
+
+# The engine's compiled loops (kernels.py, numba) are cached on disk: a writable directory of their own
+# unless the environment names one.
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "nrcms-numba-cache"))
 
 __all__ = ["scheme_version_summary"]
 

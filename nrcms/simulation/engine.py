@@ -1,27 +1,28 @@
-"""The vectorised engine: `nrcms.policy`'s rules over columns of episodes, int64 fen, numpy.
+"""The vectorised engine: `nrcms.policy`'s rules over columns of episodes, int64 fen, numpy and compiled loops.
 
 `settle_columns(df, scheme)` settles every row of an episode frame (`columns.py`) under one scheme version
 and returns the result columns, equal to the scalar engine's `settle` to the fen when each person's episodes
 are fed to it in date order (tests/simulation/test_parity.py proves it on the engine's scenarios and on
 random samples).
 
-How it runs. The rows are sorted once by person, date and place in the frame (a 16-bit radix sort). Whatever
-does not depend on what the person was paid earlier in the year is computed over the frame in its own order,
-moving no column: refusals, the situation's rate change, a visit's chronic-disease and pooling amounts before
-the caps (without a family account). The payable admissions are then gathered once, compactly, by person: the
-admission's ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's
-rounding, the fixed-fee package; then what depends on the year so far — the annual caps, the catastrophic
-insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — runs in *waves*:
-wave k settles every person's k-th admission of the year at once, gathering and scattering per-person state
-arrays (the number of waves is the largest number of admissions one person has, not the number of rows).
-The visits need no waves: each yearly cap (chronic disease, pooling) and the family account is a running total
-capped per person, a cumulative sum clipped at the cap; the day's pooling cap loops only over a visit's place
-within its day. Admissions and visits share no running total. Both are settled in blocks of whole persons
-(`BLOCK` rows), so a large frame's temporaries stay small, and the results are scattered back once.
+How it runs. The rows are sorted once by person, date and place in the frame (a compiled radix sort on one
+int64 key person × span + day, `kernels.person_day_order`). Whatever does not depend on what the person was
+paid earlier in the year is computed over the frame in its own order, moving no column: refusals, the
+situation's rate change. The payable admissions are gathered once, compactly, by person: the admission's
+ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
+fixed-fee package (numpy); then what depends on the year so far — the annual caps, the subsidies, the
+catastrophic insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — in
+one compiled loop over the admissions in person order, each person's year so far in local variables
+(`kernels.admissions`); its results are written to the frame through the rows sorted by frame position
+(`kernels.scatter_rows`). The visits of a pooling scheme: each visit's amount before the caps in the frame's
+order (`kernels.visit_wants`), then the yearly chronic cap and the day's and the year's pooling caps in one
+walk in person order (`kernels.visit_caps`), then the columns (`kernels.unpack_visits`); a scheme with a
+family account keeps the numpy capped running totals (`_settle_visits`). Admissions and visits share no
+running total. The admissions are settled in blocks of whole persons (`BLOCK` rows).
 
 Money is integer fen. A rate is an integer over S = 10^k (k: the most decimal places of any rate in the
-scheme), and `_round` rounds a fraction num/den half up to a quantum of 1, 10 or 100 fen — the integer form of
-`nrcms.core.money.round_amount`, never a float."""
+scheme), and `_round` (numpy) and `kernels.round_q` (one value) round a fraction num/den half up to a
+quantum of 1, 10 or 100 fen — the integer form of `nrcms.core.money.round_amount`, never a float."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
-from nrcms.policy.parameters import Parameters, Tier
+from nrcms.policy.parameters import Parameters
 from nrcms.policy.scheme import Scheme, canonical
 
+from . import kernels
 from .columns import LEVELS, START_FIELDS
 
 I64 = np.int64
@@ -56,12 +58,13 @@ def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
     return out
 
 
-def _pay(num: np.ndarray, den: int, quantum: int, limit: np.ndarray) -> np.ndarray:
-    """rules.rounding.pay: the raw amount num/den rounded the scheme's way, never above `limit`."""
-    amount = _round(np.maximum(num, 0), den, quantum)
-    np.minimum(amount, limit, out=amount)
-    amount[(num <= 0) | (limit <= 0)] = 0
-    return amount
+def _ro(a: np.ndarray) -> np.ndarray:
+    """A read-only view of an input column for a compiled loop: numba compiles a read-only and a writable
+    array apart, and whether polars hands out a column read-only depends on how the frame was made (built
+    in memory or read from Parquet); one kind of argument, one compiled version (warmed once, cached)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 def _decimals(params: Parameters) -> int:
@@ -120,54 +123,30 @@ def _matches(distinct: list[str], index: np.ndarray, prefixes: tuple[str, ...]) 
     return table[index]
 
 
-def _tiers(eligible: np.ndarray, deductible: np.ndarray, tiers: tuple[Tier, ...], convention: str,
-           change: np.ndarray | int, fx: Fixed) -> np.ndarray:
-    """rules.tiers.tier_payment: each band to the fen, summed (cumulative), or the whole at one band (bracket)."""
-    total = np.zeros(eligible.shape, I64)
-    lower = 0
-    if convention == "bracket":
-        chosen = np.zeros(eligible.shape, bool)
-        for tier in tiers:
-            here = ~chosen if tier.upto is None else ~chosen & (eligible <= fx.fen(tier.upto))
-            rate = np.clip(fx.rate(tier.rate) + change, 0, fx.scale)
-            total = np.where(here, _round((eligible - deductible) * rate, fx.scale), total)
-            chosen |= here
-    else:
-        for tier in tiers:
-            start = np.maximum(lower, deductible)
-            end = eligible if tier.upto is None else np.minimum(eligible, fx.fen(tier.upto))
-            base = np.maximum(end - start, 0)
-            rate = np.clip(fx.rate(tier.rate) + change, 0, fx.scale)
-            total += _round(base * rate, fx.scale)
-            if tier.upto is None:
-                break
-            lower = fx.fen(tier.upto)
-    return np.where(eligible > deductible, total, 0)
-
-
 def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """Rows by person, then date, then their place in the frame. On one non-negative int64 key (person, day)
-    when the ids and dates fit in it: a least-significant-digit radix sort, 16 bits a pass (numpy's stable
-    sort of 16-bit keys is a radix sort, several times faster than its stable sort of int64); else a
-    three-key lexsort."""
+    """Rows by person, then date, then their place in the frame."""
+    return _replay(person, date)[0]
+
+
+def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The replay order (person, date, place in the frame) and, in that order, each row's key person
+    number × span + day (the person's number in the order, the day from the first date). On one
+    non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
+    digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
     span = int(date.max()) - first_day + 1
     if lo < 0 or hi >= (1 << 62) // span:
-        return np.lexsort((np.arange(n), date, person))
-    key = person.astype(I64) * span + (date - first_day)
-    order = None
-    shift, top = 0, int(key.max())
-    while True:
-        digit = key >> shift if shift else key
-        if order is not None:
-            digit = digit[order]
-        step = np.argsort((digit & 0xFFFF).astype(np.uint16), kind="stable")
-        order = step if order is None else order[step]
-        shift += 16
-        if top >> shift == 0:
-            return order
+        order = np.lexsort((np.arange(n), date, person))
+        sorted_person = person[order]
+        new = np.empty(n, bool)
+        new[0] = True
+        np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
+        key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
+        return order, key, span
+    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1)
+    return order, key, span
 
 
 BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
@@ -206,20 +185,6 @@ def _grouped_cumsum(values: np.ndarray, first: np.ndarray, segment: np.ndarray) 
     return running
 
 
-def _waves(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The wave order of rows sorted by person (rank: the row's place in its person's rows): wave k holds
-    every person's k-th row, persons in order; and the waves' bounds. On 16-bit keys (fewer than ~32,000
-    rows per person) numpy's stable sort is a radix sort."""
-    if len(rank) == 0:
-        return np.zeros(0, np.int64), np.zeros(1, np.int64)
-    top = int(rank.max())
-    wave_order = np.argsort(rank.astype(np.int16) if top < np.iinfo(np.int16).max else rank, kind="stable")
-    counts = np.bincount(rank, minlength=top + 1)
-    bounds = np.zeros(top + 2, np.int64)
-    np.cumsum(counts, out=bounds[1:])
-    return wave_order, bounds
-
-
 def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     """Settle every row of an episode frame under one scheme version; result columns in the frame's order
     (fen, int64; `refused` boolean). Each person's rows are settled in date order (ties: frame order), from
@@ -239,8 +204,8 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     q = QUANTUM[p.rounding]
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
-    order = replay_order(person, date)
-    seg, first_sorted, _ = _segments(person[order], places=False)
+    order, skey, span = _replay(person, date)
+    seg, first_sorted = kernels.key_segments(skey, span)
     first_row = order[first_sorted]  # each person's first row (frame index)
 
     columns = {}
@@ -306,26 +271,22 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
                            referred, total_all, eligible_all, diag_distinct, diag_index, res)
-    first_date = date[first_row]
     if out is not None and out.mode == "pooling":
-        _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible_all, date,
-                              diag_distinct, diag_index, res)
+        _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
+                              diag_index, res)
     elif out is not None:
+        first_date = date[first_row]
         vis_sorted = ok_out[order]
         vis, vis_seg = order[vis_sorted], seg[vis_sorted]
         for a, b in _blocks(vis_seg, BLOCK):
             _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all,
                            eligible_all, date, diag_distinct, diag_index, res)
 
-    fund = None
-    for name in FUND_LAYERS:
-        if name in res.written:
-            fund = res[name].copy() if fund is None else np.add(fund, res[name], out=fund)
-    res["fund_total"] = fund if fund is not None else res.zero
-    self_pay = np.subtract(total_all, res["fund_total"])
-    if "facility_borne" in res.written:
-        self_pay -= res["facility_borne"]
-    res["self_pay"] = self_pay
+    layers = [res[name] for name in FUND_LAYERS if name in res.written]
+    empty = np.zeros(0, I64)
+    res["fund_total"], res["self_pay"] = kernels.fund_and_self_pay(
+        _ro(total_all), res["facility_borne"] if "facility_borne" in res.written else empty,
+        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))))
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
         columns[name] = pl.Series(name, res[name])
@@ -366,45 +327,19 @@ def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
 def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
                        referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
-    the ordinal in the year, the deductible, the tiers, the package, then the waves of the layers that
-    depend on the year so far; results scattered into `res` (frame order)."""
+    their inputs gathered, the package (numpy), the scheme's tables; then the compiled loop
+    (`kernels.admissions`: the ordinal in the year, the deductible, the tiers, then the layers that depend
+    on the year so far); results written into `res` (frame order) through the rows sorted by frame position
+    (`kernels.scatter_rows`)."""
     rule = p.inpatient
     m = len(adm)
-    local, firsts, rank = _segments(adm_person)
+    local, firsts, _ = _segments(adm_person, places=False)
     persons = adm_person[firsts]
     level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
                                               referred_all[adm])
     continuation = _rows(df, col, "continuation", adm)
     total, eligible = total_all[adm], eligible_all[adm]
     diag_index = None if diag_index_all is None else diag_index_all[adm]
-
-    change = np.zeros(m, I64)
-    change += np.where(~designated, fx.rate(rule.non_designated.rate_change), 0)
-    out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
-    change += np.where(~in_county, np.where(referred, fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change)), 0)
-    if rule.in_county_unreferred:
-        adj_change = np.array([fx.rate(rule.in_county_unreferred[lv].rate_change) if lv in rule.in_county_unreferred
-                               else 0 for lv in LEVELS], I64)
-        change += np.where(in_county & ~referred, adj_change[level], 0)
-
-    # The admission's ordinal in the year, the deductible, the tiers, the scheme's rounding.
-    counts = (~continuation).astype(I64)
-    ordinal = start_of("admissions", persons)[local] + _grouped_cumsum(counts, firsts, local)
-    ded = rule.deductible
-    by_level = np.array([fx.fen(ded.by_level.get(lv, ded.default)) for lv in LEVELS], I64)
-    base_ded = by_level[level]
-    if ded.out_of_county is not None:
-        base_ded = np.where(~in_county, fx.fen(ded.out_of_county), base_ded)
-    if ded.out_of_county_unreferred is not None:
-        base_ded = np.where(~in_county & ~referred, fx.fen(ded.out_of_county_unreferred), base_ded)
-    if ded.non_designated is not None:
-        base_ded = np.where(~designated, fx.fen(ded.non_designated), base_ded)
-    later = _round(base_ded * fx.rate(ded.subsequent_factor), fx.scale)
-    if ded.subsequent_by_level:
-        fixed_later = np.array([fx.fen(ded.subsequent_by_level[lv]) if lv in ded.subsequent_by_level else -1
-                                for lv in LEVELS], I64)[level]
-        later = np.where(fixed_later >= 0, fixed_later, later)
-    stay_ded = np.where(ordinal > 1, later, base_ded)
 
     package = np.full(m, -1, np.int32)
     packages = rule.fixed_fee_packages
@@ -414,37 +349,42 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
             pk = packages[k]
             at_level = np.isin(level, [LEVELS.index(lv) for lv in pk.levels])
             package = np.where(can & at_level & _matches(diag_distinct, diag_index, pk.diagnoses), k, package)
-    has_package = package >= 0
 
-    raw = np.zeros(m, I64)
-    before = _rows(df, col, "stay_eligible_before", adm).astype(I64, copy=False) if continuation.any() else None
-    table_of = {}
+    # The rate change, the deductible and the tiers, as tables for the compiled loop (kernels.admissions).
+    out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
+    adj = rule.in_county_unreferred or {}
+    ded = rule.deductible
+    tables, table_index = [], np.zeros(2 * len(LEVELS), np.int64)
     for lv_index, lv in enumerate(LEVELS):
         for county in (True, False):
-            table_of.setdefault(rule.tiers.for_episode(lv, county), []).append((lv_index, county))
-    for tiers, places in table_of.items():
-        if len(table_of) == 1:
-            where = ~has_package
-        else:
-            where = np.zeros(m, bool)
-            for lv_index, county in places:
-                where |= (level == lv_index) & (in_county == county)
-            where &= ~has_package
-        if not where.any():
-            continue
-        e, d, c, cont = eligible[where], stay_ded[where], change[where], continuation[where]
-        part = _tiers(e, d, tiers, p.tier_convention, c, fx)
-        if cont.any():
-            b = before[where]
-            whole = _tiers(e + b, d, tiers, p.tier_convention, c, fx)
-            earlier = _tiers(b, d, tiers, p.tier_convention, c, fx)
-            part = np.where(cont, whole - earlier, part)
-        raw[where] = part
-    deductible = np.where(~has_package & ~continuation, stay_ded, 0)
-    before_cap = np.where(~has_package, _pay(raw, 1, q, eligible - deductible), 0)
-    cap = np.full(m, fx.fen(rule.annual_cap), I64)
-    if rule.annual_cap_non_designated is not None:
-        cap = np.where(~designated, fx.fen(rule.annual_cap_non_designated), cap)
+            tiers = rule.tiers.for_episode(lv, county)
+            if tiers not in tables:
+                tables.append(tiers)
+            table_index[lv_index * 2 + (1 if county else 0)] = tables.index(tiers)
+    width = max(len(t) for t in tables)
+    tier_upto = np.full((len(tables), width), -1, I64)
+    tier_rate = np.zeros((len(tables), width), I64)
+    for k, tiers in enumerate(tables):
+        for j, tier in enumerate(tiers):
+            tier_upto[k, j] = fx.fen(tier.upto) if tier.upto is not None else -1
+            tier_rate[k, j] = fx.rate(tier.rate)
+
+    def fen_or_none(value):
+        return fx.fen(value) if value is not None else -1
+
+    bases = (
+        level, in_county, designated, referred, continuation,
+        _rows(df, col, "stay_eligible_before", adm).astype(I64, copy=False) if continuation.any() else np.zeros(0, I64),
+        start_of("admissions", persons),
+        fx.rate(rule.non_designated.rate_change), fx.rate(out_ref.rate_change), fx.rate(out_unref.rate_change),
+        np.array([fx.rate(adj[lv].rate_change) if lv in adj else 0 for lv in LEVELS], I64),
+        np.array([fx.fen(ded.by_level.get(lv, ded.default)) for lv in LEVELS], I64),
+        fen_or_none(ded.out_of_county), fen_or_none(ded.out_of_county_unreferred), fen_or_none(ded.non_designated),
+        fx.rate(ded.subsequent_factor),
+        np.array([fx.fen(ded.subsequent_by_level[lv]) if lv in (ded.subsequent_by_level or {}) else -1
+                  for lv in LEVELS], I64),
+        table_index, tier_upto, tier_rate, np.array([len(t) for t in tables], I64), p.tier_convention == "bracket",
+        fx.fen(rule.annual_cap), fen_or_none(rule.annual_cap_non_designated))
 
     # Per-row inputs of the layers that depend on the year so far.
     subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) for s in rule.subsidies]
@@ -459,30 +399,54 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
         if p.safety_net is not None:
             safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
-    wave_order, bounds = _waves(rank)
-
-    def w(a):
-        return None if a is None else a[wave_order]
-
-    W = {name: w(a) for name, a in dict(
-        pcode=local, total=total, eligible=eligible, before_cap=before_cap, cap=cap, package=package,
-        assist_cat=assist_cat, safety_on=safety_on).items()}
-    W["subsidy_match"] = [w(x) for x in subsidy_match]
+    comp = np.empty((m, 10), I64)  # a row each: 8 results, the deductible, before the cap
+    zero = np.zeros(0, I64)
+    cat = p.catastrophic
+    assist = p.assistance
+    cats = list(assist.categories.values()) if assist is not None else []
     state = {name: start_of(name, persons) for name in START_FIELDS}
-    out = {name: np.zeros(m, I64) for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic",
-                                               "assistance", "safety_net")}
-    out["eligible"] = W["eligible"].copy()
-    for k in range(len(bounds) - 1):
-        _admissions(slice(bounds[k], bounds[k + 1]), W, p, fx, q, state, out, packages, rule)
+    kernels.admissions(
+        local, _ro(total), _ro(eligible), package, fx.scale, q, *(_ro(x) if isinstance(x, np.ndarray) else x for x in bases),
+        np.array([fx.fen(x.patient_amount) for x in packages], I64),
+        np.array([fx.fen(x.fund_amount) for x in packages], I64),
+        np.stack(subsidy_match, axis=1) if subsidy_match else np.zeros((m, 0), bool),
+        np.array([fx.fen(s.amount) for s in rule.subsidies], I64),
+        np.array([bool(s.counts_toward_cap) for s in rule.subsidies], bool),
+        cat is not None, cat is not None and cat.base == "in_policy_self_pay",
+        fx.fen(cat.deductible) if cat is not None else 0,
+        np.array([fx.fen(t.upto) if t.upto is not None else -1 for t in cat.tiers] if cat is not None else [], I64),
+        np.array([fx.rate(t.rate) for t in cat.tiers] if cat is not None else [], I64),
+        fx.fen(cat.annual_cap) if cat is not None else 0,
+        assist_cat if assist_cat is not None else np.zeros(0, np.int32),
+        assist is not None and assist.base == "in_policy_self_pay",
+        np.array([fx.fen(x.threshold) for x in cats], I64), np.array([fx.rate(x.rate) for x in cats], I64),
+        np.array([fx.fen(x.annual_cap) for x in cats], I64),
+        safety_on if safety_on is not None else np.zeros(0, bool),
+        p.safety_net is not None and p.safety_net.base == "in_policy_cost",
+        fx.scale - fx.rate(p.safety_net.guaranteed_ratio) if p.safety_net is not None else 0,
+        p.ceiling.base == "in_policy_cost", fx.rate(p.ceiling.ratio),
+        *(state[name] for name in ("basic_paid", "catastrophic_base", "catastrophic_paid", "assistance_base",
+                                   "assistance_paid", "safety_net_paid")),
+        comp)
+    perm, rows = kernels.radix_order(adm, res.n)
+    out_cols = _admission_columns(p, res, bool(packages))
+    kernels.scatter_rows(rows, perm, comp, *(out_cols.get(name, zero) for name in (
+        "eligible", "basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net",
+        "deductible", "basic_before_cap")))
 
-    where = adm[wave_order]
-    res.column("deductible")[where] = deductible[wave_order]
-    res.column("basic_before_cap")[where] = before_cap[wave_order]
+
+def _admission_columns(p: Parameters, res, packages: bool) -> dict:
+    """The frame-order result columns the admissions write: only the layers the scheme has."""
+    names = ["basic", "deductible", "basic_before_cap"]
     if packages:
-        res.column("eligible")[where] = out["eligible"]
-    for name in ("basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net"):
-        if out[name].any():
-            res.column(name)[where] = out[name]
+        names += ["eligible", "fixed_fee", "facility_borne"]
+    if p.inpatient.subsidies:
+        names.append("subsidy")
+    for name, layer in (("catastrophic", p.catastrophic), ("assistance", p.assistance),
+                        ("safety_net", p.safety_net)):
+        if layer is not None:
+            names.append(name)
+    return {name: res.column(name) for name in names}
 
 
 def _capped(want: np.ndarray, cap, start: np.ndarray, seg: np.ndarray, firsts: np.ndarray) -> np.ndarray:
@@ -563,67 +527,44 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         res.column("outpatient_pooling")[vis] = pooled
 
 
-def _settle_pooled_visits(col, ok_out, order, seg, first_date, start_of, p, fx, q, level, eligible, date,
-                          diag_distinct, diag_index, res) -> None:
-    """The payable visits of a scheme without a family account. A visit's chronic-disease amount and its
-    pooling amount before the caps need nothing of the year so far (a chronic visit gets no pooling, so a
-    pooled visit's in-policy cost is whole): both are computed over the frame in its own order. Only the
-    visits with something to pay are then taken in person order, for the running caps (`_capped`,
-    `_day_capped`), and their payments scattered back: a visit paying nothing changes no running total."""
+def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible, diag_distinct, diag_index,
+                          res) -> None:
+    """The payable visits of a scheme without a family account, compiled (`kernels`): each row's chronic-
+    disease amount or pooling amount before the caps in the frame's order (`visit_wants`, nothing of the
+    year so far: a chronic visit gets no pooling, so a pooled visit's in-policy cost is whole), then the
+    running caps in one walk in person order (`visit_caps`: the chronic yearly cap; the visit's day's and
+    the year's pooling caps), then the amounts into their columns (`unpack_visits`)."""
     rule = p.outpatient
-    chronic_on = None
+    empty_bool, empty = np.zeros(0, bool), np.zeros(0, I64)
+
+    def start(name):
+        column = f"start_{name}"
+        return _ro(col(column).astype(I64, copy=False) if column in df.columns else empty)
+
+    chronic_on, chronic_rate, chronic_cap, out_chronic = empty_bool, 0, 0, empty
     if rule.chronic is not None:
-        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses) & ok_out
+        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
             chronic_on &= col("chronic_certified")
         if chronic_on.any():
-            num = eligible * fx.rate(rule.chronic.rate)
-            want = np.where(chronic_on & (num > 0) & (eligible > 0),
-                            np.minimum(_round(np.maximum(num, 0), fx.scale, q), eligible), 0)
-            cap = fx.fen(rule.chronic.annual_cap)
-            _pay_in_person_order(want, order, seg, res.column("chronic"), lambda w, rows, local, firsts, persons:
-                                 _capped(w, cap, start_of("chronic_paid", persons), local, firsts))
+            chronic_rate, chronic_cap = fx.rate(rule.chronic.rate), fx.fen(rule.chronic.annual_cap)
+            out_chronic = res.column("chronic")
         else:
-            chronic_on = None
+            chronic_on = empty_bool
     terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
-    known = np.array([t is not None for t in terms])[level] & ok_out
-    if chronic_on is not None:
-        known &= ~chronic_on
-    num = eligible * np.array([fx.rate(t.rate) if t else 0 for t in terms], I64)[level]
-    known &= num > 0
-    known &= eligible > 0
-    np.maximum(num, 0, out=num)
-    want = _round(num, fx.scale, q)
-    np.minimum(want, eligible, out=want)
-    want[~known] = 0
+    huge = np.iinfo(I64).max >> 8  # a cap above any amount, room for the packing
     visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
-    if any(c >= 0 for c in visit_caps):  # no cap at a level: a cap above any amount
-        np.minimum(want, np.array([c if c >= 0 else np.iinfo(I64).max for c in visit_caps], I64)[level], out=want)
     day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
-    day_table = (np.array([c if c >= 0 else np.iinfo(I64).max // 4 for c in day_caps], I64)
-                 if any(c >= 0 for c in day_caps) else None)
     annual = rule.pooling.annual_cap
-
-    def pooled(w, rows, local, firsts, persons):
-        if day_table is not None:
-            w = _day_capped(w, day_table[level[rows]], date[rows], firsts, persons, first_date,
-                            start_of("outpatient_paid_today", persons))
-        if annual is not None:
-            w = _capped(w, fx.fen(annual), start_of("outpatient_pooling_paid", persons), local, firsts)
-        return w
-
-    _pay_in_person_order(want, order, seg, res.column("outpatient_pooling"), pooled)
-
-
-def _pay_in_person_order(want, order, seg, into, pay) -> None:
-    """The rows with `want` > 0 in person order, in blocks of whole persons: into[rows] = pay(want[rows],
-    rows, each row's person within the block, the block's persons' first rows, their person numbers)."""
-    sel = (want > 0)[order]
-    rows_all, seg_all = order[sel], seg[sel]
-    for a, b in _blocks(seg_all, BLOCK):
-        rows = rows_all[a:b]
-        local, firsts, _ = _segments(seg_all[a:b], places=False)
-        into[rows] = pay(want[rows], rows, local, firsts, seg_all[a:b][firsts])
+    packed = kernels.visit_wants(_ro(ok_out), _ro(eligible), _ro(level), fx.scale, q, _ro(chronic_on), chronic_rate,
+                                 np.array([t is not None for t in terms]),
+                                 np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
+                                 np.array([c if c >= 0 else huge for c in visit_caps], I64))
+    kernels.visit_caps(order, skey, span, packed, chronic_cap, start("chronic_paid"),
+                       any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
+                       start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
+                       start("outpatient_pooling_paid"))
+    kernels.unpack_visits(packed, out_chronic, res.column("outpatient_pooling"))
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
@@ -671,112 +612,3 @@ def _lookup_levels(series: pl.Series) -> np.ndarray:
     level = _LEVEL_BY_LENGTH[length]
     level[(series == "province").to_numpy()] = LEVELS.index("province")
     return level
-
-
-def _admissions(s: slice, W: dict, p: Parameters, fx: Fixed, q: int, state: dict, res: dict, packages, rule) -> None:
-    """One wave's payable admissions: cap, package, subsidies, catastrophic, assistance, safety net, ceiling."""
-    pc = W["pcode"][s]
-    total, eligible, cap = W["total"][s], W["eligible"][s], W["cap"][s]
-    paid_before = state["basic_paid"][pc]
-    room = np.maximum(cap - paid_before, 0)
-    basic = np.minimum(W["before_cap"][s], room)
-    fixed = facility = np.zeros_like(basic)
-    pk = W["package"][s]
-    if packages and (pk >= 0).any():
-        on = pk >= 0
-        idx = np.maximum(pk, 0)
-        patient_amt = np.array([fx.fen(x.patient_amount) for x in packages], I64)[idx]
-        fund_amt = np.array([fx.fen(x.fund_amount) for x in packages], I64)[idx]
-        patient = np.minimum(patient_amt, total)
-        due = np.minimum(fund_amt, total - patient)
-        fixed = np.where(on, np.minimum(due, room), 0)
-        facility = np.where(on, total - patient - due, 0)
-        eligible = np.where(on, np.minimum(patient_amt + fund_amt, total), eligible)
-        basic = np.where(on, 0, basic)
-        res["eligible"][s] = eligible
-    first = basic + fixed
-    left_policy = eligible - first
-    left_total = total - first - facility
-
-    subsidy = in_cap = np.zeros_like(basic)
-    if rule.subsidies:
-        cap_room = np.maximum(cap - (paid_before + first), 0)
-        for sub, match in zip(rule.subsidies, W["subsidy_match"], strict=True):
-            m = match[s]
-            amount = np.where(m, np.minimum(fx.fen(sub.amount), left_policy - subsidy), 0)
-            if sub.counts_toward_cap:
-                amount = np.where(m, np.minimum(amount, cap_room - in_cap), 0)
-                in_cap = in_cap + amount
-            subsidy = subsidy + amount
-        left_policy = left_policy - subsidy
-        left_total = left_total - subsidy
-
-    zero = np.zeros_like(basic)
-    catastrophic, cat_base = zero, zero
-    if p.catastrophic is not None:
-        c = p.catastrophic
-        cat_base = left_policy if c.base == "in_policy_self_pay" else left_total
-        before = state["catastrophic_base"][pc]
-        d = np.full_like(before, fx.fen(c.deductible))
-        raw = _tiers(before + cat_base, d, c.tiers, "cumulative", 0, fx) - _tiers(before, d, c.tiers, "cumulative", 0, fx)
-        room_c = np.maximum(fx.fen(c.annual_cap) - state["catastrophic_paid"][pc], 0)
-        catastrophic = np.where(cat_base > 0, _pay(raw, 1, q, np.minimum(room_c, cat_base)), 0)
-        left_policy = left_policy - np.minimum(catastrophic, left_policy)
-        left_total = left_total - catastrophic
-
-    assistance, assist_base = zero, zero
-    if p.assistance is not None:
-        cat = W["assist_cat"][s]
-        on = cat >= 0
-        if on.any():
-            cats = list(p.assistance.categories.values())
-            idx = np.maximum(cat, 0)
-            threshold = np.array([fx.fen(x.threshold) for x in cats], I64)[idx]
-            rate = np.array([fx.rate(x.rate) for x in cats], I64)[idx]
-            annual = np.array([fx.fen(x.annual_cap) for x in cats], I64)[idx]
-            assist_base = np.where(on, left_policy if p.assistance.base == "in_policy_self_pay" else left_total, 0)
-            before = state["assistance_base"][pc]
-            above = np.maximum(before + assist_base - threshold, 0) - np.maximum(before - threshold, 0)
-            room_a = np.maximum(annual - state["assistance_paid"][pc], 0)
-            assistance = np.where(on, _pay(above * rate, fx.scale, q, np.minimum(room_a, assist_base)), 0)
-            left_policy = left_policy - np.minimum(assistance, left_policy)
-            left_total = left_total - assistance
-
-    safety = zero
-    if p.safety_net is not None:
-        on = W["safety_on"][s]
-        if on.any():
-            in_policy = p.safety_net.base == "in_policy_cost"
-            burden = left_policy if in_policy else left_total
-            share = fx.scale - fx.rate(p.safety_net.guaranteed_ratio)
-            allowed = _round((eligible if in_policy else total) * share, fx.scale)
-            safety = np.where(on & (burden > allowed), burden - allowed, 0)
-
-    limit = _round((eligible if p.ceiling.base == "in_policy_cost" else total) * fx.rate(p.ceiling.ratio), fx.scale)
-    paid = [first, subsidy, catastrophic, assistance, safety]
-    excess = first + subsidy + catastrophic + assistance + safety - limit
-    if (excess > 0).any():
-        excess = np.maximum(excess, 0)
-        for i in range(len(paid) - 1, -1, -1):
-            cut = np.minimum(paid[i], excess)
-            paid[i] = paid[i] - cut
-            excess = excess - cut
-        first, subsidy, catastrophic, assistance, safety = paid
-        on = pk >= 0
-        fixed = np.where(on, first, 0)
-        basic = np.where(on, 0, first)
-    cap_paid = first + np.minimum(in_cap, subsidy)
-
-    state["basic_paid"][pc] = paid_before + cap_paid
-    state["catastrophic_base"][pc] += cat_base
-    state["catastrophic_paid"][pc] += catastrophic
-    state["assistance_base"][pc] += assist_base
-    state["assistance_paid"][pc] += assistance
-    state["safety_net_paid"][pc] += safety
-    res["basic"][s] = basic
-    res["fixed_fee"][s] = fixed
-    res["facility_borne"][s] = facility
-    res["subsidy"][s] = subsidy
-    res["catastrophic"][s] = catastrophic
-    res["assistance"][s] = assistance
-    res["safety_net"][s] = safety

@@ -1,0 +1,490 @@
+"""The engine's compiled loops (numba): each walks the rows once in person order, carrying the person's
+year-to-date in local variables, in int64 fen. The rounding is `engine._round` ported as is: num/den rounded
+half up to a quantum of 1, 10 or 100 fen with Python's floor division (numba keeps its sign rules).
+
+Compiled on first use and cached on disk (`cache=True`; the directory is NUMBA_CACHE_DIR, which
+`nrcms.simulation` points at a temporary directory when it is unset), so a later process loads the machine
+code instead of compiling it. `nogil=True`: a Dask worker's threads run them side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+JIT = {"cache": True, "nogil": True}
+CHUNK = 4096  # rows gathered at once by the walks in person order
+
+
+@njit(**JIT)
+def round_q(num, den, quantum):
+    """engine._round for one value: num/den fen rounded half up to `quantum` fen."""
+    return (num * 2 + quantum * den) // (2 * quantum * den) * quantum
+
+
+@njit(**JIT)
+def pay_q(num, den, quantum, limit):
+    """rules.rounding.pay (engine._pay) for one value."""
+    if num <= 0 or limit <= 0:
+        return 0
+    return min(round_q(num, den, quantum), limit)
+
+
+def _buffers(n: int, count: int) -> list[np.ndarray]:
+    """Large working arrays are made by numpy, not inside the compiled loops: numpy asks the system for huge
+    pages for them (madvise), one page fault every 2 MiB instead of every 4 KiB (at 10 million rows, about
+    0.7 CPU seconds of page faults otherwise)."""
+    return [np.empty(n, np.int64) for _ in range(count)]
+
+
+def radix_order(key: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stable least-significant-digit radix sort of non-negative int64 keys (≤ top): the rows' order and
+    the keys in that order (`person_day_order` with the key given)."""
+    return _radix(key, key, 1, 0, top, *_buffers(len(key), 4))
+
+
+def person_day_order(person: np.ndarray, date: np.ndarray, span: int, first_day: int,
+                     top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows by person, day and place in the frame, sorted on the key person × span + (date - first_day)
+    (non-negative, ≤ top), which is made in the first pass, never stored in the frame's order: the order
+    and the sorted keys."""
+    return _radix(person, date, span, first_day, top, *_buffers(len(person), 4))
+
+
+@njit(**JIT)
+def _radix(person, date, span, first_day, top, order, keys, other, other_keys):
+    """LSD radix sort of the keys person × span + (date - first_day) (with span 1 and first_day 0 and
+    date = person: the keys themselves). As few passes as the key's bits need at 11 bits a pass (2,048
+    buckets: the scattered writes stay in the cache), the digits of one width; each pass after the first
+    reads the keys in the previous pass's order, carried along, never gathered."""
+    n = len(person)
+    bits = 1
+    while (top >> bits) > 0:
+        bits += 1
+    passes = (bits + 10) // 11
+    width = (bits + passes - 1) // passes
+    mask = (1 << width) - 1
+    count = np.empty(mask + 2, np.int64)
+    same = span == 1 and first_day == 0
+    for p in range(passes):
+        shift = p * width
+        count[:] = 0
+        if p == 0:
+            for i in range(n):
+                k = person[i] if same else person[i] * span + (date[i] - first_day)
+                count[((k >> shift) & mask) + 1] += 1
+        else:
+            for i in range(n):
+                count[((keys[i] >> shift) & mask) + 1] += 1
+        for d in range(1, mask + 2):
+            count[d] += count[d - 1]
+        for i in range(n):
+            if p == 0:
+                k = person[i] if same else person[i] * span + (date[i] - first_day)
+                r = i
+            else:
+                k = keys[i]
+                r = order[i]
+            d = (k >> shift) & mask
+            at = count[d]
+            other[at] = r
+            other_keys[at] = k
+            count[d] = at + 1
+        order, other = other, order
+        keys, other_keys = other_keys, keys
+    return order, keys
+
+
+def key_segments(skey: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys (person × span + day): each sorted row's person number (0, 1, …) and the persons' first
+    sorted rows."""
+    seg, firsts = _buffers(len(skey), 2)
+    count = _key_segments(skey, span, seg, firsts)
+    return seg, firsts[:count]
+
+
+@njit(**JIT)
+def _key_segments(skey, span, seg, firsts):
+    n = len(skey)
+    k = -1
+    limit = -1  # the first key of the next person (a comparison a row, a division a person)
+    for i in range(n):
+        if skey[i] >= limit:
+            k += 1
+            firsts[k] = i
+            limit = (skey[i] // span + 1) * span
+        seg[i] = k
+    return k + 1
+
+
+def visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
+                visit_cap) -> np.ndarray:
+    """Each row's visit amount before the running caps, in the frame's order, packed with what the caps
+    need into one int64 (want × 16 + level × 2 + chronic): 0 for a row paying nothing. The chronic-disease
+    amount (rate, rounding, never above the in-policy cost), else the pooling amount at the visit's level
+    (rate, rounding, never above the in-policy cost nor the visit's cap). chronic_on empty: no chronic rule."""
+    packed = np.zeros(len(ok_out), np.int64)
+    _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
+                 visit_cap, packed)
+    return packed
+
+
+@njit(**JIT)
+def _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
+                 visit_cap, packed):
+    n = len(ok_out)
+    has_chronic = len(chronic_on) > 0
+    for r in range(n):
+        if not ok_out[r]:
+            continue
+        e = eligible[r]
+        if e <= 0:
+            continue
+        lv = level[r]
+        if has_chronic and chronic_on[r]:
+            num = e * chronic_rate
+            if num > 0:
+                packed[r] = min(round_q(num, scale, quantum), e) * 16 + lv * 2 + 1
+            continue
+        if not pool_known[lv]:
+            continue
+        num = e * pool_rate[lv]
+        if num > 0:
+            packed[r] = min(min(round_q(num, scale, quantum), e), visit_cap[lv]) * 16 + lv * 2
+
+
+@njit(**JIT)
+def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, day_cap, start_today,
+               use_annual, annual_cap, start_pool):
+    """The running caps of the visits, in one walk of the rows in person order (`order`, `skey` the sorted
+    keys person × span + day), on `packed` (visit_wants) in place: a chronic visit's amount under the year's
+    chronic total; a pooled visit's under the day's cap (the day's running total starts again on each new
+    date of the person's, from the start value on the date of the person's first row), then the year's
+    pooling cap. A row paying nothing changes no running total. `start_*`: frame-order start columns, read
+    at the person's first row (empty: zeros). One random access a row, the packed value: gathered for a
+    chunk of rows at once, then settled, then scattered back (independent loads: the memory serves several
+    at a time)."""
+    n = len(order)
+    limit = -1  # the first key of the next person
+    base = 0  # the person's key at day 0
+    chronic_paid = pool_paid = today = day = 0
+    chunk = np.empty(CHUNK, np.int64)
+    for a in range(0, n, CHUNK):
+        b = min(a + CHUNK, n)
+        for i in range(a, b):
+            chunk[i - a] = packed[order[i]]
+        for i in range(a, b):
+            k = skey[i]
+            if k >= limit:
+                base = k // span * span
+                limit = base + span
+                day = k - base
+                r = order[i]
+                chronic_paid = start_chronic[r] if len(start_chronic) else 0
+                pool_paid = start_pool[r] if len(start_pool) else 0
+                today = start_today[r] if len(start_today) else 0
+            v = chunk[i - a]
+            if v == 0:
+                continue
+            want = v >> 4
+            if want <= 0:
+                continue
+            flags = v & 15
+            if flags & 1:
+                paid = min(want, max(chronic_cap - chronic_paid, 0))
+                chronic_paid += paid
+                chunk[i - a] = paid * 16 + flags
+                continue
+            if use_day:
+                d = k - base
+                if d != day:
+                    day = d
+                    today = 0
+                want = min(want, max(day_cap[flags >> 1] - today, 0))
+                today += want
+            if use_annual:
+                want = min(want, max(annual_cap - pool_paid, 0))
+                pool_paid += want
+            chunk[i - a] = want * 16 + flags
+        for i in range(a, b):
+            packed[order[i]] = chunk[i - a]
+
+
+@njit(**JIT)
+def unpack_visits(packed, out_chronic, out_pool):
+    """visit_caps' amounts into the chronic-disease and pooling columns (frame order; out_chronic empty:
+    no chronic rule)."""
+    has_chronic = len(out_chronic) > 0
+    for r in range(len(packed)):
+        v = packed[r]
+        if v == 0:
+            continue
+        if v & 1:
+            if has_chronic:
+                out_chronic[r] = v >> 4
+        else:
+            out_pool[r] = v >> 4
+
+
+@njit(**JIT)
+def admissions(local, total, eligible, package, scale, quantum,
+               level, in_county, designated, referred, continuation, stay_before, s_admissions,
+               nd_change, ref_change, unref_change, adj_change,
+               ded_by_level, ded_ooc, ded_oocu, ded_nd, subsequent_rate, subsequent_by_level,
+               table_index, tier_upto, tier_rate, tier_count, bracket,
+               annual_cap, annual_cap_nd,
+               patient_amt, fund_amt,
+               subsidy_match, subsidy_amount, subsidy_in_cap,
+               has_cat, cat_in_policy, cat_deductible, cat_upto, cat_rate, cat_cap,
+               assist_cat, assist_in_policy, assist_threshold, assist_rate, assist_cap,
+               safety_on, safety_in_policy, safety_share,
+               ceiling_in_policy, ceiling_rate,
+               s_basic, s_cat_base, s_cat_paid, s_assist_base, s_assist_paid, s_safety, out):
+    """The payable admissions of a block (compact rows `adm` in the frame, sorted by person then date;
+    `local` the person's number within the block), one after the other with the person's year so far: the
+    annual cap, the fixed-fee package, the subsidies, catastrophic insurance (its yearly deductible over
+    the cumulative tiers), medical assistance (its yearly threshold), the safety net and the ceiling,
+    cut from the last layer back: `engine`'s former waves, the same arithmetic. Results into the compact
+    rows of `out` (one cache line a row: eligible, basic, fixed fee, facility-borne, subsidy, catastrophic,
+    assistance, safety net; `scatter_rows` writes them to the frame). s_*: the persons' start values
+    (block order)."""
+    m = len(local)
+    prev = -1
+    basic_paid = cat_base_sum = cat_paid = assist_base_sum = assist_paid = safety_paid = ordinal = 0
+    n_sub = len(subsidy_amount)
+    n_tier = len(cat_rate)
+    for i in range(m):
+        s = local[i]
+        if s != prev:
+            prev = s
+            basic_paid, cat_base_sum, cat_paid = s_basic[s], s_cat_base[s], s_cat_paid[s]
+            assist_base_sum, assist_paid, safety_paid = s_assist_base[s], s_assist_paid[s], s_safety[s]
+            ordinal = s_admissions[s]
+        t, e = total[i], eligible[i]
+        pk = package[i]
+        lv = level[i]
+        county, desig, ref, cont = in_county[i], designated[i], referred[i], continuation[i]
+        # The situation's rate change, the admission's ordinal in the year, the deductible, the tiers.
+        change = 0
+        if not desig:
+            change += nd_change
+        if not county:
+            change += ref_change if ref else unref_change
+        elif not ref:
+            change += adj_change[lv]
+        if not cont:
+            ordinal += 1
+        base_ded = ded_by_level[lv]
+        if ded_ooc >= 0 and not county:
+            base_ded = ded_ooc
+        if ded_oocu >= 0 and not county and not ref:
+            base_ded = ded_oocu
+        if ded_nd >= 0 and not desig:
+            base_ded = ded_nd
+        if ordinal > 1:
+            stay_ded = subsequent_by_level[lv] if subsequent_by_level[lv] >= 0 else round_q(
+                base_ded * subsequent_rate, scale, 1)
+        else:
+            stay_ded = base_ded
+        before_cap = ded = 0
+        if pk < 0:
+            tb = table_index[lv * 2 + (1 if county else 0)]
+            if cont:
+                b = stay_before[i]
+                raw = (_tiers_one(e + b, stay_ded, tier_upto[tb], tier_rate[tb], tier_count[tb], change, bracket, scale)
+                       - _tiers_one(b, stay_ded, tier_upto[tb], tier_rate[tb], tier_count[tb], change, bracket, scale))
+            else:
+                raw = _tiers_one(e, stay_ded, tier_upto[tb], tier_rate[tb], tier_count[tb], change, bracket, scale)
+                ded = stay_ded
+            before_cap = pay_q(raw, 1, quantum, e - ded)
+        c = annual_cap_nd if annual_cap_nd >= 0 and not desig else annual_cap
+        out[i, 8] = ded
+        out[i, 9] = before_cap
+
+        room = max(c - basic_paid, 0)
+        basic = min(before_cap, room)
+        fixed = facility = 0
+        if pk >= 0:
+            patient = min(patient_amt[pk], t)
+            due = min(fund_amt[pk], t - patient)
+            fixed = min(due, room)
+            facility = t - patient - due
+            e = min(patient_amt[pk] + fund_amt[pk], t)
+            basic = 0
+        first = basic + fixed
+        left_policy = e - first
+        left_total = t - first - facility
+
+        subsidy = in_cap = 0
+        if n_sub:
+            cap_room = max(c - (basic_paid + first), 0)
+            for k in range(n_sub):
+                if subsidy_match[i, k]:
+                    amount = min(subsidy_amount[k], left_policy - subsidy)
+                    if subsidy_in_cap[k]:
+                        amount = min(amount, cap_room - in_cap)
+                        in_cap += amount
+                    subsidy += amount
+            left_policy -= subsidy
+            left_total -= subsidy
+
+        catastrophic = cat_base = 0
+        if has_cat:
+            cat_base = left_policy if cat_in_policy else left_total
+            raw = (_cumulative_tiers(cat_base_sum + cat_base, cat_deductible, cat_upto, cat_rate, n_tier, scale)
+                   - _cumulative_tiers(cat_base_sum, cat_deductible, cat_upto, cat_rate, n_tier, scale))
+            room_c = max(cat_cap - cat_paid, 0)
+            if cat_base > 0:
+                catastrophic = pay_q(raw, 1, quantum, min(room_c, cat_base))
+            left_policy -= min(catastrophic, left_policy)
+            left_total -= catastrophic
+
+        assistance = assist_base = 0
+        if len(assist_cat):
+            a = assist_cat[i]
+            if a >= 0:
+                assist_base = left_policy if assist_in_policy else left_total
+                above = (max(assist_base_sum + assist_base - assist_threshold[a], 0)
+                         - max(assist_base_sum - assist_threshold[a], 0))
+                room_a = max(assist_cap[a] - assist_paid, 0)
+                assistance = pay_q(above * assist_rate[a], scale, quantum, min(room_a, assist_base))
+                left_policy -= min(assistance, left_policy)
+                left_total -= assistance
+
+        safety = 0
+        if len(safety_on) and safety_on[i]:
+            burden = left_policy if safety_in_policy else left_total
+            allowed = round_q((e if safety_in_policy else t) * safety_share, scale, 1)
+            if burden > allowed:
+                safety = burden - allowed
+
+        limit = round_q((e if ceiling_in_policy else t) * ceiling_rate, scale, 1)
+        excess = first + subsidy + catastrophic + assistance + safety - limit
+        if excess > 0:
+            cut = min(safety, excess)
+            safety -= cut
+            excess -= cut
+            cut = min(assistance, excess)
+            assistance -= cut
+            excess -= cut
+            cut = min(catastrophic, excess)
+            catastrophic -= cut
+            excess -= cut
+            cut = min(subsidy, excess)
+            subsidy -= cut
+            excess -= cut
+            first -= min(first, excess)
+            if pk >= 0:
+                fixed, basic = first, 0
+            else:
+                fixed, basic = 0, first
+        basic_paid += first + min(in_cap, subsidy)
+        cat_base_sum += cat_base
+        cat_paid += catastrophic
+        assist_base_sum += assist_base
+        assist_paid += assistance
+        safety_paid += safety
+
+        out[i, 0] = e
+        out[i, 1] = basic
+        out[i, 2] = fixed
+        out[i, 3] = facility
+        out[i, 4] = subsidy
+        out[i, 5] = catastrophic
+        out[i, 6] = assistance
+        out[i, 7] = safety
+
+
+@njit(**JIT)
+def scatter_rows(rows, perm, comp, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9):
+    """Compact results (`comp`, a row each) into frame-order columns o0… (empty: not written) at the frame
+    rows `rows` (sorted: `perm` the compact row of each), so the writes go forward through the columns
+    instead of jumping about: one jump a row, the compact row's read."""
+    for j in range(len(rows)):
+        r = rows[j]
+        i = perm[j]
+        if len(o0):
+            o0[r] = comp[i, 0]
+        if len(o1):
+            o1[r] = comp[i, 1]
+        if len(o2):
+            o2[r] = comp[i, 2]
+        if len(o3):
+            o3[r] = comp[i, 3]
+        if len(o4):
+            o4[r] = comp[i, 4]
+        if len(o5):
+            o5[r] = comp[i, 5]
+        if len(o6):
+            o6[r] = comp[i, 6]
+        if len(o7):
+            o7[r] = comp[i, 7]
+        if len(o8):
+            o8[r] = comp[i, 8]
+        if len(o9):
+            o9[r] = comp[i, 9]
+
+
+def fund_and_self_pay(total, facility, *layers) -> tuple[np.ndarray, np.ndarray]:
+    """The fund's total (the sum of the written layers l0…, an empty one not written) and the patient's
+    own payment (total − fund − facility-borne; facility empty: none), in one pass over the columns."""
+    fund, self_pay = np.zeros(len(total), np.int64), np.empty(len(total), np.int64)
+    _fund_and_self_pay(total, facility, *layers, fund, self_pay)
+    return fund, self_pay
+
+
+@njit(**JIT)
+def _fund_and_self_pay(total, facility, l0, l1, l2, l3, l4, l5, l6, l7, l8, fund, self_pay):
+    n = len(total)
+    for layer in (l0, l1, l2, l3, l4, l5, l6, l7, l8):
+        if len(layer):
+            for r in range(n):
+                fund[r] += layer[r]
+    for r in range(n):
+        self_pay[r] = total[r] - fund[r] - (facility[r] if len(facility) else 0)
+
+
+@njit(**JIT)
+def _tiers_one(eligible, deductible, upto, rate, n_tier, change, bracket, scale):
+    """engine._tiers for one value: each band to the fen, summed (cumulative), or the whole at the first band
+    the eligible cost is within (bracket); the band's rate plus the situation's change, within 0 and 1.
+    upto < 0: the open band."""
+    if eligible <= deductible:
+        return 0
+    if bracket:
+        for k in range(n_tier):
+            if upto[k] < 0 or eligible <= upto[k]:
+                r = min(max(rate[k] + change, 0), scale)
+                return round_q((eligible - deductible) * r, scale, 1)
+        return 0
+    total = 0
+    lower = 0
+    for k in range(n_tier):
+        start = max(lower, deductible)
+        end = eligible if upto[k] < 0 else min(eligible, upto[k])
+        base = max(end - start, 0)
+        r = min(max(rate[k] + change, 0), scale)
+        total += round_q(base * r, scale, 1)
+        if upto[k] < 0:
+            break
+        lower = upto[k]
+    return total
+
+
+@njit(**JIT)
+def _cumulative_tiers(eligible, deductible, upto, rate, n_tier, scale):
+    """engine._tiers, cumulative, no rate change, for one value: each band to the fen, summed. upto < 0:
+    the open band."""
+    if eligible <= deductible:
+        return 0
+    total = 0
+    lower = 0
+    for k in range(n_tier):
+        start = max(lower, deductible)
+        end = eligible if upto[k] < 0 else min(eligible, upto[k])
+        base = max(end - start, 0)
+        r = min(max(rate[k], 0), scale)
+        total += round_q(base * r, scale, 1)
+        if upto[k] < 0:
+            break
+        lower = upto[k]
+    return total
