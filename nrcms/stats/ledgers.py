@@ -41,11 +41,22 @@ class Ledgers:
         return not self.mismatches
 
 
-def _enrolled_by(scope: Scope, length: int) -> dict[str, int]:
-    qs = Enrollment.objects.filter(scheme_year=scope.end.year, status=EnrollmentStatus.ENROLLED,
-                                   household__region__code__startswith=scope.region_prefix)
-    rows = qs.annotate(k=Substr("household__region__code", 1, length)).values("k").annotate(n=Count("pk")).order_by()
-    return {r["k"]: r["n"] for r in rows}
+def _enrolled_by(scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
+    """Persons enrolled for the year by village (12-digit code) and by township (9 digits): one query counting by
+    the household's region id (integer keys, an index-only scan of enrollment_year_status_hh and one join), the
+    ids then read as codes here."""
+    codes = dict(Region.objects.filter(code__startswith=scope.region_prefix).values_list("id", "code"))
+    rows = (Enrollment.objects.filter(scheme_year=scope.end.year, status=EnrollmentStatus.ENROLLED)
+            .values("household__region_id").annotate(n=Count("pk")).values_list("household__region_id", "n").order_by())
+    villages: dict[str, int] = {}
+    townships: dict[str, int] = {}
+    for region_id, n in rows:
+        code = codes.get(region_id)
+        if code is None:  # a household outside the scope's region
+            continue
+        villages[code[:12]] = villages.get(code[:12], 0) + n
+        townships[code[:9]] = townships.get(code[:9], 0) + n
+    return villages, townships
 
 
 def _compare(label: str, whole: dict, parts: list[dict], out: list[str]) -> None:
@@ -60,7 +71,7 @@ def ledgers(scope: Scope, county: Totals | None = None, county_people: int | Non
     each from a query of its own (a report's indicators or its kinds of reimbursement), not from the townships."""
     by_village = net_by(scope, Substr(REGION, 1, 12))
     by_township = net_by(scope, Substr(REGION, 1, 9))
-    village_people, township_people = _enrolled_by(scope, 12), _enrolled_by(scope, 9)
+    village_people, township_people = _enrolled_by(scope)
     names = dict(Region.objects.filter(code__startswith=scope.region_prefix, level__in=("township", "village", "county"))
                  .values_list("code", "name"))
     if county_people is None:
