@@ -52,26 +52,26 @@ def books_check(scheme_year: int | None = None) -> BooksReport:
     return report
 
 
-def _check_summary(report: BooksReport) -> None:
-    """The day summary the statistics read (summary.py) equals the lines, row by row."""
-    count, shown = summary.differences()
+def _compare_summary(report: BooksReport, differences, name: str, source: str, agreement: str) -> None:
+    """A summary the statistics read against what it sums: its differences as a problem, or the agreement."""
+    count, shown = differences()
     if count:
-        report.problems.append(f"记账分录按日汇总有 {count} 处与分录行不符（可运行 nrcms stats rebuild-summaries 重算）："
+        report.problems.append(f"{name}有 {count} 处与{source}不符（可运行 nrcms stats rebuild-summaries 重算）："
                                + "；".join(shown))
     else:
-        report.facts.append("记账分录按日汇总与分录行逐日相符")
+        report.facts.append(f"{name}与{source}{agreement}")
+
+
+def _check_summary(report: BooksReport) -> None:
+    """The day summary the statistics read (summary.py) equals the lines, row by row."""
+    _compare_summary(report, summary.differences, "记账分录按日汇总", "分录行", "逐日相符")
 
 
 def _check_facts(report: BooksReport) -> None:
     """The settlement facts the statistics read (stats/facts.py) equal the settlements and manual claims."""
     from nrcms.stats import facts
 
-    count, shown = facts.differences()
-    if count:
-        report.problems.append(f"结算事实表有 {count} 处与结算记录不符（可运行 nrcms stats rebuild-summaries 重算）："
-                               + "；".join(shown))
-    else:
-        report.facts.append("结算事实表与结算记录逐条相符")
+    _compare_summary(report, facts.differences, "结算事实表", "结算记录", "逐条相符")
 
 
 def _check_year(report: BooksReport, year: int) -> None:

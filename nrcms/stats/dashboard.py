@@ -150,10 +150,13 @@ def settlements_by_day(p: Period) -> list[dict]:
     amount the fund layers paid (fund_total), desk settlements and manual claims together."""
     try:
         rows = fact_rows(p.scope()).values("day").annotate(n=Sum("sign"), paid=Sum("fund_total_fen"))
-        return [{"day": r["day"], "count": int(r["n"] or 0), "fund_total": from_fen(r["paid"])}
-                for r in sorted(rows, key=lambda r: r["day"])]
-    except Untranslatable:
-        pass
+    except Untranslatable:  # a scope the settlement facts cannot answer: the settlement rows themselves
+        return _raw_settlements_by_day(p)
+    return [{"day": r["day"], "count": int(r["n"] or 0), "fund_total": from_fen(r["paid"])}
+            for r in sorted(rows, key=lambda r: r["day"])]
+
+
+def _raw_settlements_by_day(p: Period) -> list[dict]:
     days: dict[dt.date, dict] = {}
     for src in sources(p.scope()):
         rows = (src.qs.annotate(day=TruncDate(src.date_field)).values("day")

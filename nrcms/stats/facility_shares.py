@@ -48,8 +48,8 @@ def drug_cost_by(scope: Scope, where: Q | None = None, **keys) -> dict[tuple, ob
     if not keys:
         try:
             return _fact_drug_cost(scope, where)
-        except Untranslatable:
-            pass
+        except Untranslatable:  # a category or a condition the facts lack: the charge lines themselves
+            return raw_drug_cost_by(scope, where)
     return raw_drug_cost_by(scope, where, **keys)
 
 
