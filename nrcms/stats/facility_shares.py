@@ -16,7 +16,17 @@ from nrcms.funding.summary import from_fen
 
 from .ratios import percent
 from .scope import Scope
-from .sources import Untranslatable, _category, day_range, fact_q, fact_rows, net_by, scope_q
+from .sources import (
+    Untranslatable,
+    _category,
+    day_range,
+    fact_aggregates,
+    fact_q,
+    fact_rows,
+    fact_totals,
+    net_by,
+    scope_q,
+)
 
 
 def drug_cost_by_facility(scope: Scope, where: Q | None = None) -> dict[str, object]:
@@ -67,9 +77,23 @@ def raw_drug_cost_by(scope: Scope, where: Q | None = None, **keys) -> dict[tuple
     return {(r["episode__facility__code"], *(r[k] for k in keys)): fen_sum(r["d"]) for r in rows}
 
 
+def _totals_and_drugs(scope: Scope) -> tuple[dict, dict]:
+    """Net totals by facility code and the net drug cost of the facilities that have drug lines: from the
+    settlement facts in one grouped query (the same groups as net_by and drug_cost_by_facility give apart), with
+    a category from the rows and charge lines themselves."""
+    try:
+        qs = fact_rows(scope)
+    except Untranslatable:
+        return net_by(scope, "episode__facility__code"), drug_cost_by_facility(scope)
+    rows = qs.values("facility__code").annotate(**fact_aggregates(), drug=Sum("drug_cost_fen"),
+                                                drug_lines=Sum("drug_lines"))
+    totals = {r["facility__code"]: fact_totals(r) for r in rows}
+    drugs = {r["facility__code"]: from_fen(r["drug"]) for r in rows if (r["drug_lines"] or 0) > 0}
+    return totals, drugs
+
+
 def facility_rows(scope: Scope) -> list[dict]:
-    totals = net_by(scope, "episode__facility__code")
-    drugs = drug_cost_by_facility(scope)
+    totals, drugs = _totals_and_drugs(scope)
     names = dict(Facility.objects.filter(code__in=totals).values_list("code", "name"))
     levels = {f.code: f.get_level_display() for f in Facility.objects.filter(code__in=totals)}
     rows = []

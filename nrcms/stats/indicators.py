@@ -103,8 +103,9 @@ def _raw_stay_and_cap(scope: Scope) -> tuple[int, int, int]:
     return stays, days, capped
 
 
-def by_kind(scope: Scope) -> list[dict]:
-    totals = net_by_kind(scope)
+def by_kind(scope: Scope, totals: dict[str, Totals] | None = None) -> list[dict]:
+    """totals: each kind's net Totals when the caller has them already (indicators(keep=…) sums them)."""
+    totals = net_by_kind(scope) if totals is None else totals
     return [_kind_row(key, label, totals[key]) for key, (label, _) in KINDS.items()]
 
 
@@ -116,8 +117,9 @@ def _kind_row(key: str, label: str, t: Totals) -> dict:
 
 
 def indicators(scope: Scope, keep: dict | None = None) -> list[Indicator]:
-    """keep: a dict to receive the scope's net Totals ("all") and enrolled persons ("enrolled"), for a report
-    that shows them again (year_summary's ledgers) without summing them a second time."""
+    """keep: a dict to receive the scope's net Totals ("all"), each kind of reimbursement's ("kinds", as
+    net_by_kind gives them) and enrolled persons ("enrolled"), for a report that shows them again (year_summary's
+    kinds and ledgers) without summing them a second time."""
     out: list[Indicator] = []
 
     def add(key, label, value, unit, group):
@@ -127,11 +129,12 @@ def indicators(scope: Scope, keep: dict | None = None) -> list[Indicator]:
     population = agricultural_population(scope)
     # every net total of the scope in one query per source (net_many), the same figures as a net() call each
     wheres = {"all": None, "inpatient": INPATIENT, "out_county": KINDS["inpatient_out_of_county"][1],
-              "family_account": ~Q(family_account=0), **{key: ~Q(**{key: 0}) for key, _ in LAYERS}}
+              "family_account": ~Q(family_account=0), **{key: ~Q(**{key: 0}) for key, _ in LAYERS},
+              **{f"kind:{key}": q for key, (_, q) in KINDS.items()}}
     totals = net_many(scope, wheres)
     all_, inpatient, out_county = totals["all"], totals["inpatient"], totals["out_county"]
     if keep is not None:
-        keep.update({"all": all_, "enrolled": people})
+        keep.update({"all": all_, "enrolled": people, "kinds": {key: totals[f"kind:{key}"] for key in KINDS}})
     g = "参合与受益"
     add("enrolled", "参合人数", people, "人", g)
     add("agricultural_population", "农业人口", population, "人", g)

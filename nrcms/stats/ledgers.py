@@ -66,10 +66,13 @@ def _compare(label: str, whole: dict, parts: list[dict], out: list[str]) -> None
             out.append(f"{label}：{key} 合计 {total}，上级台账 {whole[key]}")
 
 
-def ledgers(scope: Scope, county: Totals | None = None, county_people: int | None = None) -> Ledgers:
+def ledgers(scope: Scope, county: Totals | None = None, county_people: int | None = None,
+            villages: bool = True) -> Ledgers:
     """county, county_people: the county row's totals and enrolled persons when the caller has them already,
-    each from a query of its own (a report's indicators or its kinds of reimbursement), not from the townships."""
-    by_village = net_by(scope, Substr(REGION, 1, 12))
+    each from a query of its own (a report's indicators or its kinds of reimbursement), not from the townships.
+    villages=False: the county and its townships only (checked against each other), for a report that shows no
+    village; `villages` is then empty."""
+    by_village = net_by(scope, Substr(REGION, 1, 12)) if villages else {}
     by_township = net_by(scope, Substr(REGION, 1, 9))
     village_people, township_people = _enrolled_by(scope)
     names = dict(Region.objects.filter(code__startswith=scope.region_prefix, level__in=("township", "village", "county"))
@@ -77,18 +80,20 @@ def ledgers(scope: Scope, county: Totals | None = None, county_people: int | Non
     if county_people is None:
         county_people = enrolled(scope)  # counted on its own, not as the townships' sum
     county = row_of(scope.region_prefix, scope.region_name, county_people, net(scope) if county is None else county)
-    townships, villages, mismatches = [], {}, []
+    townships, by_township_villages, mismatches = [], {}, []
     for tcode in sorted(set(by_township) | set(township_people)):
         code = tcode + "000"
         trow = row_of(code, names.get(code, code), township_people.get(tcode, 0), by_township.get(tcode, Totals()))
         townships.append(trow)
+        if not villages:
+            continue
         vcodes = sorted(k for k in set(by_village) | set(village_people) if k.startswith(tcode))
         vrows = [row_of(v, names.get(v, v) if v != code else f"{trow['name']}（乡镇直属）", village_people.get(v, 0),
                         by_village.get(v, Totals())) for v in vcodes]
-        villages[code] = vrows
+        by_township_villages[code] = vrows
         _compare(trow["name"], trow, vrows, mismatches)
     _compare(county["name"], county, townships, mismatches)
-    return Ledgers(county, townships, villages, mismatches)
+    return Ledgers(county, townships, by_township_villages, mismatches)
 
 
 def ledger_total(rows: list[dict]) -> dict:

@@ -160,9 +160,10 @@ def year_summary(scope: Scope) -> Report:
     items = indicators(scope, keep=kept)
     rows = [[i.group, i.label, _shown(i.value), i.unit] for i in items]
     kinds = [[k["label"], k["count"], k["total_cost"], k["reimbursed"], _shown(k["cost_per_episode"]),
-              _shown(k["reimbursed_per_episode"]), _shown(k["effective_ratio"])] for k in by_kind(scope)]
-    # the county row: the indicators' own totals and enrolled persons (one query each), not summed again
-    led = ledgers(scope, county=kept["all"], county_people=kept["enrolled"])
+              _shown(k["reimbursed_per_episode"]), _shown(k["effective_ratio"])] for k in by_kind(scope, kept["kinds"])]
+    # the county row: the indicators' own totals and enrolled persons (one query each), not summed again; the
+    # summary shows the townships only, so the villages are not summed (the ledger page checks them)
+    led = ledgers(scope, county=kept["all"], county_people=kept["enrolled"], villages=False)
     towns = [[r["name"], r["enrolled"], *_layer_cells_row(r)] for r in led.townships]
     shares = [[r["name"], r["level"], r["count"], r["total_cost"], _shown(r["drug_share"]),
                _shown(r["out_of_policy_share"])] for r in facility_rows(scope)]

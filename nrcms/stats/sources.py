@@ -279,7 +279,7 @@ def _and(a: Q, where: Q | None) -> Q:
     return a & where if where is not None else a
 
 
-def _fact_aggregates(where: Q | None = None) -> dict:
+def fact_aggregates(where: Q | None = None) -> dict:
     """_aggregates() over the facts: one table, amounts and signs already net."""
     out = {f"s_{name}": Sum(f"{name}_fen", filter=where) for name in AMOUNTS}
     out["n"] = Sum("sign", filter=where)
@@ -290,7 +290,7 @@ def _fact_aggregates(where: Q | None = None) -> dict:
     return out
 
 
-def _fact_totals(row: dict) -> Totals:
+def fact_totals(row: dict) -> Totals:
     t = Totals(count=int(row["n"] or 0), benefit=int(row["benefit"] or 0), referred=int(row["referred"] or 0))
     t.above = {th: int(row[f"above_{th}"] or 0) for th in THRESHOLDS}
     t.amounts = {name: from_fen(row[f"s_{name}"]) for name in AMOUNTS}
@@ -303,7 +303,7 @@ def net(scope: Scope, where: Q | None = None) -> Totals:
         qs, fwhere = _facts_filtered(scope), _fact_q(where) if where is not None else None
     except Untranslatable:
         return raw_net(scope, where)
-    return _fact_totals(qs.aggregate(**_fact_aggregates(fwhere)))
+    return fact_totals(qs.aggregate(**fact_aggregates(fwhere)))
 
 
 def raw_net(scope: Scope, where: Q | None = None) -> Totals:
@@ -328,11 +328,11 @@ def net_many(scope: Scope, wheres: dict[str, Q | None]) -> dict[str, Totals]:
         return raw_net_many(scope, wheres)
     flags = {f"k{i}": Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
              for i, q in enumerate(fwheres.values()) if q is not None}
-    rows = qs.annotate(**flags).values(*flags).annotate(**_fact_aggregates()) if flags else [
-        qs.aggregate(**_fact_aggregates())]
+    rows = qs.annotate(**flags).values(*flags).annotate(**fact_aggregates()) if flags else [
+        qs.aggregate(**fact_aggregates())]
     out = {key: Totals() for key in wheres}
     for row in rows:
-        t = _fact_totals(row)
+        t = fact_totals(row)
         for i, (key, q) in enumerate(fwheres.items()):
             if q is None or row[f"k{i}"]:
                 out[key].add(t)
@@ -367,8 +367,8 @@ def net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:
         fwhere = _fact_q(where) if where is not None else None
     except Untranslatable:
         return raw_net_by(scope, key, where)
-    rows = qs.filter(fwhere or Q()).annotate(_key=fkey).values("_key").annotate(**_fact_aggregates())
-    return {row["_key"]: _fact_totals(row) for row in rows}
+    rows = qs.filter(fwhere or Q()).annotate(_key=fkey).values("_key").annotate(**fact_aggregates())
+    return {row["_key"]: fact_totals(row) for row in rows}
 
 
 def raw_net_by(scope: Scope, key, where: Q | None = None) -> dict[object, Totals]:

@@ -70,3 +70,38 @@ def test_fund_by_month_in_one_query_agrees_with_fund_flow(small):
     months = fund_by_month(p)
     assert months[-1]["balance"] == fund.fund_flow(p.start, p.until).balance
     assert months[2]["income"] == Decimal("1520.00") and months[2]["spending"] == Decimal("14005.00")
+
+
+def test_the_year_summary_reuses_the_indicators_kinds_and_townships(small):
+    """year_summary takes each kind of reimbursement from the indicators' one query and sums no village: the
+    same rows as by_kind and the full ledgers' townships, each summed apart."""
+    from nrcms.stats.indicators import by_kind, indicators
+    from nrcms.stats.ledgers import ledgers
+
+    for scope in (YEAR, MARCH):
+        kept: dict = {}
+        indicators(scope, keep=kept)
+        assert set(kept["kinds"]) == set(KINDS)
+        assert by_kind(scope, kept["kinds"]) == by_kind(scope)
+        full, towns = ledgers(scope), ledgers(scope, villages=False)
+        assert towns.townships == full.townships and towns.county == full.county
+        assert full.villages and not towns.villages and towns.agree and full.agree
+    # the three kinds are disjoint and cover every settlement
+    kept = {}
+    indicators(YEAR, keep=kept)
+    assert sum(t.count for t in kept["kinds"].values()) == kept["all"].count > 0
+
+
+def test_facility_rows_in_one_query_equal_the_totals_and_drug_costs_apart(small):
+    """facility_rows reads each facility's totals and drug cost in one grouped query over the facts: the same
+    as net_by(facility) and drug_cost_by_facility, and with a category (read from the rows) too."""
+    from dataclasses import replace
+
+    from nrcms.stats.facility_shares import _totals_and_drugs, drug_cost_by_facility
+    from nrcms.stats.sources import net_by
+
+    for scope in (YEAR, MARCH, replace(YEAR, category="registered_poor")):
+        totals, drugs = _totals_and_drugs(scope)
+        assert totals == net_by(scope, "episode__facility__code")
+        assert drugs == drug_cost_by_facility(scope)
+    assert _totals_and_drugs(YEAR)[1]  # the small county's desk settlements have drug lines
