@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import ExtractMonth, Substr, TruncDate
 from django.utils import timezone
 
@@ -32,15 +32,13 @@ from nrcms.funding.summary import from_fen
 from nrcms.registry.models import Enrollment, EnrollmentStatus, Region, RegionLevel
 from nrcms.web.params import year_param
 
-from .facility_shares import drug_cost_by_month
+from .facility_shares import desk_cost_and_drug_cost_by_month
 from .fund import S_FUND, S_INCOME, S_SPENDING
 from .models import (
     DEFAULT_AHEAD_MARGIN,
     DEFAULT_DRUG_SHARE_LIMIT,
     DEFAULT_PLANNED_SHARE,
-    FactSource,
     FundPlan,
-    SettlementFact,
 )
 from .ratios import percent
 from .scope import Scope
@@ -208,12 +206,7 @@ def top_facilities(p: Period, limit: int = TOP_FACILITIES) -> list[dict]:
 def drug_share_alerts(p: Period, limit: Decimal) -> list[dict]:
     """Facility-months of the year whose drug share (drug cost ÷ total cost of the desk settlements settled that
     month, reversals netted) is above `limit` %. Manual claims carry no items, so they have no drug share."""
-    # the desk settlement rows of the whole county by facility and month, from the settlement facts
-    cost = (SettlementFact.objects.filter(source=FactSource.DESK, day__range=(p.start, p.until)).order_by()
-            .annotate(month=ExtractMonth("day"), code=F("facility__code")).values("code", "month")
-            .annotate(total=Sum("total_cost_fen")))
-    totals = {(r["code"], r["month"]): from_fen(r["total"]) for r in cost}
-    drugs = drug_cost_by_month(p.scope())
+    totals, drugs = desk_cost_and_drug_cost_by_month(p.scope())
     names = dict(Facility.objects.filter(code__in={c for c, _ in totals}).values_list("code", "name"))
     out = []
     for (code, m), drug in sorted(drugs.items()):

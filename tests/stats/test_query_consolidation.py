@@ -105,3 +105,22 @@ def test_facility_rows_in_one_query_equal_the_totals_and_drug_costs_apart(small)
         assert totals == net_by(scope, "episode__facility__code")
         assert drugs == drug_cost_by_facility(scope)
     assert _totals_and_drugs(YEAR)[1]  # the small county's desk settlements have drug lines
+
+
+def test_desk_cost_and_drug_cost_by_month_in_one_query_equal_each_apart(small):
+    """The drug-share alerts' one grouped query: the desk rows' total cost by facility-month as a query of the
+    desk facts alone gives it, the drug cost as drug_cost_by (the charge lines) gives it."""
+    from django.db.models import Sum
+    from django.db.models.functions import ExtractMonth
+
+    from nrcms.funding.summary import from_fen
+    from nrcms.stats.facility_shares import desk_cost_and_drug_cost_by_month, raw_drug_cost_by
+    from nrcms.stats.models import FactSource, SettlementFact
+
+    for scope in (YEAR, MARCH):
+        totals, drugs = desk_cost_and_drug_cost_by_month(scope)
+        desk = (SettlementFact.objects.filter(source=FactSource.DESK, day__range=(scope.start, scope.end))
+                .annotate(month=ExtractMonth("day")).values("facility__code", "month").annotate(t=Sum("total_cost_fen")))
+        assert totals == {(r["facility__code"], r["month"]): from_fen(r["t"]) for r in desk}
+        assert drugs == raw_drug_cost_by(scope, month=ExtractMonth("episode__settlements__settled_at"))
+        assert totals and drugs
