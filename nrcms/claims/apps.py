@@ -5,3 +5,6 @@ class ClaimsConfig(AppConfig):
     name = "nrcms.claims"
     label = "claims"
     verbose_name = "就诊与结算"
+
+    def ready(self) -> None:
+        from . import books  # noqa: F401  (registers its part of the books check)

@@ -72,7 +72,7 @@ def _count(model, year: int, **extra) -> Subquery:
 
 
 def personal_amount(scheme_year: int) -> Decimal | None:
-    from .services import standard_for
+    from .selectors import standard_for
 
     try:
         return standard_for(scheme_year).personal_amount

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
@@ -29,6 +28,7 @@ from nrcms.registry.people import sequence_take
 
 from . import ledger
 from .models import Contribution, ContributionLine, ContributionStandard, ContributionStatus, PayerKind
+from .selectors import paid_by_person, standard_for, subsidy_claim
 
 ON_BEHALF_CATEGORIES = ("wubao", "tekun", "dibao")
 
@@ -40,16 +40,6 @@ def _amount(value, field: str, label: str) -> Decimal:
         raise ValidationFailed("invalid", f"{label}：{exc}", field=field) from exc
     except InvalidOperation as exc:  # pragma: no cover — money() already turns this into ValueError
         raise ValidationFailed("invalid", f"{label}不是有效金额", field=field) from exc
-
-
-def standard_for(scheme_year: int, on: dt.date | None = None) -> ContributionStandard:
-    qs = ContributionStandard.objects.filter(scheme_year=scheme_year)
-    if on is not None:
-        qs = qs.filter(effective_from__lte=on)
-    row = qs.order_by("-effective_from").first()
-    if row is None:
-        raise ValidationFailed("no_standard", f"{scheme_year} 年度尚未设定筹资标准", field="scheme_year")
-    return row
 
 
 @transaction.atomic
@@ -92,24 +82,6 @@ def _may_collect(actor: User, household: Household, payer_kind: str) -> None:
     j = jurisdiction_of(actor)
     if j.region_prefix is None or not household.region.code.startswith(j.region_prefix):
         raise NotFound("家庭户", household.number)
-
-
-PAID_LOOKUP_MAX_IDS = 2000
-
-
-def paid_by_person(scheme_year: int, person_ids) -> dict[int, Decimal]:
-    """What each person has paid for the year. For a long list (the books check: every enrolled person) the year's
-    totals are read for everyone and picked in Python: SQLite plans a grouped query with an IN list of tens of
-    thousands of ids very slowly (48 s for 21,000 ids)."""
-    ids = list(person_ids)
-    rows = ContributionLine.objects.filter(contribution__scheme_year=scheme_year)
-    if len(ids) <= PAID_LOOKUP_MAX_IDS:
-        rows = rows.filter(person_id__in=ids)
-    totals = {r["person_id"]: ledger.fen_sum(r["total"]) for r in rows.values("person_id").annotate(total=Sum("amount"))}
-    if len(ids) <= PAID_LOOKUP_MAX_IDS:
-        return totals
-    wanted = set(ids)
-    return {pid: total for pid, total in totals.items() if pid in wanted}
 
 
 def _categories_on(person_ids, on: dt.date) -> dict[int, set[str]]:
@@ -269,7 +241,6 @@ def subsidy_receivable_post(*, actor: User, scheme_year: int) -> list:
     """Post what each level of government owes for the year's enrolled persons; re-running posts only the
     difference when enrollment grew (never twice the same amount)."""
     _require_finance(actor)
-    from .selectors import subsidy_claim
 
     claim = subsidy_claim(scheme_year=scheme_year)
     entries = []

@@ -52,13 +52,13 @@ def _members(household: Household | None, year: int) -> list[dict]:
     if household is None:
         return []
     try:
-        personal = services.standard_for(year).personal_amount
+        personal = selectors.standard_for(year).personal_amount
     except NrcmsError:
         personal = None
     persons = list(household.members.order_by("pk"))
     enrolled = set(household.enrollments.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED)
                    .values_list("person_id", flat=True))
-    paid = services.paid_by_person(year, [p.pk for p in persons])
+    paid = selectors.paid_by_person(year, [p.pk for p in persons])
     rows = []
     for p in persons:
         done = paid.get(p.pk, ZERO)

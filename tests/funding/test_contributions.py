@@ -7,12 +7,12 @@ from nrcms.accounts.models import AuditEntry
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.funding import ledger
 from nrcms.funding.models import Contribution, ContributionLine
+from nrcms.funding.selectors import paid_by_person
 from nrcms.funding.services import (
     cadre_advance_repay,
     contribution_record,
     contribution_reverse,
     contribution_standard_set,
-    paid_by_person,
 )
 
 pytestmark = pytest.mark.django_db
