@@ -126,6 +126,10 @@ def server_env(database_url: str, workdir: Path) -> dict:
         "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost", "DEBUG": "0",
         "NRCMS_VAR_DIR": str(workdir / "var"), "LOG_LEVEL": "WARNING",
+        # production demands the audit chain's key; a throwaway one for a throwaway database
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+        # the clients speak plain HTTP on the loopback, as behind the TLS proxy that production puts in front
+        "SECURE_SSL_REDIRECT": "0",
     })
     # The production settings' own connection lifetime is what is measured; CONN_MAX_AGE=0 in the
     # environment shows the cost of a new PostgreSQL connection per request.
@@ -215,7 +219,8 @@ def gunicorn(env: dict, port: int, workers: int, worker_class: str, threads: int
     log = workdir / "gunicorn.log"
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--worker-class", worker_class, "--timeout", "120",
-           "--error-logfile", str(log), "--log-level", "warning"]
+           "--error-logfile", str(log), "--log-level", "warning",
+           "--no-control-socket"]  # gunicorn's control socket has one fixed path: off, as other servers may run
     if worker_class == "gthread":
         cmd += ["--threads", str(threads), "--keep-alive", "30"]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -331,7 +336,8 @@ def main() -> None:
         with _database(workdir, args.unsafe_pg) as (database_url, what):
             env = server_env(database_url, workdir)
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY",
-                                                   "ALLOWED_HOSTS", "DEBUG", "NRCMS_VAR_DIR", "LOG_LEVEL")})
+                                                   "ALLOWED_HOSTS", "DEBUG", "NRCMS_VAR_DIR", "LOG_LEVEL", "AUDIT_HMAC_KEY",
+                                                   "SECURE_SSL_REDIRECT")})
             jobs, tokens = prepare(args.admissions, args.seed)
             port = free_port()
             with gunicorn(env, port, args.workers, args.worker_class, args.threads, workdir) as proc:
