@@ -108,8 +108,10 @@ def people_baseline() -> dict:
 
 def reset_people(baseline: dict) -> None:
     from django.db import connection
+    from django.db.models import Count, Q
 
-    from nrcms.registry.models import NumberSequence
+    from nrcms.registry import enrolled_counts
+    from nrcms.registry.models import Enrollment, NumberSequence
 
     h, p = int(baseline["household"]), int(baseline["person"])
     statements = [
@@ -121,6 +123,11 @@ def reset_people(baseline: dict) -> None:
         f"DELETE FROM registry_person WHERE id > {p}",
         f"DELETE FROM registry_household WHERE id > {h}",
     ]
+    # the enrolled persons kept per region (registry.EnrolledCount) lose what the deleted enrollments counted
+    gone = (Enrollment.objects.filter(Q(person_id__gt=p) | Q(household_id__gt=h), status="enrolled").order_by()
+            .values("scheme_year", "household__region_id").annotate(n=Count("pk"))
+            .values_list("scheme_year", "household__region_id", "n"))
+    enrolled_counts.adjust({(year, region): -n for year, region, n in gone})
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)  # noqa: S608 - fixed table names, integer bounds

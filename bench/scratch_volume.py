@@ -7,7 +7,11 @@ every settlement copies a demo settlement's amounts and every ledger entry a dem
 
 Defaults follow domain §11 (户县's first year): 470,000 persons in 4-person households, 400,000 enrolled,
 15,000 inpatient and 52,000 outpatient settlements spread over 2026 (1 % reversed), one contribution entry
-per household."""
+per household.
+
+The rows go in by SQL, past the services, so the kept summaries the statistics read (the ledger's day summary, the
+settlement facts, the enrolled persons per region) know nothing of them: run `nrcms stats rebuild-summaries`
+afterwards."""
 
 from __future__ import annotations
 

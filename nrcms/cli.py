@@ -8,7 +8,8 @@
     nrcms ledger check | year close --year Y                        (the command ledger_check, year_close)
     nrcms token list | token revoke ID --reason R | regions load FILE
     nrcms family-doctors pay --month YYYY-MM --user U               the fund's share of the contract fees, once
-    nrcms stats rebuild-summaries [--check]                         the ledger's day summary, from the lines
+    nrcms stats rebuild-summaries [--check]                         the kept summaries (ledger days, settlement
+                                                                    facts, enrolled persons by region), from the rows
     nrcms migrate | runserver | ...                                 any Django management command
 """
 

@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, str] = {
     "family_account.year_close": "家庭账户年终结账",
     "ledger_summary.rebuild": "重算记账分录按日汇总",
     "settlement_facts.rebuild": "重算结算事实表",
+    "enrolled_counts.rebuild": "重算按区划参合人数汇总",
     "statement.deduction_withdraw": "撤回违规扣款",
     "statement.return": "退回月结算单",
     "statement.resubmit": "重新报送月结算单",

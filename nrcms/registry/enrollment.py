@@ -13,6 +13,7 @@ from nrcms.accounts.models import User
 from nrcms.core.errors import Conflict, ValidationFailed
 from nrcms.core.masking import mask_id
 
+from . import enrolled_counts
 from .models import (
     Certificate,
     CertificateStatus,
@@ -105,10 +106,14 @@ def household_enroll(
     if not to_enroll and not any(e.status == EnrollmentStatus.ENROLLED for e in enrolled.values()):
         raise ValidationFailed("invalid", "本户没有需要参合的成员：以户为单位参合，至少一人参合", field="exemptions")
     cancelled = [m for m in to_enroll if m.pk in enrolled]
-    Enrollment.objects.filter(pk__in=[enrolled[m.pk].pk for m in cancelled]).update(
+    # a cancelled row enrolled again moves to this household (and its region); it counted nowhere while cancelled.
+    # Only rows still cancelled are updated, so of two enrollments racing the second adds nothing for them.
+    again = Enrollment.objects.filter(pk__in=[enrolled[m.pk].pk for m in cancelled],
+                                      status=EnrollmentStatus.CANCELLED).update(
         status=EnrollmentStatus.ENROLLED, household=household, enrolled_at=timezone.now())
-    Enrollment.objects.bulk_create([Enrollment(person=m, household=household, scheme_year=scheme_year)
-                                    for m in to_enroll if m.pk not in enrolled])
+    new = Enrollment.objects.bulk_create([Enrollment(person=m, household=household, scheme_year=scheme_year)
+                                          for m in to_enroll if m.pk not in enrolled])
+    enrolled_counts.adjust({(scheme_year, household.region_id): again + len(new)})
     EnrollmentExemption.objects.bulk_create([
         EnrollmentExemption(person=m, household=household, scheme_year=scheme_year,
                             reason=exemptions[m.pk][0], note=(exemptions[m.pk][1] or "").strip())
@@ -152,7 +157,8 @@ def enrollment_cancel(*, actor: User, household: Household, scheme_year: int, re
     if not ids:
         raise ValidationFailed("invalid", f"户 {household.number} 没有 {scheme_year} 年度的有效参合记录",
                                field="scheme_year")
-    rows.update(status=EnrollmentStatus.CANCELLED)
+    cancelled = rows.update(status=EnrollmentStatus.CANCELLED)
+    enrolled_counts.adjust({(scheme_year, household.region_id): -cancelled})
     audit_record(actor=actor, action="household.enrollment_cancel", obj=household, region_code=household.region.code,
                  reason=reason, authority=authority, before={"scheme_year": scheme_year, "enrolled": ids},
                  after={"scheme_year": scheme_year, "enrolled": []})

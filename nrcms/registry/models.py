@@ -283,6 +283,29 @@ class Enrollment(models.Model):
         return f"{self.scheme_year} 年度参合"
 
 
+class EnrolledCount(models.Model):
+    """Enrolled persons per scheme year and the household's region (a village or a villagers' group): the kept
+    summary the statistics read instead of counting 400,000 enrollment rows (nrcms/registry/enrolled_counts.py).
+    Written only by enrolled_counts.adjust, in the same transaction as the enrollments it counts (enroll,
+    re-enroll, cancel, the roster import and with it the demo build); `nrcms stats rebuild-summaries` recomputes
+    it and `nrcms registry check` compares it with the enrollments."""
+
+    scheme_year = models.PositiveSmallIntegerField("参合年度")
+    # a region is never deleted while households use it (Household.region is PROTECT): only empty rows go with it
+    region = models.ForeignKey(Region, verbose_name="户所在区划", on_delete=models.CASCADE, related_name="+")
+    persons = models.IntegerField("参合人数", default=0)
+
+    class Meta:
+        verbose_name = "按区划参合人数汇总"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["scheme_year", "region"], name="enrolled_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_year} 年度 {self.region_id}：{self.persons} 人"
+
+
 class EnrollmentExemption(models.Model):
     """Why a household member is legitimately not enrolled this year (a recorded reason is required)."""
 

@@ -19,6 +19,7 @@ from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
 from nrcms.accounts.selectors import jurisdiction_of
 
+from . import enrolled_counts
 from .models import (
     Enrollment,
     EnrollmentExemption,
@@ -112,6 +113,8 @@ def _enroll(rows: pl.DataFrame, scheme_year: int, fresh: bool = False) -> int:
     bulk_insert(EnrollmentExemption, ["person", "household", "scheme_year", "reason", "note"], rows.filter(
         pl.col("reason_code") != "").select("person_id", "household_id", year=year, reason="reason_code",
                                             note="exemption_note"))
+    # the kept enrolled persons per region, in the batch's transaction (one lookup of the households' regions)
+    enrolled_counts.adjust_households(scheme_year, dict(enrolled.group_by("household_id").len().rows()))
     return enrolled.height
 
 

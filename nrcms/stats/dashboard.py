@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import ExtractMonth, Substr, TruncDate
 from django.utils import timezone
 
@@ -29,7 +29,8 @@ from nrcms.facilities.models import Facility
 from nrcms.funding.ledger import fen_sum
 from nrcms.funding.models import ContributionStandard, LedgerDaySummary
 from nrcms.funding.summary import from_fen
-from nrcms.registry.models import Enrollment, EnrollmentStatus, Region, RegionLevel
+from nrcms.registry import enrolled_counts
+from nrcms.registry.models import Region, RegionLevel
 from nrcms.web.params import year_param
 
 from .facility_shares import desk_cost_and_drug_cost_by_month
@@ -119,7 +120,7 @@ def fund_by_month(p: Period) -> list[dict]:
 def expected_income(year: int) -> dict:
     """The year's expected income: enrolled persons × the year's standard per person (personal contribution and
     the three subsidies; the latest standard of the year). None where no standard is set."""
-    enrolled = Enrollment.objects.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED).count()
+    enrolled = enrolled_counts.county(year)
     standard = ContributionStandard.objects.filter(scheme_year=year).order_by("-effective_from").first()
     per_person = standard.total_per_person if standard else None
     income = round_amount(per_person * enrolled) if per_person is not None else None
@@ -169,14 +170,10 @@ def _raw_settlements_by_day(p: Period) -> list[dict]:
 def enrollment_by_township(year: int, region_prefix: str = "") -> list[dict]:
     """Per township (of the region): its villages' agricultural population, the persons enrolled for the year
     in households of its villages, and the enrollment rate (参合率)."""
-    # counted by the household's region id (one join, integer keys), then gathered to townships in Python
-    villages = dict(Region.objects.filter(code__startswith=region_prefix).values_list("id", "code"))
+    # the kept summary per household region (registry.EnrolledCount), gathered to townships here
     enrolled: dict[str, int] = {}
-    for region_id, n in (Enrollment.objects.filter(scheme_year=year, status=EnrollmentStatus.ENROLLED)
-                         .values("household__region_id").annotate(n=Count("id"))
-                         .values_list("household__region_id", "n").order_by()):
-        if region_id in villages:
-            enrolled[villages[region_id][:9]] = enrolled.get(villages[region_id][:9], 0) + n
+    for code, n in enrolled_counts.by_region(year, region_prefix).items():
+        enrolled[code[:9]] = enrolled.get(code[:9], 0) + n
     population = dict(Region.objects.filter(level=RegionLevel.VILLAGE, code__startswith=region_prefix)
                       .annotate(t=Substr("code", 1, 9)).values("t").annotate(n=Sum("agricultural_population"))
                       .values_list("t", "n").order_by())

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, Sum
 
+from nrcms.registry import enrolled_counts
 from nrcms.registry.models import Category, Enrollment, EnrollmentStatus, PersonCategory, Region
 
 from . import fund
@@ -55,14 +56,16 @@ class Indicator:
 
 
 def enrolled(scope: Scope) -> int:
+    """Persons enrolled for the scope's year in its region: from the kept summary (registry.EnrolledCount); with a
+    category filter from the enrollments themselves (the summary has no category)."""
+    if not scope.category:
+        return enrolled_counts.county(scope.end.year, scope.region_prefix or "")
     qs = Enrollment.objects.filter(scheme_year=scope.end.year, status=EnrollmentStatus.ENROLLED)
     # a prefix every region has (the whole county) filters nothing: counted without the join, from the index
     if scope.region_prefix and Region.objects.exclude(code__startswith=scope.region_prefix).exists():
         qs = qs.filter(household__region__code__startswith=scope.region_prefix)
-    if scope.category:
-        held = PersonCategory.objects.held_on(scope.end).filter(category=scope.category)
-        qs = qs.filter(person_id__in=held.values("person_id"))
-    return qs.count()
+    held = PersonCategory.objects.held_on(scope.end).filter(category=scope.category)
+    return qs.filter(person_id__in=held.values("person_id")).count()
 
 
 def agricultural_population(scope: Scope) -> int | None:

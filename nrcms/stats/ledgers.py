@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
 from django.db.models.functions import Substr
 
-from nrcms.registry.models import Enrollment, EnrollmentStatus, Region
+from nrcms.registry import enrolled_counts
+from nrcms.registry.models import Region
 
 from .indicators import enrolled
 from .scope import Scope
@@ -42,18 +42,11 @@ class Ledgers:
 
 
 def _enrolled_by(scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
-    """Persons enrolled for the year by village (12-digit code) and by township (9 digits): one query counting by
-    the household's region id (integer keys, an index-only scan of enrollment_year_status_hh and one join), the
-    ids then read as codes here."""
-    codes = dict(Region.objects.filter(code__startswith=scope.region_prefix).values_list("id", "code"))
-    rows = (Enrollment.objects.filter(scheme_year=scope.end.year, status=EnrollmentStatus.ENROLLED)
-            .values("household__region_id").annotate(n=Count("pk")).values_list("household__region_id", "n").order_by())
+    """Persons enrolled for the year by village (12-digit code) and by township (9 digits), from the kept summary
+    per household region (registry.EnrolledCount: a few hundred rows, joined to the region table for the codes)."""
     villages: dict[str, int] = {}
     townships: dict[str, int] = {}
-    for region_id, n in rows:
-        code = codes.get(region_id)
-        if code is None:  # a household outside the scope's region
-            continue
+    for code, n in enrolled_counts.by_region(scope.end.year, scope.region_prefix or "").items():
         villages[code[:12]] = villages.get(code[:12], 0) + n
         townships[code[:9]] = townships.get(code[:9], 0) + n
     return villages, townships

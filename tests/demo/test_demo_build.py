@@ -96,6 +96,20 @@ def test_about_85_percent_enrolled_and_the_rest_have_reasons_or_did_not_join(bui
     assert missing == 0
 
 
+def test_the_enrolled_persons_kept_per_region_equal_the_enrollments(built, migrated):
+    """The roster import the build goes through keeps registry.EnrolledCount: region by region it is the
+    enrollments' own count, and `nrcms stats rebuild-summaries --check` finds nothing to put right."""
+    con, _ = built
+    raw = dict(con.execute("""SELECT h.region_id, count(*) FROM registry_enrollment e JOIN registry_household h
+        ON h.id = e.household_id WHERE e.scheme_year=? AND e.status='enrolled' GROUP BY h.region_id""", (YEAR,)))
+    kept = dict(con.execute("SELECT region_id, persons FROM registry_enrolledcount WHERE scheme_year=? AND persons<>0",
+                            (YEAR,)))
+    assert len(kept) > 10 and kept == raw
+    assert sum(kept.values()) == one(con, "SELECT count(*) FROM registry_enrollment WHERE status='enrolled'")
+    out = _nrcms("stats", "rebuild-summaries", "--check", db=migrated.parent / "a.sqlite3")
+    assert "按区划参合人数汇总与参合记录逐区划相符" in out
+
+
 def test_contributions_by_every_payer_and_the_ledger_agrees_to_the_fen(built):
     con, _ = built
     kinds = {r[0] for r in con.execute("SELECT DISTINCT payer_kind FROM funding_contribution")}

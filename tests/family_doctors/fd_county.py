@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stats"))
 
 from small_county import _household  # noqa: E402
 
+from nrcms.accounts.models import User  # noqa: E402
 from nrcms.family_doctors import services as svc  # noqa: E402
 from nrcms.registry.models import PersonCategory, Region  # noqa: E402
 
@@ -47,12 +48,14 @@ def build(demo) -> dict:
     township = Region.objects.create(code=TOWNSHIP, name="签约乡", level="township", parent=county)
     Region.objects.create(code=VILLAGE_A, name="甲村", level="village", parent=township)
     Region.objects.create(code=VILLAGE_B, name="乙村", level="village", parent=township)
-    h1 = _household("QY0001", VILLAGE_A, [("老甲", "head", dt.date(1950, 1, 1), "M"),
-                                          ("甲妻", "spouse", dt.date(1952, 2, 2), "F"),
-                                          ("甲子", "child", dt.date(1980, 3, 3), "M")], 461)
-    (yi,) = _household("QY0002", VILLAGE_A, [("乙", "head", dt.date(1960, 4, 4), "F")], 471)
-    h3 = _household("QY0003", VILLAGE_B, [("丙", "head", dt.date(1962, 5, 5), "M"),
-                                          ("丁", "spouse", dt.date(1963, 6, 6), "F")], 481)
+    clerk = User.objects.create_user(username="qianyue", password="x-Secret-2026", role="township_clerk",
+                                     region=township)
+    h1 = _household(clerk, "QY0001", VILLAGE_A, [("老甲", "head", dt.date(1950, 1, 1), "M"),
+                                                 ("甲妻", "spouse", dt.date(1952, 2, 2), "F"),
+                                                 ("甲子", "child", dt.date(1980, 3, 3), "M")], 461)
+    (yi,) = _household(clerk, "QY0002", VILLAGE_A, [("乙", "head", dt.date(1960, 4, 4), "F")], 471)
+    h3 = _household(clerk, "QY0003", VILLAGE_B, [("丙", "head", dt.date(1962, 5, 5), "M"),
+                                                 ("丁", "spouse", dt.date(1963, 6, 6), "F")], 481)
     for p in (h1[0], yi, h3[0]):
         PersonCategory.objects.create(person=p, category="registered_poor", valid_from=dt.date(2025, 1, 1))
     reviewer = demo["reviewer"]

@@ -38,15 +38,15 @@ def _regions() -> None:
 
 def build(demo) -> dict:
     _regions()
-    (p1,) = _household("FP0001", VILLAGE_1, [("扶一", "head", dt.date(1955, 5, 5), "M")], 431)
-    (p2,) = _household("FP0002", VILLAGE_2, [("扶二", "head", dt.date(1957, 6, 6), "F")], 441)
-    (p3,) = _household("FP0003", VILLAGE_2, [("扶三", "head", dt.date(1959, 7, 7), "M")], 451)
+    clerk = User.objects.create_user(username="fupin", password="x-Secret-2026", role="township_clerk",
+                                     region=Region.objects.get(code=TOWNSHIP))
+    (p1,) = _household(clerk, "FP0001", VILLAGE_1, [("扶一", "head", dt.date(1955, 5, 5), "M")], 431)
+    (p2,) = _household(clerk, "FP0002", VILLAGE_2, [("扶二", "head", dt.date(1957, 6, 6), "F")], 441)
+    (p3,) = _household(clerk, "FP0003", VILLAGE_2, [("扶三", "head", dt.date(1959, 7, 7), "M")], 451)
     for p in (p1, p2):
         PersonCategory.objects.create(person=p, category="registered_poor", valid_from=dt.date(2025, 1, 1))
     PersonCategory.objects.create(person=p3, category="registered_poor", valid_from=dt.date(2020, 1, 1),
                                   valid_to=dt.date(2026, 2, 28))
-    clerk = User.objects.create_user(username="fupin", password="x-Secret-2026", role="township_clerk",
-                                     region=Region.objects.get(code=TOWNSHIP))
     for household in Household.objects.filter(number__in=["FP0001", "FP0002", "FP0003"]):
         contribution_record(actor=clerk, household=household, scheme_year=2026, payer_kind="self",
                             payer_name="本人", paid_on=dt.date(2026, 2, 1))

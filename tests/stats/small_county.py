@@ -46,7 +46,8 @@ from nrcms.core.idnumber import make_id_number
 from nrcms.facilities.models import Facility
 from nrcms.funding.services import contribution_record
 from nrcms.funding.summary import redate_entries
-from nrcms.registry.models import Certificate, Enrollment, Household, Person, PersonCategory, Region
+from nrcms.registry.enrollment import household_enroll
+from nrcms.registry.models import Certificate, Household, Person, PersonCategory, Region
 from nrcms.stats import facts
 
 TOWNSHIP, VILLAGE_A, VILLAGE_B = "610125199000", "610125199201", "610125199202"
@@ -83,15 +84,17 @@ def _regions() -> None:
     Region.objects.create(code=VILLAGE_B, name="乙村", level="village", parent=township, agricultural_population=6)
 
 
-def _household(number: str, village: str, people: list[tuple[str, str, dt.date, str]], seq: int) -> list[Person]:
+def _household(clerk: User, number: str, village: str, people: list[tuple[str, str, dt.date, str]],
+               seq: int) -> list[Person]:
     household = Household.objects.create(number=number, region=Region.objects.get(code=village))
     Certificate.objects.create(household=household, number=f"C{number}")
     out = []
     for n, (name, relation, birth, sex) in enumerate(people):
         person = Person.objects.create(id_number=make_id_number("610125", birth, seq + n, sex), name=name, sex=sex,
                                        birth_date=birth, household=household, relation=relation)
-        Enrollment.objects.create(person=person, household=household, scheme_year=2026)
         out.append(person)
+    # enrolled by the service, which keeps the enrolled persons per region (registry.EnrolledCount) the statistics read
+    household_enroll(actor=clerk, household=household, scheme_year=2026)
     return out
 
 
@@ -133,13 +136,13 @@ def _manual(demo, person: Person, monkeypatch) -> ManualClaim:
 
 def build(demo, monkeypatch) -> SmallCounty:
     _regions()
-    a, b = _household("SY0001", VILLAGE_A, [("试甲", "head", dt.date(1960, 1, 1), "M"),
-                                           ("试乙", "spouse", dt.date(1962, 2, 2), "F")], 401)
-    (c,) = _household("SY0002", VILLAGE_B, [("试丙", "head", dt.date(1958, 3, 3), "M")], 411)
-    (d,) = _household("SY0003", VILLAGE_B, [("试丁", "head", dt.date(1966, 4, 4), "F")], 421)
-    PersonCategory.objects.create(person=c, category="registered_poor", valid_from=dt.date(2025, 1, 1))
     clerk = User.objects.create_user(username="shiyan", password="x-Secret-2026", role="township_clerk",
                                      region=Region.objects.get(code=TOWNSHIP))
+    a, b = _household(clerk, "SY0001", VILLAGE_A, [("试甲", "head", dt.date(1960, 1, 1), "M"),
+                                                  ("试乙", "spouse", dt.date(1962, 2, 2), "F")], 401)
+    (c,) = _household(clerk, "SY0002", VILLAGE_B, [("试丙", "head", dt.date(1958, 3, 3), "M")], 411)
+    (d,) = _household(clerk, "SY0003", VILLAGE_B, [("试丁", "head", dt.date(1966, 4, 4), "F")], 421)
+    PersonCategory.objects.create(person=c, category="registered_poor", valid_from=dt.date(2025, 1, 1))
     for household in Household.objects.filter(number__in=["SY0001", "SY0002", "SY0003"]):
         contribution_record(actor=clerk, household=household, scheme_year=2026, payer_kind="self",
                             payer_name="本人", paid_on=dt.date(2026, 3, 1))
