@@ -20,6 +20,7 @@ from .scope import Scope
 from .sources import (
     Untranslatable,
     _category,
+    by_facility_code,
     day_range,
     fact_aggregates,
     fact_q,
@@ -47,12 +48,12 @@ def desk_cost_and_drug_cost_by_month(scope: Scope) -> tuple[dict[tuple, object],
     """By (facility code, month of the settlement row), from the settlement facts in one grouped query: the net
     total cost of the desk settlement rows, and the net drug cost of the facility-months with drug lines
     (Untranslatable with a category)."""
-    rows = (fact_rows(scope).annotate(month=ExtractMonth("day")).values("facility__code", "month")
+    rows = (fact_rows(scope).annotate(month=ExtractMonth("day")).values("facility_id", "month")
             .annotate(total=Sum("total_cost_fen", filter=Q(source=FactSource.DESK)), drug=Sum("drug_cost_fen"),
                       drug_lines=Sum("drug_lines")))
     totals, drugs = {}, {}
-    for r in rows:
-        key = (r["facility__code"], r["month"])
+    for code, r in by_facility_code(rows):
+        key = (code, r["month"])
         if r["total"] is not None:
             totals[key] = from_fen(r["total"])
         if (r["drug_lines"] or 0) > 0:
@@ -64,9 +65,9 @@ def _fact_drug_cost(scope: Scope, where: Q | None, **keys) -> dict[tuple, object
     """drug_cost_by() from the settlement facts (each desk row keeps its episode's drug cost, signed): a key
     with drug lines only, as the lines grouped give it."""
     qs = fact_rows(scope).filter(fact_q(where) or Q())
-    rows = (qs.annotate(**keys).values("facility__code", *keys)
+    rows = (qs.annotate(**keys).values("facility_id", *keys)
             .annotate(d=Sum("drug_cost_fen"), n=Sum("drug_lines")).filter(n__gt=0))
-    return {(r["facility__code"], *(r[k] for k in keys)): from_fen(r["d"]) for r in rows}
+    return {(code, *(r[k] for k in keys)): from_fen(r["d"]) for code, r in by_facility_code(rows)}
 
 
 def drug_cost_by(scope: Scope, where: Q | None = None, **keys) -> dict[tuple, object]:
@@ -103,10 +104,10 @@ def _totals_and_drugs(scope: Scope) -> tuple[dict, dict]:
         qs = fact_rows(scope)
     except Untranslatable:
         return net_by(scope, "episode__facility__code"), drug_cost_by_facility(scope)
-    rows = qs.values("facility__code").annotate(**fact_aggregates(), drug=Sum("drug_cost_fen"),
-                                                drug_lines=Sum("drug_lines"))
-    totals = {r["facility__code"]: fact_totals(r) for r in rows}
-    drugs = {r["facility__code"]: from_fen(r["drug"]) for r in rows if (r["drug_lines"] or 0) > 0}
+    rows = by_facility_code(qs.values("facility_id").annotate(**fact_aggregates(), drug=Sum("drug_cost_fen"),
+                                                              drug_lines=Sum("drug_lines")))
+    totals = {code: fact_totals(r) for code, r in rows}
+    drugs = {code: from_fen(r["drug"]) for code, r in rows if (r["drug_lines"] or 0) > 0}
     return totals, drugs
 
 
