@@ -11,6 +11,8 @@ from __future__ import annotations
 from nrcms.core.masking import mask_id
 from nrcms.registry.models import CertificateStatus
 
+from .models import YTD_FIELDS
+
 
 def holder_particulars(household) -> dict:
     """The household's certificate, head and address as they stand now: stored at issue time."""
@@ -24,6 +26,4 @@ def holder_particulars(household) -> dict:
 
 def year_totals(row) -> dict:
     """A PersonYear's totals as stored text (Decimal kept exact), the way a result's ytd_after reads."""
-    from .settlement import YTD_FIELDS
-
     return {name: str(getattr(row, name)) for name in YTD_FIELDS}

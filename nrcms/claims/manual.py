@@ -42,6 +42,7 @@ from nrcms.stats import facts
 
 from .issued import holder_particulars
 from .models import (
+    YTD_FIELDS,
     ChargeLine,
     Episode,
     EpisodeKind,
@@ -52,7 +53,7 @@ from .models import (
     Referral,
 )
 from .referral import FILE_DAYS, referral_check
-from .settlement import AMOUNT_FIELDS, YTD_FIELDS, _compute, _locked_year_row, _number
+from .settlement import AMOUNT_FIELDS, _compute, _locked_year_row, _number
 
 REFERRAL_DAYS = FILE_DAYS  # the shared referral rule lives in referral.py
 PAPERS_DAYS = 20

@@ -1,7 +1,10 @@
+from dataclasses import fields
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+
+from nrcms.policy import YearToDate
 
 
 class EpisodeKind(models.TextChoices):
@@ -257,6 +260,12 @@ class PersonYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.scheme_year}"
+
+
+# the year-to-date totals a PersonYear keeps (the engine's YearToDate, less what is not kept per year: the family
+# account's balance lives in the ledger, the day's outpatient total is counted from the day's settlements)
+YTD_FIELDS = [f.name for f in fields(YearToDate)
+              if f.name not in ("family_account_balance", "outpatient_paid_today", "year")]
 
 
 class SettlementKind(models.TextChoices):

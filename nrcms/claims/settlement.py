@@ -37,6 +37,7 @@ from nrcms.stats import facts
 
 from .issued import holder_particulars, year_totals
 from .models import (
+    YTD_FIELDS,
     Episode,
     EpisodeKind,
     EpisodeStatus,
@@ -48,8 +49,6 @@ from .models import (
 
 AMOUNT_FIELDS = ["total_cost", "eligible_cost", "deductible", "basic", "family_account", "fixed_fee", "subsidy",
                  "catastrophic", "assistance", "safety_net", "fund_total", "self_pay", "facility_borne"]
-YTD_FIELDS = [f.name for f in fields(YearToDate)
-              if f.name not in ("family_account_balance", "outpatient_paid_today", "year")]
 
 
 def county_scheme():
