@@ -33,6 +33,7 @@ from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.core.money import ZERO, round_amount
 from nrcms.funding import ledger
 
+from .common import decimal_input, month_bounds, month_next, month_parse, not_longer
 from .models import (
     ADVANCE_PAYERS,
     AdvanceClaim,
@@ -41,7 +42,6 @@ from .models import (
     AdvanceLayer,
     AdvanceRepayment,
 )
-from .services import _decimal, _not_longer, month_bounds, month_next, month_parse
 
 READERS = (Cap.FUND_DISBURSE, Cap.FUND_VIEW)
 
@@ -156,7 +156,7 @@ def advance_claim_repay(*, actor: User | None, claim: AdvanceClaim, amount, refe
     """登记回款 (full or partial): Dr 1001 / Cr 130x. Returns (repayment, created); a retry with the same key
     returns the first repayment."""
     _finance(actor)
-    _not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
+    not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
     if idempotency_key:
         existing = AdvanceRepayment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -167,7 +167,7 @@ def advance_claim_repay(*, actor: User | None, claim: AdvanceClaim, amount, refe
     if claim.status not in (AdvanceClaimStatus.SENT, AdvanceClaimStatus.PARTLY_REPAID):
         raise ValidationFailed("invalid_status", f"垫付申报单 {claim.number} 当前为“{claim.get_status_display()}”，"
                                "报送后、全部回款前才能登记回款", field="status")
-    value = _decimal(amount, "amount", "回款金额")
+    value = decimal_input(amount, "amount", "回款金额")
     if value <= 0 or value != round_amount(value):
         raise ValidationFailed("invalid", f"回款金额应为正数且精确到分，填写的是 {amount}", field="amount")
     if value > claim.outstanding:
@@ -176,7 +176,7 @@ def advance_claim_repay(*, actor: User | None, claim: AdvanceClaim, amount, refe
     reference = (reference or "").strip()
     if not reference:
         raise ValidationFailed("required", "登记回款必须填写回款凭证号（银行回单号）", field="reference")
-    _not_longer(reference, 60, field="reference", label="回款凭证号")
+    not_longer(reference, 60, field="reference", label="回款凭证号")
     received_on = received_on or timezone.localdate()
     if received_on > timezone.localdate():
         raise ValidationFailed("future_date", f"到账日期 {received_on} 不能晚于今天", field="received_on")

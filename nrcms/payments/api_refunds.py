@@ -19,6 +19,7 @@ from nrcms.claims.models import Settlement
 from nrcms.core.errors import NotFound
 
 from . import advances, refunds
+from .common import month_parse
 from .models import (
     AdvanceClaim,
     AdvanceClaimStatus,
@@ -29,7 +30,6 @@ from .models import (
     RefundStatus,
 )
 from .refund_slip import refund_slip_pdf
-from .services import month_parse
 
 refunds_router = Router(tags=["患者返还"], auth=requires(*refunds.READERS))
 advances_router = Router(tags=["一站式垫付申报与回款"], auth=requires(*advances.READERS))

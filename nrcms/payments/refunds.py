@@ -28,8 +28,8 @@ from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nrcms.core.money import ZERO, round_amount
 from nrcms.funding import ledger
 
+from .common import audit_scope, decimal_input, month_bounds, not_longer
 from .models import FacilityStatement, PatientRefund, RefundReason, RefundStatus
-from .services import _decimal, _not_longer, _scope, month_bounds
 
 READERS = (Cap.CLAIMS_REVIEW, Cap.FUND_DISBURSE, Cap.FUND_VIEW)
 
@@ -60,11 +60,11 @@ def refund_create(*, actor: User, settlement: Settlement, amount, reason: str, a
     the first refund (the same key with a different settlement or amount is refused)."""
     if not actor.can(Cap.CLAIMS_REVIEW):
         raise Forbidden("只有县合管办审核员可以登记患者返还")
-    _not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
+    not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
     if idempotency_key:
         existing = PatientRefund.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            if existing.settlement_id != settlement.pk or existing.amount != _decimal(amount, "amount", "返还金额"):
+            if existing.settlement_id != settlement.pk or existing.amount != decimal_input(amount, "amount", "返还金额"):
                 raise Conflict("idempotency_key_reused", "幂等键已用于另一笔返还（结算单或金额不同）",
                                field="idempotency_key")
             return existing, False
@@ -74,10 +74,10 @@ def refund_create(*, actor: User, settlement: Settlement, amount, reason: str, a
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("required", "登记返还必须填写返还原因", field="reason")
-    _not_longer(reason, 300, field="reason", label="返还原因")
+    not_longer(reason, 300, field="reason", label="返还原因")
     authority = (authority or "").strip()
-    _not_longer(authority, 200, field="authority", label="依据")
-    value = _decimal(amount, "amount", "返还金额")
+    not_longer(authority, 200, field="authority", label="依据")
+    value = decimal_input(amount, "amount", "返还金额")
     if value <= 0 or value != round_amount(value):
         raise ValidationFailed("invalid", f"返还金额应为正数且精确到分，填写的是 {amount}", field="amount")
     settlement = _settlement_in_scope(actor, settlement)
@@ -97,7 +97,7 @@ def refund_create(*, actor: User, settlement: Settlement, amount, reason: str, a
     refund.number = f"FH{timezone.localdate():%Y%m}-{refund.pk:06d}"
     refund.save(update_fields=["number"])
     audit_record(actor=actor, action="refund.create", obj=refund, reason=reason, authority=authority,
-                 **_scope(refund.facility),
+                 **audit_scope(refund.facility),
                  after={"settlement": settlement.number, "amount": value, "reason_kind": reason_kind,
                         "status": RefundStatus.RECORDED})
     return refund, True
@@ -143,7 +143,7 @@ def refund_pay(*, actor: User, refund: PatientRefund, reference: str,
         raise Forbidden("只有财政局（基金专户）可以支付患者返还")
     refund = (PatientRefund.objects.select_for_update(of=("self",))
               .select_related("facility", "facility__region", "settlement", "statement").get(pk=refund.pk))
-    _not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
+    not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
     if refund.status == RefundStatus.PAID:
         if idempotency_key and idempotency_key == refund.paid_key:
             return refund, False
@@ -157,7 +157,7 @@ def refund_pay(*, actor: User, refund: PatientRefund, reference: str,
     reference = (reference or "").strip()
     if not reference:
         raise ValidationFailed("required", "支付返还必须填写支付凭证号（银行回单号）", field="reference")
-    _not_longer(reference, 60, field="reference", label="支付凭证号")
+    not_longer(reference, 60, field="reference", label="支付凭证号")
     ledger.refund_payment_post(
         amount=refund.amount, actor=actor, source=refund,
         description=f"返还支付 {refund.number}（结算单 {refund.settlement.number}）凭证 {reference}",
@@ -165,7 +165,7 @@ def refund_pay(*, actor: User, refund: PatientRefund, reference: str,
     refund.status, refund.paid_by, refund.paid_at = RefundStatus.PAID, actor, timezone.now()
     refund.payment_reference, refund.paid_key = reference, idempotency_key or None
     refund.save(update_fields=["status", "paid_by", "paid_at", "payment_reference", "paid_key"])
-    audit_record(actor=actor, action="refund.pay", obj=refund, **_scope(refund.facility),
+    audit_record(actor=actor, action="refund.pay", obj=refund, **audit_scope(refund.facility),
                  before={"status": RefundStatus.RECOVERED},
                  after={"status": RefundStatus.PAID, "amount": refund.amount, "reference": reference})
     return refund, True

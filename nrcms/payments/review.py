@@ -24,8 +24,9 @@ from nrcms.accounts.roles import Cap
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
 from nrcms.core.money import ZERO, round_amount
 
+from .common import audit_scope, not_longer
 from .models import FacilityStatement, StatementDeduction, StatementLine, StatementStatus
-from .services import _locked, _not_longer, _reviewer, _scope, _totals, month_settlements
+from .services import _locked, _reviewer, _totals, month_settlements
 
 REASON_MAX = 300
 
@@ -34,7 +35,7 @@ def _reason(text: str, *, field: str, label: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
         raise ValidationFailed("required", f"{what}必须填写{label}", field=field)
-    _not_longer(text, REASON_MAX, field=field, label=label)
+    not_longer(text, REASON_MAX, field=field, label=label)
     return text
 
 
@@ -70,7 +71,7 @@ def statement_deduction_withdraw(*, actor: User, statement: FacilityStatement, d
     statement.deduction_total = deduction_total_of(statement)
     statement.save(update_fields=["deduction_total"])
     audit_record(actor=actor, action="statement.deduction_withdraw", obj=statement, reason=reason,
-                 **_scope(statement.facility), before={"deduction_total": before, "amount": deduction.amount},
+                 **audit_scope(statement.facility), before={"deduction_total": before, "amount": deduction.amount},
                  after={"deduction_total": statement.deduction_total, "deduction": deduction.pk,
                         "amount": deduction.amount})
     return deduction
@@ -87,7 +88,7 @@ def statement_return(*, actor: User, statement: FacilityStatement, reason: str) 
     statement.status, statement.return_reason = StatementStatus.RETURNED, reason
     statement.returned_by, statement.returned_at = actor, timezone.now()
     statement.save(update_fields=["status", "return_reason", "returned_by", "returned_at"])
-    audit_record(actor=actor, action="statement.return", obj=statement, reason=reason, **_scope(statement.facility),
+    audit_record(actor=actor, action="statement.return", obj=statement, reason=reason, **audit_scope(statement.facility),
                  before={"status": before}, after={"status": StatementStatus.RETURNED})
     return statement
 
@@ -117,7 +118,7 @@ def statement_resubmit(*, actor: User, statement: FacilityStatement, note: str) 
         StatementStatus.SUBMITTED, note, timezone.now())
     statement.reviewed_by = statement.reviewed_at = None
     statement.save()
-    audit_record(actor=actor, action="statement.resubmit", obj=statement, reason=note, **_scope(statement.facility),
+    audit_record(actor=actor, action="statement.resubmit", obj=statement, reason=note, **audit_scope(statement.facility),
                  before=before, after={"fund_total": statement.fund_total, "lines": len(rows),
                                        "status": StatementStatus.SUBMITTED})
     return statement

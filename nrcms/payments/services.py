@@ -30,7 +30,7 @@ debit (the facility owes the fund) until the next month's claims cover it."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -46,6 +46,7 @@ from nrcms.core.money import ZERO, round_amount
 from nrcms.facilities.models import Facility
 from nrcms.funding import ledger
 
+from .common import audit_scope, decimal_input, month_bounds, month_next, month_parse, not_longer
 from .models import (
     LAYERS,
     MULTIPLIER_RANGE,
@@ -61,34 +62,8 @@ AMOUNTS = ("total_cost", *LAYERS, "fund_total", "self_pay", "facility_borne")
 
 # --- months --------------------------------------------------------------------------------------
 
-def month_parse(text: str | dt.date) -> dt.date:
-    """'2026-10' (or a date) → 2026-10-01."""
-    if isinstance(text, dt.date):
-        return text.replace(day=1)
-    try:
-        year, month = (int(part) for part in str(text).strip().split("-")[:2])
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed("invalid", f"结算月份“{text}”格式应为 YYYY-MM，例如 2026-10", field="month") from exc
-
-
-def month_next(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of the month in the county's time zone, as aware datetimes."""
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(month, dt.time.min, tzinfo=tz)
-    return start, dt.datetime.combine(month_next(month), dt.time.min, tzinfo=tz)
-
-
 def statement_number(facility: Facility, month: dt.date) -> str:
     return f"YJ{month:%Y%m}-{facility.code}"
-
-
-def _scope(facility: Facility) -> dict:
-    return {"facility_code": facility.code, "region_code": facility.region.code if facility.region_id else ""}
 
 
 # --- generate ------------------------------------------------------------------------------------
@@ -162,7 +137,7 @@ def statement_generate(*, actor: User | None, facility: Facility, month: dt.date
     statement.family_doctor_fee_total = fees_attach(statement)
     statement.brought_forward = bring_forward(statement)
     statement.save(update_fields=["recovery_total", "family_doctor_fee_total", "brought_forward"])
-    audit_record(actor=actor, action="statement.generate", obj=statement, **_scope(facility),
+    audit_record(actor=actor, action="statement.generate", obj=statement, **audit_scope(facility),
                  after={"month": f"{month:%Y-%m}", "lines": len(rows), "fund_total": statement.fund_total,
                         "total_cost": statement.total_cost, "recovery_total": statement.recovery_total,
                         "family_doctor_fee_total": statement.family_doctor_fee_total,
@@ -210,27 +185,9 @@ def statement_review_start(*, actor: User, statement: FacilityStatement) -> Faci
                                "不能再开始审核", field="status")
     statement.status, statement.reviewed_by, statement.reviewed_at = StatementStatus.IN_REVIEW, actor, timezone.now()
     statement.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    audit_record(actor=actor, action="statement.review", obj=statement, **_scope(statement.facility),
+    audit_record(actor=actor, action="statement.review", obj=statement, **audit_scope(statement.facility),
                  before={"status": "submitted"}, after={"status": "in_review"})
     return statement
-
-
-def _not_longer(text: str, max_length: int, *, field: str, label: str) -> None:
-    """Refuse text longer than its column with a message naming the field (PostgreSQL would answer 500)."""
-    if len(text) > max_length:
-        raise ValidationFailed("too_long", f"{label}最多 {max_length} 个字，现有 {len(text)} 个字", field=field)
-
-
-def _decimal(value, field: str, label: str) -> Decimal:
-    if isinstance(value, float):
-        raise TypeError("金额不得使用浮点数")
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationFailed("invalid", f"{label}“{value}”不是数字", field=field) from exc
-    if not number.is_finite():
-        raise ValidationFailed("invalid", f"{label}“{value}”不是数字", field=field)
-    return number
 
 
 @transaction.atomic
@@ -240,13 +197,13 @@ def statement_deduct(*, actor: User, statement: FacilityStatement, kind: str, ba
     _reviewer(actor)
     if not (reason or "").strip():
         raise ValidationFailed("required", "违规扣款必须填写扣款原因", field="reason")
-    _not_longer(reason.strip(), 300, field="reason", label="扣款原因")
+    not_longer(reason.strip(), 300, field="reason", label="扣款原因")
     if kind not in ViolationKind.values:
         raise ValidationFailed("invalid", f"违规性质“{kind}”不存在，应为造成基金损失或欺诈骗保", field="kind")
-    base = _decimal(base_amount, "base_amount", "违规金额")
+    base = decimal_input(base_amount, "base_amount", "违规金额")
     if base <= 0 or base != round_amount(base):
         raise ValidationFailed("invalid", "违规金额应为正数且精确到分", field="base_amount")
-    times = _decimal(multiplier, "multiplier", "倍数")
+    times = decimal_input(multiplier, "multiplier", "倍数")
     low, high = (Decimal(v) for v in MULTIPLIER_RANGE[kind])
     if not low <= times <= high or times != times.quantize(Decimal("0.01")):
         raise ValidationFailed("out_of_range", f"{ViolationKind(kind).label}的扣款倍数应在 {low} 至 {high} 倍之间"
@@ -271,7 +228,7 @@ def statement_deduct(*, actor: User, statement: FacilityStatement, kind: str, ba
     statement.deduction_total = before + amount
     statement.save(update_fields=["deduction_total"])
     audit_record(actor=actor, action="statement.deduct", obj=statement, reason=reason.strip(),
-                 **_scope(statement.facility), before={"deduction_total": before},
+                 **audit_scope(statement.facility), before={"deduction_total": before},
                  after={"deduction_total": statement.deduction_total, "kind": kind, "base_amount": base,
                         "multiplier": times, "amount": amount,
                         "settlement": settlement.number if settlement else None})
@@ -299,7 +256,7 @@ def statement_approve(*, actor: User, statement: FacilityStatement) -> FacilityS
     statement.approved_amount, statement.carried_forward = statement.net_payable, statement.carry_estimate
     statement.save(update_fields=["status", "approved_by", "approved_at", "approved_amount", "brought_forward",
                                   "carried_forward"])
-    audit_record(actor=actor, action="statement.approve", obj=statement, **_scope(statement.facility),
+    audit_record(actor=actor, action="statement.approve", obj=statement, **audit_scope(statement.facility),
                  before={"status": "in_review"},
                  after={"status": "approved", "fund_total": statement.fund_total,
                         "family_doctor_fee_total": statement.family_doctor_fee_total,
@@ -331,8 +288,8 @@ def statement_disburse(*, actor: User, statement: FacilityStatement, reference: 
                                "审定后才能拨付", field="status")
     if not (reference or "").strip():
         raise ValidationFailed("required", "拨付必须填写拨付凭证号（银行回单号）", field="reference")
-    _not_longer((reference or "").strip(), 60, field="reference", label="拨付凭证号")
-    _not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
+    not_longer((reference or "").strip(), 60, field="reference", label="拨付凭证号")
+    not_longer(idempotency_key or "", 80, field="idempotency_key", label="幂等键（Idempotency-Key）")
     if idempotency_key and FacilityStatement.objects.filter(disbursement_key=idempotency_key).exists():
         raise Conflict("idempotency_key_reused", "幂等键已用于另一张月结算单的拨付", field="idempotency_key")
     amount = statement.approved_amount
@@ -349,7 +306,7 @@ def statement_disburse(*, actor: User, statement: FacilityStatement, reference: 
     statement.disbursement_key = idempotency_key or None
     statement.save(update_fields=["status", "disbursed_by", "disbursed_at", "disbursed_amount",
                                   "disbursement_reference", "disbursement_key"])
-    audit_record(actor=actor, action="statement.disburse", obj=statement, **_scope(statement.facility),
+    audit_record(actor=actor, action="statement.disburse", obj=statement, **audit_scope(statement.facility),
                  before={"status": "approved"},
                  after={"status": "disbursed", "amount": amount, "reference": statement.disbursement_reference})
     return statement, True

@@ -16,7 +16,7 @@ from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded
 from nrcms.api.masked import MaskedIdNumber
 from nrcms.core.errors import Forbidden, NotFound
-from nrcms.payments.services import month_parse
+from nrcms.payments.common import month_parse
 
 from . import selectors
 from .batch import run_start, run_task

@@ -20,7 +20,7 @@ from nrcms.accounts.models import User
 from nrcms.accounts.roles import Cap
 from nrcms.claims.models import Episode, Settlement
 from nrcms.core.errors import Conflict, Forbidden
-from nrcms.payments.services import month_bounds, month_next, month_parse
+from nrcms.payments.common import month_bounds, month_next, month_parse
 
 from .checks import hit_rows, rules_for, sampling_rates
 from .engine import Case, evaluate

@@ -15,8 +15,8 @@ from nrcms.core.errors import Forbidden, NrcmsError
 from nrcms.core.export import xlsx_response
 from nrcms.core.masking import mask_id
 from nrcms.facilities.models import Facility
+from nrcms.payments.common import month_parse
 from nrcms.payments.models import ViolationKind
-from nrcms.payments.services import month_parse
 from nrcms.web.params import choice_param, text_param
 from nrcms.web.views import need, paged
 

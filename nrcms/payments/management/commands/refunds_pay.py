@@ -4,8 +4,8 @@ from tqdm import tqdm
 from nrcms.accounts.models import User
 from nrcms.core.errors import NrcmsError
 from nrcms.core.money import ZERO
+from nrcms.payments.common import month_parse
 from nrcms.payments.refunds import refund_pay, refunds_payable
-from nrcms.payments.services import month_parse
 
 
 class Command(BaseCommand):

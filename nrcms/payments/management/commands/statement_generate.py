@@ -5,7 +5,8 @@ from nrcms.accounts.models import User
 from nrcms.claims.models import Settlement
 from nrcms.core.errors import NrcmsError
 from nrcms.facilities.models import Facility
-from nrcms.payments.services import month_bounds, month_parse, statement_generate
+from nrcms.payments.common import month_bounds, month_parse
+from nrcms.payments.services import statement_generate
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from nrcms.core.errors import NrcmsError
+from nrcms.payments.common import month_parse
 from nrcms.payments.models import FacilityStatement
-from nrcms.payments.services import month_parse
 
 
 class Command(BaseCommand):
