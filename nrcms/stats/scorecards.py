@@ -311,7 +311,7 @@ def trend(code: str, year: int, month: int, months: int = 12) -> list[tuple[str,
     periods = [(y, m + 1) for y, m in periods]
     labels = [f"{y}-{m:02d}" for y, m in periods]
     facility = Facility.objects.filter(code=code).first()
-    if facility is None:
+    if facility is None or not periods:
         return [(label, None) for label in labels]
     figures = monthly_figures(facility, periods)
     out = []
