@@ -88,7 +88,7 @@ def test_readmission_referral_and_growth(small, demo):
 
 
 def test_pluggable_hits_and_complaints(small):
-    installed = dict(sc._COUNT_SOURCES)  # the apps' own sources, put back afterwards
+    installed, monthly = dict(sc._COUNT_SOURCES), dict(sc._MONTHLY_COUNT_SOURCES)  # the apps' own, put back after
     sc.register_count_source("hits", lambda start, end: {COUNTY: 2})
     sc.register_count_source("complaints", lambda start, end: {COUNTY: 1})
     try:
@@ -100,7 +100,7 @@ def test_pluggable_hits_and_complaints(small):
         sc.register_count_source("hits", None)
         sc.register_count_source("complaints", None)
         for name, source in installed.items():
-            sc.register_count_source(name, source)
+            sc.register_count_source(name, source, monthly.get(name))
 
 
 def test_the_complaints_and_supervision_apps_supply_their_counts(small, demo):
