@@ -19,7 +19,8 @@ from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 from nrcms.core.errors import Forbidden, NotFound, NrcmsError
-from nrcms.stats.scorecards import MEASURES, ranking, scorecards, thresholds_on, trend
+from nrcms.facilities.measures import MEASURES
+from nrcms.stats.scorecards import ranking, scorecards, thresholds_on, trend
 from nrcms.web.params import last_month, month_param
 
 from .designation import assessment_record, designation_approve, designation_reject, designation_request

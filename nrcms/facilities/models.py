@@ -1,5 +1,7 @@
 from django.db import models
 
+from .measures import MEASURE_BY_KEY
+
 
 class FacilityLevel(models.TextChoices):
     VILLAGE = "village", "村卫生室"
@@ -291,7 +293,5 @@ class FacilityAlert(models.Model):
 
     @property
     def measure_label(self) -> str:
-        from nrcms.stats.scorecards import MEASURE_BY_KEY
-
         measure = MEASURE_BY_KEY.get(self.measure)
         return f"{measure.label}（{measure.unit}）" if measure else self.measure

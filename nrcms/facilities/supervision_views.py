@@ -14,9 +14,8 @@ from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import jurisdiction_of
 from nrcms.core.errors import Forbidden, NotFound, NrcmsError
 from nrcms.core.export import xlsx_response
+from nrcms.facilities.measures import MEASURE_BY_KEY, MEASURES
 from nrcms.stats.scorecards import (
-    MEASURE_BY_KEY,
-    MEASURES,
     level_thresholds,
     ranking,
     scorecards,

@@ -43,6 +43,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 
 from nrcms.claims.models import Episode, EpisodeKind, EpisodeStatus, Referral
 from nrcms.core.money import round_amount
+from nrcms.facilities.measures import MEASURE_BY_KEY, MEASURES, THRESHOLD_MEASURES
 from nrcms.facilities.models import Facility, FacilityLevel
 from nrcms.funding.summary import from_fen
 from nrcms.policy.parameters import DEFAULT_DRUG_SHARE, DEFAULT_OUT_OF_POLICY_SHARE, SupervisionThresholds
@@ -58,27 +59,6 @@ READMISSION_DAYS = 30
 DESK_ONLY = Q(episode__manual_claim__isnull=True)  # true for desk settlement rows, false for manual claims
 
 
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    label: str
-    unit: str
-    threshold: str = ""  # the SupervisionThresholds field that bounds it, "" for none
-
-
-MEASURES = (
-    Measure("drug_share", "药占比", "%", "drug_share"),
-    Measure("out_of_policy_share", "政策范围外费用占比", "%", "out_of_policy_share"),
-    Measure("cost_per_admission", "次均住院费用", "元"),
-    Measure("cost_growth", "次均住院费用同比增长", "%", "cost_growth"),
-    Measure("average_stay", "平均住院日", "天"),
-    Measure("readmission_rate", "30天内再住院率", "%"),
-    Measure("referral_out_rate", "转出率", "%"),
-    Measure("hits_per_100", "每百人次审核疑点", "个"),
-    Measure("complaints", "投诉", "件"),
-)
-MEASURE_BY_KEY = {m.key: m for m in MEASURES}
-THRESHOLD_MEASURES = tuple(m for m in MEASURES if m.threshold)
 
 # Pluggable counts by facility code for a date range: the supervision app (audit hits) and a complaints app
 # register theirs at start-up; None means “no such app”, shown as “—”. A source may come with a form by month
