@@ -46,6 +46,7 @@ from .models import (
     SettlementKind,
     SettlementStatus,
 )
+from .refusals import refusal_text  # the one wording of a refusal, shared with the trial page
 
 AMOUNT_FIELDS = ["total_cost", "eligible_cost", "deductible", "basic", "family_account", "fixed_fee", "subsidy",
                  "catastrophic", "assistance", "safety_net", "fund_total", "self_pay", "facility_borne"]
@@ -260,8 +261,6 @@ def settlement_settle(*, actor: User, episode: Episode, idempotency_key: str | N
     row = _locked_year_row(episode)
     result, inputs = _compute(episode, row, lines)
     if result.refused:
-        from .voucher import refusal_text  # the one wording of a refusal, shared with the trial page
-
         raise ValidationFailed("refused", refusal_text(episode, result), field="episode")
     settlement = Settlement.objects.create(
         episode=episode, number=_number("JS", episode.scheme_year, gaps=True), scheme_id=result.scheme_id,

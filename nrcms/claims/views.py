@@ -35,8 +35,9 @@ from .desk import (
 from .desk_lookup import certificate_members, lookup_client_key, member_lookup, member_lookup_at_desk
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
 from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus, Settlement
+from .refusals import refusal_text
 from .settlement import settlement_reverse, settlement_settle, settlement_trial_checked
-from .voucher import refusal_text, voucher_pdf
+from .voucher import voucher_pdf
 
 
 def _episode(request, pk: int) -> Episode:

@@ -12,9 +12,7 @@ from django.utils import timezone
 from nrcms.core.masking import mask_id
 from nrcms.core.money import chinese_capital, round_amount
 from nrcms.core.pdf import render_pdf
-from nrcms.facilities.models import DesignationStatus
-from nrcms.facilities.services import facility_status_on
-from nrcms.policy import Refusal, load_scheme_file
+from nrcms.policy import load_scheme_file
 from nrcms.registry.models import Category, Region
 
 from .issued import holder_particulars
@@ -56,21 +54,6 @@ def scheme_version_of(scheme_id: str, version: str):
         if scheme_file.id == scheme_id:
             return scheme_file, next((v for v in scheme_file.versions if v.version == version), None)
     return None, None
-
-
-def refusal_text(episode, result) -> str:
-    """不予补偿：… once, with the facility's designation status spelt out when that is the reason (a suspended
-    or revoked facility is 暂停定点 / 取消定点, not merely “非定点”)."""
-    on = episode.discharge_date or episode.admission_date
-    status = facility_status_on(episode.facility, on)
-    reasons = []
-    for code in result.refused:
-        if code == Refusal.NON_DESIGNATED and status != DesignationStatus.DESIGNATED:
-            label = "暂停定点" if status == DesignationStatus.SUSPENDED else "取消定点"
-            reasons.append(f"{episode.facility.name}自 {on} 起处于{label}状态，按方案不予补偿")
-        else:
-            reasons.append(Refusal(code).message)
-    return "不予补偿：" + "；".join(reasons)
 
 
 def tier_rates(result: dict | None) -> str:
