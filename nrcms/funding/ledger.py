@@ -34,14 +34,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from nrcms.core.errors import ValidationFailed
 from nrcms.core.money import ZERO, round_amount
 
 from . import summary
-from .models import Account, AccountKind, JournalEntry, JournalLine
+from .models import Account, AccountKind, JournalEntry, JournalLine, YearClose
 
 FUND_ACCOUNT = "1001"
 SUBSIDY_RECEIVABLE = {"central": "1201", "provincial": "1202", "county": "1203"}
@@ -115,8 +115,6 @@ def _post_new(*, date: dt.date, kind: str, description: str, lines: list[tuple[A
     debit, credit = sum(d for _, d, _ in lines), sum(c for _, _, c in lines)
     if debit != credit:
         raise ValidationFailed("unbalanced", f"借贷不平：借方 {debit}，贷方 {credit}", field="lines")
-    from .year_close import open_date_for
-
     date, note = open_date_for(date, lines)
     description = description[:200 - len(note)] + note if note else description
     entry = JournalEntry.objects.create(
@@ -284,3 +282,24 @@ def advance_repayment_post(*, code: str, amount: Decimal, date: dt.date, descrip
     return post(date=date, kind="advance_repayment", description=description[:200],
                 lines=[(account(FUND_ACCOUNT), amount, ZERO), (account(code), ZERO, amount)],
                 actor=actor, source=source, idempotency_key=idempotency_key)
+
+
+# --- closed periods (year close, year_close.py) ---------------------------------------------------------
+
+def closed_through() -> dt.date | None:
+    """The last closing date: nothing may be posted to a family account on or before it."""
+    return YearClose.objects.aggregate(d=Max("closing_date"))["d"]
+
+
+def open_date_for(date: dt.date, lines) -> tuple[dt.date, str]:
+    """The date an entry is posted on: an entry touching a family account dated on or before the last closing
+    date goes to the first open day, with a note naming its own date. Entries dated today or later never
+    fall in a closed period (a closing date is always before the day of the close), so the hot path of the
+    desk asks the database nothing."""
+    if date >= timezone.localdate() or not any(a.household_id for a, _, _ in lines):
+        return date, ""
+    closed = closed_through()
+    if closed is None or date > closed:
+        return date, ""
+    first_open = closed + dt.timedelta(days=1)
+    return first_open, f"（原日期 {date}，家庭账户已结账至 {closed}，记入 {first_open}）"

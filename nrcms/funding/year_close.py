@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from nrcms.accounts.audit import audit_record
@@ -73,11 +73,6 @@ class ClosePreview:
     @property
     def negative_households(self) -> int:
         return sum(1 for b in self.balances if b.balance < 0)
-
-
-def closed_through() -> dt.date | None:
-    """The last closing date: nothing may be posted to a family account on or before it."""
-    return YearClose.objects.aggregate(d=Max("closing_date"))["d"]
 
 
 def close_of(year: int) -> YearClose | None:
@@ -203,20 +198,6 @@ def _write_batch(close: YearClose, batch: list[CloseBalance], clearing: Account,
                   JournalLine(entry=open_entry, account=b.account, debit=family_side[1], credit=family_side[0])]
     JournalLine.objects.bulk_create(lines)
     summary.record_lines(lines)  # the day summary, in the close's transaction
-
-
-def open_date_for(date: dt.date, lines) -> tuple[dt.date, str]:
-    """The date an entry is posted on: an entry touching a family account dated on or before the last closing
-    date goes to the first open day, with a note naming its own date. Entries dated today or later never
-    fall in a closed period (a closing date is always before the day of the close), so the hot path of the
-    desk asks the database nothing."""
-    if date >= timezone.localdate() or not any(a.household_id for a, _, _ in lines):
-        return date, ""
-    closed = closed_through()
-    if closed is None or date > closed:
-        return date, ""
-    first_open = closed + dt.timedelta(days=1)
-    return first_open, f"（原日期 {date}，家庭账户已结账至 {closed}，记入 {first_open}）"
 
 
 def close_facts_and_problems() -> tuple[list[str], list[str]]:
