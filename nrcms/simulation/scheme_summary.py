@@ -1,6 +1,6 @@
 """A scheme version's simulation against last year (方案测算), by the vectorised engine: the hook
 `nrcms.schemes.services.simulation_summary` calls. It replays exactly what the scalar replay
-(`schemes.services.replay_summary`) replays — the same settlements, in the same order, from the same starting
+(`schemes.replay.replay_summary`) replays — the same settlements, in the same order, from the same starting
 totals — so the two give the same totals to the fen (tests/simulation/test_scheme_summary.py); being columnar
 it needs no cap on the number of claims. Amounts are int fen inside, Decimal strings in the answer."""
 
@@ -24,7 +24,7 @@ def scheme_version_summary(version) -> dict:
     """The keys of the scalar replay (engine, year, claims, old_total, new_total, difference, changed, refused,
     scheme_version, truncated) plus `layers` (the new scheme's total per layer, yuan) and `nrcms_fund` (what the
     NRCMS fund itself would pay, without catastrophic insurance, assistance and the safety net)."""
-    from nrcms.schemes.services import replay_episode, replay_selection
+    from nrcms.schemes.replay import replay_episode, replay_selection
 
     year, scheme, selected = replay_selection(version, limit=None)
     rows, old_fen, starts = [], [], {}

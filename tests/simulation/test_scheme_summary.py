@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nrcms.registry.models import Region
-from nrcms.schemes.services import replay_summary, scheme_simulate, scheme_upload, simulation_summary
+from nrcms.schemes.replay import replay_summary
+from nrcms.schemes.services import scheme_simulate, scheme_upload, simulation_summary
 
 SCHEMES = Path(__file__).resolve().parents[2] / "nrcms" / "policy" / "schemes"
 DEMO = (SCHEMES / "demo-layered-2020.yaml").read_text(encoding="utf-8")
