@@ -58,6 +58,13 @@ def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
     return out
 
 
+def _own(a: np.ndarray, n: int) -> bool:
+    """Whether a column converted from the frame is this call's own copy (polars hands out a writable array
+    only when it copied: a column in chunks, as read from Parquet; one chunk gives a read-only view of the
+    frame's memory) and fit to become an int64 result column of n rows."""
+    return a.flags.writeable and a.flags.c_contiguous and a.dtype == I64 and len(a) == n
+
+
 def _ro(a: np.ndarray) -> np.ndarray:
     """A read-only view of an input column for a compiled loop: numba compiles a read-only and a writable
     array apart, and whether polars hands out a column read-only depends on how the frame was made (built
@@ -128,7 +135,7 @@ def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
     return _replay(person, date)[0]
 
 
-def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _replay(person: np.ndarray, date: np.ndarray, spare: list | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """The replay order (person, date, place in the frame) and, in that order, each row's key person
     number × span + day (the person's number in the order, the day from the first date). On one
     non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
@@ -145,7 +152,7 @@ def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarra
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
         return order, key, span
-    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1)
+    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1, spare)
     return order, key, span
 
 
@@ -204,9 +211,11 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     q = QUANTUM[p.rounding]
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
-    order, skey, span = _replay(person, date)
-    seg, first_sorted = kernels.key_segments(skey, span)
-    first_row = order[first_sorted]  # each person's first row (frame index)
+    spare = []  # the sort's two spent buffers (touched memory: reused below instead of fresh pages)
+    order, skey, span = _replay(person, date, spare)
+    if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
+        spare.append(person)
+    first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
 
     columns = {}
 
@@ -255,19 +264,30 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     ok_out = ~inpatient & ~refused
     total_all = col("total").astype(I64, copy=False)
     eligible_all = col("a_eligible").astype(I64, copy=False)
-    if "B" in p.catalogue.eligible_classes:
-        eligible_all = eligible_all + col("b_eligible")
+    eligible_own = "B" in p.catalogue.eligible_classes
+    if eligible_own:
+        a_eligible, b_eligible = columns.pop("a_eligible"), col("b_eligible")
+        if _own(a_eligible, n):  # the sum in place: the copy is this call's own and read nowhere else
+            eligible_all = np.add(a_eligible, b_eligible, out=a_eligible)
+        else:
+            eligible_all = eligible_all + b_eligible
+        if _own(columns.pop("b_eligible"), n):
+            spare.append(b_eligible)
     diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
     if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
         diag_distinct, diag_index = _lookup(df["diagnosis_code"])
 
-    res = _Results(n)
-    res["eligible"] = np.where(refused, 0, eligible_all)
+    res = _Results(n, spare)
+    if eligible_own:  # a column of this call's own: the refused rows' zeros in place (no row reads them again)
+        eligible_all[refused] = 0
+        res["eligible"] = eligible_all
+    else:
+        res["eligible"] = np.where(refused, 0, eligible_all)
 
     # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
     # allocator instead of fresh pages from the system for every temporary of a large frame).
     adm_sorted = ok_in[order]
-    adm, adm_seg = order[adm_sorted], seg[adm_sorted]  # the payable admissions, by person then date
+    adm, adm_seg = order[adm_sorted], skey[adm_sorted] // span  # the payable admissions, by person then date
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
                            referred, total_all, eligible_all, diag_distinct, diag_index, res)
@@ -275,33 +295,51 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
                               diag_index, res)
     elif out is not None:
-        first_date = date[first_row]
+        first_date = _FirstRows(order, skey, span, date)
         vis_sorted = ok_out[order]
-        vis, vis_seg = order[vis_sorted], seg[vis_sorted]
+        vis, vis_seg = order[vis_sorted], skey[vis_sorted] // span
         for a, b in _blocks(vis_seg, BLOCK):
             _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all,
                            eligible_all, date, diag_distinct, diag_index, res)
 
     layers = [res[name] for name in FUND_LAYERS if name in res.written]
     empty = np.zeros(0, I64)
+    # The sort's order and keys are spent: the fund's total and the own payment are written into them.
+    reuse = order.dtype == I64 and skey.dtype == I64 and order.flags.c_contiguous and skey.flags.c_contiguous
     res["fund_total"], res["self_pay"] = kernels.fund_and_self_pay(
         _ro(total_all), res["facility_borne"] if "facility_borne" in res.written else empty,
-        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))))
+        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))),
+        out=(order, skey) if reuse else None)
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
         columns[name] = pl.Series(name, res[name])
     return pl.DataFrame(columns)
 
 
+class _FirstRows:
+    """Each person's first row in the frame (or, given `values`, that row's value), by the person's code
+    (sorted key // span): found in the sorted keys, only for the persons asked for (start values are rare)."""
+
+    def __init__(self, order: np.ndarray, skey: np.ndarray, span: int, values: np.ndarray | None = None):
+        self.order, self.skey, self.span, self.values = order, skey, span, values
+
+    def __getitem__(self, persons: np.ndarray) -> np.ndarray:
+        rows = self.order[np.searchsorted(self.skey, persons * self.span)]
+        return rows if self.values is None else self.values[rows]
+
+
 class _Results(dict):
     """The result columns (frame order), each a zero column until a layer first writes to it; the columns no
-    row writes share one zero array (no memory touched for a layer the scheme does not have)."""
+    row writes share one zero array (no memory touched for a layer the scheme does not have). A column to
+    write into is one of `spare` (int64 buffers of n rows this call has already touched, zeroed again)
+    while there are any: zeroing touched memory costs less than the system's fresh pages."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, spare: list | None = None):
         super().__init__()
         self.n = n
         self.written = set()
         self.zero = np.zeros(n, I64)
+        self.spare = list(spare or ())
 
     def __missing__(self, name):
         return self.zero
@@ -309,8 +347,12 @@ class _Results(dict):
     def column(self, name: str) -> np.ndarray:
         """The column to write into."""
         if name not in self.written:
-            self[name] = np.zeros(self.n, I64)
-            self.written.add(name)
+            if self.spare:
+                column = self.spare.pop()
+                column.fill(0)
+            else:
+                column = np.zeros(self.n, I64)
+            self[name] = column
         return dict.__getitem__(self, name)
 
     def __setitem__(self, name, value):
@@ -564,7 +606,8 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
                        any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
                        start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
                        start("outpatient_pooling_paid"))
-    kernels.unpack_visits(packed, out_chronic, res.column("outpatient_pooling"))
+    kernels.unpack_visits(packed, out_chronic)
+    res["outpatient_pooling"] = packed  # unpacked in place: the pooling amounts
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:

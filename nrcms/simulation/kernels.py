@@ -43,11 +43,17 @@ def radix_order(key: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def person_day_order(person: np.ndarray, date: np.ndarray, span: int, first_day: int,
-                     top: int) -> tuple[np.ndarray, np.ndarray]:
+                     top: int, spare: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The rows by person, day and place in the frame, sorted on the key person × span + (date - first_day)
     (non-negative, ≤ top), which is made in the first pass, never stored in the frame's order: the order
-    and the sorted keys."""
-    return _radix(person, date, span, first_day, top, *_buffers(len(person), 4))
+    and the sorted keys. `spare`, a list: receives the sort's two other buffers (int64, n rows, touched,
+    contents spent) for the caller to reuse."""
+    buffers = _buffers(len(person), 4)
+    order, keys = _radix(person, date, span, first_day, top, *buffers)
+    if spare is not None:
+        kept = (order.ctypes.data, keys.ctypes.data)
+        spare.extend(b for b in buffers if b.ctypes.data not in kept)
+    return order, keys
 
 
 @njit(**JIT)
@@ -210,9 +216,9 @@ def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, d
 
 
 @njit(**JIT)
-def unpack_visits(packed, out_chronic, out_pool):
-    """visit_caps' amounts into the chronic-disease and pooling columns (frame order; out_chronic empty:
-    no chronic rule)."""
+def unpack_visits(packed, out_chronic):
+    """visit_caps' amounts unpacked in place: `packed` becomes the pooling column, a chronic visit's amount
+    goes to out_chronic (frame order, zeros; empty: no chronic rule) and its pooling is 0."""
     has_chronic = len(out_chronic) > 0
     for r in range(len(packed)):
         v = packed[r]
@@ -221,8 +227,9 @@ def unpack_visits(packed, out_chronic, out_pool):
         if v & 1:
             if has_chronic:
                 out_chronic[r] = v >> 4
+            packed[r] = 0
         else:
-            out_pool[r] = v >> 4
+            packed[r] = v >> 4
 
 
 @njit(**JIT)
@@ -424,10 +431,11 @@ def scatter_rows(rows, perm, comp, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9):
             o9[r] = comp[i, 9]
 
 
-def fund_and_self_pay(total, facility, *layers) -> tuple[np.ndarray, np.ndarray]:
+def fund_and_self_pay(total, facility, *layers, out=None) -> tuple[np.ndarray, np.ndarray]:
     """The fund's total (the sum of the written layers l0…, an empty one not written) and the patient's
-    own payment (total − fund − facility-borne; facility empty: none), in one pass over the columns."""
-    fund, self_pay = np.zeros(len(total), np.int64), np.empty(len(total), np.int64)
+    own payment (total − fund − facility-borne; facility empty: none), in one pass over the rows. `out`:
+    two int64 arrays of the rows' length to write them into (any contents), else new ones."""
+    fund, self_pay = out if out is not None else (np.empty(len(total), np.int64), np.empty(len(total), np.int64))
     _fund_and_self_pay(total, facility, *layers, fund, self_pay)
     return fund, self_pay
 
@@ -435,7 +443,8 @@ def fund_and_self_pay(total, facility, *layers) -> tuple[np.ndarray, np.ndarray]
 @njit(**JIT)
 def _fund_and_self_pay(total, facility, l0, l1, l2, l3, l4, l5, l6, l7, l8, fund, self_pay):
     n = len(total)
-    for layer in (l0, l1, l2, l3, l4, l5, l6, l7, l8):
+    fund[:] = 0
+    for layer in (l0, l1, l2, l3, l4, l5, l6, l7, l8):  # a layer a pass: streaming, vectorised loops
         if len(layer):
             for r in range(n):
                 fund[r] += layer[r]
