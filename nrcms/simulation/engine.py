@@ -58,6 +58,11 @@ def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
     return out
 
 
+def _int64_rows(a: np.ndarray, n: int) -> bool:
+    """Whether a working array can be reused as an int64 column of n rows."""
+    return a.dtype == I64 and a.flags.c_contiguous and a.flags.writeable and len(a) == n
+
+
 def _own(a: np.ndarray, n: int) -> bool:
     """Whether a column converted from the frame is this call's own copy (polars hands out a writable array
     only when it copied: a column in chunks, as read from Parquet; one chunk gives a read-only view of the
@@ -288,9 +293,12 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     # allocator instead of fresh pages from the system for every temporary of a large frame).
     adm_sorted = ok_in[order]
     adm, adm_seg = order[adm_sorted], skey[adm_sorted] // span  # the payable admissions, by person then date
+    assist_cat, safety_on = _category_layers(df, adm, p)
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
-                           referred, total_all, eligible_all, diag_distinct, diag_index, res)
+                           referred, total_all, eligible_all, diag_distinct, diag_index,
+                           None if assist_cat is None else assist_cat[a:b],
+                           None if safety_on is None else safety_on[a:b], res)
     if out is not None and out.mode == "pooling":
         _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
                               diag_index, res)
@@ -304,12 +312,15 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
 
     layers = [res[name] for name in FUND_LAYERS if name in res.written]
     empty = np.zeros(0, I64)
-    # The sort's order and keys are spent: the fund's total and the own payment are written into them.
-    reuse = order.dtype == I64 and skey.dtype == I64 and order.flags.c_contiguous and skey.flags.c_contiguous
+    # Spent buffers take the fund's total (the sort's order) and the own payment (the total's own copy, in
+    # place: each row's total is read before its own payment is written; else the sorted keys if unused).
+    if not (out is not None and out.mode == "pooling") and _int64_rows(skey, n):
+        res.spare.append(skey)
+    fund_out = order if _int64_rows(order, n) else np.empty(n, I64)
+    self_out = total_all if _own(total_all, n) else res.spare.pop() if res.spare else np.empty(n, I64)
     res["fund_total"], res["self_pay"] = kernels.fund_and_self_pay(
         _ro(total_all), res["facility_borne"] if "facility_borne" in res.written else empty,
-        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))),
-        out=(order, skey) if reuse else None)
+        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))), out=(fund_out, self_out))
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
         columns[name] = pl.Series(name, res[name])
@@ -366,8 +377,27 @@ def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
     return col(name)[rows] if col.has(name) else df[name].gather(rows).to_numpy()
 
 
+def _category_layers(df: pl.DataFrame, adm: np.ndarray, p: Parameters) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """For the admissions (frame rows `adm`), from their person categories: the medical assistance's
+    category (its index in the scheme's list, the first listed the person has; -1: none) and whether the
+    safety net covers them; None for a layer the scheme does not have. One gather and one lookup for all the
+    admissions (polars' string work costs about as much per call as per row of a block)."""
+    assist_cat = safety_on = None
+    if p.assistance is not None or p.safety_net is not None:
+        cat_distinct, cat_index = _lookup(df["categories"].gather(adm))
+        cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
+        if p.assistance is not None:
+            names = list(p.assistance.categories)
+            table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
+            assist_cat = table[cat_index]
+        if p.safety_net is not None:
+            safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
+    return assist_cat, safety_on
+
+
 def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
-                       referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
+                       referred_all, total_all, eligible_all, diag_distinct, diag_index_all, assist_cat, safety_on,
+                       res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
     their inputs gathered, the package (numpy), the scheme's tables; then the compiled loop
     (`kernels.admissions`: the ordinal in the year, the deductible, the tiers, then the layers that depend
@@ -379,7 +409,7 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     persons = adm_person[firsts]
     level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
                                               referred_all[adm])
-    continuation = _rows(df, col, "continuation", adm)
+    continuation = col("continuation")[adm]
     total, eligible = total_all[adm], eligible_all[adm]
     diag_index = None if diag_index_all is None else diag_index_all[adm]
 
@@ -430,16 +460,6 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
 
     # Per-row inputs of the layers that depend on the year so far.
     subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) for s in rule.subsidies]
-    assist_cat = safety_on = None
-    if p.assistance is not None or p.safety_net is not None:
-        cat_distinct, cat_index = _lookup(df["categories"].gather(adm))
-        cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
-        if p.assistance is not None:
-            names = list(p.assistance.categories)
-            table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
-            assist_cat = table[cat_index]
-        if p.safety_net is not None:
-            safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
     comp = np.empty((m, 10), I64)  # a row each: 8 results, the deductible, before the cap
     zero = np.zeros(0, I64)
@@ -590,7 +610,6 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
             chronic_on &= col("chronic_certified")
         if chronic_on.any():
             chronic_rate, chronic_cap = fx.rate(rule.chronic.rate), fx.fen(rule.chronic.annual_cap)
-            out_chronic = res.column("chronic")
         else:
             chronic_on = empty_bool
     terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
@@ -606,6 +625,10 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
                        any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
                        start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
                        start("outpatient_pooling_paid"))
+    if _int64_rows(skey, len(packed)):  # the sorted keys are spent: the chronic column is written into them
+        res.spare.append(skey)
+    if len(chronic_on):
+        out_chronic = res.column("chronic")
     kernels.unpack_visits(packed, out_chronic)
     res["outpatient_pooling"] = packed  # unpacked in place: the pooling amounts
 
@@ -650,8 +673,8 @@ def _lookup_levels(series: pl.Series) -> np.ndarray:
     """Each row's index into LEVELS. A checked frame holds only those five words, which their byte lengths
     tell apart but for township and province (both 8): a length and one comparison, no hashing."""
     length = series.str.len_bytes().to_numpy()
-    if length.max() >= len(_LEVEL_BY_LENGTH) or (_LEVEL_BY_LENGTH[length] < 0).any():
+    level = np.empty(len(length), np.int32)
+    if not kernels.levels_by_length(length, (series == "province").to_numpy(), _LEVEL_BY_LENGTH,
+                                    LEVELS.index("province"), level):
         return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)  # names the bad value
-    level = _LEVEL_BY_LENGTH[length]
-    level[(series == "province").to_numpy()] = LEVELS.index("province")
     return level

@@ -159,6 +159,20 @@ def _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_ra
 
 
 @njit(**JIT)
+def levels_by_length(length, province, table, province_level, out):
+    """Each row's level from its byte length (`table`: the level of each length, -1 for none) and whether
+    it reads "province" (the one level sharing its length), into `out`, in one pass. False when a length
+    names no level (a value that is none of the levels: the caller's slower path names it)."""
+    top = len(table)
+    for r in range(len(length)):
+        k = length[r]
+        if k >= top or table[k] < 0:
+            return False
+        out[r] = province_level if province[r] else table[k]
+    return True
+
+
+@njit(**JIT)
 def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, day_cap, start_today,
                use_annual, annual_cap, start_pool):
     """The running caps of the visits, in one walk of the rows in person order (`order`, `skey` the sorted
