@@ -13,6 +13,8 @@ from numba import njit
 
 JIT = {"cache": True, "nogil": True}
 CHUNK = 4096  # rows gathered at once by the walks in person order
+MSD_ROWS = 1 << 21  # from this many rows the sort goes by buckets of persons first (`_radix_msd`)
+BUCKET_ROWS = 1 << 14  # rows of a bucket (about 256 KiB of order and keys: in the cache)
 
 
 @njit(**JIT)
@@ -49,11 +51,21 @@ def person_day_order(person: np.ndarray, date: np.ndarray, span: int, first_day:
     and the sorted keys. `spare`, a list: receives the sort's two other buffers (int64, n rows, touched,
     contents spent) for the caller to reuse."""
     buffers = _buffers(len(person), 4)
-    order, keys = _radix(person, date, span, first_day, top, *buffers)
+    order, keys = _person_day_sort(person, date, span, first_day, top, MSD_ROWS, BUCKET_ROWS, *buffers)
     if spare is not None:
         kept = (order.ctypes.data, keys.ctypes.data)
         spare.extend(b for b in buffers if b.ctypes.data not in kept)
     return order, keys
+
+
+@njit(**JIT)
+def _person_day_sort(person, date, span, first_day, top, msd_rows, bucket_rows, order, keys, other, other_keys):
+    """By buckets of persons first (`_radix_msd`) from `msd_rows` rows, else `_radix`: one compiled unit,
+    so a small frame's first call (the warm-up) compiles or loads both."""
+    if len(person) >= msd_rows:
+        _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, other, other_keys)
+        return order, keys
+    return _radix(person, date, span, first_day, top, order, keys, other, other_keys)
 
 
 @njit(**JIT)
@@ -98,6 +110,71 @@ def _radix(person, date, span, first_day, top, order, keys, other, other_keys):
         order, other = other, order
         keys, other_keys = other_keys, keys
     return order, keys
+
+
+@njit(**JIT)
+def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, other, other_keys):
+    """`_radix`'s order and keys in `order` and `keys`, by buckets of persons: one pass on the key's high
+    bits (as many as make buckets of about `bucket_rows` rows, at most 12) puts each bucket's rows together,
+    in the frame's order; then each bucket, small enough for the cache, is sorted on the remaining bits by
+    `_radix`'s passes (11 bits at most a pass, the digits of one width) between `order`/`keys` and
+    `other`/`other_keys`, ending in `order`/`keys`. Stable as `_radix`: the same order. At 10 million rows
+    one pass goes through the memory instead of three."""
+    n = len(person)
+    bits = 1
+    while (top >> bits) > 0:
+        bits += 1
+    hi = 0
+    while hi < bits and hi < 12 and (n >> hi) > bucket_rows:
+        hi += 1
+    low = bits - hi
+    same = span == 1 and first_day == 0
+    nb = 1 << hi
+    start = np.zeros(nb + 1, np.int64)
+    for i in range(n):
+        k = person[i] if same else person[i] * span + (date[i] - first_day)
+        start[(k >> low) + 1] += 1
+    for d in range(1, nb + 1):
+        start[d] += start[d - 1]
+    at = start[:nb].copy()
+    for i in range(n):
+        k = person[i] if same else person[i] * span + (date[i] - first_day)
+        d = k >> low
+        j = at[d]
+        order[j] = i
+        keys[j] = k
+        at[d] = j + 1
+    if low == 0:
+        return
+    passes = (low + 10) // 11
+    width = (low + passes - 1) // passes
+    mask = (1 << width) - 1
+    count = np.empty(mask + 2, np.int64)
+    for b in range(nb):
+        s, e = start[b], start[b + 1]
+        if e - s <= 1:
+            continue
+        src_o, src_k, dst_o, dst_k = order, keys, other, other_keys
+        for p in range(passes):
+            shift = p * width
+            count[:] = 0
+            for i in range(s, e):
+                count[((src_k[i] >> shift) & mask) + 1] += 1
+            count[0] = s
+            for d in range(1, mask + 2):
+                count[d] += count[d - 1]
+            for i in range(s, e):
+                k = src_k[i]
+                d = (k >> shift) & mask
+                j = count[d]
+                dst_o[j] = src_o[i]
+                dst_k[j] = k
+                count[d] = j + 1
+            src_o, src_k, dst_o, dst_k = dst_o, dst_k, src_o, src_k
+        if passes % 2 == 1:
+            for i in range(s, e):
+                order[i] = other[i]
+                keys[i] = other_keys[i]
 
 
 def key_segments(skey: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,116 @@
+"""The engine's large-frame paths (nrcms/simulation/kernels.py, engine.py): the sort by buckets of persons
+against numpy's stable sort, the levels in one pass, the visits unpacked in place, the fund's total written
+into spent buffers, and a frame in chunks (as read from Parquet), whose column copies the engine reuses for
+its results, settling as the scalar engine does without changing the frame."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from nrcms.simulation import kernels
+from nrcms.simulation.columns import LEVELS
+from nrcms.simulation.engine import _LEVEL_BY_LENGTH, settle_columns
+from nrcms.simulation.reference import first_difference, replay_scalar
+from nrcms.simulation.synthetic import synthetic_year
+from tests.simulation.test_parity import SCHEMES
+
+
+def _buckets(monkeypatch, rows: int) -> None:
+    """Every sort of the person-day keys by buckets of about `rows` rows, however small the frame."""
+    monkeypatch.setattr(kernels, "MSD_ROWS", 0)
+    monkeypatch.setattr(kernels, "BUCKET_ROWS", rows)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 64, 10**6])
+@pytest.mark.parametrize("ids", [(0, 1), (1, 40), (1, 10**3), (10**6, 10**9)])
+def test_the_sort_by_buckets_is_the_stable_sort(monkeypatch, rows, ids):
+    """High-bit buckets (up to 12 bits), then 0–3 passes within each bucket: numpy's stable order of the
+    key person × span + day, ties in the frame's order; the keys carried along."""
+    _buckets(monkeypatch, rows)
+    rng = np.random.default_rng(11)
+    person = rng.integers(*ids, 4000)
+    person[::9] = person[3]  # one person with many rows, many on one day
+    date = rng.integers(18262, 18262 + 366, 4000).astype(np.int32)
+    first_day, span = int(date.min()), int(date.max()) - int(date.min()) + 1
+    key = person * span + (date - first_day)
+    spare = []
+    order, keys = kernels.person_day_order(person, date, span, first_day, int(person.max()) * span + span - 1, spare)
+    assert (order == np.argsort(key, kind="stable")).all()
+    assert (keys == np.sort(key)).all()
+    assert len(spare) == 2 and all(len(b) == 4000 and b.dtype == np.int64 for b in spare)
+    kept = {order.ctypes.data, keys.ctypes.data}
+    assert not kept & {b.ctypes.data for b in spare}  # the spent buffers are not the results
+
+
+def test_buckets_by_hand(monkeypatch):
+    """Keys 5, 1, 7, 1, 4, 6 (top 7: 3 bits), buckets of one row: 2 bits make 4 buckets (keys 0–1, 2–3, 4–5,
+    6–7), each then sorted on its last bit: 1, 1 (rows 1, 3), 4, 5 (rows 4, 0), 6, 7 (rows 5, 2)."""
+    _buckets(monkeypatch, 1)
+    key = np.array([5, 1, 7, 1, 4, 6])
+    order, keys = kernels.person_day_order(key, key.astype(np.int32), 1, 0, 7)
+    assert order.tolist() == [1, 3, 4, 0, 5, 2]
+    assert keys.tolist() == [1, 1, 4, 5, 6, 7]
+
+
+def test_levels_in_one_pass():
+    # lengths: village 7, township 8, county 6, prefecture 10, province 8 (told apart by the comparison)
+    length = np.array([7, 8, 6, 10, 8, 8], np.uint32)
+    province = np.array([False, False, False, False, True, False])
+    out = np.full(6, -9, np.int32)
+    assert kernels.levels_by_length(length, province, _LEVEL_BY_LENGTH, LEVELS.index("province"), out)
+    assert out.tolist() == [0, 1, 2, 3, 4, 1]
+    assert not kernels.levels_by_length(np.array([7, 5], np.uint32), np.zeros(2, bool), _LEVEL_BY_LENGTH, 4,
+                                        np.zeros(2, np.int32))  # 5 bytes: no level of that length
+    assert not kernels.levels_by_length(np.array([99], np.uint32), np.zeros(1, bool), _LEVEL_BY_LENGTH, 4,
+                                        np.zeros(1, np.int32))  # beyond the table
+
+
+def test_visits_unpacked_in_place():
+    """want × 16 + level × 2 + chronic: 1,200 fen pooled at township, 3,000 fen chronic at village, nothing."""
+    packed = np.array([1200 * 16 + 1 * 2, 3000 * 16 + 0 * 2 + 1, 0])
+    chronic = np.zeros(3, np.int64)
+    kernels.unpack_visits(packed, chronic)
+    assert packed.tolist() == [1200, 0, 0]
+    assert chronic.tolist() == [0, 3000, 0]
+    packed = np.array([3000 * 16 + 1, 55 * 16])
+    kernels.unpack_visits(packed, np.zeros(0, np.int64))  # no chronic rule: a chronic amount goes nowhere
+    assert packed.tolist() == [0, 55]
+
+
+def test_the_funds_total_into_spent_buffers():
+    """Buffers holding anything; the own payment written over the total itself (each row read first)."""
+    total = np.array([1000, 500, 80])
+    basic, pooling, facility = np.array([600, 0, 0]), np.array([0, 300, 0]), np.array([0, 0, 30])
+    empty = np.zeros(0, np.int64)
+    fund = np.array([-7, 99, 12345])
+    total_view = total.view()
+    total_view.flags.writeable = False
+    got_fund, own = kernels.fund_and_self_pay(total_view, facility, basic, pooling, *([empty] * 7), out=(fund, total))
+    assert got_fund is fund and own is total
+    assert fund.tolist() == [600, 300, 0]
+    assert total.tolist() == [400, 200, 50]
+
+
+def _chunked(df: pl.DataFrame, parts: int) -> pl.DataFrame:
+    """The frame in `parts` chunks, as a Parquet file's row groups come: polars copies each column the
+    engine converts (writable arrays of the engine's own, which it reuses for its results)."""
+    size = -(-df.height // parts)
+    return pl.concat([df.slice(k * size, size) for k in range(parts)], rechunk=False)
+
+
+@pytest.mark.parametrize("name", ["stress-a", "stress-b", "demo-layered-2020@2020-01-01"])
+@pytest.mark.parametrize("rows", [None, 5])
+def test_a_frame_in_chunks_settles_as_one_and_stays_unchanged(monkeypatch, name, rows):
+    if rows is not None:
+        _buckets(monkeypatch, rows)
+    scheme = SCHEMES[name]
+    df = _chunked(synthetic_year(2400, persons=150, seed=13), 4)
+    assert df["total"].n_chunks() == 4 and df["total"].to_numpy().flags.writeable
+    got = settle_columns(df, scheme)
+    assert df.equals(synthetic_year(2400, persons=150, seed=13))  # the engine wrote into its copies only
+    assert got.equals(settle_columns(df.rechunk(), scheme))
+    message = first_difference(df, got, replay_scalar(df, scheme))
+    assert message is None, message
+    # each result column its own memory (no spent buffer handed out twice)
+    addresses = [got[c].to_numpy().ctypes.data for c in got.columns if got[c].dtype == pl.Int64 and (got[c] != 0).any()]
+    assert len(addresses) == len(set(addresses))
