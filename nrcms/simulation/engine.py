@@ -291,9 +291,8 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
 
     # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
     # allocator instead of fresh pages from the system for every temporary of a large frame).
-    adm_sorted = ok_in[order]
-    adm, adm_seg = order[adm_sorted], skey[adm_sorted] // span  # the payable admissions, by person then date
-    assist_cat, safety_on = _category_layers(df, adm, p)
+    adm, adm_seg = kernels.select_sorted(order, skey, span, ok_in)  # the payable admissions, by person then date
+    assist_cat, safety_on = _category_layers(df, adm, ok_in, p)
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
                            referred, total_all, eligible_all, diag_distinct, diag_index,
@@ -377,14 +376,20 @@ def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
     return col(name)[rows] if col.has(name) else df[name].gather(rows).to_numpy()
 
 
-def _category_layers(df: pl.DataFrame, adm: np.ndarray, p: Parameters) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """For the admissions (frame rows `adm`), from their person categories: the medical assistance's
-    category (its index in the scheme's list, the first listed the person has; -1: none) and whether the
-    safety net covers them; None for a layer the scheme does not have. One gather and one lookup for all the
-    admissions (polars' string work costs about as much per call as per row of a block)."""
+def _category_layers(df: pl.DataFrame, adm: np.ndarray, ok_in: np.ndarray,
+                     p: Parameters) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """For the admissions (frame rows `adm`, by person; `ok_in` marks the same rows in the frame), from their
+    person categories: the medical assistance's category (its index in the scheme's list, the first listed
+    the person has; -1: none) and whether the safety net covers them; None for a layer the scheme does not
+    have. The strings are taken in the frame's order (a filter, reading forward: a gather in person order
+    jumps about the frame's string buffers, ten times slower) and looked up once; each result goes to its
+    admission through the admissions' order in the frame (a radix sort of their rows)."""
     assist_cat = safety_on = None
     if p.assistance is not None or p.safety_net is not None:
-        cat_distinct, cat_index = _lookup(df["categories"].gather(adm))
+        cat_distinct, frame_index = _lookup(df["categories"].filter(pl.Series(ok_in)))
+        by_frame, _ = kernels.radix_order(adm, len(ok_in))  # by_frame[j]: the j-th admission in the frame
+        cat_index = np.empty(len(adm), frame_index.dtype)
+        cat_index[by_frame] = frame_index
         cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
         if p.assistance is not None:
             names = list(p.assistance.categories)
@@ -407,11 +412,12 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     m = len(adm)
     local, firsts, _ = _segments(adm_person, places=False)
     persons = adm_person[firsts]
-    level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
-                                              referred_all[adm])
-    continuation = col("continuation")[adm]
-    total, eligible = total_all[adm], eligible_all[adm]
-    diag_index = None if diag_index_all is None else diag_index_all[adm]
+    # The admissions' inputs, gathered in one compiled pass (the loads of a row go out together).
+    level, in_county, designated, referred, continuation, total, eligible, diag_index = kernels.gather_rows(
+        adm, level_all, in_county_all, designated_all, referred_all, col("continuation"), total_all, eligible_all,
+        diag_index_all if diag_index_all is not None else np.zeros(0, np.int32))
+    if diag_index_all is None:
+        diag_index = None
 
     package = np.full(m, -1, np.int32)
     packages = rule.fixed_fee_packages

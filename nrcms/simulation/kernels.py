@@ -235,6 +235,50 @@ def _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_ra
             packed[r] = min(min(round_q(num, scale, quantum), e), visit_cap[lv]) * 16 + lv * 2
 
 
+def select_sorted(order: np.ndarray, skey: np.ndarray, span: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows `mask` marks (frame order), in the sorted order (`order`, keys `skey` = person × span + day):
+    their frame rows and their persons' codes (key // span), in one pass."""
+    m = int(np.count_nonzero(mask))
+    rows, code = np.empty(m, np.int64), np.empty(m, np.int64)
+    _select_sorted(order, skey, span, mask, rows, code)
+    return rows, code
+
+
+@njit(**JIT)
+def _select_sorted(order, skey, span, mask, rows, code):
+    j = 0
+    for i in range(len(order)):
+        r = order[i]
+        if mask[r]:
+            rows[j] = r
+            code[j] = skey[i] // span
+            j += 1
+
+
+def gather_rows(rows, *columns) -> list[np.ndarray]:
+    """Eight frame columns (any dtypes; the last may be empty: not gathered, an empty result) at `rows`, in
+    one compiled pass: a row's loads go out together, instead of a numpy gather a column."""
+    outs = [np.empty(len(rows) if len(c) else 0, c.dtype) for c in columns]
+    _gather8(rows, *columns, *outs)
+    return outs
+
+
+@njit(**JIT)
+def _gather8(rows, c0, c1, c2, c3, c4, c5, c6, c7, o0, o1, o2, o3, o4, o5, o6, o7):
+    has7 = len(c7) > 0
+    for j in range(len(rows)):
+        r = rows[j]
+        o0[j] = c0[r]
+        o1[j] = c1[r]
+        o2[j] = c2[r]
+        o3[j] = c3[r]
+        o4[j] = c4[r]
+        o5[j] = c5[r]
+        o6[j] = c6[r]
+        if has7:
+            o7[j] = c7[r]
+
+
 @njit(**JIT)
 def levels_by_length(length, province, table, province_level, out):
     """Each row's level from its byte length (`table`: the level of each length, -1 for none) and whether
