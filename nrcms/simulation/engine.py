@@ -140,11 +140,13 @@ def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
     return _replay(person, date)[0]
 
 
-def _replay(person: np.ndarray, date: np.ndarray, spare: list | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+def _replay(person: np.ndarray, date: np.ndarray,
+            spare: list | None = None) -> tuple[np.ndarray, np.ndarray, int, int | None]:
     """The replay order (person, date, place in the frame) and, in that order, each row's key person
     number × span + day (the person's number in the order, the day from the first date). On one
     non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
-    digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort."""
+    digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort. Last, the first
+    day when the keys are person id × span + (date − first day) (the radix sort's), else None."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
@@ -156,9 +158,9 @@ def _replay(person: np.ndarray, date: np.ndarray, spare: list | None = None) -> 
         new[0] = True
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
-        return order, key, span
+        return order, key, span, None
     order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1, spare)
-    return order, key, span
+    return order, key, span, first_day
 
 
 BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
@@ -217,7 +219,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
     spare = []  # the sort's two spent buffers (touched memory: reused below instead of fresh pages)
-    order, skey, span = _replay(person, date, spare)
+    order, skey, span, first_day = _replay(person, date, spare)
     if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
         spare.append(person)
     first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
@@ -291,12 +293,25 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
 
     # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
     # allocator instead of fresh pages from the system for every temporary of a large frame).
-    adm, adm_seg = kernels.select_sorted(order, skey, span, ok_in)  # the payable admissions, by person then date
-    assist_cat, safety_on = _category_layers(df, adm, ok_in, p)
+    # The payable admissions: their inputs taken in the frame's order (reading forward), then put in person
+    # order (person, date, place: a radix sort of their own keys) and settled in blocks of whole persons.
+    adm_f = np.flatnonzero(ok_in)
+    sources = kernels.gather_rows(adm_f, *(_ro(x) for x in (
+        level, in_county, designated, referred, col("continuation"), total_all, eligible_all,
+        diag_index if diag_index is not None else np.zeros(0, np.uint32))))
+    if first_day is not None:  # the sort's keys: the admissions' own sort gives the same order
+        akey = person[adm_f] * span + (date[adm_f] - first_day)
+        pos, akey = kernels.radix_order(akey, int(skey[-1]))
+        adm, adm_seg = adm_f[pos], akey // span
+    else:
+        adm, adm_seg = kernels.select_sorted(order, skey, span, ok_in)
+        pos = np.empty(len(adm), np.int64)
+        pos[kernels.radix_order(adm, n)[0]] = np.arange(len(adm))  # each admission's place in the frame's order
+    # (`person` is read above, before its memory, a spare buffer, goes to a result column.)
+    assist_cat, safety_on = _category_layers(df, pos, ok_in, p)
     for a, b in _blocks(adm_seg, BLOCK):
-        _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
-                           referred, total_all, eligible_all, diag_distinct, diag_index,
-                           None if assist_cat is None else assist_cat[a:b],
+        _settle_admissions(df, col, adm[a:b], adm_seg[a:b], pos[a:b], sources, start_of, p, fx, q,
+                           diag_distinct, None if assist_cat is None else assist_cat[a:b],
                            None if safety_on is None else safety_on[a:b], res)
     if out is not None and out.mode == "pooling":
         _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
@@ -376,20 +391,18 @@ def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
     return col(name)[rows] if col.has(name) else df[name].gather(rows).to_numpy()
 
 
-def _category_layers(df: pl.DataFrame, adm: np.ndarray, ok_in: np.ndarray,
+def _category_layers(df: pl.DataFrame, pos: np.ndarray, ok_in: np.ndarray,
                      p: Parameters) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """For the admissions (frame rows `adm`, by person; `ok_in` marks the same rows in the frame), from their
-    person categories: the medical assistance's category (its index in the scheme's list, the first listed
-    the person has; -1: none) and whether the safety net covers them; None for a layer the scheme does not
-    have. The strings are taken in the frame's order (a filter, reading forward: a gather in person order
-    jumps about the frame's string buffers, ten times slower) and looked up once; each result goes to its
-    admission through the admissions' order in the frame (a radix sort of their rows)."""
+    """For the admissions (in person order; `pos`: each one's place among the rows `ok_in` marks, in the
+    frame's order), from their person categories: the medical assistance's category (its index in the
+    scheme's list, the first listed the person has; -1: none) and whether the safety net covers them; None
+    for a layer the scheme does not have. The strings are taken in the frame's order (a filter, reading
+    forward: a gather in person order jumps about the frame's string buffers, ten times slower) and looked
+    up once."""
     assist_cat = safety_on = None
     if p.assistance is not None or p.safety_net is not None:
         cat_distinct, frame_index = _lookup(df["categories"].filter(pl.Series(ok_in)))
-        by_frame, _ = kernels.radix_order(adm, len(ok_in))  # by_frame[j]: the j-th admission in the frame
-        cat_index = np.empty(len(adm), frame_index.dtype)
-        cat_index[by_frame] = frame_index
+        cat_index = frame_index[pos]
         cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
         if p.assistance is not None:
             names = list(p.assistance.categories)
@@ -400,9 +413,8 @@ def _category_layers(df: pl.DataFrame, adm: np.ndarray, ok_in: np.ndarray,
     return assist_cat, safety_on
 
 
-def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
-                       referred_all, total_all, eligible_all, diag_distinct, diag_index_all, assist_cat, safety_on,
-                       res) -> None:
+def _settle_admissions(df, col, adm, adm_person, pos, sources, start_of, p, fx, q, diag_distinct, assist_cat,
+                       safety_on, res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
     their inputs gathered, the package (numpy), the scheme's tables; then the compiled loop
     (`kernels.admissions`: the ordinal in the year, the deductible, the tiers, then the layers that depend
@@ -412,11 +424,11 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     m = len(adm)
     local, firsts, _ = _segments(adm_person, places=False)
     persons = adm_person[firsts]
-    # The admissions' inputs, gathered in one compiled pass (the loads of a row go out together).
+    # The admissions' inputs (`sources`: the admissions' columns in the frame's order; `pos`: each
+    # admission's place there), gathered in one compiled pass (the loads of a row go out together).
     level, in_county, designated, referred, continuation, total, eligible, diag_index = kernels.gather_rows(
-        adm, level_all, in_county_all, designated_all, referred_all, col("continuation"), total_all, eligible_all,
-        diag_index_all if diag_index_all is not None else np.zeros(0, np.int32))
-    if diag_index_all is None:
+        pos, *sources)
+    if not len(sources[7]):
         diag_index = None
 
     package = np.full(m, -1, np.int32)
@@ -680,7 +692,7 @@ def _lookup_levels(series: pl.Series) -> np.ndarray:
     tell apart but for township and province (both 8): a length and one comparison, no hashing."""
     length = series.str.len_bytes().to_numpy()
     level = np.empty(len(length), np.int32)
-    if not kernels.levels_by_length(length, (series == "province").to_numpy(), _LEVEL_BY_LENGTH,
+    if not kernels.levels_by_length(_ro(length), _ro((series == "province").to_numpy()), _LEVEL_BY_LENGTH,
                                     LEVELS.index("province"), level):
         return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)  # names the bad value
     return level

@@ -114,3 +114,22 @@ def test_a_frame_in_chunks_settles_as_one_and_stays_unchanged(monkeypatch, name,
     # each result column its own memory (no spent buffer handed out twice)
     addresses = [got[c].to_numpy().ctypes.data for c in got.columns if got[c].dtype == pl.Int64 and (got[c] != 0).any()]
     assert len(addresses) == len(set(addresses))
+
+
+def test_a_frame_in_chunks_needs_no_more_compiling():
+    """The bench warms the compiled loops on a small frame built in memory (columns read-only views), then
+    times frames read from Parquet (columns in chunks: writable copies). numba compiles a read-only and a
+    writable array apart: every frame column reaches a loop read-only, so the warm-up covers them all."""
+    from numba.core.registry import CPUDispatcher
+
+    from nrcms.simulation.columns import checked
+
+    scheme = SCHEMES["demo-layered-2020@2020-01-01"]
+    settle_columns(checked(synthetic_year(200, persons=40, seed=3)), scheme)
+
+    def signatures():
+        return {k: len(v.signatures) for k, v in vars(kernels).items() if isinstance(v, CPUDispatcher)}
+
+    warm = signatures()
+    settle_columns(_chunked(checked(synthetic_year(3000, persons=200, seed=4)), 3), scheme)
+    assert signatures() == warm
