@@ -6,9 +6,11 @@ are fed to it in date order (tests/simulation/test_parity.py proves it on the en
 random samples).
 
 How it runs. The rows are sorted once by person, date and place in the frame (a compiled radix sort on one
-int64 key person × span + day, `kernels.person_day_order`). Whatever does not depend on what the person was
-paid earlier in the year is computed over the frame in its own order, moving no column: refusals, the
-situation's rate change. The payable admissions are gathered once, compactly, by person: the admission's
+int64 key person × span + day, `kernels.person_day_order`; from 2 million rows by buckets of persons first,
+each bucket then sorted in the cache). Whatever does not depend on what the person was paid earlier in the
+year is computed over the frame in its own order, moving no column: refusals, the situation's rate change.
+The payable admissions' inputs are taken once, compactly, in the frame's order (reading forward), and put
+in person order by a radix sort of their own keys (`kernels.gather_rows`, `kernels.radix_order`): the admission's
 ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
 fixed-fee package (numpy); then what depends on the year so far — the annual caps, the subsidies, the
 catastrophic insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — in
@@ -19,6 +21,14 @@ order (`kernels.visit_wants`), then the yearly chronic cap and the day's and the
 walk in person order (`kernels.visit_caps`), then the columns (`kernels.unpack_visits`); a scheme with a
 family account keeps the numpy capped running totals (`_settle_visits`). Admissions and visits share no
 running total. The admissions are settled in blocks of whole persons (`BLOCK` rows).
+
+Memory. At 10 million rows each int64 column is 80 MB, and a fresh one costs the system's page faults
+(more than the arithmetic when the machine must assemble huge pages). So the result columns are written,
+where they can be, into memory this call has already touched and no longer needs: the sort's two spent
+buffers, then its order and keys; a Parquet frame's column copies (polars hands out a writable array only
+when it copied: the person ids after the sort, the B-class eligible cost after the sum, the A-class one
+for the eligible column, the total for the own payment); the visits' packed amounts become the pooling
+column. A frame built in memory gives read-only views, which are never written.
 
 Money is integer fen. A rate is an integer over S = 10^k (k: the most decimal places of any rate in the
 scheme), and `_round` (numpy) and `kernels.round_q` (one value) round a fraction num/den half up to a
