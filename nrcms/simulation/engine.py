@@ -124,9 +124,14 @@ class Fixed:
 
 
 def _lookup(values: list[str]) -> tuple[list[str], np.ndarray]:
-    """Distinct values and each row's index into them: one hashing pass into categories of this call's own
-    (a fresh category set, so the list holds only these values), else distinct values then an Enum cast."""
+    """Distinct values and each row's index into them: by the values' hashes (`_lookup_by_hash`), else one
+    hashing pass into categories of this call's own (a fresh category set, so the list holds only these
+    values), else distinct values then an Enum cast."""
     series = pl.Series(values) if not isinstance(values, pl.Series) else values
+    if len(series):
+        found = _lookup_by_hash(series)
+        if found is not None:
+            return found
     if hasattr(pl, "Categories"):
         coded = series.cast(pl.Categorical(pl.Categories.random()))
         distinct = coded.dtype.categories.to_series().to_list()  # while `coded` keeps the categories alive
@@ -136,6 +141,35 @@ def _lookup(values: list[str]) -> tuple[list[str], np.ndarray]:
     distinct = series.unique(maintain_order=True).to_list()
     index = series.cast(pl.Enum(distinct)).to_physical().to_numpy().astype(np.int32)
     return distinct, index
+
+
+def _lookup_by_hash(series: pl.Series) -> tuple[list, np.ndarray] | None:
+    """`_lookup` from the values' 64-bit hashes (polars hashes a string column several times faster than it
+    casts it to categories): each row numbered by its hash in a compiled open-addressing table, the first
+    row of each number taken as the value (`kernels.hash_ids`). Exact, not probable: the column is then
+    compared whole with the distinct values put back at each row's number, and two values sharing a hash
+    would differ there; None then (or with more distinct values than the table takes), for the caller's
+    categories. A slice of rows at a time (the hashes and the values put back are small temporaries)."""
+    n, step = len(series), 1 << 20
+    index = np.empty(n, np.int32)
+    for bits in (12, 16, 20, 24):
+        keys, slot = np.empty(1 << bits, np.uint64), np.full(1 << bits, -1, np.int32)
+        first = np.empty(1 << (bits - 1), np.int64)
+        count = 0
+        for a in range(0, n, step):
+            count = kernels.hash_ids(_ro(series.slice(a, step).hash().to_numpy()), a, keys, slot, count, index,
+                                     first)
+            if count < 0:
+                break
+        if count >= 0:
+            break
+    else:
+        return None
+    distinct = series.gather(first[:count])
+    for a in range(0, n, step):
+        if not series.slice(a, step).equals(distinct.gather(index[a:a + step]), null_equal=True):
+            return None
+    return distinct.to_list(), index
 
 
 def _matches(distinct: list[str], index: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:

@@ -235,6 +235,43 @@ def _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_ra
             packed[r] = min(min(round_q(num, scale, quantum), e), visit_cap[lv]) * 16 + lv * 2
 
 
+@njit(**JIT)
+def hash_ids(hashes, offset, keys, slot, count, index, first):
+    """Rows offset, offset + 1, … (their 64-bit `hashes`) numbered by hash (0, 1, … in order of first
+    appearance) into `index`, each new number's first row into `first`, through the open-addressing table
+    `keys`/`slot` (2^bits slots, slot -1: free; kept between calls, `count` numbers so far) filled at most
+    half: more distinct hashes than len(first) gives -1 (try a larger table). The count of numbers."""
+    size = len(keys)
+    mask = size - 1
+    bits = 0
+    while (1 << bits) < size:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    spread = np.uint64(0x9E3779B97F4A7C15)
+    limit = len(first)
+    k = count
+    for i in range(len(hashes)):
+        x = hashes[i]
+        r = offset + i
+        j = np.int64((x * spread) >> shift)  # the hash's top bits after a multiplicative spread
+        while True:
+            s = slot[j]
+            if s < 0:
+                if k >= limit:
+                    return -1
+                slot[j] = k
+                keys[j] = x
+                first[k] = r
+                index[r] = k
+                k += 1
+                break
+            if keys[j] == x:
+                index[r] = s
+                break
+            j = (j + 1) & mask
+    return k
+
+
 def select_sorted(order: np.ndarray, skey: np.ndarray, span: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows `mask` marks (frame order), in the sorted order (`order`, keys `skey` = person × span + day):
     their frame rows and their persons' codes (key // span), in one pass."""

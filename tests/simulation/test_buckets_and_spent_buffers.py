@@ -133,3 +133,33 @@ def test_a_frame_in_chunks_needs_no_more_compiling():
     warm = signatures()
     settle_columns(_chunked(checked(synthetic_year(3000, persons=200, seed=4)), 3), scheme)
     assert signatures() == warm
+
+
+def test_rows_numbered_by_hash():
+    """Hashes 5, 9, 5, 7, 9 → numbers 0, 1, 0, 2, 1 (first rows 0, 1, 3); the table kept for the next slice
+    (rows 5, 6: hashes 7, 11 → 2, 3); a table for two numbers refuses a third (-1)."""
+    keys, slot = np.empty(16, np.uint64), np.full(16, -1, np.int32)
+    index, first = np.full(7, -1, np.int32), np.full(8, -1, np.int64)
+    count = kernels.hash_ids(np.array([5, 9, 5, 7, 9], np.uint64), 0, keys, slot, 0, index, first)
+    assert count == 3 and index[:5].tolist() == [0, 1, 0, 2, 1] and first[:3].tolist() == [0, 1, 3]
+    count = kernels.hash_ids(np.array([7, 11], np.uint64), 5, keys, slot, count, index, first)
+    assert count == 4 and index.tolist() == [0, 1, 0, 2, 1, 2, 3] and first[:4].tolist() == [0, 1, 3, 6]
+    small = np.empty(2, np.int64)
+    assert kernels.hash_ids(np.array([1, 2, 3], np.uint64), 0, np.empty(16, np.uint64), np.full(16, -1, np.int32),
+                            0, np.empty(3, np.int32), small) == -1
+
+
+def test_a_shared_hash_is_caught(monkeypatch):
+    """Were two values to share a hash, the whole-column comparison sees it and the categories decide."""
+    from nrcms.simulation import engine
+
+    def everything_one_hash(hashes, offset, keys, slot, count, index, first):
+        index[offset:offset + len(hashes)] = 0
+        first[0] = 0
+        return 1
+
+    monkeypatch.setattr(kernels, "hash_ids", everything_one_hash)
+    values = pl.Series(["I10", "J06", "I10", "", "K35.9"])
+    assert engine._lookup_by_hash(values) is None
+    distinct, index = engine._lookup(values)
+    assert [distinct[i] for i in index] == values.to_list()
