@@ -420,7 +420,7 @@ class _Results(dict):
                 column = self.spare.pop()
                 column.fill(0)
             else:
-                column = np.zeros(self.n, I64)
+                column = kernels.fresh(self.n)
             self[name] = column
         return dict.__getitem__(self, name)
 

@@ -163,3 +163,36 @@ def test_a_shared_hash_is_caught(monkeypatch):
     assert engine._lookup_by_hash(values) is None
     distinct, index = engine._lookup(values)
     assert [distinct[i] for i in index] == values.to_list()
+
+
+def test_large_arrays_in_ordinary_pages_count_as_numpys(monkeypatch):
+    """From kernels.LARGE bytes: a mapping, zeroed, writable, counted by tracemalloc while it lives."""
+    import gc
+    import tracemalloc
+
+    monkeypatch.setattr(kernels, "LARGE", 1 << 20)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        array = kernels.fresh(1 << 18)  # 2 MiB
+        assert array.dtype == np.int64 and array.flags.writeable and not array.any()
+        array[-1] = 7
+        assert tracemalloc.get_traced_memory()[0] - before >= 2 << 20
+        del array
+        gc.collect()
+        assert tracemalloc.get_traced_memory()[0] - before < 1 << 20
+    finally:
+        tracemalloc.stop()
+    assert len(kernels.fresh(10)) == 10  # below LARGE: numpy's
+
+
+@pytest.mark.parametrize("name", ["stress-a", "demo-layered-2020@2020-01-01"])
+def test_mapped_columns_settle_alike(monkeypatch, name):
+    df = _chunked(synthetic_year(2000, persons=120, seed=21), 3)
+    whole = settle_columns(df, SCHEMES[name])
+    monkeypatch.setattr(kernels, "LARGE", 0)  # every working array and result column mapped
+    mapped = settle_columns(df, SCHEMES[name])
+    import gc
+
+    gc.collect()
+    assert mapped.equals(whole)
