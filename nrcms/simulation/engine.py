@@ -288,31 +288,20 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     level = _lookup_levels(df["facility_level"])
     in_county, designated, referred = col("in_county"), col("designated"), col("referred")
     rule = p.inpatient
-    ref_in = np.zeros(n, bool)
-    if rule.non_designated.refuse:
-        ref_in |= ~designated
     out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
-    if out_ref.refuse or out_unref.refuse:
-        ref_in |= ~in_county & np.where(referred, out_ref.refuse, out_unref.refuse)
-    if rule.in_county_unreferred:
-        adj_refuse = np.array([rule.in_county_unreferred[lv].refuse if lv in rule.in_county_unreferred else False
-                               for lv in LEVELS])
-        if adj_refuse.any():
-            ref_in |= in_county & ~referred & adj_refuse[level]
+    adj = rule.in_county_unreferred or {}
     interim = col("interim")
+    days = np.zeros(0, I64)
     if interim.any():
         days = date.astype(I64) - df["admission_date"].to_physical().to_numpy()
-        ref_in |= interim & (True if rule.interim is None else days < rule.interim.min_days)
     out = p.outpatient
-    if out is None:
-        ref_out = True
-    elif out.in_county_only:
-        ref_out = ~in_county | ~designated
-    else:
-        ref_out = False
-    refused = ~col("has_charges") | np.where(inpatient, ref_in, ref_out)
-    ok_in = inpatient & ~refused
-    ok_out = ~inpatient & ~refused
+    refused, ok_in, ok_out = (np.empty(n, bool) for _ in range(3))
+    kernels.refusals(
+        *(_ro(x) for x in (col("has_charges"), inpatient, in_county, designated, referred, level, interim, days)),
+        bool(rule.non_designated.refuse), bool(out_ref.refuse), bool(out_unref.refuse),
+        np.array([bool(adj[lv].refuse) if lv in adj else False for lv in LEVELS]),
+        rule.interim is None, rule.interim.min_days if rule.interim is not None else 0,
+        0 if out is None else 1 if out.in_county_only else 2, refused, ok_in, ok_out)
     total_all = col("total").astype(I64, copy=False)
     eligible_all = col("a_eligible").astype(I64, copy=False)
     eligible_own = "B" in p.catalogue.eligible_classes

@@ -304,6 +304,40 @@ def hash_ids(hashes, offset, keys, slot, count, index, first):
     return k
 
 
+@njit(**JIT)
+def refusals(has_charges, inpatient, in_county, designated, referred, level, interim, days,
+             refuse_non_designated, refuse_referred_out, refuse_unreferred_out, refuse_unreferred_in,
+             no_interim_rule, interim_min_days, outpatient, refused, ok_in, ok_out):
+    """Each row refused or not (inpatient.situation, rules.interim, outpatient), in one pass: an admission
+    when not designated and the scheme refuses that, out of the county when the scheme refuses it referred
+    or unreferred, in the county unreferred when the scheme refuses it at the row's level, an interim
+    settlement (`days` non-empty: the frame has one) when the scheme has no interim rule or the stay is
+    shorter than its days; a visit when the scheme has no outpatient part (`outpatient` 0) or pays only in
+    the county at designated facilities (1) and the row is not; any row without charges. ok_in/ok_out: the
+    admissions and visits not refused."""
+    any_interim = len(days) > 0
+    for r in range(len(has_charges)):
+        county, desig = in_county[r], designated[r]
+        if inpatient[r]:
+            x = refuse_non_designated and not desig
+            if not county:
+                x = x or (refuse_referred_out if referred[r] else refuse_unreferred_out)
+            elif not referred[r]:
+                x = x or refuse_unreferred_in[level[r]]
+            if any_interim and interim[r]:
+                x = x or no_interim_rule or days[r] < interim_min_days
+        elif outpatient == 0:
+            x = True
+        elif outpatient == 1:
+            x = not county or not desig
+        else:
+            x = False
+        no = not has_charges[r] or x
+        refused[r] = no
+        ok_in[r] = inpatient[r] and not no
+        ok_out[r] = not inpatient[r] and not no
+
+
 def select_sorted(order: np.ndarray, skey: np.ndarray, span: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows `mask` marks (frame order), in the sorted order (`order`, keys `skey` = person × span + day):
     their frame rows and their persons' codes (key // span), in one pass."""

@@ -196,3 +196,31 @@ def test_mapped_columns_settle_alike(monkeypatch, name):
 
     gc.collect()
     assert mapped.equals(whole)
+
+
+def test_refusals_in_one_pass():
+    """Rows: 0 admission not designated; 1 admission out of the county unreferred; 2 admission in the county
+    unreferred at prefecture level; 3 interim admission after 10 days; 4 the same after 40; 5 visit out of
+    the county; 6 visit in the county without charges; 7 plain admission. The scheme refuses the not
+    designated, the unreferred out of the county, prefecture unreferred in the county, interim under 30
+    days; visits only in the county at designated facilities."""
+    t, f = True, False
+    has_charges = np.array([t, t, t, t, t, t, f, t])
+    inpatient = np.array([t, t, t, t, t, f, f, t])
+    in_county = np.array([t, f, t, t, t, f, t, t])
+    designated = np.array([f, t, t, t, t, t, t, t])
+    referred = np.array([t, f, f, t, t, f, f, t])
+    level = np.array([2, 2, 3, 2, 2, 0, 0, 2], np.int32)
+    interim = np.array([f, f, f, t, t, f, f, f])
+    days = np.array([0, 0, 0, 10, 40, 0, 0, 0])
+    refuse_in = np.array([f, f, f, t, f])  # prefecture
+    refused, ok_in, ok_out = (np.empty(8, bool) for _ in range(3))
+    kernels.refusals(has_charges, inpatient, in_county, designated, referred, level, interim, days, t, f, t,
+                     refuse_in, f, 30, 1, refused, ok_in, ok_out)
+    assert refused.tolist() == [t, t, t, t, f, t, t, f]
+    assert ok_in.tolist() == [f, f, f, f, t, f, f, t]
+    assert ok_out.tolist() == [f] * 8
+    kernels.refusals(has_charges, inpatient, in_county, designated, referred, level, interim, np.zeros(0, np.int64),
+                     f, f, f, np.zeros(5, bool), t, 0, 2, refused, ok_in, ok_out)  # no interim rows, nothing refused
+    assert refused.tolist() == [f, f, f, f, f, f, t, f]
+    assert ok_out.tolist() == [f, f, f, f, f, t, f, f]
