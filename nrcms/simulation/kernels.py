@@ -18,7 +18,8 @@ from numba import njit
 JIT = {"cache": True, "nogil": True}
 CHUNK = 4096  # rows gathered at once by the walks in person order
 MSD_ROWS = 1 << 21  # from this many rows the sort goes by buckets of persons first (`_radix_msd`)
-BUCKET_ROWS = 1 << 14  # rows of a bucket (about 256 KiB of order and keys: in the cache)
+BUCKET_ROWS = 1 << 16  # rows of a bucket, about (1 MiB of order and keys: in the cache; few enough
+#                        buckets that the first pass writes to few pages at once)
 
 
 @njit(**JIT)
