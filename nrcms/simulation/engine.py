@@ -6,9 +6,11 @@ are fed to it in date order (tests/simulation/test_parity.py proves it on the en
 random samples).
 
 How it runs. The rows are sorted once by person, date and place in the frame (a compiled radix sort on one
-int64 key person × span + day, `kernels.person_day_order`). Whatever does not depend on what the person was
-paid earlier in the year is computed over the frame in its own order, moving no column: refusals, the
-situation's rate change. The payable admissions are gathered once, compactly, by person: the admission's
+int64 key person × span + day, `kernels.person_day_order`; from 2 million rows by buckets of persons first,
+each bucket then sorted in the cache). Whatever does not depend on what the person was paid earlier in the
+year is computed over the frame in its own order, moving no column: refusals, the situation's rate change.
+The payable admissions' inputs are taken once, compactly, in the frame's order (reading forward), and put
+in person order by a radix sort of their own keys (`kernels.gather_rows`, `kernels.radix_order`): the admission's
 ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
 fixed-fee package (numpy); then what depends on the year so far — the annual caps, the subsidies, the
 catastrophic insurance's and the medical assistance's yearly deductibles, the safety net, the ceiling — in
@@ -19,6 +21,14 @@ order (`kernels.visit_wants`), then the yearly chronic cap and the day's and the
 walk in person order (`kernels.visit_caps`), then the columns (`kernels.unpack_visits`); a scheme with a
 family account keeps the numpy capped running totals (`_settle_visits`). Admissions and visits share no
 running total. The admissions are settled in blocks of whole persons (`BLOCK` rows).
+
+Memory. At 10 million rows each int64 column is 80 MB, and a fresh one costs the system's page faults
+(more than the arithmetic when the machine must assemble huge pages). So the result columns are written,
+where they can be, into memory this call has already touched and no longer needs: the sort's two spent
+buffers, then its order and keys; a Parquet frame's column copies (polars hands out a writable array only
+when it copied: the person ids after the sort, the B-class eligible cost after the sum, the A-class one
+for the eligible column, the total for the own payment); the visits' packed amounts become the pooling
+column. A frame built in memory gives read-only views, which are never written.
 
 Money is integer fen. A rate is an integer over S = 10^k (k: the most decimal places of any rate in the
 scheme), and `_round` (numpy) and `kernels.round_q` (one value) round a fraction num/den half up to a
@@ -56,6 +66,18 @@ def _round(num: np.ndarray, den: int, quantum: int = 1) -> np.ndarray:
     if quantum != 1:
         out *= quantum
     return out
+
+
+def _int64_rows(a: np.ndarray, n: int) -> bool:
+    """Whether a working array can be reused as an int64 column of n rows."""
+    return a.dtype == I64 and a.flags.c_contiguous and a.flags.writeable and len(a) == n
+
+
+def _own(a: np.ndarray, n: int) -> bool:
+    """Whether a column converted from the frame is this call's own copy (polars hands out a writable array
+    only when it copied: a column in chunks, as read from Parquet; one chunk gives a read-only view of the
+    frame's memory) and fit to become an int64 result column of n rows."""
+    return a.flags.writeable and a.flags.c_contiguous and a.dtype == I64 and len(a) == n
 
 
 def _ro(a: np.ndarray) -> np.ndarray:
@@ -102,9 +124,14 @@ class Fixed:
 
 
 def _lookup(values: list[str]) -> tuple[list[str], np.ndarray]:
-    """Distinct values and each row's index into them: one hashing pass into categories of this call's own
-    (a fresh category set, so the list holds only these values), else distinct values then an Enum cast."""
+    """Distinct values and each row's index into them: by the values' hashes (`_lookup_by_hash`), else one
+    hashing pass into categories of this call's own (a fresh category set, so the list holds only these
+    values), else distinct values then an Enum cast."""
     series = pl.Series(values) if not isinstance(values, pl.Series) else values
+    if len(series):
+        found = _lookup_by_hash(series)
+        if found is not None:
+            return found
     if hasattr(pl, "Categories"):
         coded = series.cast(pl.Categorical(pl.Categories.random()))
         distinct = coded.dtype.categories.to_series().to_list()  # while `coded` keeps the categories alive
@@ -114,6 +141,35 @@ def _lookup(values: list[str]) -> tuple[list[str], np.ndarray]:
     distinct = series.unique(maintain_order=True).to_list()
     index = series.cast(pl.Enum(distinct)).to_physical().to_numpy().astype(np.int32)
     return distinct, index
+
+
+def _lookup_by_hash(series: pl.Series) -> tuple[list, np.ndarray] | None:
+    """`_lookup` from the values' 64-bit hashes (polars hashes a string column several times faster than it
+    casts it to categories): each row numbered by its hash in a compiled open-addressing table, the first
+    row of each number taken as the value (`kernels.hash_ids`). Exact, not probable: the column is then
+    compared whole with the distinct values put back at each row's number, and two values sharing a hash
+    would differ there; None then (or with more distinct values than the table takes), for the caller's
+    categories. A slice of rows at a time (the hashes and the values put back are small temporaries)."""
+    n, step = len(series), 1 << 20
+    index = np.empty(n, np.int32)
+    for bits in (12, 16, 20, 24):
+        keys, slot = np.empty(1 << bits, np.uint64), np.full(1 << bits, -1, np.int32)
+        first = np.empty(1 << (bits - 1), np.int64)
+        count = 0
+        for a in range(0, n, step):
+            count = kernels.hash_ids(_ro(series.slice(a, step).hash().to_numpy()), a, keys, slot, count, index,
+                                     first)
+            if count < 0:
+                break
+        if count >= 0:
+            break
+    else:
+        return None
+    distinct = series.gather(first[:count])
+    for a in range(0, n, step):
+        if not series.slice(a, step).equals(distinct.gather(index[a:a + step]), null_equal=True):
+            return None
+    return distinct.to_list(), index
 
 
 def _matches(distinct: list[str], index: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:
@@ -128,11 +184,13 @@ def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
     return _replay(person, date)[0]
 
 
-def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _replay(person: np.ndarray, date: np.ndarray,
+            spare: list | None = None) -> tuple[np.ndarray, np.ndarray, int, int | None]:
     """The replay order (person, date, place in the frame) and, in that order, each row's key person
     number × span + day (the person's number in the order, the day from the first date). On one
     non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
-    digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort."""
+    digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort. Last, the first
+    day when the keys are person id × span + (date − first day) (the radix sort's), else None."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
@@ -144,9 +202,9 @@ def _replay(person: np.ndarray, date: np.ndarray) -> tuple[np.ndarray, np.ndarra
         new[0] = True
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
-        return order, key, span
-    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1)
-    return order, key, span
+        return order, key, span, None
+    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1, spare)
+    return order, key, span, first_day
 
 
 BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
@@ -204,9 +262,11 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     q = QUANTUM[p.rounding]
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
-    order, skey, span = _replay(person, date)
-    seg, first_sorted = kernels.key_segments(skey, span)
-    first_row = order[first_sorted]  # each person's first row (frame index)
+    spare = []  # the sort's two spent buffers (touched memory: reused below instead of fresh pages)
+    order, skey, span, first_day = _replay(person, date, spare)
+    if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
+        spare.append(person)
+    first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
 
     columns = {}
 
@@ -228,80 +288,116 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     level = _lookup_levels(df["facility_level"])
     in_county, designated, referred = col("in_county"), col("designated"), col("referred")
     rule = p.inpatient
-    ref_in = np.zeros(n, bool)
-    if rule.non_designated.refuse:
-        ref_in |= ~designated
     out_ref, out_unref = rule.out_of_county_referred, rule.out_of_county_unreferred
-    if out_ref.refuse or out_unref.refuse:
-        ref_in |= ~in_county & np.where(referred, out_ref.refuse, out_unref.refuse)
-    if rule.in_county_unreferred:
-        adj_refuse = np.array([rule.in_county_unreferred[lv].refuse if lv in rule.in_county_unreferred else False
-                               for lv in LEVELS])
-        if adj_refuse.any():
-            ref_in |= in_county & ~referred & adj_refuse[level]
+    adj = rule.in_county_unreferred or {}
     interim = col("interim")
+    days = np.zeros(0, I64)
     if interim.any():
         days = date.astype(I64) - df["admission_date"].to_physical().to_numpy()
-        ref_in |= interim & (True if rule.interim is None else days < rule.interim.min_days)
     out = p.outpatient
-    if out is None:
-        ref_out = True
-    elif out.in_county_only:
-        ref_out = ~in_county | ~designated
-    else:
-        ref_out = False
-    refused = ~col("has_charges") | np.where(inpatient, ref_in, ref_out)
-    ok_in = inpatient & ~refused
-    ok_out = ~inpatient & ~refused
+    refused, ok_in, ok_out = (np.empty(n, bool) for _ in range(3))
+    kernels.refusals(
+        *(_ro(x) for x in (col("has_charges"), inpatient, in_county, designated, referred, level, interim, days)),
+        bool(rule.non_designated.refuse), bool(out_ref.refuse), bool(out_unref.refuse),
+        np.array([bool(adj[lv].refuse) if lv in adj else False for lv in LEVELS]),
+        rule.interim is None, rule.interim.min_days if rule.interim is not None else 0,
+        0 if out is None else 1 if out.in_county_only else 2, refused, ok_in, ok_out)
     total_all = col("total").astype(I64, copy=False)
     eligible_all = col("a_eligible").astype(I64, copy=False)
-    if "B" in p.catalogue.eligible_classes:
-        eligible_all = eligible_all + col("b_eligible")
+    eligible_own = "B" in p.catalogue.eligible_classes
+    if eligible_own:
+        a_eligible, b_eligible = columns.pop("a_eligible"), col("b_eligible")
+        if _own(a_eligible, n):  # the sum in place: the copy is this call's own and read nowhere else
+            eligible_all = np.add(a_eligible, b_eligible, out=a_eligible)
+        else:
+            eligible_all = eligible_all + b_eligible
+        if _own(columns.pop("b_eligible"), n):
+            spare.append(b_eligible)
     diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
     if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
         diag_distinct, diag_index = _lookup(df["diagnosis_code"])
 
-    res = _Results(n)
-    res["eligible"] = np.where(refused, 0, eligible_all)
+    res = _Results(n, spare)
+    if eligible_own:  # a column of this call's own: the refused rows' zeros in place (no row reads them again)
+        eligible_all[refused] = 0
+        res["eligible"] = eligible_all
+    else:
+        res["eligible"] = np.where(refused, 0, eligible_all)
 
     # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
     # allocator instead of fresh pages from the system for every temporary of a large frame).
-    adm_sorted = ok_in[order]
-    adm, adm_seg = order[adm_sorted], seg[adm_sorted]  # the payable admissions, by person then date
+    # The payable admissions: their inputs taken in the frame's order (reading forward), then put in person
+    # order (person, date, place: a radix sort of their own keys) and settled in blocks of whole persons.
+    adm_f = np.flatnonzero(ok_in)
+    sources = kernels.gather_rows(adm_f, *(_ro(x) for x in (
+        level, in_county, designated, referred, col("continuation"), total_all, eligible_all,
+        diag_index if diag_index is not None else np.zeros(0, np.uint32))))
+    if first_day is not None:  # the sort's keys: the admissions' own sort gives the same order
+        akey = person[adm_f] * span + (date[adm_f] - first_day)
+        pos, akey = kernels.radix_order(akey, int(skey[-1]))
+        adm, adm_seg = adm_f[pos], akey // span
+    else:
+        adm, adm_seg = kernels.select_sorted(order, skey, span, ok_in)
+        pos = np.empty(len(adm), np.int64)
+        pos[kernels.radix_order(adm, n)[0]] = np.arange(len(adm))  # each admission's place in the frame's order
+    # (`person` is read above, before its memory, a spare buffer, goes to a result column.)
+    assist_cat, safety_on = _category_layers(df, pos, ok_in, p)
     for a, b in _blocks(adm_seg, BLOCK):
-        _settle_admissions(df, col, adm[a:b], adm_seg[a:b], start_of, p, fx, q, level, in_county, designated,
-                           referred, total_all, eligible_all, diag_distinct, diag_index, res)
+        _settle_admissions(df, col, adm[a:b], adm_seg[a:b], pos[a:b], sources, start_of, p, fx, q,
+                           diag_distinct, None if assist_cat is None else assist_cat[a:b],
+                           None if safety_on is None else safety_on[a:b], res)
     if out is not None and out.mode == "pooling":
         _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
                               diag_index, res)
     elif out is not None:
-        first_date = date[first_row]
+        first_date = _FirstRows(order, skey, span, date)
         vis_sorted = ok_out[order]
-        vis, vis_seg = order[vis_sorted], seg[vis_sorted]
+        vis, vis_seg = order[vis_sorted], skey[vis_sorted] // span
         for a, b in _blocks(vis_seg, BLOCK):
             _settle_visits(col, vis[a:b], vis_seg[a:b], first_date, start_of, p, fx, q, level, total_all,
                            eligible_all, date, diag_distinct, diag_index, res)
 
     layers = [res[name] for name in FUND_LAYERS if name in res.written]
     empty = np.zeros(0, I64)
+    # Spent buffers take the fund's total (the sort's order) and the own payment (the total's own copy, in
+    # place: each row's total is read before its own payment is written; else the sorted keys if unused).
+    if not (out is not None and out.mode == "pooling") and _int64_rows(skey, n):
+        res.spare.append(skey)
+    fund_out = order if _int64_rows(order, n) else np.empty(n, I64)
+    self_out = total_all if _own(total_all, n) else res.spare.pop() if res.spare else np.empty(n, I64)
     res["fund_total"], res["self_pay"] = kernels.fund_and_self_pay(
         _ro(total_all), res["facility_borne"] if "facility_borne" in res.written else empty,
-        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))))
+        *(layers[k] if k < len(layers) else empty for k in range(len(FUND_LAYERS))), out=(fund_out, self_out))
     columns = {"refused": pl.Series("refused", refused)}
     for name in RESULTS[1:]:
         columns[name] = pl.Series(name, res[name])
     return pl.DataFrame(columns)
 
 
+class _FirstRows:
+    """Each person's first row in the frame (or, given `values`, that row's value), by the person's code
+    (sorted key // span): found in the sorted keys, only for the persons asked for (start values are rare)."""
+
+    def __init__(self, order: np.ndarray, skey: np.ndarray, span: int, values: np.ndarray | None = None):
+        self.order, self.skey, self.span, self.values = order, skey, span, values
+
+    def __getitem__(self, persons: np.ndarray) -> np.ndarray:
+        rows = self.order[np.searchsorted(self.skey, persons * self.span)]
+        return rows if self.values is None else self.values[rows]
+
+
 class _Results(dict):
     """The result columns (frame order), each a zero column until a layer first writes to it; the columns no
-    row writes share one zero array (no memory touched for a layer the scheme does not have)."""
+    row writes share one zero array (no memory touched for a layer the scheme does not have). A column to
+    write into is one of `spare` (int64 buffers of n rows this call has already touched, zeroed again)
+    while there are any: zeroing touched memory costs less than the system's fresh pages."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, spare: list | None = None):
         super().__init__()
         self.n = n
         self.written = set()
         self.zero = np.zeros(n, I64)
+        self.spare = list(spare or ())
 
     def __missing__(self, name):
         return self.zero
@@ -309,8 +405,12 @@ class _Results(dict):
     def column(self, name: str) -> np.ndarray:
         """The column to write into."""
         if name not in self.written:
-            self[name] = np.zeros(self.n, I64)
-            self.written.add(name)
+            if self.spare:
+                column = self.spare.pop()
+                column.fill(0)
+            else:
+                column = kernels.fresh(self.n)
+            self[name] = column
         return dict.__getitem__(self, name)
 
     def __setitem__(self, name, value):
@@ -324,8 +424,30 @@ def _rows(df: pl.DataFrame, col, name: str, rows: np.ndarray) -> np.ndarray:
     return col(name)[rows] if col.has(name) else df[name].gather(rows).to_numpy()
 
 
-def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, in_county_all, designated_all,
-                       referred_all, total_all, eligible_all, diag_distinct, diag_index_all, res) -> None:
+def _category_layers(df: pl.DataFrame, pos: np.ndarray, ok_in: np.ndarray,
+                     p: Parameters) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """For the admissions (in person order; `pos`: each one's place among the rows `ok_in` marks, in the
+    frame's order), from their person categories: the medical assistance's category (its index in the
+    scheme's list, the first listed the person has; -1: none) and whether the safety net covers them; None
+    for a layer the scheme does not have. The strings are taken in the frame's order (a filter, reading
+    forward: a gather in person order jumps about the frame's string buffers, ten times slower) and looked
+    up once."""
+    assist_cat = safety_on = None
+    if p.assistance is not None or p.safety_net is not None:
+        cat_distinct, frame_index = _lookup(df["categories"].filter(pl.Series(ok_in)))
+        cat_index = frame_index[pos]
+        cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
+        if p.assistance is not None:
+            names = list(p.assistance.categories)
+            table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
+            assist_cat = table[cat_index]
+        if p.safety_net is not None:
+            safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
+    return assist_cat, safety_on
+
+
+def _settle_admissions(df, col, adm, adm_person, pos, sources, start_of, p, fx, q, diag_distinct, assist_cat,
+                       safety_on, res) -> None:
     """The payable admissions (frame indices `adm`, by person then date; `adm_person` the person's number):
     their inputs gathered, the package (numpy), the scheme's tables; then the compiled loop
     (`kernels.admissions`: the ordinal in the year, the deductible, the tiers, then the layers that depend
@@ -335,11 +457,12 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
     m = len(adm)
     local, firsts, _ = _segments(adm_person, places=False)
     persons = adm_person[firsts]
-    level, in_county, designated, referred = (level_all[adm], in_county_all[adm], designated_all[adm],
-                                              referred_all[adm])
-    continuation = _rows(df, col, "continuation", adm)
-    total, eligible = total_all[adm], eligible_all[adm]
-    diag_index = None if diag_index_all is None else diag_index_all[adm]
+    # The admissions' inputs (`sources`: the admissions' columns in the frame's order; `pos`: each
+    # admission's place there), gathered in one compiled pass (the loads of a row go out together).
+    level, in_county, designated, referred, continuation, total, eligible, diag_index = kernels.gather_rows(
+        pos, *sources)
+    if not len(sources[7]):
+        diag_index = None
 
     package = np.full(m, -1, np.int32)
     packages = rule.fixed_fee_packages
@@ -388,16 +511,6 @@ def _settle_admissions(df, col, adm, adm_person, start_of, p, fx, q, level_all, 
 
     # Per-row inputs of the layers that depend on the year so far.
     subsidy_match = [_matches(diag_distinct, diag_index, s.diagnoses) for s in rule.subsidies]
-    assist_cat = safety_on = None
-    if p.assistance is not None or p.safety_net is not None:
-        cat_distinct, cat_index = _lookup(df["categories"].gather(adm))
-        cat_sets = [frozenset(c for c in text.split(",") if c) for text in cat_distinct]
-        if p.assistance is not None:
-            names = list(p.assistance.categories)
-            table = np.array([next((i for i, c in enumerate(names) if c in cats), -1) for cats in cat_sets], np.int32)
-            assist_cat = table[cat_index]
-        if p.safety_net is not None:
-            safety_on = np.array([any(c in cats for c in p.safety_net.categories) for cats in cat_sets])[cat_index]
 
     comp = np.empty((m, 10), I64)  # a row each: 8 results, the deductible, before the cap
     zero = np.zeros(0, I64)
@@ -548,7 +661,6 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
             chronic_on &= col("chronic_certified")
         if chronic_on.any():
             chronic_rate, chronic_cap = fx.rate(rule.chronic.rate), fx.fen(rule.chronic.annual_cap)
-            out_chronic = res.column("chronic")
         else:
             chronic_on = empty_bool
     terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
@@ -564,7 +676,12 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
                        any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
                        start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
                        start("outpatient_pooling_paid"))
-    kernels.unpack_visits(packed, out_chronic, res.column("outpatient_pooling"))
+    if _int64_rows(skey, len(packed)):  # the sorted keys are spent: the chronic column is written into them
+        res.spare.append(skey)
+    if len(chronic_on):
+        out_chronic = res.column("chronic")
+    kernels.unpack_visits(packed, out_chronic)
+    res["outpatient_pooling"] = packed  # unpacked in place: the pooling amounts
 
 
 def _day_capped(want, per_day, day, firsts, persons, first_date, start) -> np.ndarray:
@@ -607,8 +724,8 @@ def _lookup_levels(series: pl.Series) -> np.ndarray:
     """Each row's index into LEVELS. A checked frame holds only those five words, which their byte lengths
     tell apart but for township and province (both 8): a length and one comparison, no hashing."""
     length = series.str.len_bytes().to_numpy()
-    if length.max() >= len(_LEVEL_BY_LENGTH) or (_LEVEL_BY_LENGTH[length] < 0).any():
+    level = np.empty(len(length), np.int32)
+    if not kernels.levels_by_length(_ro(length), _ro((series == "province").to_numpy()), _LEVEL_BY_LENGTH,
+                                    LEVELS.index("province"), level):
         return series.cast(pl.Enum(list(LEVELS))).to_physical().to_numpy().astype(np.int32)  # names the bad value
-    level = _LEVEL_BY_LENGTH[length]
-    level[(series == "province").to_numpy()] = LEVELS.index("province")
     return level
