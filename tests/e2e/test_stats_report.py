@@ -41,3 +41,24 @@ def test_director_reads_the_monthly_reimbursement_report(page, live_server, brow
     form.get_by_role("button", name="查看").click()
     assert "三级台账逐项核对一致" in page.get_by_test_id("ledgers-agree").inner_text()
     shot(page, "stats-ledgers")
+
+
+def test_director_reads_the_year_summary(page, live_server, browser_login, shot, small):
+    """The year summary: its kinds of reimbursement come from the indicators' one query and its townships from the
+    ledgers without the villages — the kinds add up to the indicators' settlements, the small township has its 4
+    enrolled persons."""
+    browser_login("director")
+    page.click("[data-menu=stats_year_summary]")
+    form = page.get_by_test_id("stats-filters")
+    form.locator("input[name=year]").fill("2026")
+    form.get_by_role("button", name="查看").click()
+    page.wait_for_url("**/stats/reports/year-summary/?*year=2026*")
+    tables = page.get_by_test_id("report-table")
+    indicators = {cells[1]: cells[2] for cells in (r.split("\t") for r in tables.nth(0).locator("tr").all_inner_texts())
+                  if len(cells) > 2}
+    kinds = [r.split("\t") for r in tables.nth(1).locator("tr").all_inner_texts()[1:]]
+    assert [k[0] for k in kinds] == ["县内住院", "县外住院", "门诊"]
+    assert sum(int(k[1]) for k in kinds) == int(indicators["结算人次"]) > 0
+    township = tables.nth(2).locator("tr", has_text="试验乡").inner_text().split("\t")
+    assert township[1] == "4"
+    shot(page, "stats-year-summary")
