@@ -11,7 +11,7 @@ from nrcms.api.masked import MaskedPhone, MaskedText
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.core.masking import mask_data
 
-from . import account_requests, login, passwords, selectors, services
+from . import account_requests, audit_selectors, login, passwords, selectors, services
 from . import password_policy as password_policy_rules
 from .account_requests import pending_requests
 from .audit import audit_verify
@@ -274,7 +274,7 @@ def audit(request, search: str = "", action: str = "", object_type: str = "", ob
           offset: int = 0, limit: int = 50):
     if not request.user.can(Cap.AUDIT_LOG):
         raise Forbidden()
-    qs = selectors.audit_list(actor=request.user, search=search, action=action, object_type=object_type,
+    qs = audit_selectors.audit_list(actor=request.user, search=search, action=action, object_type=object_type,
                               object_ref=object_ref.strip(), person=person.strip(), username=username,
                               date_from=date_from, date_to=date_to).select_related("actor")
     items, page = paginate(qs, offset, limit)

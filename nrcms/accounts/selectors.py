@@ -161,4 +161,3 @@ def region_choices(*, actor: User) -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-from .audit_selectors import audit_list  # noqa: E402,F401  (the audit page's reads live beside their labels)

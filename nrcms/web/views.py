@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from nrcms.accounts import selectors, services
+from nrcms.accounts import audit_selectors, selectors, services
 from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.audit_labels import action_choices, object_type_choices
 from nrcms.accounts.audit_selectors import PERSON_MATCH_LIMIT
@@ -146,7 +146,7 @@ def facility_list(request):
 def audit_list(request):
     need(request, Cap.AUDIT_LOG)
     filters, errors = audit_filters(request.GET)
-    qs = selectors.audit_list(actor=request.user, **filters).select_related("actor")
+    qs = audit_selectors.audit_list(actor=request.user, **filters).select_related("actor")
     if request.GET.get("export") == "xlsx":
         return audit_export(qs, actor=request.user, filters=export_filters(request.GET))
     page = paged(request, qs)

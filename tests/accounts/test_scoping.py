@@ -2,7 +2,7 @@
 
 import pytest
 
-from nrcms.accounts import selectors
+from nrcms.accounts import audit_selectors, selectors
 from nrcms.accounts.audit import audit_record
 from nrcms.core.errors import NotFound
 
@@ -64,10 +64,10 @@ def test_county_sees_out_of_county_facilities(demo):
 
 def test_audit_is_readable_only_by_audit_roles(demo):
     audit_record(actor=demo["ganting"], action="test.x", region_code="610125100201")
-    assert selectors.audit_list(actor=demo["auditor"]).filter(action="test.x").exists()
-    assert selectors.audit_list(actor=demo["director"]).filter(action="test.x").exists()
+    assert audit_selectors.audit_list(actor=demo["auditor"]).filter(action="test.x").exists()
+    assert audit_selectors.audit_list(actor=demo["director"]).filter(action="test.x").exists()
     for username in ["ganting", "desk_county", "finance", "reviewer"]:
-        assert selectors.audit_list(actor=demo[username]).count() == 0
+        assert audit_selectors.audit_list(actor=demo[username]).count() == 0
 
 
 def test_township_auditor_sees_only_own_township_audit(demo):
@@ -78,7 +78,7 @@ def test_township_auditor_sees_only_own_township_audit(demo):
                                    role="auditor", region=Region.objects.get(code="610125100000"))
     audit_record(actor=None, action="test.here", region_code="610125100201")
     audit_record(actor=None, action="test.there", region_code="610125101201")
-    seen = set(selectors.audit_list(actor=township_auditor).values_list("action", flat=True))
+    seen = set(audit_selectors.audit_list(actor=township_auditor).values_list("action", flat=True))
     assert "test.here" in seen and "test.there" not in seen
 
 

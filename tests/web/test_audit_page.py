@@ -12,7 +12,7 @@ from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from nrcms.accounts import selectors
+from nrcms.accounts import audit_selectors
 from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import AuditEntry
 from nrcms.claims.models import Settlement
@@ -79,21 +79,21 @@ def test_search_by_person_name_or_id_number_finds_the_persons_settlement_and_not
 def test_search_by_object_type_and_number_or_id(login, demo):
     auditor = demo["auditor"]
     s = _settlement()
-    by_number = selectors.audit_list(actor=auditor, object_type="claims.settlement", object_ref=s.number)
-    by_id = selectors.audit_list(actor=auditor, object_type="claims.settlement", object_ref=str(s.pk))
+    by_number = audit_selectors.audit_list(actor=auditor, object_type="claims.settlement", object_ref=s.number)
+    by_id = audit_selectors.audit_list(actor=auditor, object_type="claims.settlement", object_ref=str(s.pk))
     assert by_number.count() >= 1 and set(by_number) == set(by_id)
     assert {e.object_id for e in by_number} == {str(s.pk)}
     household = s.episode.person.household
-    entries = selectors.audit_list(actor=auditor, object_type="registry.household", object_ref=household.number)
+    entries = audit_selectors.audit_list(actor=auditor, object_type="registry.household", object_ref=household.number)
     assert all(e.object_type == "registry.household" for e in entries)
 
 
 def test_date_range_filters_and_a_reversed_range_is_explained(client, login, demo):
     auditor = demo["auditor"]
     today = timezone.localdate()
-    total = selectors.audit_list(actor=auditor).count()
-    assert selectors.audit_list(actor=auditor, date_from=today, date_to=today).count() == total
-    assert selectors.audit_list(actor=auditor, date_from=today + dt.timedelta(days=1)).count() == 0
+    total = audit_selectors.audit_list(actor=auditor).count()
+    assert audit_selectors.audit_list(actor=auditor, date_from=today, date_to=today).count() == total
+    assert audit_selectors.audit_list(actor=auditor, date_from=today + dt.timedelta(days=1)).count() == 0
     login("auditor")
     response = client.get("/audit/", {"date_from": "2026-12-31", "date_to": "2026-01-01"})
     assert response.status_code == 400 and "起始日期 2026-12-31 晚于截止日期 2026-01-01" in response.content.decode()
