@@ -184,13 +184,15 @@ def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
     return _replay(person, date)[0]
 
 
-def _replay(person: np.ndarray, date: np.ndarray,
-            spare: list | None = None) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+def _replay(person: np.ndarray, date: np.ndarray, spare: list | None = None, carry: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray, int, int | None, np.ndarray | None]:
     """The replay order (person, date, place in the frame) and, in that order, each row's key person
     number × span + day (the person's number in the order, the day from the first date). On one
     non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
     digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort. Last, the first
-    day when the keys are person id × span + (date − first day) (the radix sort's), else None."""
+    day when the keys are person id × span + (date − first day) (the radix sort's), else None. Then `carry`
+    (an int64 column in the frame's order, or None) in the sorted order: carried by the radix sort with the
+    rows (read forward, not gathered), else gathered."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
@@ -202,9 +204,11 @@ def _replay(person: np.ndarray, date: np.ndarray,
         new[0] = True
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
-        return order, key, span, None
-    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1, spare)
-    return order, key, span, first_day
+        return order, key, span, None, None if carry is None else carry[order]
+    order, key, carried = kernels.person_day_order_carrying(
+        _ro(person), _ro(date), span, first_day, hi * span + span - 1, kernels.NO_CARRY if carry is None else carry,
+        spare)
+    return order, key, span, first_day, None if carry is None else carried
 
 
 BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
@@ -263,10 +267,6 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
     spare = []  # the sort's two spent buffers (touched memory: reused below instead of fresh pages)
-    order, skey, span, first_day = _replay(person, date, spare)
-    if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
-        spare.append(person)
-    first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
 
     columns = {}
 
@@ -317,6 +317,15 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
         diag_distinct, diag_index = _lookup(df["diagnosis_code"])
 
+    # The visits' amounts before the running caps (frame order), carried through the sort into person order.
+    pooled = out is not None and out.mode == "pooling"
+    visits = _pooled_visit_wants(df, col, ok_out, p, fx, q, level, eligible_all, diag_distinct, diag_index) \
+        if pooled else None
+    order, skey, span, first_day, wants = _replay(person, date, spare, visits[0] if pooled else None)
+    if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
+        spare.append(person)
+    first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
+
     res = _Results(n, spare)
     if eligible_own:  # a column of this call's own: the refused rows' zeros in place (no row reads them again)
         eligible_all[refused] = 0
@@ -346,9 +355,8 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], pos[a:b], sources, start_of, p, fx, q,
                            diag_distinct, None if assist_cat is None else assist_cat[a:b],
                            None if safety_on is None else safety_on[a:b], res)
-    if out is not None and out.mode == "pooling":
-        _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
-                              diag_index, res)
+    if pooled:
+        _settle_pooled_visits(order, skey, span, wants, visits, res)
     elif out is not None:
         first_date = _FirstRows(order, skey, span, date)
         vis_sorted = ok_out[order]
@@ -361,7 +369,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     empty = np.zeros(0, I64)
     # Spent buffers take the fund's total (the sort's order) and the own payment (the total's own copy, in
     # place: each row's total is read before its own payment is written; else the sorted keys if unused).
-    if not (out is not None and out.mode == "pooling") and _int64_rows(skey, n):
+    if not pooled and _int64_rows(skey, n):
         res.spare.append(skey)
     fund_out = order if _int64_rows(order, n) else np.empty(n, I64)
     self_out = total_all if _own(total_all, n) else res.spare.pop() if res.spare else np.empty(n, I64)
@@ -640,13 +648,12 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         res.column("outpatient_pooling")[vis] = pooled
 
 
-def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible, diag_distinct, diag_index,
-                          res) -> None:
-    """The payable visits of a scheme without a family account, compiled (`kernels`): each row's chronic-
-    disease amount or pooling amount before the caps in the frame's order (`visit_wants`, nothing of the
-    year so far: a chronic visit gets no pooling, so a pooled visit's in-policy cost is whole), then the
-    running caps in one walk in person order (`visit_caps`: the chronic yearly cap; the visit's day's and
-    the year's pooling caps), then the amounts into their columns (`unpack_visits`)."""
+def _pooled_visit_wants(df, col, ok_out, p, fx, q, level, eligible, diag_distinct, diag_index) -> tuple:
+    """The payable visits of a scheme without a family account, before the sort (`_settle_pooled_visits`
+    after it): each row's chronic-disease amount or pooling amount before the caps in the frame's order
+    (`kernels.visit_wants`, nothing of the year so far: a chronic visit gets no pooling, so a pooled visit's
+    in-policy cost is whole), packed; then the arguments of the walk (`kernels.visit_caps`) after `packed`,
+    and whether a chronic rule applies."""
     rule = p.outpatient
     empty_bool, empty = np.zeros(0, bool), np.zeros(0, I64)
 
@@ -654,7 +661,7 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
         column = f"start_{name}"
         return _ro(col(column).astype(I64, copy=False) if column in df.columns else empty)
 
-    chronic_on, chronic_rate, chronic_cap, out_chronic = empty_bool, 0, 0, empty
+    chronic_on, chronic_rate, chronic_cap = empty_bool, 0, 0
     if rule.chronic is not None:
         chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
@@ -672,15 +679,23 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
                                  np.array([t is not None for t in terms]),
                                  np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
                                  np.array([c if c >= 0 else huge for c in visit_caps], I64))
-    kernels.visit_caps(order, skey, span, packed, chronic_cap, start("chronic_paid"),
-                       any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
-                       start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
-                       start("outpatient_pooling_paid"))
-    if _int64_rows(skey, len(packed)):  # the sorted keys are spent: the chronic column is written into them
-        res.spare.append(skey)
-    if len(chronic_on):
-        out_chronic = res.column("chronic")
-    kernels.unpack_visits(packed, out_chronic)
+    caps = (chronic_cap, start("chronic_paid"), any(c >= 0 for c in day_caps),
+            np.array([c if c >= 0 else huge for c in day_caps], I64), start("outpatient_paid_today"),
+            annual is not None, fx.fen(annual) if annual is not None else 0, start("outpatient_pooling_paid"))
+    return packed, caps, len(chronic_on) > 0
+
+
+def _settle_pooled_visits(order, skey, span, wants, visits, res) -> None:
+    """The running caps of the visits `_pooled_visit_wants` packed, in one walk in person order
+    (`kernels.visit_caps`, on `wants`, the packed amounts the sort carried into person order: the chronic
+    yearly cap; the visit's day's and the year's pooling caps; a capped amount written back to the packed
+    column), then the amounts into their columns (`kernels.unpack_visits`)."""
+    packed, caps, chronic = visits
+    kernels.visit_caps(order, skey, span, wants, packed, *caps)
+    for spent in (wants, skey):  # spent: the chronic column (and later ones) are written into them
+        if _int64_rows(spent, len(packed)):
+            res.spare.append(spent)
+    kernels.unpack_visits(packed, res.column("chronic") if chronic else np.zeros(0, I64))
     res["outpatient_pooling"] = packed  # unpacked in place: the pooling amounts
 
 
