@@ -350,14 +350,19 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         pos = np.empty(len(adm), np.int64)
         pos[kernels.radix_order(adm, n)[0]] = np.arange(len(adm))  # each admission's place in the frame's order
     # (`person` is read above, before its memory, a spare buffer, goes to a result column.)
+    skey_spent = False
+    if pooled:  # before the admissions, so that its spent buffers take the admissions' result columns
+        _settle_pooled_visits(order, skey, span, wants, visits, res)
+        # The sorted keys: spent too, unless the admissions read them (start values, or the lexsort's order).
+        if first_day is not None and not any(c.startswith("start_") for c in df.columns) and _int64_rows(skey, n):
+            res.spare.append(skey)
+            skey_spent = True
     assist_cat, safety_on = _category_layers(df, pos, ok_in, p)
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], pos[a:b], sources, start_of, p, fx, q,
                            diag_distinct, None if assist_cat is None else assist_cat[a:b],
                            None if safety_on is None else safety_on[a:b], res)
-    if pooled:
-        _settle_pooled_visits(order, skey, span, wants, visits, res)
-    elif out is not None:
+    if out is not None and not pooled:
         first_date = _FirstRows(order, skey, span, date)
         vis_sorted = ok_out[order]
         vis, vis_seg = order[vis_sorted], skey[vis_sorted] // span
@@ -369,7 +374,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     empty = np.zeros(0, I64)
     # Spent buffers take the fund's total (the sort's order) and the own payment (the total's own copy, in
     # place: each row's total is read before its own payment is written; else the sorted keys if unused).
-    if not pooled and _int64_rows(skey, n):
+    if not skey_spent and _int64_rows(skey, n):
         res.spare.append(skey)
     fund_out = order if _int64_rows(order, n) else np.empty(n, I64)
     self_out = total_all if _own(total_all, n) else res.spare.pop() if res.spare else np.empty(n, I64)
@@ -692,9 +697,8 @@ def _settle_pooled_visits(order, skey, span, wants, visits, res) -> None:
     column), then the amounts into their columns (`kernels.unpack_visits`)."""
     packed, caps, chronic = visits
     kernels.visit_caps(order, skey, span, wants, packed, *caps)
-    for spent in (wants, skey):  # spent: the chronic column (and later ones) are written into them
-        if _int64_rows(spent, len(packed)):
-            res.spare.append(spent)
+    if _int64_rows(wants, len(packed)):  # spent: the chronic column (or a later one) is written into it
+        res.spare.append(wants)
     kernels.unpack_visits(packed, res.column("chronic") if chronic else np.zeros(0, I64))
     res["outpatient_pooling"] = packed  # unpacked in place: the pooling amounts
 

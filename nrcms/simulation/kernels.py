@@ -93,12 +93,16 @@ def person_day_order_carrying(person: np.ndarray, date: np.ndarray, span: int, f
                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`person_day_order` carrying an int64 column (`carry`, frame order; empty: none) along with the rows:
     the order, the sorted keys and `carry` in the sorted order (`carry[order]`, empty when `carry` is), read
-    forward in the sort's first pass and moved with the rows after, never gathered row by row."""
+    forward in the sort's first pass and moved with the rows after, never gathered row by row. `spare`: as
+    for `person_day_order`; its last buffer, if any (int64, n rows, contents spent), takes the carried column."""
     n = len(person)
     buffers = _buffers(n, 4)
-    carried = fresh(n) if len(carry) else NO_CARRY
-    order, keys, carried = _person_day_sort(person, date, span, first_day, top, MSD_ROWS, BUCKET_ROWS, *buffers,
-                                            carry, carried)
+    carried = NO_CARRY
+    if len(carry):  # into a spent buffer of the caller's when there is one (touched memory), else a fresh one
+        carried = spare.pop() if spare else fresh(n)
+        buffers.append(carried)  # (the sort below 2 million rows may end in a buffer of its own instead)
+    order, keys, carried = _person_day_sort(person, date, span, first_day, top, MSD_ROWS, BUCKET_ROWS,
+                                            *buffers[:4], carry, buffers[4] if len(carry) else carried)
     if spare is not None:
         kept = (order.ctypes.data, keys.ctypes.data, carried.ctypes.data)
         spare.extend(b for b in buffers if b.ctypes.data not in kept)
