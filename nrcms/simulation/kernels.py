@@ -212,6 +212,12 @@ def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, oth
     largest = 0
     for b in range(nb):
         largest = max(largest, start[b + 1] - start[b])
+    local_bits = 1
+    while (1 << local_bits) < largest:
+        local_bits += 1
+    if low + local_bits <= 62:
+        _sort_buckets_packed(order, keys, carried, has_carry, start, nb, low, local_bits, largest)
+        return
     scratch_a = np.empty(largest if has_carry else 0, np.int64)
     scratch_b = np.empty(largest if has_carry else 0, np.int64)
     passes = (low + 10) // 11
@@ -253,6 +259,60 @@ def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, oth
         if has_carry:
             for i in range(s, e):
                 carried[i] = src_c[i - s]
+
+
+@njit(**JIT)
+def _sort_buckets_packed(order, keys, carried, has_carry, start, nb, low, local_bits, largest):
+    """`_radix_msd`'s sort within each bucket when a key's low bits and a row's place in its bucket fit in
+    one int64 together: each row's low bits × 2^local_bits + place, sorted on the low bits only (11 bits at
+    most a pass, the digits of one width, between two scratch arrays of the largest bucket's size); the
+    places were in order before the first pass, so the sort is stable. Then the bucket's order and carried
+    values are taken by place (from copies, in the cache) and its keys made again from the bucket's number
+    (the high bits) and the low bits: one array moved a pass instead of three."""
+    low_mask = (1 << low) - 1
+    local_mask = (1 << local_bits) - 1
+    passes = (low + 10) // 11
+    width = (low + passes - 1) // passes
+    mask = (1 << width) - 1
+    count = np.empty(mask + 2, np.int64)
+    a_buf = np.empty(largest, np.int64)
+    b_buf = np.empty(largest, np.int64)
+    order_copy = np.empty(largest, np.int64)
+    carried_copy = np.empty(largest if has_carry else 0, np.int64)
+    for b in range(nb):
+        s, e = start[b], start[b + 1]
+        size = e - s
+        if size <= 1:
+            continue
+        for i in range(size):
+            a_buf[i] = ((keys[s + i] & low_mask) << local_bits) | i
+        src, dst = a_buf, b_buf
+        for p in range(passes):
+            shift = local_bits + p * width
+            count[:] = 0
+            for i in range(size):
+                count[((src[i] >> shift) & mask) + 1] += 1
+            for d in range(1, mask + 2):
+                count[d] += count[d - 1]
+            for i in range(size):
+                v = src[i]
+                d = (v >> shift) & mask
+                dst[count[d]] = v
+                count[d] += 1
+            src, dst = dst, src
+        for i in range(size):
+            order_copy[i] = order[s + i]
+        if has_carry:
+            for i in range(size):
+                carried_copy[i] = carried[s + i]
+        high = b << low
+        for j in range(size):
+            v = src[j]
+            place = v & local_mask
+            order[s + j] = order_copy[place]
+            keys[s + j] = high | (v >> local_bits)
+            if has_carry:
+                carried[s + j] = carried_copy[place]
 
 
 def key_segments(skey: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:

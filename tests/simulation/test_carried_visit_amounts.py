@@ -100,3 +100,26 @@ def test_large_frame_path_settles_as_the_scalar_engine(monkeypatch, scheme):
     df = synthetic_year(3000, persons=200, seed=9)
     message = first_difference(df, settle_columns(df, version), replay_scalar(df, version))
     assert message is None, message
+
+
+@pytest.mark.parametrize("bucket_rows", [1, 64, 10**6])
+@pytest.mark.parametrize("ids", [(1, 40), (10**15, 10**16)])
+def test_within_buckets_packed_or_not(monkeypatch, bucket_rows, ids):
+    """Within a bucket the low key bits and the row's place share one int64 when they fit (ids up to 40:
+    a few bits), else (ids near 10^16: keys of about 62 bits) the three arrays move: numpy's stable order
+    either way, the keys and the carried column along."""
+    monkeypatch.setattr(kernels, "MSD_ROWS", 0)
+    monkeypatch.setattr(kernels, "BUCKET_ROWS", bucket_rows)
+    rng = np.random.default_rng(3)
+    person = rng.integers(*ids, 2000)
+    person[::5] = person[1]
+    date = rng.integers(18262, 18262 + 366, 2000).astype(np.int32)
+    first_day, span = int(date.min()), int(date.max()) - int(date.min()) + 1
+    key = person * span + (date - first_day)
+    carry = rng.integers(0, 10**15, 2000)
+    order, keys, carried = kernels.person_day_order_carrying(person, date, span, first_day,
+                                                             int(person.max()) * span + span - 1, carry)
+    expected = np.argsort(key, kind="stable")
+    assert (order == expected).all()
+    assert (keys == key[expected]).all()
+    assert (carried == carry[expected]).all()
