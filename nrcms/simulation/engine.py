@@ -554,7 +554,10 @@ def _settle_admissions(df, col, adm, adm_person, pos, sources, start_of, p, fx, 
         *(state[name] for name in ("basic_paid", "catastrophic_base", "catastrophic_paid", "assistance_base",
                                    "assistance_paid", "safety_net_paid")),
         comp)
-    perm, rows = kernels.radix_order(adm, res.n)
+    # The rows by frame position: the admissions' places among the payable ones (`pos`, fewer bits than the
+    # frame rows: fewer passes) sorted, then the block's frame rows taken in that order.
+    perm = kernels.radix_order(pos, len(sources[0]))[0]
+    rows = adm[perm]
     out_cols = _admission_columns(p, res, bool(packages))
     kernels.scatter_rows(rows, perm, comp, *(out_cols.get(name, zero) for name in (
         "eligible", "basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net",
