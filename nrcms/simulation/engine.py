@@ -17,10 +17,13 @@ catastrophic insurance's and the medical assistance's yearly deductibles, the sa
 one compiled loop over the admissions in person order, each person's year so far in local variables
 (`kernels.admissions`); its results are written to the frame through the rows sorted by frame position
 (`kernels.scatter_rows`). The visits of a pooling scheme: each visit's amount before the caps in the frame's
-order (`kernels.visit_wants`), then the yearly chronic cap and the day's and the year's pooling caps in one
-walk in person order (`kernels.visit_caps`), then the columns (`kernels.unpack_visits`); a scheme with a
-family account keeps the numpy capped running totals (`_settle_visits`). Admissions and visits share no
-running total. The admissions are settled in blocks of whole persons (`BLOCK` rows).
+order (`kernels.visit_wants`), before the sort, which carries the amounts into person order
+(`kernels.person_day_order_carrying`); then the yearly chronic cap and the day's and the year's pooling caps
+in one walk in person order reading them forward (`kernels.visit_caps`, writing back only a capped row),
+then the columns (`kernels.unpack_visits`), before the admissions (its spent buffers take their result
+columns); a scheme with a family account keeps the numpy capped running totals (`_settle_visits`).
+Admissions and visits share no running total. The admissions are settled in blocks of whole persons
+(`BLOCK` rows).
 
 Memory. At 10 million rows each int64 column is 80 MB, and a fresh one costs the system's page faults
 (more than the arithmetic when the machine must assemble huge pages). So the result columns are written,
