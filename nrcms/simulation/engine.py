@@ -17,10 +17,13 @@ catastrophic insurance's and the medical assistance's yearly deductibles, the sa
 one compiled loop over the admissions in person order, each person's year so far in local variables
 (`kernels.admissions`); its results are written to the frame through the rows sorted by frame position
 (`kernels.scatter_rows`). The visits of a pooling scheme: each visit's amount before the caps in the frame's
-order (`kernels.visit_wants`), then the yearly chronic cap and the day's and the year's pooling caps in one
-walk in person order (`kernels.visit_caps`), then the columns (`kernels.unpack_visits`); a scheme with a
-family account keeps the numpy capped running totals (`_settle_visits`). Admissions and visits share no
-running total. The admissions are settled in blocks of whole persons (`BLOCK` rows).
+order (`kernels.visit_wants`), before the sort, which carries the amounts into person order
+(`kernels.person_day_order_carrying`); then the yearly chronic cap and the day's and the year's pooling caps
+in one walk in person order reading them forward (`kernels.visit_caps`, writing back only a capped row),
+then the columns (`kernels.unpack_visits`), before the admissions (its spent buffers take their result
+columns); a scheme with a family account keeps the numpy capped running totals (`_settle_visits`).
+Admissions and visits share no running total. The admissions are settled in blocks of whole persons
+(`BLOCK` rows).
 
 Memory. At 10 million rows each int64 column is 80 MB, and a fresh one costs the system's page faults
 (more than the arithmetic when the machine must assemble huge pages). So the result columns are written,
@@ -184,13 +187,15 @@ def replay_order(person: np.ndarray, date: np.ndarray) -> np.ndarray:
     return _replay(person, date)[0]
 
 
-def _replay(person: np.ndarray, date: np.ndarray,
-            spare: list | None = None) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+def _replay(person: np.ndarray, date: np.ndarray, spare: list | None = None, carry: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray, int, int | None, np.ndarray | None]:
     """The replay order (person, date, place in the frame) and, in that order, each row's key person
     number × span + day (the person's number in the order, the day from the first date). On one
     non-negative int64 key (person id, day) when the ids and dates fit in it: a compiled least-significant-
     digit radix sort carrying the keys (`kernels.radix_order`); else a three-key lexsort. Last, the first
-    day when the keys are person id × span + (date − first day) (the radix sort's), else None."""
+    day when the keys are person id × span + (date − first day) (the radix sort's), else None. Then `carry`
+    (an int64 column in the frame's order, or None) in the sorted order: carried by the radix sort with the
+    rows (read forward, not gathered), else gathered."""
     n = len(person)
     lo, hi = int(person.min()), int(person.max())
     first_day = int(date.min())
@@ -202,9 +207,11 @@ def _replay(person: np.ndarray, date: np.ndarray,
         new[0] = True
         np.not_equal(sorted_person[1:], sorted_person[:-1], out=new[1:])
         key = (np.cumsum(new) - 1) * span + (date[order] - first_day)
-        return order, key, span, None
-    order, key = kernels.person_day_order(_ro(person), _ro(date), span, first_day, hi * span + span - 1, spare)
-    return order, key, span, first_day
+        return order, key, span, None, None if carry is None else carry[order]
+    order, key, carried = kernels.person_day_order_carrying(
+        _ro(person), _ro(date), span, first_day, hi * span + span - 1, kernels.NO_CARRY if carry is None else carry,
+        spare)
+    return order, key, span, first_day, None if carry is None else carried
 
 
 BLOCK = 1 << 18  # rows a block (about 2 MiB an int64 column)
@@ -263,10 +270,6 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     person = df["person_id"].to_numpy()
     date = df["date"].to_physical().to_numpy()
     spare = []  # the sort's two spent buffers (touched memory: reused below instead of fresh pages)
-    order, skey, span, first_day = _replay(person, date, spare)
-    if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
-        spare.append(person)
-    first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
 
     columns = {}
 
@@ -317,6 +320,15 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
         diag_distinct, diag_index = _lookup(df["diagnosis_code"])
 
+    # The visits' amounts before the running caps (frame order), carried through the sort into person order.
+    pooled = out is not None and out.mode == "pooling"
+    visits = _pooled_visit_wants(df, col, ok_out, p, fx, q, level, eligible_all, diag_distinct, diag_index) \
+        if pooled else None
+    order, skey, span, first_day, wants = _replay(person, date, spare, visits[0] if pooled else None)
+    if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
+        spare.append(person)
+    first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
+
     res = _Results(n, spare)
     if eligible_own:  # a column of this call's own: the refused rows' zeros in place (no row reads them again)
         eligible_all[refused] = 0
@@ -341,15 +353,19 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         pos = np.empty(len(adm), np.int64)
         pos[kernels.radix_order(adm, n)[0]] = np.arange(len(adm))  # each admission's place in the frame's order
     # (`person` is read above, before its memory, a spare buffer, goes to a result column.)
+    skey_spent = False
+    if pooled:  # before the admissions, so that its spent buffers take the admissions' result columns
+        _settle_pooled_visits(order, skey, span, wants, visits, res)
+        # The sorted keys: spent too, unless the admissions read them (start values, or the lexsort's order).
+        if first_day is not None and not any(c.startswith("start_") for c in df.columns) and _int64_rows(skey, n):
+            res.spare.append(skey)
+            skey_spent = True
     assist_cat, safety_on = _category_layers(df, pos, ok_in, p)
     for a, b in _blocks(adm_seg, BLOCK):
         _settle_admissions(df, col, adm[a:b], adm_seg[a:b], pos[a:b], sources, start_of, p, fx, q,
                            diag_distinct, None if assist_cat is None else assist_cat[a:b],
                            None if safety_on is None else safety_on[a:b], res)
-    if out is not None and out.mode == "pooling":
-        _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible_all, diag_distinct,
-                              diag_index, res)
-    elif out is not None:
+    if out is not None and not pooled:
         first_date = _FirstRows(order, skey, span, date)
         vis_sorted = ok_out[order]
         vis, vis_seg = order[vis_sorted], skey[vis_sorted] // span
@@ -361,7 +377,7 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     empty = np.zeros(0, I64)
     # Spent buffers take the fund's total (the sort's order) and the own payment (the total's own copy, in
     # place: each row's total is read before its own payment is written; else the sorted keys if unused).
-    if not (out is not None and out.mode == "pooling") and _int64_rows(skey, n):
+    if not skey_spent and _int64_rows(skey, n):
         res.spare.append(skey)
     fund_out = order if _int64_rows(order, n) else np.empty(n, I64)
     self_out = total_all if _own(total_all, n) else res.spare.pop() if res.spare else np.empty(n, I64)
@@ -541,7 +557,10 @@ def _settle_admissions(df, col, adm, adm_person, pos, sources, start_of, p, fx, 
         *(state[name] for name in ("basic_paid", "catastrophic_base", "catastrophic_paid", "assistance_base",
                                    "assistance_paid", "safety_net_paid")),
         comp)
-    perm, rows = kernels.radix_order(adm, res.n)
+    # The rows by frame position: the admissions' places among the payable ones (`pos`, fewer bits than the
+    # frame rows: fewer passes) sorted, then the block's frame rows taken in that order.
+    perm = kernels.radix_order(pos, len(sources[0]))[0]
+    rows = adm[perm]
     out_cols = _admission_columns(p, res, bool(packages))
     kernels.scatter_rows(rows, perm, comp, *(out_cols.get(name, zero) for name in (
         "eligible", "basic", "fixed_fee", "facility_borne", "subsidy", "catastrophic", "assistance", "safety_net",
@@ -640,13 +659,12 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         res.column("outpatient_pooling")[vis] = pooled
 
 
-def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, eligible, diag_distinct, diag_index,
-                          res) -> None:
-    """The payable visits of a scheme without a family account, compiled (`kernels`): each row's chronic-
-    disease amount or pooling amount before the caps in the frame's order (`visit_wants`, nothing of the
-    year so far: a chronic visit gets no pooling, so a pooled visit's in-policy cost is whole), then the
-    running caps in one walk in person order (`visit_caps`: the chronic yearly cap; the visit's day's and
-    the year's pooling caps), then the amounts into their columns (`unpack_visits`)."""
+def _pooled_visit_wants(df, col, ok_out, p, fx, q, level, eligible, diag_distinct, diag_index) -> tuple:
+    """The payable visits of a scheme without a family account, before the sort (`_settle_pooled_visits`
+    after it): each row's chronic-disease amount or pooling amount before the caps in the frame's order
+    (`kernels.visit_wants`, nothing of the year so far: a chronic visit gets no pooling, so a pooled visit's
+    in-policy cost is whole), packed; then the arguments of the walk (`kernels.visit_caps`) after `packed`,
+    and whether a chronic rule applies."""
     rule = p.outpatient
     empty_bool, empty = np.zeros(0, bool), np.zeros(0, I64)
 
@@ -654,7 +672,7 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
         column = f"start_{name}"
         return _ro(col(column).astype(I64, copy=False) if column in df.columns else empty)
 
-    chronic_on, chronic_rate, chronic_cap, out_chronic = empty_bool, 0, 0, empty
+    chronic_on, chronic_rate, chronic_cap = empty_bool, 0, 0
     if rule.chronic is not None:
         chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
@@ -672,15 +690,22 @@ def _settle_pooled_visits(df, col, ok_out, order, skey, span, p, fx, q, level, e
                                  np.array([t is not None for t in terms]),
                                  np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
                                  np.array([c if c >= 0 else huge for c in visit_caps], I64))
-    kernels.visit_caps(order, skey, span, packed, chronic_cap, start("chronic_paid"),
-                       any(c >= 0 for c in day_caps), np.array([c if c >= 0 else huge for c in day_caps], I64),
-                       start("outpatient_paid_today"), annual is not None, fx.fen(annual) if annual is not None else 0,
-                       start("outpatient_pooling_paid"))
-    if _int64_rows(skey, len(packed)):  # the sorted keys are spent: the chronic column is written into them
-        res.spare.append(skey)
-    if len(chronic_on):
-        out_chronic = res.column("chronic")
-    kernels.unpack_visits(packed, out_chronic)
+    caps = (chronic_cap, start("chronic_paid"), any(c >= 0 for c in day_caps),
+            np.array([c if c >= 0 else huge for c in day_caps], I64), start("outpatient_paid_today"),
+            annual is not None, fx.fen(annual) if annual is not None else 0, start("outpatient_pooling_paid"))
+    return packed, caps, len(chronic_on) > 0
+
+
+def _settle_pooled_visits(order, skey, span, wants, visits, res) -> None:
+    """The running caps of the visits `_pooled_visit_wants` packed, in one walk in person order
+    (`kernels.visit_caps`, on `wants`, the packed amounts the sort carried into person order: the chronic
+    yearly cap; the visit's day's and the year's pooling caps; a capped amount written back to the packed
+    column), then the amounts into their columns (`kernels.unpack_visits`)."""
+    packed, caps, chronic = visits
+    kernels.visit_caps(order, skey, span, wants, packed, *caps)
+    if _int64_rows(wants, len(packed)):  # spent: the chronic column (or a later one) is written into it
+        res.spare.append(wants)
+    kernels.unpack_visits(packed, res.column("chronic") if chronic else np.zeros(0, I64))
     res["outpatient_pooling"] = packed  # unpacked in place: the pooling amounts
 
 

@@ -16,7 +16,6 @@ import numpy as np
 from numba import njit
 
 JIT = {"cache": True, "nogil": True}
-CHUNK = 4096  # rows gathered at once by the walks in person order
 MSD_ROWS = 1 << 21  # from this many rows the sort goes by buckets of persons first (`_radix_msd`)
 BUCKET_ROWS = 1 << 16  # rows of a bucket, about (1 MiB of order and keys: in the cache; few enough
 #                        buckets that the first pass writes to few pages at once)
@@ -71,10 +70,13 @@ def _buffers(n: int, count: int) -> list[np.ndarray]:
     return [fresh(n) for _ in range(count)]
 
 
+NO_CARRY = np.zeros(0, np.int64)  # no column carried through a sort
+
+
 def radix_order(key: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
     """A stable least-significant-digit radix sort of non-negative int64 keys (≤ top): the rows' order and
     the keys in that order (`person_day_order` with the key given)."""
-    return _radix(key, key, 1, 0, top, *_buffers(len(key), 4))
+    return _radix(key, key, 1, 0, top, *_buffers(len(key), 4), NO_CARRY, NO_CARRY)[:2]
 
 
 def person_day_order(person: np.ndarray, date: np.ndarray, span: int, first_day: int,
@@ -83,31 +85,51 @@ def person_day_order(person: np.ndarray, date: np.ndarray, span: int, first_day:
     (non-negative, ≤ top), which is made in the first pass, never stored in the frame's order: the order
     and the sorted keys. `spare`, a list: receives the sort's two other buffers (int64, n rows, touched,
     contents spent) for the caller to reuse."""
-    buffers = _buffers(len(person), 4)
-    order, keys = _person_day_sort(person, date, span, first_day, top, MSD_ROWS, BUCKET_ROWS, *buffers)
+    return person_day_order_carrying(person, date, span, first_day, top, NO_CARRY, spare)[:2]
+
+
+def person_day_order_carrying(person: np.ndarray, date: np.ndarray, span: int, first_day: int, top: int,
+                              carry: np.ndarray, spare: list | None = None
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`person_day_order` carrying an int64 column (`carry`, frame order; empty: none) along with the rows:
+    the order, the sorted keys and `carry` in the sorted order (`carry[order]`, empty when `carry` is), read
+    forward in the sort's first pass and moved with the rows after, never gathered row by row. `spare`: as
+    for `person_day_order`; its last buffer, if any (int64, n rows, contents spent), takes the carried column."""
+    n = len(person)
+    buffers = _buffers(n, 4)
+    carried = NO_CARRY
+    if len(carry):  # into a spent buffer of the caller's when there is one (touched memory), else a fresh one
+        carried = spare.pop() if spare else fresh(n)
+        buffers.append(carried)  # (the sort below 2 million rows may end in a buffer of its own instead)
+    order, keys, carried = _person_day_sort(person, date, span, first_day, top, MSD_ROWS, BUCKET_ROWS,
+                                            *buffers[:4], carry, buffers[4] if len(carry) else carried)
     if spare is not None:
-        kept = (order.ctypes.data, keys.ctypes.data)
+        kept = (order.ctypes.data, keys.ctypes.data, carried.ctypes.data)
         spare.extend(b for b in buffers if b.ctypes.data not in kept)
-    return order, keys
+    return order, keys, carried
 
 
 @njit(**JIT)
-def _person_day_sort(person, date, span, first_day, top, msd_rows, bucket_rows, order, keys, other, other_keys):
+def _person_day_sort(person, date, span, first_day, top, msd_rows, bucket_rows, order, keys, other, other_keys,
+                     carry, carried):
     """By buckets of persons first (`_radix_msd`) from `msd_rows` rows, else `_radix`: one compiled unit,
     so a small frame's first call (the warm-up) compiles or loads both."""
     if len(person) >= msd_rows:
-        _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, other, other_keys)
-        return order, keys
-    return _radix(person, date, span, first_day, top, order, keys, other, other_keys)
+        _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, other, other_keys, carry, carried)
+        return order, keys, carried
+    return _radix(person, date, span, first_day, top, order, keys, other, other_keys, carry, carried)
 
 
 @njit(**JIT)
-def _radix(person, date, span, first_day, top, order, keys, other, other_keys):
+def _radix(person, date, span, first_day, top, order, keys, other, other_keys, carry, carried):
     """LSD radix sort of the keys person × span + (date - first_day) (with span 1 and first_day 0 and
     date = person: the keys themselves). As few passes as the key's bits need at 11 bits a pass (2,048
     buckets: the scattered writes stay in the cache), the digits of one width; each pass after the first
-    reads the keys in the previous pass's order, carried along, never gathered."""
+    reads the keys in the previous pass's order, carried along, never gathered. `carry` (frame order; empty:
+    none) moves with the rows, ending in `carried` or a buffer of the loop's own (returned)."""
     n = len(person)
+    has_carry = len(carry) > 0
+    other_carried = np.empty(n if has_carry else 0, np.int64)
     bits = 1
     while (top >> bits) > 0:
         bits += 1
@@ -139,20 +161,26 @@ def _radix(person, date, span, first_day, top, order, keys, other, other_keys):
             at = count[d]
             other[at] = r
             other_keys[at] = k
+            if has_carry:
+                other_carried[at] = carry[i] if p == 0 else carried[i]
             count[d] = at + 1
         order, other = other, order
         keys, other_keys = other_keys, keys
-    return order, keys
+        carried, other_carried = other_carried, carried
+    return order, keys, carried
 
 
 @njit(**JIT)
-def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, other, other_keys):
+def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, other, other_keys, carry, carried):
     """`_radix`'s order and keys in `order` and `keys`, by buckets of persons: one pass on the key's high
     bits (as many as make buckets of about `bucket_rows` rows, at most 12) puts each bucket's rows together,
     in the frame's order; then each bucket, small enough for the cache, is sorted on the remaining bits by
     `_radix`'s passes (11 bits at most a pass, the digits of one width) between `order`/`keys` and
     `other`/`other_keys`, ending in `order`/`keys`. Stable as `_radix`: the same order. At 10 million rows
-    one pass goes through the memory instead of three."""
+    one pass goes through the memory instead of three. `carry` (frame order; empty: none) is read forward in
+    the first pass and moved with the rows into `carried`, within a bucket through two scratch arrays of the
+    largest bucket's size."""
+    has_carry = len(carry) > 0
     n = len(person)
     bits = 1
     while (top >> bits) > 0:
@@ -176,9 +204,22 @@ def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, oth
         j = at[d]
         order[j] = i
         keys[j] = k
+        if has_carry:
+            carried[j] = carry[i]
         at[d] = j + 1
     if low == 0:
         return
+    largest = 0
+    for b in range(nb):
+        largest = max(largest, start[b + 1] - start[b])
+    local_bits = 1
+    while (1 << local_bits) < largest:
+        local_bits += 1
+    if low + local_bits <= 62:
+        _sort_buckets_packed(order, keys, carried, has_carry, start, nb, low, local_bits, largest)
+        return
+    scratch_a = np.empty(largest if has_carry else 0, np.int64)
+    scratch_b = np.empty(largest if has_carry else 0, np.int64)
     passes = (low + 10) // 11
     width = (low + passes - 1) // passes
     mask = (1 << width) - 1
@@ -188,6 +229,10 @@ def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, oth
         if e - s <= 1:
             continue
         src_o, src_k, dst_o, dst_k = order, keys, other, other_keys
+        src_c, dst_c = scratch_a, scratch_b
+        if has_carry:
+            for i in range(s, e):
+                src_c[i - s] = carried[i]
         for p in range(passes):
             shift = p * width
             count[:] = 0
@@ -202,12 +247,72 @@ def _radix_msd(person, date, span, first_day, top, bucket_rows, order, keys, oth
                 j = count[d]
                 dst_o[j] = src_o[i]
                 dst_k[j] = k
+                if has_carry:
+                    dst_c[j - s] = src_c[i - s]
                 count[d] = j + 1
             src_o, src_k, dst_o, dst_k = dst_o, dst_k, src_o, src_k
+            src_c, dst_c = dst_c, src_c
         if passes % 2 == 1:
             for i in range(s, e):
                 order[i] = other[i]
                 keys[i] = other_keys[i]
+        if has_carry:
+            for i in range(s, e):
+                carried[i] = src_c[i - s]
+
+
+@njit(**JIT)
+def _sort_buckets_packed(order, keys, carried, has_carry, start, nb, low, local_bits, largest):
+    """`_radix_msd`'s sort within each bucket when a key's low bits and a row's place in its bucket fit in
+    one int64 together: each row's low bits × 2^local_bits + place, sorted on the low bits only (11 bits at
+    most a pass, the digits of one width, between two scratch arrays of the largest bucket's size); the
+    places were in order before the first pass, so the sort is stable. Then the bucket's order and carried
+    values are taken by place (from copies, in the cache) and its keys made again from the bucket's number
+    (the high bits) and the low bits: one array moved a pass instead of three."""
+    low_mask = (1 << low) - 1
+    local_mask = (1 << local_bits) - 1
+    passes = (low + 10) // 11
+    width = (low + passes - 1) // passes
+    mask = (1 << width) - 1
+    count = np.empty(mask + 2, np.int64)
+    a_buf = np.empty(largest, np.int64)
+    b_buf = np.empty(largest, np.int64)
+    order_copy = np.empty(largest, np.int64)
+    carried_copy = np.empty(largest if has_carry else 0, np.int64)
+    for b in range(nb):
+        s, e = start[b], start[b + 1]
+        size = e - s
+        if size <= 1:
+            continue
+        for i in range(size):
+            a_buf[i] = ((keys[s + i] & low_mask) << local_bits) | i
+        src, dst = a_buf, b_buf
+        for p in range(passes):
+            shift = local_bits + p * width
+            count[:] = 0
+            for i in range(size):
+                count[((src[i] >> shift) & mask) + 1] += 1
+            for d in range(1, mask + 2):
+                count[d] += count[d - 1]
+            for i in range(size):
+                v = src[i]
+                d = (v >> shift) & mask
+                dst[count[d]] = v
+                count[d] += 1
+            src, dst = dst, src
+        for i in range(size):
+            order_copy[i] = order[s + i]
+        if has_carry:
+            for i in range(size):
+                carried_copy[i] = carried[s + i]
+        high = b << low
+        for j in range(size):
+            v = src[j]
+            place = v & local_mask
+            order[s + j] = order_copy[place]
+            keys[s + j] = high | (v >> local_bits)
+            if has_carry:
+                carried[s + j] = carried_copy[place]
 
 
 def key_segments(skey: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
@@ -398,60 +503,59 @@ def levels_by_length(length, province, table, province_level, out):
 
 
 @njit(**JIT)
-def visit_caps(order, skey, span, packed, chronic_cap, start_chronic, use_day, day_cap, start_today,
+def visit_caps(order, skey, span, wants, packed, chronic_cap, start_chronic, use_day, day_cap, start_today,
                use_annual, annual_cap, start_pool):
     """The running caps of the visits, in one walk of the rows in person order (`order`, `skey` the sorted
-    keys person × span + day), on `packed` (visit_wants) in place: a chronic visit's amount under the year's
-    chronic total; a pooled visit's under the day's cap (the day's running total starts again on each new
-    date of the person's, from the start value on the date of the person's first row), then the year's
-    pooling cap. A row paying nothing changes no running total. `start_*`: frame-order start columns, read
-    at the person's first row (empty: zeros). One random access a row, the packed value: gathered for a
-    chunk of rows at once, then settled, then scattered back (independent loads: the memory serves several
-    at a time)."""
+    keys person × span + day, `wants` the packed amounts (visit_wants) in that order, carried by the sort:
+    read forward): a chronic visit's amount under the year's chronic total; a pooled visit's under the
+    day's cap (the day's running total starts again on each new date of the person's, from the start value
+    on the date of the person's first row), then the year's pooling cap. A row paying nothing changes no
+    running total. `start_*`: frame-order start columns, read at the person's first row (empty: zeros). A
+    capped amount is written to `packed` (frame order) at its row; a row the caps leave as it was is not
+    written (most rows: the only jumps about the frame)."""
     n = len(order)
     limit = -1  # the first key of the next person
     base = 0  # the person's key at day 0
     chronic_paid = pool_paid = today = day = 0
-    chunk = np.empty(CHUNK, np.int64)
-    for a in range(0, n, CHUNK):
-        b = min(a + CHUNK, n)
-        for i in range(a, b):
-            chunk[i - a] = packed[order[i]]
-        for i in range(a, b):
-            k = skey[i]
-            if k >= limit:
-                base = k // span * span
-                limit = base + span
-                day = k - base
+    has_start = len(start_chronic) > 0 or len(start_pool) > 0 or len(start_today) > 0
+    for i in range(n):
+        k = skey[i]
+        if k >= limit:
+            base = k // span * span
+            limit = base + span
+            day = k - base
+            chronic_paid = pool_paid = today = 0
+            if has_start:
                 r = order[i]
                 chronic_paid = start_chronic[r] if len(start_chronic) else 0
                 pool_paid = start_pool[r] if len(start_pool) else 0
                 today = start_today[r] if len(start_today) else 0
-            v = chunk[i - a]
-            if v == 0:
-                continue
-            want = v >> 4
-            if want <= 0:
-                continue
-            flags = v & 15
-            if flags & 1:
-                paid = min(want, max(chronic_cap - chronic_paid, 0))
-                chronic_paid += paid
-                chunk[i - a] = paid * 16 + flags
-                continue
-            if use_day:
-                d = k - base
-                if d != day:
-                    day = d
-                    today = 0
-                want = min(want, max(day_cap[flags >> 1] - today, 0))
-                today += want
-            if use_annual:
-                want = min(want, max(annual_cap - pool_paid, 0))
-                pool_paid += want
-            chunk[i - a] = want * 16 + flags
-        for i in range(a, b):
-            packed[order[i]] = chunk[i - a]
+        v = wants[i]
+        if v == 0:
+            continue
+        want = v >> 4
+        if want <= 0:
+            continue
+        flags = v & 15
+        if flags & 1:
+            paid = min(want, max(chronic_cap - chronic_paid, 0))
+            chronic_paid += paid
+            if paid != want:
+                packed[order[i]] = paid * 16 + flags
+            continue
+        paid = want
+        if use_day:
+            d = k - base
+            if d != day:
+                day = d
+                today = 0
+            paid = min(paid, max(day_cap[flags >> 1] - today, 0))
+            today += paid
+        if use_annual:
+            paid = min(paid, max(annual_cap - pool_paid, 0))
+            pool_paid += paid
+        if paid != want:
+            packed[order[i]] = paid * 16 + flags
 
 
 @njit(**JIT)
