@@ -25,6 +25,7 @@ from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import StrIndex, Substr
 
 from nrcms.core.money import ZERO, round_amount
+from nrcms.core.tables import lock_for_rebuild
 
 from .models import JournalEntry, JournalLine, LedgerDaySummary
 
@@ -139,10 +140,7 @@ def rebuild(progress: Callable[[str, int], None] | None = None, actor=None) -> i
 
     written = 0
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(f"LOCK TABLE {connection.ops.quote_name(LedgerDaySummary._meta.db_table)} "
-                            "IN EXCLUSIVE MODE")
+        lock_for_rebuild(LedgerDaySummary)
         differed, _ = differences(limit=0)
         LedgerDaySummary.objects.all().delete()
         years = sorted({d.year for d in JournalEntry.objects.dates("date", "year")})

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from django.db import connection, transaction
 from django.db.models import Count
 
+from nrcms.core.tables import lock_for_rebuild
+
 from .models import EnrolledCount, Enrollment, EnrollmentStatus, Household, Region
 
 Key = tuple[int, int]  # scheme year, region id (the household's)
@@ -98,10 +100,7 @@ def rebuild(year: int | None = None, progress: Callable[[str, int], None] | None
 
     written = 0
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(f"LOCK TABLE {connection.ops.quote_name(EnrolledCount._meta.db_table)} "
-                            "IN EXCLUSIVE MODE")
+        lock_for_rebuild(EnrolledCount)
         differed, _ = differences(year, limit=0)
         old = EnrolledCount.objects.all() if year is None else EnrolledCount.objects.filter(scheme_year=year)
         old.delete()

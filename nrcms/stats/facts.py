@@ -29,6 +29,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from nrcms.core.tables import lock_for_rebuild
+
 AMOUNTS = ("total_cost", "eligible_cost", "basic", "fixed_fee", "subsidy", "family_account", "catastrophic",
            "assistance", "safety_net", "fund_total", "self_pay", "facility_borne")
 DESK, PAID, REVERSED = "desk", "paid", "reversed"
@@ -192,15 +194,11 @@ def differences(limit: int = 5) -> tuple[int, list[str]]:
 
 def rebuild(progress: Callable[[str, int], None] | None = None, actor=None) -> int:
     """Recompute every fact from the raw rows and audit it (how many differed before, how many written)."""
-    from django.db import connection
-
     from nrcms.accounts.audit import audit_record
 
     settlement_model, claim_model, fact_model = _models()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(f"LOCK TABLE {connection.ops.quote_name(fact_model._meta.db_table)} IN EXCLUSIVE MODE")
+        lock_for_rebuild(fact_model)
         differed, _ = differences(limit=0)
         fact_model.objects.all().delete()
         rows = raw_facts(settlement_model, claim_model, Q(), Q())
