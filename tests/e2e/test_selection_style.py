@@ -40,7 +40,9 @@ def test_the_desk_asks_which_member_without_an_error_and_marks_the_chosen_one(pa
     assert "请选择患者" in prompt.inner_text() and page.get_by_test_id("lookup-error").count() == 0
     assert not _red(prompt.evaluate("el => getComputedStyle(el).color"))
     page.get_by_test_id("member-choices").locator("a").nth(1).click()
+    page.wait_for_url("**member=*")  # the click navigates: wait for the new page before counting
     chosen = page.locator("[data-testid=member-choices] a[aria-current=true]")
+    chosen.wait_for()
     assert chosen.count() == 1 and chosen.inner_text() in page.get_by_test_id("member-card").inner_text()
     assert not _red(chosen.evaluate("el => getComputedStyle(el).color"))
     assert chosen.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(219, 233, 247)"  # #dbe9f7
