@@ -6,7 +6,7 @@ are fed to it in date order (tests/simulation/test_parity.py proves it on the en
 random samples).
 
 How it runs. The rows are sorted once by person, date and place in the frame (a compiled radix sort on one
-int64 key person × span + day, `kernels.person_day_order`; from 2 million rows by buckets of persons first,
+int64 key person × span + day, `kernels.person_day_order`; from 262,144 rows by buckets of persons first,
 each bucket then sorted in the cache). Whatever does not depend on what the person was paid earlier in the
 year is computed over the frame in its own order, moving no column: refusals, the situation's rate change.
 The payable admissions' inputs are taken once, compactly, in the frame's order (reading forward), and put
