@@ -4,6 +4,7 @@ of a patient settled twice and gets that settlement's year-to-date figures."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +25,7 @@ def test_township_clerk_ends_a_category_on_the_person_page(page, live_server, br
     shot(page, "person-category-before-end")
     page.get_by_label(f"{label}终止原因").fill("2026 年 4 月起停发")
     table.locator("tr", has_text=label).get_by_role("button", name="终止").click()
-    assert f"已终止 {row.person.name} 的{label}认定（2026-04-30 为最后一天）" in page.content()
+    expect(page.locator("body")).to_contain_text(f"已终止 {row.person.name} 的{label}认定（2026-04-30 为最后一天）")
     assert "已终止" in page.get_by_test_id("categories").inner_text()
     shot(page, "person-category-ended")
     row.refresh_from_db()

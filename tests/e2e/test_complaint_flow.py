@@ -3,6 +3,7 @@ county reviewer finds it in the list, assigns it, records the investigation and 
 answer by the code."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +45,6 @@ def test_a_complaint_filed_on_the_public_page_is_closed_by_staff(page, live_serv
     page.locator("form[action='/logout/'] button").click()
 
     page.goto(f"{live_server.url}/public/complaints/track/?code={code}")
-    assert page.get_by_test_id("track-status").inner_text() == "已办结"
+    expect(page.get_by_test_id("track-status")).to_have_text("已办结")
     assert "退还重复收取的 180 元" in page.get_by_test_id("track-answer").inner_text()
     shot(page, "complaint-public-track")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ def test_chronic_certificate_and_home_sickbed(page, live_server, browser_login, 
     form.locator("input[name=valid_until]").fill("2027-02-28")
     form.get_by_role("button", name="保存认定").click()
     page.wait_for_url("**/conditions/chronic/*/")
-    assert page.get_by_test_id("chronic-status").inner_text() == "已认定"
+    expect(page.get_by_test_id("chronic-status")).to_have_text("已认定")
     follow = page.get_by_test_id("chronic-follow-up-form")
     follow.locator("input[name=by_whom]").fill("村医张平")
     follow.locator("input[name=blood_pressure]").fill("148/92 mmHg")
@@ -82,9 +83,9 @@ def test_chronic_certificate_and_home_sickbed(page, live_server, browser_login, 
     page.wait_for_url("**/conditions/sickbeds/*/")
     page.get_by_test_id("sickbed-settle-form").get_by_role("button", name="按住院结算").click()
     page.wait_for_url("**/conditions/sickbeds/*/")
-    assert page.get_by_test_id("sickbed-status").inner_text() == "已结算"
+    expect(page.get_by_test_id("sickbed-status")).to_have_text("已结算")
     # 360.00 in policy − township deductible 200.00 = 160.00 × 85 % = 136.00
-    assert page.get_by_test_id("sickbed-fund-total").inner_text() == "136.00"
+    expect(page.get_by_test_id("sickbed-fund-total")).to_have_text("136.00")
     shot(page, "conditions-sickbed-settled")
     # the desk's list of its beds, and its export with the settlement
     page.click("[data-menu=conditions_sickbeds]")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ZUAN = "H610125103"
@@ -31,7 +32,7 @@ def test_a_suspension_goes_through_the_director(page, live_server, browser_login
     page.get_by_test_id("designation-requests").locator("tr", has_text="祖庵").get_by_role("button", name="批准").click()
     page.wait_for_selector("text=已批准")
     page.goto(f"{live_server.url}/facilities/{ZUAN}/")
-    assert page.get_by_test_id("facility-status").inner_text() == "暂停"
+    expect(page.get_by_test_id("facility-status")).to_have_text("暂停")
     assert "暂停定点申请" in page.get_by_test_id("change-request").inner_text()
     shot(page, "facility-approved-change")
 

@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from nrcms.core.idnumber import make_id_number
 from nrcms.registry.models import Certificate, Enrollment, Household, Person, Region
@@ -41,7 +42,7 @@ def test_desk_settles_an_admission_and_prints_the_voucher(page, live_server, bro
                     "3,5001-YP0201,人血白蛋白,2026-05-12,2,350,700.00\n", encoding="utf-8")
     page.set_input_files("input[name=file]", str(bill))
     page.get_by_role("button", name="上传").click()
-    assert "新增 3 行" in page.content()
+    expect(page.locator("body")).to_contain_text("新增 3 行")
     page.fill("input[name=discharge_date]", "2026-05-20")
     page.get_by_role("button", name="登记出院").click()
     page.get_by_role("button", name="试算").click()
@@ -50,7 +51,7 @@ def test_desk_settles_an_admission_and_prints_the_voucher(page, live_server, bro
     assert "3,450.00" in trial.inner_text()
     shot(page, "desk-trial")
     page.get_by_role("button", name="结算", exact=True).click()
-    assert "结算完成" in page.content()
+    expect(page.locator("body")).to_contain_text("结算完成")
     table = page.get_by_test_id("settlement-table").inner_text()
     assert "3,450.00" in table and "3,550.00" in table
     shot(page, "desk-settled")

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +18,7 @@ def test_township_clerk_records_a_payment_and_opens_the_receipt(page, live_serve
     page.fill("input[name=scheme_year]", "2026")
     page.select_option("select[name=payer_kind]", "self")
     page.get_by_role("button", name="收款并开收据").click()
-    assert "已收款" in page.content()
+    expect(page.locator("body")).to_contain_text("已收款")
     table = page.get_by_test_id("contribution-table").inner_text()
     assert household.number in table
     shot(page, "funding-contributions")

@@ -1,11 +1,12 @@
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_township_clerk_sees_only_own_township(page, live_server, browser_login, shot):
     browser_login("ganting")
-    assert page.get_by_test_id("jurisdiction").inner_text() == "甘亭镇"
+    expect(page.get_by_test_id("jurisdiction")).to_have_text("甘亭镇")
     assert "东韩村" in page.get_by_test_id("child-regions").inner_text()
     shot(page, "home-township-clerk")
     # the menu offers the registry, not the audit trail or user management
@@ -21,7 +22,7 @@ def test_township_clerk_sees_only_own_township(page, live_server, browser_login,
 
 def test_hospital_desk_sees_only_own_facility(page, live_server, browser_login, shot):
     browser_login("desk_county")
-    assert page.get_by_test_id("jurisdiction").inner_text() == "户县人民医院"
+    expect(page.get_by_test_id("jurisdiction")).to_have_text("户县人民医院")
     assert page.locator("[data-menu=region_list]").count() == 0
     page.click("[data-menu=facility_list]")
     table = page.get_by_test_id("facility-table").inner_text()

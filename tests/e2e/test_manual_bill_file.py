@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from e2e_people import enroll_patient
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def test_a_reviewer_reads_the_receipts_from_an_excel_csv(page, live_server, brow
     bill.write_bytes(BILL.encode("gbk"))
     page.set_input_files("input[name=bill]", str(bill))
     page.get_by_role("button", name="读入").click()
-    assert "读入 3 行票据明细" in page.content()
+    expect(page.locator("body")).to_contain_text("读入 3 行票据明细")
     assert page.input_value("input[name=line-1-amount]") == "5000.00"
     assert page.input_value("input[name=line-1-first_self_pay_share]") == "0.2"
     assert page.input_value("input[name=id_number]") == patient.id_number

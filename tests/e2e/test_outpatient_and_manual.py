@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from e2e_people import enroll_patient
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ def test_a_township_desk_settles_an_outpatient_visit(page, live_server, browser_
     page.get_by_role("button", name="查询").first.click()
     page.get_by_test_id("member-card").wait_for()
     page.get_by_test_id("member-card").get_by_role("link", name="门诊就诊").click()
-    assert "门诊就诊登记" in page.content()
+    expect(page.locator("body")).to_contain_text("门诊就诊登记")
     page.fill("input[name=serial]", "MZ-E2E-1")
     page.fill("input[name=admission_date]", TODAY.isoformat())
     page.get_by_role("button", name="登记门诊").click()
@@ -40,7 +41,7 @@ def test_a_township_desk_settles_an_outpatient_visit(page, live_server, browser_
     assert "55.00" in trial.inner_text() and "门诊统筹" in trial.inner_text()
     shot(page, "outpatient-trial")
     page.get_by_role("button", name="结算", exact=True).click()
-    assert "结算完成" in page.content()
+    expect(page.locator("body")).to_contain_text("结算完成")
     table = page.get_by_test_id("settlement-table").inner_text()
     assert "55.00" in table and "45.00" in table
     shot(page, "outpatient-settled")
@@ -89,7 +90,7 @@ def test_a_reviewer_records_a_manual_claim_and_posts_it_for_notice(page, live_se
     assert "已公示" in page.content() and "公示中" in page.get_by_test_id("claim-status").inner_text()
     shot(page, "manual-noticed")
     page.get_by_role("button", name="审批支付").click()
-    assert "职责分离" in page.content()  # the recorder cannot approve their own claim
+    expect(page.locator("body")).to_contain_text("职责分离")  # the recorder cannot approve their own claim
     page.goto(f"{live_server.url}/manual/notice/")
     notice = page.get_by_test_id("notice-table").inner_text()
     assert "李＊＊" in notice and "3,025.00" in notice and patient.id_number not in notice

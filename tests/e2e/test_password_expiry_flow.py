@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from nrcms.accounts.models import User
 
@@ -18,7 +19,7 @@ def test_an_expired_password_must_be_changed_before_anything_else(page, live_ser
     page.fill("input[name=password]", demo_password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/account/password/")
-    assert page.get_by_test_id("password-expired").inner_text() == "密码已超过 90 天未修改，请修改密码"
+    expect(page.get_by_test_id("password-expired")).to_have_text("密码已超过 90 天未修改，请修改密码")
     page.goto(f"{live_server.url}/registry/households/")  # any other page leads back
     page.wait_for_url(f"{live_server.url}/account/password/")
     page.fill("input[name=old_password]", demo_password)
@@ -33,4 +34,4 @@ def test_an_expired_password_must_be_changed_before_anything_else(page, live_ser
     page.fill("input[name=new_password2]", "River-bend-2026")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_test_id("jurisdiction").inner_text() == "甘亭镇"
+    expect(page.get_by_test_id("jurisdiction")).to_have_text("甘亭镇")

@@ -4,6 +4,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CST = ZoneInfo("Asia/Shanghai")
@@ -66,24 +67,24 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     page.wait_for_url("**/payments/statements/*/")
     assert "6,900.00" in page.get_by_test_id("statement-summary").inner_text()  # 3450.00 × 2
     page.get_by_role("button", name="开始审核").click()
-    assert "已开始审核" in page.content()
+    expect(page.locator("body")).to_contain_text("已开始审核")
     form = page.get_by_test_id("deduction-form")
     form.locator("select[name=kind]").select_option("loss")
     form.locator("input[name=base_amount]").fill("400.00")
     form.locator("input[name=multiplier]").fill("1.5")
     form.locator("textarea[name=reason]").fill("床位费超标准收费（专项检查）")
     form.get_by_role("button", name="登记扣款").click()
-    assert "已登记违规扣款 600.00 元" in page.content()  # 400.00 × 1.5
-    assert page.get_by_test_id("deduction-total").inner_text() == "600.00"
+    expect(page.locator("body")).to_contain_text("已登记违规扣款 600.00 元")  # 400.00 × 1.5
+    expect(page.get_by_test_id("deduction-total")).to_have_text("600.00")
     shot(page, "payments-review")
     page.get_by_role("button", name="审定通过").click()
     confirm = page.get_by_test_id("approve-confirm")  # approving asks once more, naming the amount
     assert "应拨付 6,300.00 元" in confirm.inner_text()
-    assert page.get_by_test_id("statement-status").inner_text() == "审核中"
+    expect(page.get_by_test_id("statement-status")).to_have_text("审核中")
     shot(page, "payments-approve-confirm")
     confirm.get_by_role("button", name="确认审定").click()
-    assert "已审定，应拨付 6,300.00 元" in page.content()  # 6900.00 − 600.00
-    assert page.get_by_test_id("statement-status").inner_text() == "已审核待拨付"
+    expect(page.locator("body")).to_contain_text("已审定，应拨付 6,300.00 元")  # 6900.00 − 600.00
+    expect(page.get_by_test_id("statement-status")).to_have_text("已审核待拨付")
     _logout(page)
 
     browser_login("finance")
@@ -91,8 +92,8 @@ def test_reviewer_deducts_and_approves_then_finance_disburses(page, live_server,
     page.get_by_role("link", name="YJ202609-H610125001").click()
     page.get_by_test_id("disburse-form").locator("input[name=reference]").fill("NS-20261008-0031")
     page.get_by_role("button", name="确认拨付 6,300.00 元").click()
-    assert "已拨付 6,300.00 元" in page.content()
-    assert page.get_by_test_id("disbursed").inner_text() == "6,300.00"
+    expect(page.locator("body")).to_contain_text("已拨付 6,300.00 元")
+    expect(page.get_by_test_id("disbursed")).to_have_text("6,300.00")
     assert "陆仟叁佰元整" in page.get_by_test_id("statement-summary").inner_text()
     shot(page, "payments-disbursed")
     statement = FacilityStatement.objects.get(number="YJ202609-H610125001")
@@ -115,7 +116,7 @@ def test_reviewer_sends_a_statement_back_and_the_desk_resubmits_it(page, live_se
     page.locator("summary", has_text="退回医院").click()
     page.get_by_test_id("return-form").locator("textarea[name=reason]").fill("马秀珍住院病历缺出院小结，请补充后报送")
     page.get_by_test_id("return-form").get_by_role("button", name="退回医院").click()
-    assert page.get_by_test_id("statement-status").inner_text() == "已退回医院"
+    expect(page.get_by_test_id("statement-status")).to_have_text("已退回医院")
     _logout(page)
 
     browser_login("desk_county")
@@ -126,7 +127,7 @@ def test_reviewer_sends_a_statement_back_and_the_desk_resubmits_it(page, live_se
     _shot_tmp(page, shot, "payments-returned-desk")
     page.get_by_test_id("resubmit-form").locator("textarea[name=note]").fill("已补充出院小结")
     page.get_by_test_id("resubmit-form").get_by_role("button", name="重新报送").click()
-    assert page.get_by_test_id("statement-status").inner_text() == "已生成待审核"
+    expect(page.get_by_test_id("statement-status")).to_have_text("已生成待审核")
     assert "已补充出院小结" in page.get_by_test_id("resubmission-note").inner_text()
 
     # the desk's reversal asks once more before it reverses
@@ -139,7 +140,7 @@ def test_reviewer_sends_a_statement_back_and_the_desk_resubmits_it(page, live_se
     _shot_tmp(page, shot, "desk-reverse-confirm")
     assert Settlement.objects.get(pk=settlement.pk).status == "active"
     confirm.get_by_role("button", name="确认冲正").click()
-    assert "已冲正" in page.content()
+    expect(page.locator("body")).to_contain_text("已冲正")
 
 
 def _shot_tmp(page, shot, name):

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -71,8 +72,8 @@ def test_civil_affairs_imports_the_poverty_office_list(page, live_server, browse
     form.locator("input[name=file]").set_input_files(str(path))
     form.get_by_role("button", name="导入").click()
     page.wait_for_url("**/poverty/imports/*/")
-    assert page.get_by_test_id("changed").inner_text() == "1"
-    assert page.get_by_test_id("unmatched").inner_text() == "1"
-    assert page.get_by_test_id("invalid").inner_text() == "1"
+    expect(page.get_by_test_id("changed")).to_have_text("1")
+    expect(page.get_by_test_id("unmatched")).to_have_text("1")
+    expect(page.get_by_test_id("invalid")).to_have_text("1")
     assert stranger not in page.content()
     shot(page, "poverty-import-report")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from test_payments_flow import _logout, september  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,7 +33,7 @@ def test_reviewer_records_a_refund_and_finance_pays_it(page, live_server, browse
     page.get_by_test_id("refund-form").locator("input[name=amount]").fill("90.00")
     page.get_by_test_id("refund-form").get_by_role("button", name="登记").click()
     page.wait_for_url("**/payments/refunds/*/")
-    assert page.get_by_test_id("refund-status").inner_text() == "已登记待追回"
+    expect(page.get_by_test_id("refund-status")).to_have_text("已登记待追回")
     assert settlement.episode.person.id_number not in page.content()
     shot(page, "refund-recorded")
 
@@ -52,8 +53,8 @@ def test_reviewer_records_a_refund_and_finance_pays_it(page, live_server, browse
     pay = page.get_by_test_id("refund-pay-form")
     pay.locator("input[name=reference]").fill("NS-20261008-0102")
     pay.get_by_role("button", name="确认支付 90.00 元").click()
-    assert "已支付返还 90.00 元给患者" in page.content()
-    assert page.get_by_test_id("refund-status").inner_text() == "已支付给患者"
+    expect(page.locator("body")).to_contain_text("已支付返还 90.00 元给患者")
+    expect(page.get_by_test_id("refund-status")).to_have_text("已支付给患者")
     artifacts = shot(page, "refund-paid").parent
     slip = page.context.request.get(f"{live_server.url}/payments/refunds/{refund.pk}/slip.pdf")
     assert slip.status == 200 and slip.body().startswith(b"%PDF")
@@ -65,5 +66,5 @@ def test_reviewer_records_a_refund_and_finance_pays_it(page, live_server, browse
     page.get_by_test_id("advance-form").locator("input[name=month]").fill("2026-11")
     page.get_by_test_id("advance-form").get_by_role("button", name="生成").click()
     page.wait_for_url("**/payments/advances/*/")
-    assert page.get_by_test_id("advance-status").inner_text() == "已生成待报送"
+    expect(page.get_by_test_id("advance-status")).to_have_text("已生成待报送")
     shot(page, "advance-claim")

@@ -5,6 +5,7 @@ the scheme in force and approves it."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +48,7 @@ def test_upload_check_simulate_approve(page, live_server, browser_login, shot, t
     page.goto(detail_url)
     page.get_by_test_id("scheme-approve-form").locator("input[name=authority]").fill("户医保〔2026〕9号")
     page.get_by_test_id("scheme-approve").click()
-    assert page.get_by_test_id("scheme-status").inner_text() == "待生效"
+    expect(page.get_by_test_id("scheme-status")).to_have_text("待生效")
     _keep(shot(page, "scheme-approved"), "scheme-approved")
     page.click("[data-menu=scheme_list]")
     assert "现行" in page.get_by_test_id("scheme-table").inner_text()

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def test_scorecards_trend_and_designation_request(page, live_server, browser_log
 
     scorecards_run(year=2026, month=3)
     browser_login("reviewer")
-    assert "定点机构监管指标超阈值预警" in page.content()
+    expect(page.locator("body")).to_contain_text("定点机构监管指标超阈值预警")
     page.click("[data-menu=scorecard_list]")
     form = page.get_by_test_id("scorecard-filters")
     form.locator("input[name=month]").fill("2026-03")

@@ -3,6 +3,7 @@ by the demo's reversed settlement's patient, the totals, then the detail with it
 The desk's daily list as it prints. Screenshots for a person to look at."""
 
 import pytest
+from playwright.sync_api import expect
 
 from nrcms.core.money import format_yuan
 
@@ -33,7 +34,7 @@ def test_the_reviewer_searches_and_opens_a_settlement(page, live_server, browser
     shot(page, "h8-settlement-search")
     page.get_by_role("link", name=original.number).first.click()
     page.wait_for_url(f"**/settlements/{original.number}/")
-    assert page.get_by_test_id("settlement-status").inner_text() == "已冲正"
+    expect(page.get_by_test_id("settlement-status")).to_have_text("已冲正")
     history = page.get_by_test_id("settlement-history").inner_text()
     assert reversal.number in history and reversal.reason in history
     explanation = page.get_by_test_id("explanation").inner_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +78,7 @@ def test_a_clerk_turns_two_step_on_from_the_account_menu(page, live_server, brow
     page.get_by_test_id("recovery-codes").wait_for()
     page.goto(f"{live_server.url}/account/two-factor/")
     assert "已启用" in page.get_by_test_id("two-factor-status").inner_text()
-    assert page.get_by_test_id("codes-left").inner_text() == "10"
+    expect(page.get_by_test_id("codes-left")).to_have_text("10")
     _keep(shot(page, "two-factor-account-on"))
 
 

@@ -5,6 +5,7 @@ creates a reviewer, which only a second administrator's approval brings into for
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +47,7 @@ def test_admin_resets_a_password_and_the_user_must_change_it(page, live_server, 
     page.fill("input[name=new_password2]", "River-own-2026")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_test_id("jurisdiction").inner_text() == "甘亭镇"
+    expect(page.get_by_test_id("jurisdiction")).to_have_text("甘亭镇")
     page.goto(f"{live_server.url}/registry/households/")
     assert page.url == f"{live_server.url}/registry/households/"
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +30,7 @@ def test_finance_closes_last_year_after_a_preview_and_a_confirmation(page, live_
     shot(page, "year-close-progress")
     with page.expect_navigation():
         page.evaluate("document.getElementById('confirm-form').submit()")
-    assert "家庭账户已结账" in page.content()
+    expect(page.locator("body")).to_contain_text("家庭账户已结账")
     closes = page.get_by_test_id("year-closes").inner_text()
     assert str(last_year) in closes and str(households) in closes
     shot(page, "year-close-done")
