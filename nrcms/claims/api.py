@@ -23,22 +23,11 @@ from nrcms.facilities.models import CatalogueClass
 from nrcms.registry import reads
 from nrcms.registry.models import Sex
 
-from .desk import (
-    MAX_LINE_NO,
-    MAX_QUANTITY,
-    MAX_REASON,
-    MAX_UNIT_PRICE,
-    MIN_QUANTITY,
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charge_withdraw,
-    charges_upload,
-    episode_cancel,
-    episode_discharge,
-    episode_referral_attach,
-)
+from .desk import episode_cancel, episode_discharge, episode_referral_attach
+from .desk_admission import AdmissionInput, admission_register
+from .desk_charges import ChargeInput, charge_withdraw, charges_upload
 from .desk_lookup import lookup_client_key, member_lookup_at_desk
+from .desk_rules import MAX_LINE_NO, MAX_QUANTITY, MAX_REASON, MAX_UNIT_PRICE, MIN_QUANTITY
 from .models import (
     ChargeLine,
     Episode,

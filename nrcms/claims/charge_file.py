@@ -14,7 +14,7 @@ from nrcms.core.parsing import (
 )
 from nrcms.core.sheets import cell_text, find_header, is_blank, read_rows, refuse_problems
 
-from .desk import ChargeInput
+from .desk_charges import ChargeInput
 
 COLUMNS = {"明细序号": "line_no", "院内编码": "facility_item_code", "项目名称": "item_name", "费用日期": "charged_on",
            "数量": "quantity", "单价": "unit_price", "金额": "amount"}

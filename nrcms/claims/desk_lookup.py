@@ -27,7 +27,7 @@ from nrcms.registry.models import (
     PersonStatus,
 )
 
-from .desk import desk_facility
+from .desk_rules import desk_facility
 
 LOOKUP_SCOPE = "desk.lookup"
 TOO_OFTEN = "查询过于频繁，请稍后再试"

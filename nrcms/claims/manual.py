@@ -196,7 +196,7 @@ def manual_claim_record(*, actor: User, data: ManualClaimInput, idempotency_key:
     if enrollment is None:
         raise ValidationFailed("not_enrolled", f"{person.name}未参加 {year} 年度新农合，不能报销", field="id_number")
     referral, referred = _referral(person, facility, data)
-    from .desk import diagnosis_resolve  # one ICD-10 check for the desk and the county centre
+    from .desk_admission import diagnosis_resolve  # one ICD-10 check for the desk and the county centre
 
     diagnosis_code, diagnosis_name = diagnosis_resolve(data.diagnosis_code, data.diagnosis_name)
     if not data.lines:

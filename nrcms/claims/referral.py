@@ -1,6 +1,6 @@
 """转诊备案: referrals recorded by the township office (its own residents) or the county office (anyone),
 and the one rule that decides whether a referral counts for an admission — used by the hospital desk
-(desk.py) and by manual reimbursement (manual.py) alike (domain.md §6, §13; docs/guide/township-clerk.md).
+(desk_admission.py, desk.py) and by manual reimbursement (manual.py) alike (domain.md §6, §13; docs/guide/township-clerk.md).
 
 Recording (each refusal names its field):
 - who: Cap.REFERRAL_RECORD — a township clerk for people whose household is in their township, the county

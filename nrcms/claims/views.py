@@ -22,16 +22,9 @@ from nrcms.web.params import int_param
 from nrcms.web.views import need, paged
 
 from .charge_file import parse_charge_file
-from .desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charge_withdraw,
-    charges_upload,
-    episode_cancel,
-    episode_discharge,
-    episode_referral_attach,
-)
+from .desk import episode_cancel, episode_discharge, episode_referral_attach
+from .desk_admission import AdmissionInput, admission_register
+from .desk_charges import ChargeInput, charge_withdraw, charges_upload
 from .desk_lookup import certificate_members, lookup_client_key, member_lookup, member_lookup_at_desk
 from .forms import AdmissionForm, ChargeFileForm, ChargeLineForm, DischargeForm, LookupForm, ReverseForm
 from .models import ChargeLine, Episode, EpisodeKind, EpisodeStatus, Settlement

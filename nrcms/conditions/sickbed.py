@@ -15,15 +15,10 @@ from nrcms.accounts.audit import audit_record
 from nrcms.accounts.models import User
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import region_q
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    desk_facility,
-    diagnosis_resolve,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register, diagnosis_resolve
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
+from nrcms.claims.desk_rules import desk_facility
 from nrcms.claims.models import Settlement
 from nrcms.claims.settlement import settlement_settle
 from nrcms.core.errors import Forbidden, NotFound, ValidationFailed

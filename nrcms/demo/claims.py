@@ -26,13 +26,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from nrcms.accounts.models import User
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.models import Episode, EpisodeKind, EpisodeStatus, Settlement, SettlementKind
 from nrcms.claims.settlement import settlement_reverse, settlement_settle
 from nrcms.core.errors import NrcmsError

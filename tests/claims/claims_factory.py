@@ -3,13 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 
 ADMIT, DISCHARGE = dt.date(2026, 5, 10), dt.date(2026, 5, 20)
 

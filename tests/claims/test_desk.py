@@ -5,13 +5,9 @@ import pytest
 from designation_flow import designation_change
 
 from nrcms.accounts.models import AuditEntry
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.desk_lookup import member_lookup
 from nrcms.claims.models import ChargeLine, Episode, Referral
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed

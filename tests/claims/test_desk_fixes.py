@@ -15,15 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from nrcms.accounts.models import AuditEntry
 from nrcms.accounts.services import api_token_create
 from nrcms.claims.charge_file import parse_charge_file
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charge_withdraw,
-    charges_upload,
-    episode_cancel,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_cancel, episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charge_withdraw, charges_upload
 from nrcms.claims.models import ChargeLine, Episode, EpisodeStatus, Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle, settlement_trial
 from nrcms.claims.voucher import voucher_context

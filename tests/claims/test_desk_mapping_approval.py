@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from nrcms.accounts.models import AuditEntry
-from nrcms.claims.desk import AdmissionInput, ChargeInput, admission_register, charges_upload
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.facilities.catalogue import charges_resolve, mapping_set
 from nrcms.facilities.mappings import mapping_approve, mapping_reject

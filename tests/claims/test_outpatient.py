@@ -11,13 +11,9 @@ import pytest
 import yaml
 
 from nrcms.accounts.services import api_token_create
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.models import Episode, PersonYear, Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle, settlement_trial
 from nrcms.core.errors import ValidationFailed

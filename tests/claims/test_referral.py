@@ -10,7 +10,7 @@ import pytest
 
 from nrcms.accounts.models import AuditEntry
 from nrcms.claims import manual
-from nrcms.claims.desk import AdmissionInput, admission_register
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
 from nrcms.claims.manual import ManualClaimInput, ReceiptLine, manual_claim_record, manual_claim_trial
 from nrcms.claims.models import Referral
 from nrcms.claims.referral import (

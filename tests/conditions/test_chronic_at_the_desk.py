@@ -10,7 +10,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from nrcms.claims.desk import AdmissionInput, ChargeInput, admission_register, charges_upload
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.settlement import settlement_settle, settlement_trial
 from nrcms.conditions.services import chronic_certify, chronic_revoke
 from nrcms.policy import scheme_for, settle

@@ -14,13 +14,9 @@ CST = ZoneInfo("Asia/Shanghai")
 def september(demo):
     """Two inpatient first admissions settled at the county hospital in September 2026, 3450.00 each from the
     fund (7000.00 total: bed 300 甲 + urokinase 6000 乙 + albumin 700 丙; (5100 − 500) × 75 %)."""
-    from nrcms.claims.desk import (
-        AdmissionInput,
-        ChargeInput,
-        admission_register,
-        charges_upload,
-        episode_discharge,
-    )
+    from nrcms.claims.desk import episode_discharge
+    from nrcms.claims.desk_admission import AdmissionInput, admission_register
+    from nrcms.claims.desk_charges import ChargeInput, charges_upload
     from nrcms.claims.models import Settlement
     from nrcms.claims.settlement import settlement_settle
     from nrcms.core.idnumber import make_id_number

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from nrcms.accounts.models import AuditEntry
-from nrcms.claims import desk as desk_module
-from nrcms.claims.desk import AdmissionInput, admission_register
+from nrcms.claims import desk_admission
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
 from nrcms.core.errors import Conflict, Forbidden, ValidationFailed
 from nrcms.core.idnumber import make_id_number
 from nrcms.facilities.designation import (
@@ -60,7 +60,7 @@ def test_a_suspension_effective_tomorrow_refuses_care_from_tomorrow_not_today(de
     assert approved.change.effective_date == tomorrow
     episode, _ = visit(demo, person, today, "LC-TODAY")  # today: still designated
     assert episode.pk
-    monkeypatch.setattr(desk_module, "_today", lambda: tomorrow)
+    monkeypatch.setattr(desk_admission, "today", lambda: tomorrow)
     with pytest.raises(ValidationFailed, match="暂停") as refused:
         visit(demo, person, tomorrow, "LC-TOMORROW")
     assert refused.value.code == "facility_not_designated"

@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from nrcms.accounts.models import AuditEntry
-from nrcms.claims.desk import AdmissionInput, ChargeInput, admission_register, charges_upload
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.desk_lookup import member_lookup
 from nrcms.claims.settlement import settlement_reverse, settlement_settle
 from nrcms.core.errors import Conflict, Forbidden, ValidationFailed

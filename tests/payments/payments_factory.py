@@ -5,13 +5,9 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.models import Settlement
 from nrcms.claims.settlement import settlement_reverse, settlement_settle
 from nrcms.stats import facts

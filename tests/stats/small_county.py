@@ -25,13 +25,9 @@ from django.utils import timezone
 
 from nrcms.accounts.models import User
 from nrcms.claims import manual
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.manual import (
     ManualClaimInput,
     ReceiptLine,

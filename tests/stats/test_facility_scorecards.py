@@ -58,7 +58,8 @@ def test_each_measure_march(small):
 def test_readmission_referral_and_growth(small, demo):
     from small_county import _charges, stamp_settlement
 
-    from nrcms.claims.desk import AdmissionInput, admission_register, episode_discharge
+    from nrcms.claims.desk import episode_discharge
+    from nrcms.claims.desk_admission import AdmissionInput, admission_register
     from nrcms.claims.settlement import settlement_settle
 
     desk = demo["desk_county"]

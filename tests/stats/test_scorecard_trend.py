@@ -34,7 +34,8 @@ def _readmission(small, demo, day: dt.date) -> Settlement:
     settled on `day`."""
     from small_county import _charges, stamp_settlement
 
-    from nrcms.claims.desk import AdmissionInput, admission_register, episode_discharge
+    from nrcms.claims.desk import episode_discharge
+    from nrcms.claims.desk_admission import AdmissionInput, admission_register
     from nrcms.claims.settlement import settlement_settle
 
     desk = demo["desk_county"]

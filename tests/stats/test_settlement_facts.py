@@ -15,13 +15,8 @@ from django.db.models.functions import ExtractMonth, Substr
 from small_county import PREFIX, VILLAGE_A
 
 from nrcms.accounts.models import AuditEntry
-from nrcms.claims.desk import (
-    ChargeInput,
-    charge_withdraw,
-    charges_upload,
-    episode_discharge,
-    episode_referral_attach,
-)
+from nrcms.claims.desk import episode_discharge, episode_referral_attach
+from nrcms.claims.desk_charges import ChargeInput, charge_withdraw, charges_upload
 from nrcms.claims.models import ChargeLine, Episode, Referral
 from nrcms.facilities.catalogue import catalogue_item_add
 from nrcms.facilities.models import CatalogueItem, Facility

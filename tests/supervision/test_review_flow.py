@@ -8,13 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from nrcms.accounts.models import AuditEntry, User
-from nrcms.claims.desk import (
-    AdmissionInput,
-    ChargeInput,
-    admission_register,
-    charges_upload,
-    episode_discharge,
-)
+from nrcms.claims.desk import episode_discharge
+from nrcms.claims.desk_admission import AdmissionInput, admission_register
+from nrcms.claims.desk_charges import ChargeInput, charges_upload
 from nrcms.claims.settlement import settlement_settle, settlement_trial_checked
 from nrcms.core.errors import Forbidden, ValidationFailed
 from nrcms.funding.models import JournalEntry
