@@ -8,7 +8,8 @@ random samples).
 How it runs. The rows are sorted once by person, date and place in the frame (a compiled radix sort on one
 int64 key person × span + day, `kernels.person_day_order`; from 262,144 rows by buckets of persons first,
 each bucket then sorted in the cache). Whatever does not depend on what the person was paid earlier in the
-year is computed over the frame in its own order, moving no column: refusals, the situation's rate change.
+year is computed over the frame in its own order, moving no column, in one pass (`kernels.frame_rows`):
+the refusals, the eligible cost, a pooled visit's amount before the caps.
 The payable admissions' inputs are taken once, compactly, in the frame's order (reading forward), and put
 in person order by a radix sort of their own keys (`kernels.gather_rows`, `kernels.radix_order`): the admission's
 ordinal in the year (a cumulative count per person), the deductible, the tiers, the scheme's rounding, the
@@ -17,7 +18,7 @@ catastrophic insurance's and the medical assistance's yearly deductibles, the sa
 one compiled loop over the admissions in person order, each person's year so far in local variables
 (`kernels.admissions`); its results are written to the frame through the rows sorted by frame position
 (`kernels.scatter_rows`). The visits of a pooling scheme: each visit's amount before the caps in the frame's
-order (`kernels.visit_wants`), before the sort, which carries the amounts into person order
+order (`kernels.frame_rows`), before the sort, which carries the amounts into person order
 (`kernels.person_day_order_carrying`); then the yearly chronic cap and the day's and the year's pooling caps
 in one walk in person order reading them forward (`kernels.visit_caps`, writing back only a capped row),
 then the columns (`kernels.unpack_visits`), before the admissions (its spent buffers take their result
@@ -286,7 +287,9 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
             return np.zeros(len(persons), I64)
         return col(column)[first_row[persons]].astype(I64)
 
-    # Refusals, in the frame's order (inpatient.situation, rules.interim, outpatient).
+    # One pass over the frame in its order (`kernels.frame_rows`): the refusals (inpatient.situation,
+    # rules.interim, outpatient), each row's eligible cost (A + B classes; 0 for a refused row), and a pooled
+    # visit's amount before the running caps, packed, carried through the sort into person order.
     inpatient = (df["kind"] == "inpatient").to_numpy()
     level = _lookup_levels(df["facility_level"])
     in_county, designated, referred = col("in_county"), col("designated"), col("referred")
@@ -298,43 +301,39 @@ def settle_columns(df: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     if interim.any():
         days = date.astype(I64) - df["admission_date"].to_physical().to_numpy()
     out = p.outpatient
+    diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
+    if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
+        diag_distinct, diag_index = _lookup(df["diagnosis_code"])
+    total_all = col("total").astype(I64, copy=False)
+    a_eligible = col("a_eligible").astype(I64, copy=False)
+    columns.pop("a_eligible")  # written in place below when it is this call's own copy: never read again
+    b_eligible = col("b_eligible").astype(I64, copy=False) if "B" in p.catalogue.eligible_classes else \
+        np.zeros(0, I64)
+    eligible_all = a_eligible if _own(a_eligible, n) else kernels.fresh(n)
+    pooled = out is not None and out.mode == "pooling"
+    terms, caps = _pooled_visit_terms(df, col, p, fx, diag_distinct) if pooled else (_NO_VISIT_TERMS, None)
+    packed = kernels.fresh(n) if pooled else np.zeros(0, I64)
     refused, ok_in, ok_out = (np.empty(n, bool) for _ in range(3))
-    kernels.refusals(
+    chronic_rows = kernels.frame_rows(
         *(_ro(x) for x in (col("has_charges"), inpatient, in_county, designated, referred, level, interim, days)),
         bool(rule.non_designated.refuse), bool(out_ref.refuse), bool(out_unref.refuse),
         np.array([bool(adj[lv].refuse) if lv in adj else False for lv in LEVELS]),
         rule.interim is None, rule.interim.min_days if rule.interim is not None else 0,
-        0 if out is None else 1 if out.in_county_only else 2, refused, ok_in, ok_out)
-    total_all = col("total").astype(I64, copy=False)
-    eligible_all = col("a_eligible").astype(I64, copy=False)
-    eligible_own = "B" in p.catalogue.eligible_classes
-    if eligible_own:
-        a_eligible, b_eligible = columns.pop("a_eligible"), col("b_eligible")
-        if _own(a_eligible, n):  # the sum in place: the copy is this call's own and read nowhere else
-            eligible_all = np.add(a_eligible, b_eligible, out=a_eligible)
-        else:
-            eligible_all = eligible_all + b_eligible
-        if _own(columns.pop("b_eligible"), n):
-            spare.append(b_eligible)
-    diag_distinct = diag_index = None  # only a package, a subsidy or chronic disease reads the diagnosis
-    if rule.fixed_fee_packages or rule.subsidies or (out is not None and out.chronic is not None):
-        diag_distinct, diag_index = _lookup(df["diagnosis_code"])
+        0 if out is None else 1 if out.in_county_only else 2,
+        _ro(a_eligible), _ro(b_eligible), eligible_all, fx.scale, q,
+        _ro(diag_index) if diag_index is not None and len(terms[0]) else np.zeros(0, np.int32), *terms,
+        refused, ok_in, ok_out, packed)
+    if len(b_eligible) and _own(columns.pop("b_eligible"), n):  # summed: spent
+        spare.append(b_eligible)
+    visits = (packed, caps, chronic_rows > 0) if pooled else None
 
-    # The visits' amounts before the running caps (frame order), carried through the sort into person order.
-    pooled = out is not None and out.mode == "pooling"
-    visits = _pooled_visit_wants(df, col, ok_out, p, fx, q, level, eligible_all, diag_distinct, diag_index) \
-        if pooled else None
     order, skey, span, first_day, wants = _replay(person, date, spare, visits[0] if pooled else None)
     if _own(person, n):  # a Parquet frame's column is a copy of this call's own: spent after the sort
         spare.append(person)
     first_row = _FirstRows(order, skey, span)  # a person's first row (frame index), by the person's code
 
     res = _Results(n, spare)
-    if eligible_own:  # a column of this call's own: the refused rows' zeros in place (no row reads them again)
-        eligible_all[refused] = 0
-        res["eligible"] = eligible_all
-    else:
-        res["eligible"] = np.where(refused, 0, eligible_all)
+    res["eligible"] = eligible_all  # a refused row's 0 (no part reads a refused row's eligible cost)
 
     # Blocks of whole persons: a block's working arrays stay small (in the cache, and reused by the
     # allocator instead of fresh pages from the system for every temporary of a large frame).
@@ -659,45 +658,47 @@ def _settle_visits(col, vis, vis_person, first_date, start_of, p, fx, q, level_a
         res.column("outpatient_pooling")[vis] = pooled
 
 
-def _pooled_visit_wants(df, col, ok_out, p, fx, q, level, eligible, diag_distinct, diag_index) -> tuple:
-    """The payable visits of a scheme without a family account, before the sort (`_settle_pooled_visits`
-    after it): each row's chronic-disease amount or pooling amount before the caps in the frame's order
-    (`kernels.visit_wants`, nothing of the year so far: a chronic visit gets no pooling, so a pooled visit's
-    in-policy cost is whole), packed; then the arguments of the walk (`kernels.visit_caps`) after `packed`,
-    and whether a chronic rule applies."""
+_NO_VISIT_TERMS = (np.zeros(0, bool), np.zeros(0, bool), 0, np.zeros(0, bool), np.zeros(0, I64), np.zeros(0, I64))
+
+
+def _pooled_visit_terms(df, col, p, fx, diag_distinct) -> tuple[tuple, tuple]:
+    """The payable visits of a scheme without a family account: what `kernels.frame_rows` needs for each
+    row's chronic-disease amount or pooling amount before the caps (nothing of the year so far: a chronic
+    visit gets no pooling, so a pooled visit's in-policy cost is whole) — whether each distinct diagnosis is
+    a chronic disease (rules.chronic), the certification column when the rule asks for it, the rates, the
+    levels with pooling and their per-visit caps — and the arguments of the walk after the sort
+    (`kernels.visit_caps`, after `packed`)."""
     rule = p.outpatient
-    empty_bool, empty = np.zeros(0, bool), np.zeros(0, I64)
+    empty = np.zeros(0, I64)
 
     def start(name):
         column = f"start_{name}"
         return _ro(col(column).astype(I64, copy=False) if column in df.columns else empty)
 
-    chronic_on, chronic_rate, chronic_cap = empty_bool, 0, 0
+    chronic_table, certified, chronic_rate, chronic_cap = np.zeros(0, bool), np.zeros(0, bool), 0, 0
     if rule.chronic is not None:
-        chronic_on = _matches(diag_distinct, diag_index, rule.chronic.diagnoses)
+        upper = tuple(c.upper() for c in rule.chronic.diagnoses)  # rules.fixed_fee.diagnosis_matches
+        chronic_table = np.array([bool(code) and code.upper().startswith(upper) for code in diag_distinct] or [False],
+                                 dtype=bool)
         if rule.chronic.certification_required:  # rules.chronic.is_chronic: only a certified person's visit
-            chronic_on &= col("chronic_certified")
-        if chronic_on.any():
-            chronic_rate, chronic_cap = fx.rate(rule.chronic.rate), fx.fen(rule.chronic.annual_cap)
-        else:
-            chronic_on = empty_bool
+            certified = _ro(col("chronic_certified"))
+        chronic_rate, chronic_cap = fx.rate(rule.chronic.rate), fx.fen(rule.chronic.annual_cap)
     terms = [rule.pooling.by_level.get(lv) for lv in LEVELS]
     huge = np.iinfo(I64).max >> 8  # a cap above any amount, room for the packing
     visit_caps = [fx.fen(t.per_visit_cap) if t and t.per_visit_cap is not None else -1 for t in terms]
     day_caps = [fx.fen(t.per_day_cap) if t and t.per_day_cap is not None else -1 for t in terms]
     annual = rule.pooling.annual_cap
-    packed = kernels.visit_wants(_ro(ok_out), _ro(eligible), _ro(level), fx.scale, q, _ro(chronic_on), chronic_rate,
-                                 np.array([t is not None for t in terms]),
-                                 np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
-                                 np.array([c if c >= 0 else huge for c in visit_caps], I64))
+    wants = (chronic_table, certified, chronic_rate, np.array([t is not None for t in terms]),
+             np.array([fx.rate(t.rate) if t else 0 for t in terms], I64),
+             np.array([c if c >= 0 else huge for c in visit_caps], I64))
     caps = (chronic_cap, start("chronic_paid"), any(c >= 0 for c in day_caps),
             np.array([c if c >= 0 else huge for c in day_caps], I64), start("outpatient_paid_today"),
             annual is not None, fx.fen(annual) if annual is not None else 0, start("outpatient_pooling_paid"))
-    return packed, caps, len(chronic_on) > 0
+    return wants, caps
 
 
 def _settle_pooled_visits(order, skey, span, wants, visits, res) -> None:
-    """The running caps of the visits `_pooled_visit_wants` packed, in one walk in person order
+    """The running caps of the visits `kernels.frame_rows` packed, in one walk in person order
     (`kernels.visit_caps`, on `wants`, the packed amounts the sort carried into person order: the chronic
     yearly cap; the visit's day's and the year's pooling caps; a capped amount written back to the packed
     column), then the amounts into their columns (`kernels.unpack_visits`)."""

@@ -342,42 +342,6 @@ def _key_segments(skey, span, seg, firsts):
     return k + 1
 
 
-def visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
-                visit_cap) -> np.ndarray:
-    """Each row's visit amount before the running caps, in the frame's order, packed with what the caps
-    need into one int64 (want × 16 + level × 2 + chronic): 0 for a row paying nothing. The chronic-disease
-    amount (rate, rounding, never above the in-policy cost), else the pooling amount at the visit's level
-    (rate, rounding, never above the in-policy cost nor the visit's cap). chronic_on empty: no chronic rule."""
-    packed = fresh(len(ok_out))
-    _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
-                 visit_cap, packed)
-    return packed
-
-
-@njit(**JIT)
-def _visit_wants(ok_out, eligible, level, scale, quantum, chronic_on, chronic_rate, pool_known, pool_rate,
-                 visit_cap, packed):
-    n = len(ok_out)
-    has_chronic = len(chronic_on) > 0
-    for r in range(n):
-        if not ok_out[r]:
-            continue
-        e = eligible[r]
-        if e <= 0:
-            continue
-        lv = level[r]
-        if has_chronic and chronic_on[r]:
-            num = e * chronic_rate
-            if num > 0:
-                packed[r] = min(round_q(num, scale, quantum), e) * 16 + lv * 2 + 1
-            continue
-        if not pool_known[lv]:
-            continue
-        num = e * pool_rate[lv]
-        if num > 0:
-            packed[r] = min(min(round_q(num, scale, quantum), e), visit_cap[lv]) * 16 + lv * 2
-
-
 @njit(**JIT)
 def hash_ids(hashes, offset, keys, slot, count, index, first):
     """Rows offset, offset + 1, … (their 64-bit `hashes`) numbered by hash (0, 1, … in order of first
@@ -416,20 +380,40 @@ def hash_ids(hashes, offset, keys, slot, count, index, first):
 
 
 @njit(**JIT)
-def refusals(has_charges, inpatient, in_county, designated, referred, level, interim, days,
-             refuse_non_designated, refuse_referred_out, refuse_unreferred_out, refuse_unreferred_in,
-             no_interim_rule, interim_min_days, outpatient, refused, ok_in, ok_out):
-    """Each row refused or not (inpatient.situation, rules.interim, outpatient), in one pass: an admission
-    when not designated and the scheme refuses that, out of the county when the scheme refuses it referred
-    or unreferred, in the county unreferred when the scheme refuses it at the row's level, an interim
-    settlement (`days` non-empty: the frame has one) when the scheme has no interim rule or the stay is
-    shorter than its days; a visit when the scheme has no outpatient part (`outpatient` 0) or pays only in
-    the county at designated facilities (1) and the row is not; any row without charges. ok_in/ok_out: the
-    admissions and visits not refused."""
+def frame_rows(has_charges, inpatient, in_county, designated, referred, level, interim, days,
+               refuse_non_designated, refuse_referred_out, refuse_unreferred_out, refuse_unreferred_in,
+               no_interim_rule, interim_min_days, outpatient, a_eligible, b_eligible, eligible, scale, quantum,
+               diag_index, chronic_table, certified, chronic_rate, pool_known, pool_rate, visit_cap,
+               refused, ok_in, ok_out, packed):
+    """Each row, in one pass in the frame's order, of what needs nothing of the year so far:
+
+    Refused or not (inpatient.situation, rules.interim, outpatient): an admission when not designated and
+    the scheme refuses that, out of the county when the scheme refuses it referred or unreferred, in the
+    county unreferred when the scheme refuses it at the row's level, an interim settlement (`days`
+    non-empty: the frame has one) when the scheme has no interim rule or the stay is shorter than its days;
+    a visit when the scheme has no outpatient part (`outpatient` 0) or pays only in the county at designated
+    facilities (1) and the row is not; any row without charges. ok_in/ok_out: the admissions and visits not
+    refused.
+
+    The eligible cost (`a_eligible` + `b_eligible`; the latter empty: B class not eligible) into `eligible`
+    (which may be `a_eligible` itself: each row read before it is written), 0 for a refused row.
+
+    With `packed` (n rows; empty: no pooled visits), a payable visit's amount before the running caps,
+    packed with what the caps need into one int64 (want × 16 + level × 2 + chronic), 0 for a row paying
+    nothing: the chronic-disease amount when the row's diagnosis is a chronic disease
+    (`chronic_table[diag_index]`; empty: no chronic rule) and, when the rule asks, the person is certified
+    (`certified` non-empty) — rate, rounding, never above the in-policy cost; else the pooling amount at the
+    visit's level (rate, rounding, never above the in-policy cost nor the visit's cap). The count of chronic
+    visits."""
     any_interim = len(days) > 0
+    has_b = len(b_eligible) > 0
+    visits = len(packed) > 0
+    has_chronic = len(chronic_table) > 0
+    need_cert = len(certified) > 0
+    chronic_rows = 0
     for r in range(len(has_charges)):
-        county, desig = in_county[r], designated[r]
-        if inpatient[r]:
+        county, desig, inp = in_county[r], designated[r], inpatient[r]
+        if inp:
             x = refuse_non_designated and not desig
             if not county:
                 x = x or (refuse_referred_out if referred[r] else refuse_unreferred_out)
@@ -445,8 +429,27 @@ def refusals(has_charges, inpatient, in_county, designated, referred, level, int
             x = False
         no = not has_charges[r] or x
         refused[r] = no
-        ok_in[r] = inpatient[r] and not no
-        ok_out[r] = not inpatient[r] and not no
+        ok_in[r] = inp and not no
+        visit = not inp and not no
+        ok_out[r] = visit
+        e = a_eligible[r] + b_eligible[r] if has_b else a_eligible[r]
+        eligible[r] = 0 if no else e
+        if not visits:
+            continue
+        v = 0
+        if visit and e > 0:
+            lv = level[r]
+            if has_chronic and chronic_table[diag_index[r]] and (not need_cert or certified[r]):
+                chronic_rows += 1
+                num = e * chronic_rate
+                if num > 0:
+                    v = min(round_q(num, scale, quantum), e) * 16 + lv * 2 + 1
+            elif pool_known[lv]:
+                num = e * pool_rate[lv]
+                if num > 0:
+                    v = min(min(round_q(num, scale, quantum), e), visit_cap[lv]) * 16 + lv * 2
+        packed[r] = v
+    return chronic_rows
 
 
 def select_sorted(order: np.ndarray, skey: np.ndarray, span: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -511,7 +514,7 @@ def levels_by_length(length, province, table, province_level, out):
 def visit_caps(order, skey, span, wants, packed, chronic_cap, start_chronic, use_day, day_cap, start_today,
                use_annual, annual_cap, start_pool):
     """The running caps of the visits, in one walk of the rows in person order (`order`, `skey` the sorted
-    keys person × span + day, `wants` the packed amounts (visit_wants) in that order, carried by the sort:
+    keys person × span + day, `wants` the packed amounts (frame_rows) in that order, carried by the sort:
     read forward): a chronic visit's amount under the year's chronic total; a pooled visit's under the
     day's cap (the day's running total starts again on each new date of the person's, from the start value
     on the date of the person's first row), then the year's pooling cap. A row paying nothing changes no

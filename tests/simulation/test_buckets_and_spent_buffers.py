@@ -198,12 +198,16 @@ def test_mapped_columns_settle_alike(monkeypatch, name):
     assert mapped.equals(whole)
 
 
-def test_refusals_in_one_pass():
+NO_VISITS = (np.zeros(0, np.int32), np.zeros(0, bool), np.zeros(0, bool), 0, np.zeros(0, bool), np.zeros(0, np.int64),
+             np.zeros(0, np.int64))
+
+
+def test_refusals_and_eligible_costs_in_one_pass():
     """Rows: 0 admission not designated; 1 admission out of the county unreferred; 2 admission in the county
     unreferred at prefecture level; 3 interim admission after 10 days; 4 the same after 40; 5 visit out of
     the county; 6 visit in the county without charges; 7 plain admission. The scheme refuses the not
     designated, the unreferred out of the county, prefecture unreferred in the county, interim under 30
-    days; visits only in the county at designated facilities."""
+    days; visits only in the county at designated facilities. A refused row's eligible cost is 0."""
     t, f = True, False
     has_charges = np.array([t, t, t, t, t, t, f, t])
     inpatient = np.array([t, t, t, t, t, f, f, t])
@@ -214,16 +218,57 @@ def test_refusals_in_one_pass():
     interim = np.array([f, f, f, t, t, f, f, f])
     days = np.array([0, 0, 0, 10, 40, 0, 0, 0])
     refuse_in = np.array([f, f, f, t, f])  # prefecture
+    a = np.array([100, 200, 300, 400, 500, 600, 700, 800])
+    b = np.array([1, 2, 3, 4, 5, 6, 7, 8])
     refused, ok_in, ok_out = (np.empty(8, bool) for _ in range(3))
-    kernels.refusals(has_charges, inpatient, in_county, designated, referred, level, interim, days, t, f, t,
-                     refuse_in, f, 30, 1, refused, ok_in, ok_out)
+    eligible = np.empty(8, np.int64)
+    rows = kernels.frame_rows(has_charges, inpatient, in_county, designated, referred, level, interim, days, t, f, t,
+                              refuse_in, f, 30, 1, a, b, eligible, 100, 1, *NO_VISITS, refused, ok_in, ok_out,
+                              np.zeros(0, np.int64))
+    assert rows == 0
     assert refused.tolist() == [t, t, t, t, f, t, t, f]
     assert ok_in.tolist() == [f, f, f, f, t, f, f, t]
     assert ok_out.tolist() == [f] * 8
-    kernels.refusals(has_charges, inpatient, in_county, designated, referred, level, interim, np.zeros(0, np.int64),
-                     f, f, f, np.zeros(5, bool), t, 0, 2, refused, ok_in, ok_out)  # no interim rows, nothing refused
+    assert eligible.tolist() == [0, 0, 0, 0, 505, 0, 0, 808]
+    # no interim rows, nothing refused but the row without charges; the B class not eligible, in place
+    kernels.frame_rows(has_charges, inpatient, in_county, designated, referred, level, interim, np.zeros(0, np.int64),
+                       f, f, f, np.zeros(5, bool), t, 0, 2, a, np.zeros(0, np.int64), a, 100, 1, *NO_VISITS, refused,
+                       ok_in, ok_out, np.zeros(0, np.int64))
     assert refused.tolist() == [f, f, f, f, f, f, t, f]
     assert ok_out.tolist() == [f, f, f, f, f, t, f, f]
+    assert a.tolist() == [100, 200, 300, 400, 500, 600, 0, 800]
+
+
+def test_a_pooled_visits_amount_before_the_caps_is_packed_in_the_same_pass():
+    """Visits in the county (levels: 0 village 60 %, cap 30.00 a visit; 1 township 55 %, cap 60.00; 2 no
+    pooling), rounding to the jiao (10 fen), chronic disease at 65 % for a certified person. By hand (fen):
+    0: 10,000 × 60 % = 6,000, the visit's cap 3,000 → 3,000 × 16 + 0 = 48,000;
+    1: 1,005 × 55 % = 552.75 → 550 (jiao) → 550 × 16 + 1 × 2 = 8,802;
+    2: chronic, certified: 2,000 × 65 % = 1,300 → 1,300 × 16 + 0 + 1 = 20,801;
+    3: chronic diagnosis, not certified: pooled, 2,000 × 60 % = 1,200 → 19,200;
+    4: county level, no pooling → 0; 5: eligible cost 0 → 0; 6: an admission → 0 (payable: ok_in)."""
+    t, f = True, False
+    n = 7
+    yes, no = np.ones(n, bool), np.zeros(n, bool)
+    inpatient = np.array([f, f, f, f, f, f, t])
+    level = np.array([0, 1, 0, 0, 2, 0, 1], np.int32)
+    a = np.array([6000, 1005, 1500, 2000, 700, 0, 9000])
+    b = np.array([4000, 0, 500, 0, 0, 0, 1000])
+    diag_index = np.array([0, 0, 1, 1, 0, 0, 0], np.int32)
+    chronic_table = np.array([f, t])
+    certified = np.array([t, t, t, f, t, t, t])
+    pool_known = np.array([t, t, f, f, f])
+    pool_rate = np.array([60, 55, 0, 0, 0])
+    visit_cap = np.array([3000, 6000, 1 << 40, 1 << 40, 1 << 40])
+    refused, ok_in, ok_out = (np.empty(n, bool) for _ in range(3))
+    packed = np.full(n, -1, np.int64)
+    chronic_rows = kernels.frame_rows(yes, inpatient, yes, yes, yes, level, no, np.zeros(0, np.int64), f, f, f,
+                                      np.zeros(5, bool), t, 0, 2, a, b, a, 100, 10, diag_index, chronic_table,
+                                      certified, 65, pool_known, pool_rate, visit_cap, refused, ok_in, ok_out, packed)
+    assert packed.tolist() == [48_000, 8_802, 20_801, 19_200, 0, 0, 0]
+    assert chronic_rows == 1
+    assert a.tolist() == [10_000, 1_005, 2_000, 2_000, 700, 0, 10_000]
+    assert ok_out.tolist() == [t, t, t, t, t, t, f] and ok_in.tolist() == [f] * 6 + [t]
 
 
 def test_negative_person_ids_take_the_lexsort_path_alike():
