@@ -4,15 +4,14 @@ different administrator approves: never the one who asked, never the account its
 can therefore neither make a reviewer nor turn an account he controls into one. Resetting such an account's
 password or two-step sign-in is a request too (reset_request_open): otherwise one security administrator could
 reset both and sign in as an existing reviewer. The temporary password is generated when the request is approved
-and shown once, to the approver, who hands it to the account's owner."""
+and shown once, to the approver, who hands it to the account's owner. Here requests are opened and read;
+approving or rejecting one is account_decisions."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from nrcms.core.errors import Forbidden, NotFound, ValidationFailed
+from nrcms.core.errors import NotFound, ValidationFailed
 from nrcms.facilities.models import Facility
 from nrcms.registry.models import Region
 
@@ -24,12 +23,12 @@ Kind = AccountChangeRequest.Kind
 Status = AccountChangeRequest.Status
 
 
-def _scope(user: User) -> dict:
+def user_scope(user: User) -> dict:
     return {"region_code": user.region.code if user.region else "",
             "facility_code": user.facility.code if user.facility else ""}
 
 
-def _requested(req: AccountChangeRequest) -> dict:
+def requested(req: AccountChangeRequest) -> dict:
     return {"kind": req.kind, "username": req.target.username, "role": req.role,
             "region": req.region.code if req.region else None,
             "facility": req.facility.code if req.facility else None}
@@ -62,8 +61,8 @@ def account_request_open(*, actor: User, target: User, kind: str, role: str, reg
     req = AccountChangeRequest.objects.create(
         kind=kind, target=target, role=role, region=region, facility=facility, requested_by=actor,
         reason=reason.strip()[:500], authority=authority.strip()[:200])
-    audit_record(actor=actor, action="account_request.create", obj=req, after=_requested(req), reason=req.reason,
-                 authority=req.authority, **_scope(target))
+    audit_record(actor=actor, action="account_request.create", obj=req, after=requested(req), reason=req.reason,
+                 authority=req.authority, **user_scope(target))
     return req
 
 
@@ -78,7 +77,7 @@ def reset_needs_approval(user: User) -> bool:
 
 def reset_request_open(*, actor: User, target: User, kind: str, reason: str) -> AccountChangeRequest:
     """Ask for a reset of an approval role's password or two-step sign-in; it takes effect when a different
-    administrator approves it (account_request_approve)."""
+    administrator approves it (account_decisions.account_request_approve)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("required", "重置申请必须填写原因（如：本人手机丢失，已电话核实身份）", field="reason")
@@ -88,95 +87,6 @@ def reset_request_open(*, actor: User, target: User, kind: str, reason: str) -> 
 
 def pending_reset_of(user: User, kind: str) -> AccountChangeRequest | None:
     return AccountChangeRequest.objects.filter(target=user, kind=kind, status=Status.PENDING).first()
-
-
-def _apply_reset(req: AccountChangeRequest, actor: User) -> str:
-    """Carry out an approved reset; returns the temporary password (password resets) or ""."""
-    authority = f"账号申请 #{req.pk}（{req.requested_by.username} 申请，{actor.username} 批准）"
-    if req.kind == Kind.RESET_PASSWORD:
-        from .services import password_reset_apply
-
-        return password_reset_apply(actor=actor, user=req.target, password="", reason=req.reason,
-                                    authority=authority)
-    from .two_factor import device_remove
-
-    device_remove(actor=actor, user=req.target, reason=req.reason, authority=authority)
-    return ""
-
-
-def _check_decider(actor: User, req: AccountChangeRequest) -> None:
-    if not actor.can(Cap.USERS_APPROVE):
-        raise Forbidden("只有安全管理员或系统管理员可以审批账号申请")
-    if req.status != Status.PENDING:
-        raise ValidationFailed("invalid", f"申请 #{req.pk} 的状态是“{req.get_status_display()}”，不能再次审批",
-                               field="status")
-    if actor.pk == req.requested_by_id:
-        raise Forbidden("职责分离：账号申请须由另一位管理员审批，申请人不能审批自己提出的申请",
-                        code="separation_of_duties")
-    if actor.pk == req.target_id:
-        raise Forbidden("职责分离：不能审批涉及本人账号的申请", code="separation_of_duties")
-
-
-def _locked(req: AccountChangeRequest) -> AccountChangeRequest:
-    return (AccountChangeRequest.objects.select_for_update(of=("self",))
-            .select_related("target__region", "target__facility", "region", "facility").get(pk=req.pk))
-
-
-def _decide(req: AccountChangeRequest, actor: User, status: str, reason: str) -> None:
-    req.status, req.decided_by, req.decided_at, req.decision_reason = status, actor, timezone.now(), reason
-    req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-
-
-@transaction.atomic
-def account_request_approve(*, actor: User, request: AccountChangeRequest, reason: str = "") -> AccountChangeRequest:
-    """Put the request into force: enable the new account, or give the account its requested role and
-    jurisdiction. Its old API tokens stop working when the jurisdiction changes (they are bound to it)."""
-    from .services import _check_binding, _editable  # services open requests; the helpers live there
-
-    req = _locked(request)
-    _check_decider(actor, req)
-    reason = reason.strip()
-    if len(reason) > 500:
-        raise ValidationFailed("too_long", "审批意见最长 500 个字符", field="reason")
-    target = req.target
-    if req.kind in RESET_KINDS:
-        _decide(req, actor, Status.APPROVED, reason)
-        audit_record(actor=actor, action="account_request.approve", obj=req, before={"status": Status.PENDING},
-                     after={"status": Status.APPROVED, **_requested(req)}, reason=reason, **_scope(target))
-        # shown once to the approver (never stored, never in the audit trail)
-        req.temporary_password = _apply_reset(req, actor)
-        return req
-    _check_binding(req.role, req.region, req.facility)
-    before = {**_editable(target), "is_active": target.is_active}
-    target.role, target.region, target.facility = req.role, req.region, req.facility
-    if req.kind == Kind.CREATE:
-        target.is_active = True
-    target.save(update_fields=["role", "region", "facility", "is_active"])
-    after = {**_editable(target), "is_active": target.is_active}
-    _decide(req, actor, Status.APPROVED, reason)
-    authority = f"账号申请 #{req.pk}（{req.requested_by.username} 申请，{actor.username} 批准）"
-    audit_record(actor=actor, action="account_request.approve", obj=req, before={"status": Status.PENDING},
-                 after={"status": Status.APPROVED, **_requested(req)}, reason=reason, **_scope(target))
-    audit_record(actor=actor, action="user.activate" if req.kind == Kind.CREATE else "user.update", obj=target,
-                 before=before, after=after, reason=req.reason or "账号申请已批准", authority=authority,
-                 **_scope(target))
-    return req
-
-
-@transaction.atomic
-def account_request_reject(*, actor: User, request: AccountChangeRequest, reason: str) -> AccountChangeRequest:
-    """Refuse: the account stays as it was (a rejected new account stays disabled for good)."""
-    req = _locked(request)
-    _check_decider(actor, req)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationFailed("required", "驳回申请必须填写原因", field="reason")
-    if len(reason) > 500:
-        raise ValidationFailed("too_long", "驳回原因最长 500 个字符", field="reason")
-    _decide(req, actor, Status.REJECTED, reason)
-    audit_record(actor=actor, action="account_request.reject", obj=req, before={"status": Status.PENDING},
-                 after={"status": Status.REJECTED, **_requested(req)}, reason=reason, **_scope(req.target))
-    return req
 
 
 # --- reads ---------------------------------------------------------------------------------------

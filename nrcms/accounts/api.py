@@ -14,9 +14,8 @@ from nrcms.core.masking import mask_data
 from . import account_requests, audit_selectors, login, passwords, selectors, services
 from . import password_policy as password_policy_rules
 from .account_requests import pending_requests
-from .audit import audit_verify
 from .audit_labels import action_label, object_type_label
-from .audit_verification import ProblemKind
+from .audit_verification import ProblemKind, audit_verify
 from .client_ip import client_ip
 from .roles import Cap, Role
 

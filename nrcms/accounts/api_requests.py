@@ -10,7 +10,7 @@ from nrcms.api.auth import requires
 from nrcms.api.base import ERRORS, PageOut, paginate
 from nrcms.api.choices import coded, coded_query
 
-from . import account_requests
+from . import account_decisions, account_requests
 from .models import AccountChangeRequest
 from .roles import Cap, Role
 
@@ -67,7 +67,7 @@ class AccountRequestDecisionIn(Schema):
              summary="批准账号申请（审批人不能是申请人，也不能是该账号本人）")
 def account_request_approve(request, request_id: int, payload: AccountRequestDecisionIn):
     req = account_requests.account_request_get(actor=request.user, request_id=request_id)
-    return _out(account_requests.account_request_approve(actor=request.user, request=req, reason=payload.reason),
+    return _out(account_decisions.account_request_approve(actor=request.user, request=req, reason=payload.reason),
                 request.user)
 
 
@@ -75,5 +75,5 @@ def account_request_approve(request, request_id: int, payload: AccountRequestDec
              summary="驳回账号申请（须填原因；被驳回的新账号保持停用）")
 def account_request_reject(request, request_id: int, payload: AccountRequestDecisionIn):
     req = account_requests.account_request_get(actor=request.user, request_id=request_id)
-    return _out(account_requests.account_request_reject(actor=request.user, request=req, reason=payload.reason),
+    return _out(account_decisions.account_request_reject(actor=request.user, request=req, reason=payload.reason),
                 request.user)

@@ -1,60 +1,18 @@
 """The audit trail: written explicitly by services, chained by HMAC-SHA256 under a key kept outside the
-database (settings.AUDIT_HMAC_KEY), verifiable end to end and against signed checkpoints (audit_checkpoint)."""
+database (audit_hashing), verifiable end to end and against signed checkpoints (audit_verification)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
-import hmac
-import json
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from nrcms.core.jsonable import jsonable
 
+from .audit_hashing import audit_key, entry_digest, hashed_text
 from .models import AuditChainHead, AuditEntry, User
-
-GENESIS = "0" * 64
-HASHED_FIELDS = (
-    "seq", "at", "actor_username", "actor_role", "action", "object_type", "object_id", "object_repr",
-    "region_code", "facility_code", "before", "after", "authority", "reason", "ip",
-)
-
-
-def _hashed_text(fields: dict) -> str:
-    payload = {name: fields.get(name) for name in HASHED_FIELDS}
-    payload["at"] = fields["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def audit_key() -> bytes:
-    """The chain's HMAC key. It never enters the database: without it a rewritten row cannot be re-hashed."""
-    key = getattr(settings, "AUDIT_HMAC_KEY", "")
-    if not key:
-        raise RuntimeError("未配置审计链密钥 AUDIT_HMAC_KEY")
-    return key.encode()
-
-
-def key_id(key: bytes | None = None) -> str:
-    """A short public fingerprint of the key, written into checkpoints so a key change is visible."""
-    return hmac.new(key or audit_key(), b"nrcms audit key id", hashlib.sha256).hexdigest()[:12]
-
-
-def keyed_digest(text: str, key: bytes | None = None) -> str:
-    return hmac.new(key or audit_key(), text.encode(), hashlib.sha256).hexdigest()
-
-
-def signature(payload: dict) -> str:
-    """The key's HMAC over a small record's canonical JSON (checkpoints, archive markers and manifests)."""
-    return keyed_digest(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
-
-
-def entry_digest(prev_hash: str, fields: dict) -> str:
-    """HMAC-SHA256(key, previous hash + the row's canonical JSON), in hex."""
-    return keyed_digest(prev_hash + _hashed_text(fields))
 
 
 @functools.lru_cache(maxsize=4)
@@ -125,7 +83,7 @@ def audit_record(
 def _digest_prefix(fields: dict) -> str:
     """The hashed text up to the sequence number: "seq" sorts last among HASHED_FIELDS, so the text is this
     prefix + the number + "}" and PostgreSQL can finish the digest once it knows the number."""
-    text = _hashed_text({**fields, "seq": 0})
+    text = hashed_text({**fields, "seq": 0})
     assert text.endswith(',"seq":0}'), text[-40:]
     return text[: -len("0}")]
 
@@ -177,10 +135,3 @@ def snapshot(obj, fields: list[str]) -> dict:
         value = getattr(obj, name)
         out[name] = value.pk if hasattr(value, "pk") else value
     return jsonable(out)
-
-
-def audit_verify(progress=None, *, checkpoint_dir=None):
-    """Check the chain with the key and against the signed checkpoints; see audit_verification."""
-    from .audit_verification import chain_verify
-
-    return chain_verify(progress=progress, checkpoint_dir=checkpoint_dir)

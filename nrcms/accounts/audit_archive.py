@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from nrcms.core.errors import NrcmsError, ValidationFailed
 
-from .audit import GENESIS, HASHED_FIELDS, audit_record, audit_verify, entry_digest, key_id, signature
+from .audit import audit_record
 from .audit_guard import removal_allowed
-from .audit_verification import archive_payload
+from .audit_hashing import GENESIS, HASHED_FIELDS, entry_digest, key_id, signature
+from .audit_verification import archive_payload, audit_verify
 from .models import AuditArchive, AuditEntry, User
 
 ROW_FIELDS = (*HASHED_FIELDS, "actor_id", "prev_hash", "hash")

@@ -1,25 +1,21 @@
 """Checkpoints: the chain's head (rows online, last sequence number, last hash, time), signed with the audit
-key and written outside the database — to AUDIT_CHECKPOINT_DIR, optionally POSTed to AUDIT_CHECKPOINT_URL,
-and printed for the office's paper record. `nrcms audit checkpoint` writes one (daily from cron);
-`nrcms audit verify` checks the chain against all of them, so a tail cut or a chain rewritten after a
-checkpoint is found even by someone who also holds the database."""
+key and kept outside the database — the record, its paper text, and reading a checkpoint folder back with
+every file's signature checked. `nrcms audit checkpoint` issues one (audit_checkpoint_issue, daily from cron);
+`nrcms audit verify` checks the chain against all of them (audit_verification), so a tail cut or a chain
+rewritten after a checkpoint is found even by someone who also holds the database."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
 import json
-import os
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
-from nrcms.core.errors import NrcmsError
-
-from .audit import key_id, signature
+from .audit_hashing import signature
 
 VERSION = 1
 
@@ -54,15 +50,6 @@ class Loaded:
     problem: str = ""
 
 
-@dataclass(frozen=True)
-class Written:
-    checkpoint: Checkpoint
-    path: Path
-    text_path: Path
-    posted: bool
-    post_error: str = ""
-
-
 def checkpoint_dir(directory=None) -> Path:
     return Path(directory or settings.AUDIT_CHECKPOINT_DIR)
 
@@ -89,43 +76,6 @@ def checkpoints_load(directory=None) -> list[Loaded]:
     return out
 
 
-def checkpoint_create(*, directory=None, url: str | None = None, progress=None) -> Written:
-    """Verify the chain (with the key and against the earlier checkpoints), then sign its head and write it.
-    A broken chain is not signed: that would vouch for the tampering."""
-    from .audit import audit_verify
-
-    report = audit_verify(progress=progress, checkpoint_dir=directory)
-    if not report.ok:
-        raise NrcmsError("audit_chain_broken", f"审计链校验失败，不签发检查点：{report.problem}")
-    now = timezone.now().astimezone(dt.UTC)
-    cp = Checkpoint(count=report.checked, last_seq=report.last_seq, hash=report.last_hash,
-                    at=now.isoformat(timespec="seconds"), key_id=key_id()).signed()
-    folder = checkpoint_dir(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"checkpoint-{now:%Y%m%dT%H%M%SZ}-{cp.last_seq}"
-    path = _write_atomic(folder / f"{stem}.json", json.dumps(
-        {"what": "nrcms audit checkpoint", **asdict(cp)}, ensure_ascii=False, indent=2) + "\n")
-    text_path = _write_atomic(folder / f"{stem}.txt", checkpoint_text(cp))
-    url = settings.AUDIT_CHECKPOINT_URL if url is None else url
-    posted, error = False, ""
-    if url:
-        try:
-            checkpoint_post(cp, url)
-            posted = True
-        except OSError as exc:  # URLError, HTTPError, timeouts: the file is written, the caller reports
-            error = str(exc)
-    return Written(cp, path, text_path, posted, error)
-
-
-def checkpoint_post(cp: Checkpoint, url: str, timeout: float = 10) -> None:
-    body = json.dumps({"what": "nrcms audit checkpoint", **asdict(cp)}, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 — configured URL
-        if response.status >= 300:
-            raise OSError(f"远程检查点存储返回 {response.status}")
-
-
 def grouped(hex_text: str, size: int = 4, per_line: int = 8) -> str:
     """'3f2a9c1b…' → '3f2a 9c1b … ' in lines of eight groups: easy to read aloud and compare on paper."""
     groups = [hex_text[i:i + size] for i in range(0, len(hex_text), size)]
@@ -149,10 +99,3 @@ def checkpoint_text(cp: Checkpoint) -> str:
         "核对人：______________    日期：______________",
         "",
     ])
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import TextChoices
 
-from .audit import GENESIS, HASHED_FIELDS, entry_digest, signature
+from .audit_checkpoint import checkpoints_load
+from .audit_hashing import GENESIS, HASHED_FIELDS, entry_digest, signature
 from .models import AuditArchive, AuditChainHead, AuditEntry
 
 
@@ -68,9 +69,8 @@ class _Walk:
     last_hash: str = GENESIS
 
 
-def chain_verify(progress=None, checkpoint_dir=None) -> ChainReport:
-    from .audit_checkpoint import checkpoints_load
-
+def audit_verify(progress=None, *, checkpoint_dir=None) -> ChainReport:
+    """Check the chain with the key and against the signed checkpoints."""
     # Head and checkpoints first, then rows: rows appended while verifying only lengthen the chain.
     head = AuditChainHead.objects.filter(id=1).first()
     loaded = checkpoints_load(checkpoint_dir)

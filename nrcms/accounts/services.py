@@ -19,6 +19,14 @@ from nrcms.facilities.models import Facility
 from nrcms.registry.levels import level_label
 from nrcms.registry.models import Region
 
+from .account_requests import (
+    Kind,
+    account_request_open,
+    creation_approved,
+    pending_request_of,
+    reset_needs_approval,
+    reset_request_open,
+)
 from .audit import audit_record, snapshot
 from .login import login_counters_clear
 from .models import ApiToken, LoginThrottle, User
@@ -39,7 +47,7 @@ def require_separation(*, preparer: User | None, approver: User, what: str) -> N
         raise Forbidden(f"职责分离：{what}的审批人不能是经办人本人", code="separation_of_duties")
 
 
-def _check_binding(role: str, region: Region | None, facility: Facility | None) -> None:
+def check_binding(role: str, region: Region | None, facility: Facility | None) -> None:
     if role not in Role.values:
         raise ValidationFailed("invalid", f"角色“{role}”不存在", field="role")
     if role in FACILITY_ROLES:
@@ -101,7 +109,7 @@ def user_create(
         raise ValidationFailed("required", "用户名不能为空", field="username")
     if User.objects.filter(username=username).exists():
         raise ValidationFailed("duplicate", f"用户名“{username}”已被使用", field="username")
-    _check_binding(role, region, facility)
+    check_binding(role, region, facility)
     approval = actor is not None and needs_approval(role)
     user = User(username=username, display_name=display_name, role=role, region=region, facility=facility,
                 phone=phone, is_active=not approval, must_change_password=actor is not None)
@@ -114,8 +122,6 @@ def user_create(
                  after={**snapshot(user, USER_FIELDS), "must_change_password": user.must_change_password},
                  authority=authority, region_code=region_code, facility_code=facility_code)
     if approval:
-        from .account_requests import Kind, account_request_open
-
         account_request_open(actor=actor, target=user, kind=Kind.CREATE, role=role, region=region,
                              facility=facility, reason=f"新建{Role(role).label}账号", authority=authority)
     return user
@@ -128,8 +134,6 @@ def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> Us
         raise ValidationFailed("required", "停用或启用账号必须填写原因", field="reason")
     if user.pk == actor.pk and not active:
         raise ValidationFailed("invalid", "不能停用自己的账号", field="is_active")
-    from .account_requests import creation_approved
-
     if active and not creation_approved(user):
         raise ValidationFailed("invalid", f"账号“{user.username}”的新建申请尚未获另一位管理员批准（或已被驳回），不能启用",
                                field="is_active")
@@ -146,7 +150,7 @@ def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> Us
 EDITABLE_FIELDS = ["display_name", "role", "region", "facility", "phone"]
 
 
-def _editable(user: User) -> dict:
+def editable(user: User) -> dict:
     """What user_update may change, with the region and facility by code so the audit row reads by itself."""
     return {"display_name": user.display_name, "role": user.role, "phone": user.phone,
             "region": user.region.code if user.region else None,
@@ -176,7 +180,7 @@ def user_update(
         raise ValidationFailed("required", "修改用户的角色、辖区或电话必须填写原因", field="reason")
     if user.pk == actor.pk and role != user.role:
         raise ValidationFailed("invalid", "不能修改自己的角色（请由另一位安全管理员操作）", field="role")
-    _check_binding(role, region, facility)
+    check_binding(role, region, facility)
     phone = phone.strip()
     if len(phone) > 20:
         raise ValidationFailed("too_long", "电话最长 20 个字符", field="phone")
@@ -190,21 +194,17 @@ def user_update(
     if details_change and not actor.can(Cap.USERS_ACCOUNTS):
         raise Forbidden("三员分立：账号的姓名和电话由系统管理员修改", code="separation_of_duties")
     if grants_change and needs_approval(role):
-        from .account_requests import Kind, account_request_open
-
         account_request_open(actor=actor, target=user, kind=Kind.CHANGE, role=role, region=region,
                              facility=facility, reason=reason, authority=authority)
         role, region, facility = user.role, user.region, user.facility  # in force only once approved
     elif grants_change:
-        from .account_requests import pending_request_of
-
         if pending_request_of(user) is not None:
             raise ValidationFailed("pending", f"账号“{user.username}”有待审批的申请，审批之前不能修改其角色或辖区",
                                    field="role")
-    before = _editable(user)
+    before = editable(user)
     user.role, user.region, user.facility, user.phone = role, region, facility, phone
     user.display_name = display_name
-    after = _editable(user)
+    after = editable(user)
     if after == before:
         return user
     user.save(update_fields=EDITABLE_FIELDS)
@@ -234,8 +234,6 @@ def user_reset_password(*, actor: User, user: User, new_password: str = "", reas
     require(actor, Cap.USERS_GRANTS)
     if user.pk == actor.pk:
         raise ValidationFailed("invalid", "不能重置自己的密码，请在“修改密码”页面修改", field="password")
-    from .account_requests import reset_needs_approval, reset_request_open
-
     if reset_needs_approval(user):
         if new_password:
             raise ValidationFailed("invalid", f"账号“{user.username}”（{user.get_role_display()}）的临时密码不能指定："

@@ -18,6 +18,7 @@ from django.utils import timezone
 from nrcms.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import totp
+from .account_requests import pending_reset_of, reset_needs_approval, reset_request_open
 from .audit import audit_record
 from .login import LoginCharge, login_begin, login_charge_return, login_finish
 from .models import RecoveryCode, TotpDevice, User
@@ -52,8 +53,6 @@ def second_step_for(user: User) -> str:
 
 def status_of(user: User) -> dict:
     """For the administrator's user page: enrolled (and since when), required, recovery codes left."""
-    from .account_requests import pending_reset_of
-
     device = confirmed_device(user)
     pending = pending_reset_of(user, "reset_2fa")
     return {"enrolled": device is not None, "since": device.confirmed_at if device else None,
@@ -249,8 +248,6 @@ def totp_reset(*, actor: User, user: User, reason: str, ip: str | None = None) -
         raise ValidationFailed("required", "重置两步验证必须填写原因（如：本人手机丢失，已电话核实身份）", field="reason")
     if len(reason) > 500:
         raise ValidationFailed("too_long", "重置原因最长 500 个字符", field="reason")
-    from .account_requests import reset_needs_approval, reset_request_open
-
     had = TotpDevice.objects.filter(user=user).exists()
     if had and reset_needs_approval(user):
         reset_request_open(actor=actor, target=user, kind="reset_2fa", reason=reason)

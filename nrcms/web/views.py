@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from nrcms.accounts import audit_selectors, selectors, services
-from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.audit_labels import action_choices, object_type_choices
 from nrcms.accounts.audit_selectors import PERSON_MATCH_LIMIT
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.client_ip import client_ip
 from nrcms.accounts.export_log import export_filters
 from nrcms.accounts.login import user_logout_record

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from nrcms.accounts import account_requests, selectors
+from nrcms.accounts import account_decisions, account_requests, selectors
 from nrcms.accounts.models import AccountChangeRequest
 from nrcms.accounts.password_policy import policy_summary
 from nrcms.accounts.passwords import expired_before
@@ -48,13 +48,13 @@ def account_request_decide(request, request_id: int):
         raise NrcmsError("too_long", "审批意见最长 500 个字符", field="reason")
     try:
         if decision == "approve":
-            req = account_requests.account_request_approve(actor=request.user, request=req, reason=reason)
+            req = account_decisions.account_request_approve(actor=request.user, request=req, reason=reason)
             if getattr(req, "temporary_password", ""):
                 # Shown on this response only, to the approving administrator, who hands it to the owner.
                 return render(request, "web/user_password_reset.html",
                               {"target": req.target, "password": req.temporary_password, "approved": req})
         else:
-            account_requests.account_request_reject(actor=request.user, request=req, reason=reason)
+            account_decisions.account_request_reject(actor=request.user, request=req, reason=reason)
     except NrcmsError as exc:
         if exc.status == 403:
             raise

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.audit_archive import archive_file_verify, audit_archive, months_before
-from nrcms.accounts.audit_checkpoint import checkpoint_create
+from nrcms.accounts.audit_checkpoint_issue import checkpoint_create
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.models import AuditArchive, AuditEntry
 from nrcms.core.errors import ValidationFailed
 

@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from nrcms.accounts.audit import audit_record, audit_verify
+from nrcms.accounts.audit import audit_record
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.models import AuditChainHead, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_deleting_the_last_row_is_detected_by_the_chain_head(guard_dropped):
 
 
 def test_rehashing_a_forged_row_still_breaks_the_next_link(guard_dropped):
-    from nrcms.accounts.audit import entry_digest
+    from nrcms.accounts.audit_hashing import entry_digest
 
     _three_entries()
     row = AuditEntry.objects.filter(seq=2).values().get()

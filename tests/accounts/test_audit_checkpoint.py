@@ -8,8 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from nrcms.accounts.audit import audit_verify, key_id
-from nrcms.accounts.audit_checkpoint import checkpoint_create, checkpoints_load, grouped
+from nrcms.accounts.audit_checkpoint import checkpoints_load, grouped
+from nrcms.accounts.audit_checkpoint_issue import checkpoint_create
+from nrcms.accounts.audit_hashing import key_id
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from nrcms.accounts.audit import _hashed_text, audit_record, audit_verify, entry_digest
-from nrcms.accounts.audit_checkpoint import checkpoint_create
+from nrcms.accounts.audit import audit_record
+from nrcms.accounts.audit_checkpoint_issue import checkpoint_create
+from nrcms.accounts.audit_hashing import entry_digest, hashed_text
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.models import AuditChainHead, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def _rechain(from_seq: int, digest, change: dict | None = None):
 
 
 def _guessed_key_digest(prev, row):
-    return hmac.new(b"a guessed key", (prev + _hashed_text(row)).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(b"a guessed key", (prev + hashed_text(row)).encode(), hashlib.sha256).hexdigest()
 
 
 def test_an_edit_in_place_is_reported_as_an_edit_at_that_row(entries, guard_dropped):
@@ -56,7 +58,7 @@ def test_an_edit_rehashed_with_plain_sha256_as_before_the_key_is_detected(entrie
     entries(4)
 
     def unkeyed(prev, row):
-        return hashlib.sha256((prev + _hashed_text(row)).encode()).hexdigest()
+        return hashlib.sha256((prev + hashed_text(row)).encode()).hexdigest()
 
     with guard_dropped():
         _rechain(2, unkeyed, {"after": {"v": 999}})

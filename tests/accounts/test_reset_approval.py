@@ -60,7 +60,7 @@ def test_one_administrator_alone_cannot_take_over_a_reviewer(demo, demo_password
         user_reset_password(actor=secadmin, user=reviewer, new_password="Qz7-known-by-me", reason="忘记密码")
     assert refused.value.field == "new_password" and "另一位管理员" in refused.value.message
     with pytest.raises(Forbidden):
-        from nrcms.accounts.account_requests import account_request_approve
+        from nrcms.accounts.account_decisions import account_request_approve
 
         assert two_factor.totp_reset(actor=secadmin, user=reviewer, reason="手机丢失") == "pending"
         account_request_approve(actor=secadmin, request=pending(reviewer, "reset_2fa"))
@@ -91,7 +91,7 @@ def test_the_api_opens_the_request_and_answers_the_password_to_the_approver_only
 
 
 def test_the_owner_signs_in_with_the_approved_password_and_his_own_phone(client, demo):
-    from nrcms.accounts.account_requests import account_request_approve
+    from nrcms.accounts.account_decisions import account_request_approve
 
     user_reset_password(actor=demo["secadmin"], user=demo["finance"], reason="忘记密码")
     req = account_request_approve(actor=demo["admin"], request=pending(demo["finance"], "reset_pw"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nrcms.accounts.account_requests import account_request_approve, account_request_reject
+from nrcms.accounts.account_decisions import account_request_approve, account_request_reject
 from nrcms.accounts.models import AccountChangeRequest, AuditEntry, User
 from nrcms.accounts.roles import APPROVAL_CAPABILITIES, APPROVAL_ROLES, CAPABILITIES, Cap, Role
 from nrcms.accounts.services import (

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from nrcms.accounts.audit import audit_verify
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.models import ApiToken, AuditEntry
 from nrcms.accounts.services import api_token_create, api_token_user
 from nrcms.claims.settlement import settlement_reverse, settlement_settle

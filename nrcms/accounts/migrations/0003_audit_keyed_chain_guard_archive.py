@@ -15,13 +15,13 @@ def rechain_with_key(apps, schema_editor):
     is broken: re-keying would launder the tampering), then chain the same rows again with the HMAC key."""
     import hashlib
 
-    from nrcms.accounts.audit import GENESIS, _hashed_text, entry_digest
+    from nrcms.accounts.audit_hashing import GENESIS, entry_digest, hashed_text
 
     Entry = apps.get_model("accounts", "AuditEntry")
     Head = apps.get_model("accounts", "AuditChainHead")
     old_prev, new_prev, expected = GENESIS, GENESIS, 1
     for row in Entry.objects.order_by("seq").values(*FIELDS, "hash").iterator(chunk_size=5000):
-        unkeyed = hashlib.sha256((old_prev + _hashed_text(row)).encode()).hexdigest()
+        unkeyed = hashlib.sha256((old_prev + hashed_text(row)).encode()).hexdigest()
         if row["seq"] != expected or unkeyed != row["hash"]:
             raise RuntimeError(f"审计链在第 {expected} 条处校验失败，不能改用密钥重新计算；请先查明原因")
         digest = entry_digest(new_prev, row)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from nrcms.accounts.audit_checkpoint import checkpoint_create
+from nrcms.accounts.audit_checkpoint_issue import checkpoint_create
 from nrcms.accounts.models import AuditEntry
 from nrcms.core.errors import NrcmsError
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from nrcms.accounts.audit import audit_verify
 from nrcms.accounts.audit_archive import archive_file_verify
+from nrcms.accounts.audit_verification import audit_verify
 from nrcms.accounts.models import AuditEntry
 
 KIND_NAMES = {
