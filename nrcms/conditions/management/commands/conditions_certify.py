@@ -49,6 +49,7 @@ class Command(BaseCommand):
                 f"校验通过（--dry-run，未写入）：数据行 {result.rows_total}，将认定 {len(result.certified)} 行，"
                 f"已认定跳过 {len(result.skipped)} 行"))
             return
+        done = (f"已认定 {len(result.certified)} 行（每行已记入审计）" if result.certified
+                else "没有需要新认定的行，未写入")
         self.stdout.write(self.style.SUCCESS(
-            f"已认定 {len(result.certified)} 行（每行已记入审计），已认定跳过 {len(result.skipped)} 行；"
-            f"数据行 {result.rows_total}"))
+            f"{done}，已认定跳过 {len(result.skipped)} 行；数据行 {result.rows_total}"))
