@@ -8,6 +8,10 @@
     nrcms ledger check | year close --year Y                        (the command ledger_check, year_close)
     nrcms token list | token revoke ID --reason R | regions load FILE
     nrcms family-doctors pay --month YYYY-MM --user U               the fund's share of the contract fees, once
+    nrcms conditions export chronic|serious|sickbed --user U --out F.xlsx [--township C] [--status S] [--disease D]
+                                                                    a register's Excel export, as on its page
+    nrcms conditions certify FILE.xlsx --user U [--dry-run]         chronic-disease certificates from a hospital's
+                                                                    sheet: every row or none
     nrcms stats rebuild-summaries [--check]                         the kept summaries (ledger days, settlement
                                                                     facts, enrolled persons by region), from the rows
     nrcms migrate | runserver | ...                                 any Django management command

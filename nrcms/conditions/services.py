@@ -87,11 +87,12 @@ def designated_hospital(code: str, on: dt.date, what: str, field: str = "facilit
 
 @transaction.atomic
 def chronic_certify(*, actor: User, id_number: str, disease_code: str, facility_code: str,
-                    certified_on: dt.date | None, valid_until: dt.date | None) -> ChronicCertificate:
+                    certified_on: dt.date | None, valid_until: dt.date | None, note: str = "") -> ChronicCertificate:
     """Record a certificate: the disease from the scheme's chronic list in force on the day, a designated
     hospital of county level or above, a validity that starts on the certified day; one valid certificate per
-    person and disease at a time."""
+    person and disease at a time. `note` (a batch sheet's 备注) is kept as the audit record's reason."""
     require(actor, Cap.CONDITIONS_MANAGE)
+    note = text_required(note, "备注", "note", 300, required=False)
     person = person_by_id_number(actor, id_number)
     certified_on = date_required(certified_on, "认定日期", "certified_on")
     if valid_until is None:
@@ -115,7 +116,7 @@ def chronic_certify(*, actor: User, id_number: str, disease_code: str, facility_
                                              facility=facility, certified_on=certified_on, valid_until=valid_until,
                                              recorded_by=actor)
     audit_record(actor=actor, action="chronic.certify", obj=cert, object_repr=f"{person.name} {cert}",
-                 region_code=person.household.region.code,
+                 reason=note, region_code=person.household.region.code,
                  after={"person": person.pk, "disease_code": code, "facility": facility.code,
                         "certified_on": certified_on, "valid_until": valid_until})
     return cert

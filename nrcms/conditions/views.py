@@ -4,34 +4,24 @@ open, detail with visits, closing and settlement) and one person's page with all
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nrcms.accounts.export_log import export_filters, export_record
+from nrcms.accounts.export_log import export_filters
 from nrcms.accounts.roles import Cap
 from nrcms.accounts.selectors import jurisdiction_of
 from nrcms.core.errors import NrcmsError
 from nrcms.core.export import xlsx_response
-from nrcms.core.masking import mask_id
 from nrcms.facilities.models import Facility
 from nrcms.registry.models import Region
 from nrcms.web.params import amount_param, choice_param, date_param, int_param, text_param
 from nrcms.web.views import need, paged
 
-from . import lists, services, sickbed
+from . import exports, lists, services, sickbed
 from .models import ChronicStatus, SeriousIllness, SeriousStatus, SickbedStatus
 from .selectors import chronic_diseases
-
-SERIOUS_HEADERS = ["姓名", "身份证号（脱敏）", "住址", "病种", "定点救治医院", "临床路径", "开始救治", "状态", "结束日期",
-                   "结束说明", "随访次数"]
-SICKBED_HEADERS = ["编号", "姓名", "身份证号（脱敏）", "住址", "建床医疗机构", "责任医生", "诊断编码", "诊断", "建床日期",
-                   "计划天数", "撤床日期", "状态", "查床次数", "查床费用（元）", "结算单号", "基金支付（元）"]
-CHRONIC_HEADERS = ["姓名", "身份证号（脱敏）", "住址", "病种编码", "病种", "认定医疗机构", "认定日期", "有效期至", "状态",
-                   "撤销日期", "撤销原因", "随访次数"]
 
 
 def _townships(request):
@@ -41,6 +31,12 @@ def _townships(request):
 
 def _hospitals():
     return Facility.objects.filter(level__in=services.COUNTY_OR_ABOVE).order_by("level", "code")
+
+
+def _xlsx(request, export: exports.Export):
+    """An export answered as the file, recorded on the audit trail with the page's filters."""
+    export.record(actor=request.user, filters=export_filters(request.GET))
+    return xlsx_response(export.file_name, export.sheet, export.headers, export.rows)
 
 
 def _posted(request, write, done: str, back):
@@ -76,18 +72,8 @@ def chronic_list(request):
 
 def chronic_xlsx(request):
     need(request, Cap.CONDITIONS_VIEW)
-    today = timezone.localdate()
-    rows = lists.chronic_list(actor=request.user, today=today, **_chronic_filters(request))
-    out = []
-    for c in rows.prefetch_related("follow_ups"):
-        out.append([c.person.name, mask_id(c.person.id_number), c.person.household.region.full_name, c.disease_code,
-                    c.disease_name, c.facility.name, c.certified_on, c.valid_until,
-                    ChronicStatus(c.status_on(today)).label, c.revoked_on or "", c.revoke_reason,
-                    len(c.follow_ups.all())])
-    name = f"慢性病认定名单-{today:%Y%m%d}.xlsx"
-    export_record(actor=request.user, what="慢性病认定名单", file_name=name, rows=len(out),
-                  filters=export_filters(request.GET))
-    return xlsx_response(name, "慢性病认定", CHRONIC_HEADERS, out)
+    export = exports.chronic_export(actor=request.user, today=timezone.localdate(), **_chronic_filters(request))
+    return _xlsx(request, export)
 
 
 def chronic_new(request):
@@ -163,14 +149,8 @@ def serious_list(request):
 
 def serious_xlsx(request):
     need(request, Cap.CONDITIONS_VIEW)
-    rows = lists.serious_list(actor=request.user, **_serious_filters(request))
-    out = [[c.person.name, mask_id(c.person.id_number), c.person.household.region.full_name, c.get_disease_display(),
-            c.facility.name, c.pathway, c.started_on, c.get_status_display(), c.closed_on or "", c.close_note,
-            len(c.follow_ups.all())] for c in rows.prefetch_related("follow_ups")]
-    name = f"大病集中救治名单-{timezone.localdate():%Y%m%d}.xlsx"
-    export_record(actor=request.user, what="大病集中救治名单", file_name=name, rows=len(out),
-                  filters=export_filters(request.GET))
-    return xlsx_response(name, "大病集中救治", SERIOUS_HEADERS, out)
+    export = exports.serious_export(actor=request.user, today=timezone.localdate(), **_serious_filters(request))
+    return _xlsx(request, export)
 
 
 def serious_new(request):
@@ -248,20 +228,8 @@ def sickbed_list(request):
 def sickbed_xlsx(request):
     """The beds the actor sees, with their visits' cost and, once settled, the settlement and the fund's share."""
     _sickbed_need(request)
-    rows, _ = _sickbed_rows(request)
-    out = []
-    for b in rows.select_related("episode").prefetch_related("visits", "episode__settlements"):
-        settled = next((s for s in b.episode.settlements.all() if s.kind == "settlement" and s.status == "active"),
-                       None) if b.episode_id else None
-        visits = b.visits.all()
-        out.append([b.number, b.person.name, mask_id(b.person.id_number), b.person.household.region.full_name,
-                    b.facility.name, b.doctor, b.diagnosis_code, b.diagnosis_name, b.opened_on, b.planned_days,
-                    b.closed_on or "", b.get_status_display(), len(visits), sum((v.amount for v in visits), Decimal(0)),
-                    settled.number if settled else "", settled.fund_total if settled else ""])
-    name = f"家庭病床名单-{timezone.localdate():%Y%m%d}.xlsx"
-    export_record(actor=request.user, what="家庭病床名单", file_name=name, rows=len(out),
-                  filters=export_filters(request.GET))
-    return xlsx_response(name, "家庭病床", SICKBED_HEADERS, out)
+    status = choice_param(request.GET, "status", "状态", SickbedStatus.choices)
+    return _xlsx(request, exports.sickbed_export(actor=request.user, today=timezone.localdate(), status=status))
 
 
 def sickbed_new(request):
