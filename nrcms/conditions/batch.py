@@ -25,7 +25,7 @@ from nrcms.core.errors import Forbidden, NrcmsError, ValidationFailed
 from nrcms.core.idnumber import validate_id_number
 from nrcms.core.masking import mask_id, mask_text
 from nrcms.core.parsing import ParseError, normalize, parse_date, where
-from nrcms.core.sheets import HEADER_SEARCH_ROWS, cell_text, is_blank, read_rows
+from nrcms.core.sheets import HEADER_SEARCH_ROWS, cell_text, find_aliased_header, is_blank, read_rows
 
 from .models import ChronicCertificate, ChronicStatus
 from .services import chronic_certify, person_by_id_number
@@ -77,17 +77,9 @@ def a_year_on(day: dt.date) -> dt.date:
 
 
 def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
-    if all(is_blank(row) for row in rows):
-        raise ValidationFailed("empty", "文件是空的", field="file")
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = [normalize(cell_text(h)) for h in row]
-        found = {key: next((names.index(a) for a in aliases if a in names), None)
-                 for key, (_, aliases, _) in COLUMNS.items()}
-        if all(found[key] is not None for key, (_, _, required) in COLUMNS.items() if required):
-            return i, {key: col for key, col in found.items() if col is not None}
     required = "、".join(label for label, _, req in COLUMNS.values() if req)
-    raise ValidationFailed("invalid", f"找不到列名行：前 {HEADER_SEARCH_ROWS} 行中应有一行含 {required} 各一列"
-                           f"（可另有 有效期至、备注）", field="file")
+    return find_aliased_header(rows, COLUMNS, f"找不到列名行：前 {HEADER_SEARCH_ROWS} 行中应有一行含 {required} 各一列"
+                               "（可另有 有效期至、备注）")
 
 
 def _cell(row: list, col: int | None):

@@ -67,6 +67,22 @@ def find_header(rows: list[list], required) -> tuple[int, list[str]]:
     raise ValidationFailed("invalid", f"缺少列：{'、'.join(missing)}（列名行应含：{'、'.join(required)}）", field="file")
 
 
+def find_aliased_header(rows: list[list], columns: dict[str, tuple[str, tuple[str, ...], bool]],
+                        refusal: str) -> tuple[int, dict[str, int]]:
+    """(index of the column-name row, each found column's place by its key): the first of the top rows that
+    names every required column by one of the names it may go by (`columns`: key → (label, accepted names,
+    required)). Refuses an empty file, and a file without such a row with `refusal`."""
+    if all(is_blank(row) for row in rows):
+        raise ValidationFailed("empty", "文件是空的", field="file")
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = [normalize(cell_text(h)) for h in row]
+        found = {key: next((names.index(a) for a in aliases if a in names), None)
+                 for key, (_, aliases, _) in columns.items()}
+        if all(found[key] is not None for key, (_, _, required) in columns.items() if required):
+            return i, {key: col for key, col in found.items() if col is not None}
+    raise ValidationFailed("invalid", refusal, field="file")
+
+
 def refuse_problems(problems: list[str], limit: int = 20) -> None:
     """All of a file's problems in one refusal: the first `limit` in the message, every one in details."""
     if problems:

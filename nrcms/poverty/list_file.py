@@ -13,7 +13,7 @@ from nrcms.core.errors import ValidationFailed
 from nrcms.core.idnumber import validate_id_number
 from nrcms.core.masking import mask_id
 from nrcms.core.parsing import ParseError, normalize, parse_date
-from nrcms.core.sheets import HEADER_SEARCH_ROWS, cell_text, is_blank, read_rows
+from nrcms.core.sheets import cell_text, find_aliased_header, is_blank, read_rows
 
 # key → (the column's name in our report, the names accepted in the file, required)
 COLUMNS: dict[str, tuple[str, tuple[str, ...], bool]] = {
@@ -52,16 +52,8 @@ def problem(row: int, cells: dict, reason: str) -> dict:
 
 
 def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
-    if all(is_blank(row) for row in rows):
-        raise ValidationFailed("empty", "文件是空的", field="file")
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = [normalize(cell_text(h)) for h in row]
-        found = {key: next((names.index(a) for a in aliases if a in names), None)
-                 for key, (_, aliases, _) in COLUMNS.items()}
-        if all(found[key] is not None for key, (_, _, required) in COLUMNS.items() if required):
-            return i, {key: col for key, col in found.items() if col is not None}
     required = [f"{label}（或{'/'.join(aliases[1:])}）" for label, aliases, req in COLUMNS.values() if req]
-    raise ValidationFailed("invalid", f"找不到名单的列名行：应含 {'、'.join(required)} 各一列", field="file")
+    return find_aliased_header(rows, COLUMNS, f"找不到名单的列名行：应含 {'、'.join(required)} 各一列")
 
 
 def _text(row: list, col: int | None) -> str:
