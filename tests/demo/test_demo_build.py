@@ -184,6 +184,18 @@ def test_family_doctors_sign_most_of_the_poor_and_are_paid_every_ended_month(bui
     assert "家庭医生签约：4 个团队" in out
 
 
+def test_the_condition_registers_hold_the_built_countys_records(built):
+    """nrcms/demo/build/conditions.py: the 2005 scheme has no outpatient chronic list, so no certificates; one
+    serious-illness case (2,000 persons: at least one), at the county hospital, audited."""
+    con, out = built
+    assert one(con, "SELECT count(*) FROM conditions_chroniccertificate") == 0
+    assert one(con, "SELECT count(*) FROM conditions_seriousillnesscase") == 1
+    assert one(con, "SELECT f.code FROM conditions_seriousillnesscase c JOIN facilities_facility f "
+                    "ON f.id = c.facility_id") == "H610125001"
+    assert one(con, "SELECT count(*) FROM accounts_auditentry WHERE action = 'serious.record'") == 1
+    assert "门诊慢性病认定 0 人次" in out and "大病集中救治 1 例" in out
+
+
 def test_the_ledger_check_passes_on_the_built_county(built, migrated):
     out = _nrcms("ledger", "check", "--year", str(YEAR), db=migrated.parent / "a.sqlite3")
     assert "账簿核对通过" in out

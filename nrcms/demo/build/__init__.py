@@ -7,6 +7,7 @@ Steps (each through the services the users use, or their bulk paths with the sam
   enrollment.py  the contribution standard, every receipt with its ledger entry, subsidies due and received
   care.py        a year of admissions and visits settled by the county's scheme, with the ledger payables
   family_doctors.py  teams, contracts (most registered-poor households, a few others), visits, the monthly fee
+  conditions.py  chronic-disease certificates for the year's chronic visitors, a few serious-illness cases
 Same seed and size → same county (see `digest`). Refuses a database that already holds a county."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils import timezone
 from nrcms.demo.loader import AUTHORITY, DemoLogin, load_data, load_users
 
 STEPS = ["区划与医疗机构", "账号", "花名册", "人员类别与合作医疗证", "个人缴费", "财政补助", "就诊与结算", "家庭医生签约",
-         "核对账簿"]
+         "慢病认定与大病救治", "核对账簿"]
 
 
 @dataclass
@@ -174,6 +175,10 @@ def _build(*, persons: int, year: int, seed: int, today: dt.date | None = None,
 
     report.counts["family_doctors"] = family_doctors.sign(year, seed, users, today)
     say(STEPS[8])
+    from . import conditions
+
+    report.counts["conditions"] = conditions.record(year, seed, users, today)
+    say(STEPS[9])
     books = books_check(year)
     report.books_ok, report.books = books.ok, books.problems + books.facts
     report.calibration = care.calibration(year)

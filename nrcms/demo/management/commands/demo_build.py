@@ -79,6 +79,10 @@ class Command(BaseCommand):
         if fd:
             w(f"  家庭医生签约：{fd['teams']} 个团队，{fd['contracts']} 份户签约，服务记录 {fd['visits']} 次，"
               f"签约服务费支付 {fd['fee_payments']} 笔（团队·月）")
+        cd = c.get("conditions") or {}
+        if cd:
+            w(f"  门诊慢性病认定 {cd['chronic']} 人次（本年度门诊就诊有慢性病诊断的人员），大病集中救治 {cd['serious']} 例"
+              f"（其中救治完成 {cd['serious_completed']} 例）")
         w(f"  账簿核对：{'通过' if report.books_ok else '未通过'}；数据摘要 {report.digest}")
         from nrcms.demo.management.commands.demo_load import Command as LoadCommand
 
