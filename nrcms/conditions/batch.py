@@ -95,6 +95,9 @@ def _read(i: int, row: list, cols: dict[str, int]) -> tuple[CertifyRow | None, l
         label, _, required = COLUMNS[key]
         if required and not value:
             problems.append(where(i, label, "不能为空"))
+        elif "\x00" in value:  # PostgreSQL refuses NUL in text: the row's problem, not a crash
+            problems.append(where(i, label, "含有不可见的控制字符（NUL），请删除后重新导出"))
+            value = ""
         elif len(value) > limit:
             problems.append(where(i, label, f"最多 {limit} 个字，现有 {len(value)} 个字"))
         return value
@@ -163,10 +166,6 @@ def _held(person, r: CertifyRow) -> ChronicCertificate | None:
                                               valid_until__gte=r.certified_on).order_by("-certified_on").first())
 
 
-class _RollBack(Exception):
-    pass
-
-
 def chronic_certify_batch(*, actor: User, file_name: str, content: bytes, dry_run: bool = False,
                           progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Certify every row of the sheet in one transaction, or nothing: see the module's docstring."""
@@ -175,16 +174,13 @@ def chronic_certify_batch(*, actor: User, file_name: str, content: bytes, dry_ru
                         "的权限，不能登记慢性病认定")
     rows, problems, total = read_sheet(file_name, content)
     result = BatchResult(rows_total=total, errors=problems, dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            for done, r in enumerate(rows, start=1):
-                _one(actor, r, result)
-                if progress:
-                    progress(done, len(rows))
-            if result.errors or dry_run:
-                raise _RollBack
-    except _RollBack:
-        pass
+    with transaction.atomic():
+        for done, r in enumerate(rows, start=1):
+            _one(actor, r, result)
+            if progress:
+                progress(done, len(rows))
+        if result.errors or dry_run:  # all rows or none: the certificates and their audit entries undone
+            transaction.set_rollback(True)
     result.errors.sort(key=_row_of)
     return result
 

@@ -88,6 +88,11 @@ def test_the_export_follows_the_users_rights_and_checks_its_filters(demo, patien
                      stdout=io.StringIO())
     with pytest.raises(CommandError, match="不在大病集中救治病种名单"):
         call_command("conditions_export", "serious", user="civil", disease="flu", out=out, stdout=io.StringIO())
+    for option, value, message in (("disease", "I10\x00", "--disease 含有不可见的控制字符"),
+                                   ("township", "\x00", "--township 含有不可见的控制字符"),
+                                   ("disease", "x" * 5000, "--disease 最多 100 个字符，读到 5000 个")):
+        with pytest.raises(CommandError, match=message):  # never a database error, on PostgreSQL either
+            call_command("conditions_export", "chronic", user="civil", out=out, stdout=io.StringIO(), **{option: value})
     assert not AuditEntry.objects.filter(action="export").exists()
     call_command("conditions_export", "sickbed", user="desk_yuxia", out=out, stdout=io.StringIO())
     assert read(out)[0][:3] == ("编号", "姓名", "身份证号（脱敏）") and len(read(out)) == 1
@@ -200,3 +205,26 @@ def test_nrcms_conditions_certify_exits_1_on_errors(demo, patients, layered_sche
         main(["conditions", "certify", bad, "--user", "reviewer"])
     assert exc.value.code == 1 and "第 2 行“病种代码”列" in capsys.readouterr().err
     assert not ChronicCertificate.objects.exists()
+
+
+def test_hostile_cells_are_row_errors_and_nothing_is_written(demo, patients, layered_scheme, tmp_path):
+    """A NUL byte (PostgreSQL refuses it in text), 5,000 characters, a word where a date goes, letters where the
+    ID number goes: each a row error naming its column, the whole file refused, never a crash."""
+    head = patients.head.id_number
+    lines = [",".join(HEADER),
+             f"{head},I10,H61012\x005001,2026-03-01,,",                      # row 2: NUL in a code
+             f"{patients.spouse.id_number},I10,H610125001,2026-03-01,,备注\x00",  # row 3: NUL in the note
+             f"{head},E11,H610125001,2026-03-01,,{'长' * 5000}",              # row 4: 5,000 characters
+             f"{head},J44,H610125001,明天,,",                                   # row 5: not a date
+             "not-a-number,I10,H610125001,2026-03-01,,"]                        # row 6
+    path = tmp_path / "hostile.csv"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    ok, out, err = certify(path)
+    assert not ok
+    assert "第 2 行“认定医院编码”列：含有不可见的控制字符（NUL）" in err
+    assert "第 3 行“备注”列：含有不可见的控制字符（NUL）" in err
+    assert "第 4 行“备注”列：最多 300 个字，现有 5000 个字" in err
+    assert "第 5 行“认定日期”列：" in err and "第 6 行“身份证号”列：" in err
+    assert "\x00" not in err
+    assert not ChronicCertificate.objects.exists()
+    assert not AuditEntry.objects.filter(action="chronic.certify").exists()

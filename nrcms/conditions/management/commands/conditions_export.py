@@ -26,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--disease", default="", help="病种：慢性病为 ICD-10 编码（如 I10），大病为病种代码（如 lung_cancer）")
 
     def handle(self, *args, register, user, out, township, status, disease, **options):
+        for option, value in (("--user", user), ("--township", township), ("--status", status),
+                              ("--disease", disease)):
+            if "\x00" in value:  # (PostgreSQL refuses NUL in text; a caller other than the shell may pass one)
+                raise CommandError(f"{option} 含有不可见的控制字符（NUL）")
+            if len(value) > 100:
+                raise CommandError(f"{option} 最多 100 个字符，读到 {len(value)} 个")
         if not out.lower().endswith(".xlsx"):
             raise CommandError(f"--out 应为 .xlsx 文件，读到“{out}”")
         actor = User.objects.filter(username=user, is_active=True).first()
